@@ -1,0 +1,73 @@
+# pybpf build.  `make` builds build/pybpf; `make check` runs every test.
+BUILD      ?= build
+CC         ?= gcc
+CLANG      ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+PYTHON311  ?= /usr/bin/python3.11
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
+CPPFLAGS += -I$(BUILD) -Ibpf -Iuser
+LDLIBS   += -lbpf -lelf -lz
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+
+.PHONY: all deps demo check unit integration vmlinux clean npm
+all: $(BUILD)/pybpf
+
+$(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h vmlinux/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/pyperf.skel.h: $(BUILD)/pyperf.bpf.o
+	$(BPFTOOL) gen skeleton $< name pyperf_bpf > $@
+
+$(BUILD)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/pyperf.h $(BUILD)/pyperf.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/pybpf: $(BUILD)/obj/main.o $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Regenerate the committed kernel type header from this machine's BTF.
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+# Every build and test dependency, from Debian (and npm, pinned by the lock file).
+deps:
+	tools/install-deps.sh
+
+npm: $(BUILD)/npm/.installed
+$(BUILD)/npm/.installed: tools/npm/package.json tools/npm/package-lock.json
+	mkdir -p $(BUILD)/npm
+	cp tools/npm/package.json tools/npm/package-lock.json $(BUILD)/npm/
+	npm ci --prefix $(BUILD)/npm --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: deps all
+	tools/demo.sh $(BUILD)/pybpf
+
+# ---- tests ---------------------------------------------------------------
+$(BUILD)/unit_tests: $(UNIT_SRCS) $(USER_OBJS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -lcriterion $(LDLIBS) -o $@
+
+$(BUILD)/fixtures/.stamp: tools/gen-linetable-fixtures.py
+	tools/gen-fixtures.sh $(BUILD)/fixtures
+	touch $@
+
+unit: $(BUILD)/unit_tests $(BUILD)/fixtures/.stamp
+	PYBPF_FIXTURES=$(BUILD)/fixtures $(BUILD)/unit_tests --jobs 2
+
+integration: $(BUILD)/pybpf npm
+	$(PYTHON311) tests/integration/run.py --pybpf $(BUILD)/pybpf
+
+check: all unit integration
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shared between the BPF sampler (bpf/pyperf.bpf.c) and the userspace
+ * loader: the per-process configuration userspace writes into BPF maps, and
+ * the sample record the BPF program pushes into the ring buffer.
+ *
+ * The BPF program knows nothing about CPython versions: every layout detail
+ * it needs arrives as data in struct pyperf_offsets.
+ */
+#ifndef PYBPF_PYPERF_H
+#define PYBPF_PYPERF_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Deepest Python stack captured whole; must be a power of two. */
+#define PYPERF_MAX_FRAMES	1024
+/* Frames the walk may skip (shim/entry frames) on top of the ones it keeps. */
+#define PYPERF_MAX_SKIPPED	256
+/* Bound on the thread list walked per interpreter when a thread is new. */
+#define PYPERF_MAX_THREADS	8192
+#define PYPERF_MAX_INTERPS	8
+/* Largest prefix of a frame / code object read in one probe read. */
+#define PYPERF_FRAME_READ	128
+#define PYPERF_CODE_READ	192
+/* How long a "this thread has no PyThreadState" answer is trusted. */
+#define PYPERF_NEGATIVE_TTL_NS	(100ULL * 1000 * 1000)
+
+#define PYPERF_OFF_NONE		0xffff
+#define PYPERF_INSTR_UNKNOWN	(-0x7fffffff)
+
+enum pyperf_sample_flags {
+	PYPERF_SAMPLE_TRUNCATED  = 1 << 0, /* stack deeper than PYPERF_MAX_FRAMES */
+	PYPERF_SAMPLE_READ_ERROR = 1 << 1, /* a target read failed mid-walk */
+	PYPERF_SAMPLE_NO_TSTATE  = 1 << 2, /* thread has no PyThreadState */
+};
+
+/* How the frame's instruction position is stored. */
+enum pyperf_instr_kind {
+	PYPERF_INSTR_LASTI = 0,	/* int index (f_lasti), times lasti_unit bytes */
+	PYPERF_INSTR_PTR = 1,	/* pointer into the code object's inline bytecode */
+};
+
+/*
+ * Byte offsets into CPython's structures, PYPERF_OFF_NONE where a field does
+ * not exist.  One instance per profiled process, filled from a per-version
+ * table or from the runtime's own _Py_DebugOffsets.
+ */
+struct pyperf_offsets {
+	/* _PyRuntimeState */
+	__u16 runtime_interp_head;
+	/* PyInterpreterState */
+	__u16 interp_next;
+	__u16 interp_threads_head;
+	/* PyThreadState */
+	__u16 tstate_next;
+	__u16 tstate_thread_id;		/* pthread_self() == the thread's FS base */
+	__u16 tstate_frame;		/* top frame, or the CFrame pointer */
+	__u16 cframe_current_frame;	/* NONE unless tstate_frame is a CFrame* */
+	/* frame (PyFrameObject up to 3.10, _PyInterpreterFrame after) */
+	__u16 frame_previous;
+	__u16 frame_code;
+	__u16 frame_instr;
+	__u16 frame_owner;		/* NONE: frames have no owner byte */
+	__u16 frame_read_size;		/* bytes covering every frame field */
+	__u8 instr_kind;		/* enum pyperf_instr_kind */
+	__u8 lasti_unit;		/* bytes per f_lasti unit */
+	__u8 owner_skip_from;		/* frames with owner >= this are shims */
+	__u8 code_tag_mask;		/* tag bits to clear from f_executable */
+	/* PyCodeObject */
+	__u16 code_adaptive;		/* inline bytecode (PYPERF_INSTR_PTR) */
+	__u16 code_firstlineno;
+	__u16 code_name;		/* co_qualname where it exists, else co_name */
+	__u16 code_filename;
+	__u16 code_linetable;
+	__u16 code_read_size;		/* bytes covering every code field above */
+	/* PyASCIIObject */
+	__u16 str_hash;
+	__u16 pad;
+};
+
+/* Value of the BPF "procs" map, keyed by host tgid. */
+struct pyperf_proc {
+	__u64 runtime_addr;		/* &_PyRuntime in the target */
+	struct pyperf_offsets off;
+};
+
+/*
+ * One Python frame.  The fingerprint ties the code address to the code
+ * object that was live when the sample was taken, so userspace can tell a
+ * freed-and-reused address from the function it cached.
+ */
+struct pyperf_frame {
+	__u64 code;
+	__s32 instr_offset;		/* bytes into the bytecode, or _UNKNOWN */
+	__u32 fingerprint;
+} __attribute__((packed));
+
+struct pyperf_sample_header {
+	__u32 pid;			/* host tgid */
+	__u32 tid;			/* host tid */
+	__u64 timestamp_ns;		/* CLOCK_MONOTONIC */
+	__u64 tstate;
+	__u32 cpu;
+	__u16 nframes;
+	__u16 flags;
+};
+
+struct pyperf_sample {
+	struct pyperf_sample_header hdr;
+	struct pyperf_frame frames[PYPERF_MAX_FRAMES];	/* innermost first */
+};
+
+/* Per-CPU counters, indexes into the "stats" map. */
+enum pyperf_stat {
+	PYPERF_STAT_SAMPLES,		/* perf samples that hit a profiled process */
+	PYPERF_STAT_SUBMITTED,		/* samples pushed into the ring buffer */
+	PYPERF_STAT_LOST,		/* ring buffer full */
+	PYPERF_STAT_READ_ERRORS,	/* samples with a failed read */
+	PYPERF_STAT_NO_TSTATE,		/* thread without a PyThreadState */
+	PYPERF_STAT_TRUNCATED,
+	PYPERF_STAT_MAX,
+};
+
+/*
+ * Fingerprint of a code object from fields that change when its memory is
+ * reused: the name/file/line-table object addresses, the first line, and the
+ * cached hash of the (qualified) name, which covers the name's text.
+ * Computed identically in BPF and userspace.
+ */
+static __inline __u32 pyperf_fingerprint(__u64 name, __u64 file, __u64 linetable,
+					 __u32 firstlineno, __u64 name_hash)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL;
+
+	h = (h ^ name) * 0xff51afd7ed558ccdULL;
+	h = (h ^ file) * 0xc4ceb9fe1a85ec53ULL;
+	h = (h ^ linetable) * 0xff51afd7ed558ccdULL;
+	h = (h ^ firstlineno) * 0xc4ceb9fe1a85ec53ULL;
+	h = (h ^ name_hash) * 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	/* 0 is reserved for "could not read the code object" */
+	return (__u32)h ? (__u32)h : 1;
+}
+
+#endif /* PYBPF_PYPERF_H */

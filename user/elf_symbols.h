@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ELF symbol, section and segment lookups with libelf. */
+#ifndef PYBPF_ELF_SYMBOLS_H
+#define PYBPF_ELF_SYMBOLS_H
+
+#include <stdint.h>
+
+struct elf_file;
+
+/* NULL with errno set when PATH is not a readable ELF file. */
+struct elf_file *elf_file_open(const char *path);
+void elf_file_close(struct elf_file *ef);
+
+/* Value and size of a symbol, from .dynsym, else .symtab; -ENOENT if absent. */
+int elf_file_symbol(struct elf_file *ef, const char *name, uint64_t *value, uint64_t *size);
+
+/* Address and size of a section; -ENOENT if absent. */
+int elf_file_section(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size);
+
+/* Virtual address that file offset OFFSET is loaded at (by PT_LOAD). */
+int elf_file_vaddr_of_offset(struct elf_file *ef, uint64_t offset, uint64_t *vaddr);
+
+/* The DT_SONAME string, or NULL. */
+const char *elf_file_soname(struct elf_file *ef);
+
+#endif

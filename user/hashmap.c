@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <stdlib.h>
+#include <string.h>
+#include "hashmap.h"
+
+uint64_t hmap_hash(const void *key, size_t len)
+{
+	const uint8_t *p = key;
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a, then a final mix */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return h;
+}
+
+static struct hmap_slot *probe(struct hmap_slot *slots, size_t cap, uint64_t hash,
+			       const void *key, size_t len)
+{
+	size_t i = hash & (cap - 1);
+
+	for (;;) {
+		struct hmap_slot *s = &slots[i];
+
+		if (!s->key || (s->hash == hash && s->key_len == len &&
+				memcmp(s->key, key, len) == 0))
+			return s;
+		i = (i + 1) & (cap - 1);
+	}
+}
+
+uintptr_t *hmap_find(const struct hmap *m, const void *key, size_t len)
+{
+	struct hmap_slot *s;
+
+	if (!m->cap)
+		return NULL;
+	s = probe(m->slots, m->cap, hmap_hash(key, len), key, len);
+	return s->key ? &s->value : NULL;
+}
+
+static int grow(struct hmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64;
+	struct hmap_slot *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		struct hmap_slot *old = &m->slots[i];
+
+		if (old->key)
+			*probe(slots, cap, old->hash, old->key, old->key_len) = *old;
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+	return 0;
+}
+
+uintptr_t *hmap_upsert(struct hmap *m, const void *key, size_t len, bool *created)
+{
+	uint64_t hash = hmap_hash(key, len);
+	struct hmap_slot *s;
+
+	/* Keep the load factor under 1/2 so probes stay short. */
+	if ((m->len + 1) * 2 > m->cap && grow(m))
+		return NULL;
+	s = probe(m->slots, m->cap, hash, key, len);
+	if (s->key) {
+		if (created)
+			*created = false;
+		return &s->value;
+	}
+	s->key = malloc(len ? len : 1);
+	if (!s->key)
+		return NULL;
+	memcpy(s->key, key, len);
+	s->key_len = len;
+	s->hash = hash;
+	s->value = 0;
+	m->len++;
+	if (created)
+		*created = true;
+	return &s->value;
+}
+
+void hmap_free(struct hmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->len = 0;
+}

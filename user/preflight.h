@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Checks that tell the user what is missing before anything is loaded. */
+#ifndef PYBPF_PREFLIGHT_H
+#define PYBPF_PREFLIGHT_H
+
+#include <stddef.h>
+
+/* CAP_BPF, CAP_PERFMON (or CAP_SYS_ADMIN) and CAP_SYS_PTRACE. */
+int preflight_capabilities(char *err, size_t errlen);
+
+/* Kernel BTF, or the file given with --btf. */
+int preflight_btf(const char *btf_path, char *err, size_t errlen);
+
+#endif

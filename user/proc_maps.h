@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Parsing /proc/PID/maps. */
+#ifndef PYBPF_PROC_MAPS_H
+#define PYBPF_PROC_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct map_entry {
+	uint64_t start, end, offset, inode;
+	unsigned int dev_major, dev_minor;
+	char perms[5];
+	char *path;		/* "" for anonymous mappings */
+};
+
+struct proc_maps {
+	struct map_entry *entries;
+	size_t n, cap;
+};
+
+/* Parse the text of a maps file; -EINVAL on a malformed line. */
+int proc_maps_parse(const char *text, struct proc_maps *out);
+int proc_maps_read(pid_t pid, struct proc_maps *out);
+void proc_maps_free(struct proc_maps *m);
+
+/* The lowest mapping of PATH (the one a load bias is computed from). */
+const struct map_entry *proc_maps_first(const struct proc_maps *m, const char *path);
+
+#endif

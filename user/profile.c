@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <stdlib.h>
+#include <string.h>
+#include "profile.h"
+#include "util.h"
+
+void profile_init(struct profile *p, uint64_t interval_ns)
+{
+	memset(p, 0, sizeof(*p));
+	p->interval_ns = interval_ns;
+}
+
+static void thread_free(struct prof_thread *t)
+{
+	for (size_t i = 0; i < t->nstacks; i++)
+		free(t->stacks[i].frames);
+	free(t->stacks);
+	hmap_free(&t->stack_index);
+	free(t->name);
+	free(t);
+}
+
+void profile_free(struct profile *p)
+{
+	for (size_t i = 0; i < p->nstrings; i++)
+		free(p->strings[i]);
+	for (size_t i = 0; i < p->nprocesses; i++) {
+		free(p->processes[i].cmdline);
+		free(p->processes[i].version);
+	}
+	for (size_t i = 0; i < p->nthreads; i++)
+		thread_free(p->threads[i]);
+	free(p->strings);
+	free(p->frames);
+	free(p->processes);
+	free(p->threads);
+	hmap_free(&p->string_index);
+	hmap_free(&p->frame_index);
+	hmap_free(&p->thread_index);
+	memset(p, 0, sizeof(*p));
+}
+
+uint32_t profile_string(struct profile *p, const char *text)
+{
+	size_t len = strlen(text);
+	bool created;
+	uintptr_t *slot = hmap_upsert(&p->string_index, text, len, &created);
+
+	if (!slot)
+		return UINT32_MAX;
+	if (!created)
+		return (uint32_t)(*slot - 1);
+	if (array_reserve(&p->strings, &p->strings_cap, p->nstrings + 1, sizeof(char *)))
+		return UINT32_MAX;
+	p->strings[p->nstrings] = strdup(text);
+	*slot = ++p->nstrings;
+	return (uint32_t)(*slot - 1);
+}
+
+uint32_t profile_frame(struct profile *p, const char *name, const char *file, int line)
+{
+	struct prof_frame f = {
+		.name = profile_string(p, name),
+		.file = profile_string(p, file),
+		.line = line,
+	};
+	bool created;
+	uintptr_t *slot = hmap_upsert(&p->frame_index, &f, sizeof(f), &created);
+
+	if (!slot || f.name == UINT32_MAX || f.file == UINT32_MAX)
+		return UINT32_MAX;
+	if (!created)
+		return (uint32_t)(*slot - 1);
+	if (array_reserve(&p->frames, &p->frames_cap, p->nframes + 1, sizeof(f)))
+		return UINT32_MAX;
+	p->frames[p->nframes] = f;
+	*slot = ++p->nframes;
+	return (uint32_t)(*slot - 1);
+}
+
+size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
+		       const char *version)
+{
+	struct prof_process *proc;
+
+	if (array_reserve(&p->processes, &p->processes_cap, p->nprocesses + 1,
+			  sizeof(*proc)))
+		abort();
+	proc = &p->processes[p->nprocesses];
+	memset(proc, 0, sizeof(*proc));
+	proc->pid = pid;
+	proc->cmdline = strdup(cmdline ? cmdline : "");
+	proc->version = strdup(version ? version : "");
+	return p->nprocesses++;
+}
+
+struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t tid,
+				   const char *name)
+{
+	struct { uint64_t process; uint32_t tid; uint32_t pad; } key = { process, tid, 0 };
+	bool created;
+	uintptr_t *slot = hmap_upsert(&p->thread_index, &key, sizeof(key), &created);
+	struct prof_thread *t;
+
+	if (!slot)
+		return NULL;
+	if (!created)
+		return p->threads[*slot - 1];
+	t = calloc(1, sizeof(*t));
+	if (!t || array_reserve(&p->threads, &p->threads_cap, p->nthreads + 1, sizeof(t))) {
+		free(t);
+		return NULL;
+	}
+	t->pid = p->processes[process].pid;
+	t->tid = tid;
+	t->process = process;
+	t->name = strdup(name ? name : "");
+	p->threads[p->nthreads] = t;
+	*slot = ++p->nthreads;
+	return t;
+}
+
+int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames,
+		uint32_t depth, uint64_t count)
+{
+	bool created;
+	uintptr_t *slot = hmap_upsert(&t->stack_index, frames, depth * sizeof(*frames),
+				      &created);
+	struct prof_stack *s;
+
+	if (!slot)
+		return -1;
+	if (created) {
+		if (array_reserve(&t->stacks, &t->stacks_cap, t->nstacks + 1, sizeof(*s)))
+			return -1;
+		s = &t->stacks[t->nstacks];
+		s->frames = malloc(depth ? depth * sizeof(*frames) : 1);
+		if (!s->frames)
+			return -1;
+		memcpy(s->frames, frames, depth * sizeof(*frames));
+		s->depth = depth;
+		s->count = 0;
+		*slot = ++t->nstacks;
+	}
+	t->stacks[*slot - 1].count += count;
+	t->samples += count;
+	p->processes[t->process].samples += count;
+	return 0;
+}

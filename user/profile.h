@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Aggregated profile: interned strings and frames, and per (process, thread)
+ * the distinct stacks with their sample counts.  Output writers read it.
+ */
+#ifndef PYBPF_PROFILE_H
+#define PYBPF_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hashmap.h"
+
+struct prof_frame {
+	uint32_t name;		/* string id: qualified function name */
+	uint32_t file;		/* string id */
+	int32_t line;		/* 0: unknown */
+};
+
+struct prof_stack {
+	uint32_t *frames;	/* frame ids, outermost first */
+	uint32_t depth;
+	uint64_t count;
+};
+
+struct prof_process {
+	uint32_t pid;
+	char *cmdline;
+	char *version;		/* "3.11.7" */
+	uint64_t samples;
+};
+
+struct prof_thread {
+	uint32_t pid, tid;
+	size_t process;		/* index into profile.processes */
+	char *name;		/* OS thread name */
+	uint64_t samples;
+	struct hmap stack_index;	/* frame-id array -> index + 1 */
+	struct prof_stack *stacks;
+	size_t nstacks, stacks_cap;
+};
+
+struct profile {
+	uint64_t interval_ns;	/* time one sample stands for */
+	struct hmap string_index;	/* text -> id + 1 */
+	char **strings;
+	size_t nstrings, strings_cap;
+	struct hmap frame_index;	/* struct prof_frame -> id + 1 */
+	struct prof_frame *frames;
+	size_t nframes, frames_cap;
+	struct prof_process *processes;
+	size_t nprocesses, processes_cap;
+	struct hmap thread_index;	/* (pid, tid) -> index + 1 */
+	struct prof_thread **threads;
+	size_t nthreads, threads_cap;
+};
+
+void profile_init(struct profile *p, uint64_t interval_ns);
+void profile_free(struct profile *p);
+
+/* Ids are stable for the profile's lifetime; UINT32_MAX on out-of-memory. */
+uint32_t profile_string(struct profile *p, const char *text);
+uint32_t profile_frame(struct profile *p, const char *name, const char *file, int line);
+
+/* Register a process; returns its index (an existing pid is a new process). */
+size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
+		       const char *version);
+
+/* The thread's table, created on first use with its OS thread name. */
+struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t tid,
+				   const char *name);
+
+/* Count COUNT samples of the stack FRAMES[0..DEPTH) (outermost first). */
+int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames,
+		uint32_t depth, uint64_t count);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * CPython memory layouts, as data.  Every version-specific fact pybpf uses
+ * lives in a struct py_layout: the BPF half (struct pyperf_offsets) goes into
+ * the kernel, the rest drives symbolization in userspace.
+ */
+#ifndef PYBPF_PY_LAYOUT_H
+#define PYBPF_PY_LAYOUT_H
+
+#include <stdint.h>
+#include "../bpf/pyperf.h"
+#include "linetable.h"
+
+struct py_layout {
+	int major, minor;
+	struct pyperf_offsets bpf;
+
+	/* PyObject / PyVarObject */
+	uint16_t object_type;		/* ob_type */
+	uint16_t varobject_size;	/* ob_size */
+	/* PyBytesObject */
+	uint16_t bytes_data;		/* ob_sval */
+	/* PyASCIIObject / PyCompactUnicodeObject */
+	uint16_t str_length;
+	uint16_t str_state;
+	uint16_t str_ascii_data;	/* sizeof(PyASCIIObject) */
+	uint16_t str_compact_data;	/* sizeof(PyCompactUnicodeObject) */
+	uint32_t str_kind_mask;
+	uint8_t str_kind_shift;
+	uint32_t str_compact_mask;
+	uint32_t str_ascii_mask;
+	/* PyThreadState */
+	uint16_t tstate_native_thread_id;	/* NONE before 3.11 */
+	/* PyCodeObject */
+	uint16_t code_code;		/* co_code bytes object (<= 3.10), else NONE */
+	enum linetable_format linetable_format;
+};
+
+/* The built-in table for MAJOR.MINOR, or NULL if pybpf has none. */
+const struct py_layout *py_layout_static(int major, int minor);
+
+/* "3.11, 3.12" style list of the minors the static table knows. */
+const char *py_layout_supported(void);
+
+#endif

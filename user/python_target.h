@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Finding the Python runtime in a process: which mapped ELF file holds
+ * _PyRuntime, where it is loaded, which CPython version it is, and the
+ * layout to use for it.
+ */
+#ifndef PYBPF_PYTHON_TARGET_H
+#define PYBPF_PYTHON_TARGET_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "py_layout.h"
+
+struct python_target {
+	pid_t pid;
+	int major, minor, micro;
+	char version[32];		/* "3.11.7", or "3.11" when the patch is unknown */
+	uint64_t runtime_addr;		/* &_PyRuntime */
+	uint64_t code_type_addr;	/* &PyCode_Type, 0 if unknown */
+	const struct py_layout *layout;
+	char binary[PATH_MAX];		/* the ELF holding _PyRuntime, as mapped */
+	char cmdline[1024];
+};
+
+/*
+ * Inspect PID.  On failure returns -errno and writes a one-line message that
+ * names the problem and the fix into ERR:
+ *   -ESRCH   no such process (or a zombie)
+ *   -ENOEXEC not a Python process
+ *   -ENOTSUP a Python version pybpf does not support
+ */
+int python_target_open(pid_t pid, struct python_target *t, char *err, size_t errlen);
+
+/* Parse "python3.11", "libpython3.11.so.1.0", "libpython3.12d.so" ... */
+int python_version_from_name(const char *path, int *major, int *minor);
+
+#endif

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "pyperf.skel.h"
+#include "sampler.h"
+
+struct sampler {
+	struct pyperf_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links;
+	int *perf_fds;
+	int ncpus;
+	unsigned int rate_hz;
+	sampler_fn fn;
+	void *ctx;
+};
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct sampler *s = ctx;
+
+	if (size >= sizeof(struct pyperf_sample_header))
+		s->fn(s->ctx, data, size);
+	return 0;
+}
+
+int sampler_open(struct sampler **out, const struct sampler_opts *opts,
+		 sampler_fn fn, void *ctx, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
+	struct sampler *s;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fn = fn;
+	s->ctx = ctx;
+	s->rate_hz = opts->rate_hz;
+	s->skel = pyperf_bpf__open_opts(&open_opts);
+	if (!s->skel) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open the BPF program: %s", strerror(-rc));
+		goto fail;
+	}
+	if (opts->ringbuf_bytes)
+		bpf_map__set_max_entries(s->skel->maps.events, opts->ringbuf_bytes);
+	rc = pyperf_bpf__load(s->skel);
+	if (rc) {
+		snprintf(err, errlen,
+			 "cannot load the BPF program (%s): this needs a kernel with BTF, BPF ring buffers and bpf_loop (5.17+); run with -v for the verifier log",
+			 strerror(-rc));
+		goto fail;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_sample, s, NULL);
+	if (!s->rb) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot set up the BPF ring buffer: %s", strerror(-rc));
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	sampler_close(s);
+	return rc;
+}
+
+int sampler_add_process(struct sampler *s, pid_t pid, uint64_t runtime_addr,
+			const struct pyperf_offsets *off)
+{
+	struct pyperf_proc proc = { .runtime_addr = runtime_addr, .off = *off };
+	__u32 key = pid;
+
+	return bpf_map__update_elem(s->skel->maps.procs, &key, sizeof(key), &proc,
+				    sizeof(proc), BPF_ANY);
+}
+
+/* Parse a CPU list such as "0-3,6" into ONLINE[0..max). */
+static int read_online_cpus(bool *online, int max)
+{
+	char buf[1024], *p = buf, *end;
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	long a, b;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	while (*p && *p != '\n') {
+		a = b = strtol(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long cpu = a; cpu <= b && cpu < max; cpu++)
+			if (cpu >= 0)
+				online[cpu] = true;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int open_cpu_clock(int cpu, unsigned int rate_hz)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		/* A fixed period in ns: exact rate, no frequency auto-tuning. */
+		.sample_period = 1000000000ULL / rate_hz,
+	};
+
+	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+int sampler_start(struct sampler *s, char *err, size_t errlen)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	bool *online;
+	int rc;
+
+	if (ncpus <= 0)
+		return -EINVAL;
+	online = calloc(ncpus, sizeof(*online));
+	if (!online)
+		return -ENOMEM;
+	rc = read_online_cpus(online, ncpus);
+	if (rc) {
+		free(online);
+		snprintf(err, errlen, "cannot read the online CPU list: %s", strerror(-rc));
+		return rc;
+	}
+	s->links = calloc(ncpus, sizeof(*s->links));
+	s->perf_fds = malloc(ncpus * sizeof(*s->perf_fds));
+	if (!s->links || !s->perf_fds) {
+		free(online);
+		return -ENOMEM;
+	}
+	s->ncpus = ncpus;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		s->perf_fds[cpu] = -1;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		if (!online[cpu])
+			continue;
+		s->perf_fds[cpu] = open_cpu_clock(cpu, s->rate_hz);
+		if (s->perf_fds[cpu] < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "perf_event_open on CPU %d failed: %s (needs CAP_PERFMON)",
+				 cpu, strerror(-rc));
+			goto fail;
+		}
+		s->links[cpu] = bpf_program__attach_perf_event(s->skel->progs.pyperf_sample,
+							       s->perf_fds[cpu]);
+		if (!s->links[cpu]) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot attach the BPF program to CPU %d: %s",
+				 cpu, strerror(-rc));
+			goto fail;
+		}
+	}
+	free(online);
+	return 0;
+fail:
+	free(online);
+	return rc;
+}
+
+int sampler_fd(struct sampler *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
+int sampler_drain(struct sampler *s)
+{
+	return ring_buffer__consume(s->rb);
+}
+
+void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *values = calloc(ncpus > 0 ? ncpus : 1, sizeof(*values));
+
+	memset(totals, 0, PYPERF_STAT_MAX * sizeof(*totals));
+	if (!values)
+		return;
+	for (__u32 key = 0; key < PYPERF_STAT_MAX; key++) {
+		if (bpf_map__lookup_elem(s->skel->maps.stats, &key, sizeof(key), values,
+					 ncpus * sizeof(*values), 0))
+			continue;
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			totals[key] += values[cpu];
+	}
+	free(values);
+}
+
+void sampler_close(struct sampler *s)
+{
+	if (!s)
+		return;
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		bpf_link__destroy(s->links[cpu]);
+		if (s->perf_fds[cpu] >= 0)
+			close(s->perf_fds[cpu]);
+	}
+	free(s->links);
+	free(s->perf_fds);
+	ring_buffer__free(s->rb);
+	pyperf_bpf__destroy(s->skel);
+	free(s);
+}

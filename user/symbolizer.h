@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Turning (code object address, instruction offset, fingerprint) from a BPF
+ * sample into profile frames (qualified name, file, line).  Code objects are
+ * read from the target once and cached under their address *and* the
+ * fingerprint the kernel saw, so a freed and reused address never inherits
+ * another function's name.
+ */
+#ifndef PYBPF_SYMBOLIZER_H
+#define PYBPF_SYMBOLIZER_H
+
+#include <stdint.h>
+#include "hashmap.h"
+#include "profile.h"
+#include "python_target.h"
+
+struct symbolizer {
+	pid_t pid;
+	const struct py_layout *layout;
+	uint64_t code_type_addr;
+	struct profile *profile;
+	struct hmap codes;		/* (address, fingerprint) -> struct code_info * */
+	struct hmap lines;		/* (code_info *, offset) -> frame id + 1 */
+	uint32_t unknown_frame;		/* frame id used when a frame can't be resolved */
+	uint64_t frames_resolved;
+	uint64_t frames_failed;
+};
+
+int symbolizer_init(struct symbolizer *s, const struct python_target *t,
+		    struct profile *profile);
+void symbolizer_free(struct symbolizer *s);
+
+/* Profile frame id for one sampled frame (the unknown frame when unresolvable). */
+uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f);
+
+#endif

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "util.h"
+
+int array_reserve(void *arr, size_t *cap, size_t need, size_t size)
+{
+	void **p = arr;
+	size_t n = *cap ? *cap : 16;
+	void *mem;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	mem = realloc(*p, n * size);
+	if (!mem)
+		return -ENOMEM;
+	*p = mem;
+	*cap = n;
+	return 0;
+}
+
+ssize_t read_small_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < size - 1) {
+		n = read(fd, buf + total, size - 1 - total);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	close(fd);
+	buf[total] = '\0';
+	return total;
+}
+
+void proc_cmdline(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	n = read_small_file(path, buf, size);
+	if (n <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+}
+
+void proc_comm(pid_t pid, pid_t tid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	n = read_small_file(path, buf, size);
+	if (n <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+}
+
+bool proc_alive(pid_t pid)
+{
+	char path[64], stat[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small_file(path, stat, sizeof(stat)) <= 0)
+		return false;
+	/* The state follows the last ')' since comm may contain anything. */
+	p = strrchr(stat, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}

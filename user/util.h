@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Small helpers shared by the userspace modules. */
+#ifndef PYBPF_UTIL_H
+#define PYBPF_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Make room for NEED elements of SIZE bytes in *ARR (capacity *CAP). */
+int array_reserve(void *arr, size_t *cap, size_t need, size_t size);
+
+/* Read a small /proc file into BUF (NUL-terminated); bytes read or -1. */
+ssize_t read_small_file(const char *path, char *buf, size_t size);
+
+/* Command line of PID with NULs turned into spaces; "" if unreadable. */
+void proc_cmdline(pid_t pid, char *buf, size_t size);
+
+/* comm of a process or thread (TID == 0: the process). */
+void proc_comm(pid_t pid, pid_t tid, char *buf, size_t size);
+
+/* Whether PID exists and is not a zombie. */
+bool proc_alive(pid_t pid);
+
+uint64_t monotonic_ns(void);
+
+#endif

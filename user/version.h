@@ -1,0 +1,1 @@
+#define PYBPF_VERSION "0.1.0"
