@@ -17,7 +17,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps demo check unit integration vmlinux clean npm
+.PHONY: all deps demo check unit layouts integration vmlinux clean npm
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h vmlinux/vmlinux.h
@@ -64,10 +64,14 @@ $(BUILD)/fixtures/.stamp: tools/gen-linetable-fixtures.py
 unit: $(BUILD)/unit_tests $(BUILD)/fixtures/.stamp
 	PYBPF_FIXTURES=$(BUILD)/fixtures $(BUILD)/unit_tests --jobs 2
 
+# The built-in layout tables against offsetof() in every CPython's own headers.
+layouts:
+	tools/check-layouts.sh $(BUILD)
+
 integration: $(BUILD)/pybpf npm
 	$(PYTHON311) tests/integration/run.py --pybpf $(BUILD)/pybpf
 
-check: all unit integration
+check: all unit layouts integration
 
 clean:
 	rm -rf $(BUILD)

@@ -12,7 +12,8 @@
 /* The 3.10 line delta meaning "these instructions have no line". */
 #define NO_LINE_DELTA (-128)
 
-/* 3.11+ entry codes (bits 3-6 of an entry's first byte). */
+/* 3.11+ entry codes (bits 3-6 of an entry's first byte); 0-9: short forms. */
+#define LOC_ONE_LINE	10	/* 10-12: one-line forms, line delta code - 10 */
 #define LOC_NO_COLUMNS	13	/* svarint line delta, no columns */
 #define LOC_LONG	14	/* svarint line delta, then end line and columns */
 #define LOC_NONE	15	/* no location at all */
@@ -58,7 +59,7 @@ static int linetable310_line(const uint8_t *t, size_t len, int firstlineno,
 		end += t[i];
 		if (delta != NO_LINE_DELTA)
 			line += (uint32_t)delta;
-		/* start <= offset, or an earlier range would have matched */
+		/* The range starts at the previous end, known to be <= offset. */
 		if ((uint64_t)offset < end)
 			return delta != NO_LINE_DELTA ? (int)line : -1;
 	}
@@ -78,9 +79,10 @@ static uint32_t read_varint(const uint8_t *t, size_t *i, size_t end)
 	while (*i < end) {
 		uint8_t b = t[(*i)++];
 
-		if (shift < 32)
+		if (shift < 32) {
 			v |= (uint32_t)(b & 0x3f) << shift;
-		shift += 6;
+			shift += 6;
+		}
 		if (!(b & 0x40))
 			break;
 	}
@@ -96,22 +98,22 @@ static uint32_t read_svarint(const uint8_t *t, size_t *i, size_t end)
 }
 
 /*
- * Line delta of the 3.11+ entry whose first byte is t[i] and whose bytes end
- * before END.  Only the start line matters here; columns and the end line
- * are skipped.
+ * Start line delta of a 3.11+ entry of kind CODE whose payload (the bytes
+ * after its first byte) is t[i..END).  Columns and the end line are of no
+ * interest here.
  */
-static uint32_t location_line_delta(const uint8_t *t, size_t i, size_t end)
+static uint32_t location_line_delta(int code, const uint8_t *t, size_t i,
+				    size_t end)
 {
-	int code = (t[i] >> 3) & 15;
-
-	i++;
 	switch (code) {
-	case 10: case 11: case 12:	/* one-line forms: delta in the code */
-		return (uint32_t)(code - 10);
+	case LOC_ONE_LINE:
+	case LOC_ONE_LINE + 1:
+	case LOC_ONE_LINE + 2:
+		return (uint32_t)(code - LOC_ONE_LINE);
 	case LOC_NO_COLUMNS:
 	case LOC_LONG:
 		return read_svarint(t, &i, end);
-	default:			/* short forms 0-9, LOC_NONE */
+	default:			/* short forms, LOC_NONE */
 		return 0;
 	}
 }
@@ -136,8 +138,8 @@ static int locations_line(const uint8_t *t, size_t len, int firstlineno,
 
 		while (next < len && !(t[next] & 0x80))
 			next++;
-		line += location_line_delta(t, i, next);
-		if ((uint64_t)offset < addr + size)	/* addr <= offset, as above */
+		line += location_line_delta(code, t, i + 1, next);
+		if ((uint64_t)offset < addr + size)	/* and addr <= offset */
 			return code == LOC_NONE ? -1 : (int)line;
 		addr += size;
 		i = next;

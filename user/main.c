@@ -9,7 +9,6 @@
 #include "record.h"
 #include "version.h"
 
-bool log_verbose;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {

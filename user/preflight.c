@@ -43,9 +43,9 @@ int preflight_capabilities(char *err, size_t errlen)
 	return -EPERM;
 }
 
-int preflight_btf(const char *btf_path, char *err, size_t errlen)
+int preflight_btf(const char *btf_path, const char *kernel_btf, char *err, size_t errlen)
 {
-	const char *path = btf_path ? btf_path : "/sys/kernel/btf/vmlinux";
+	const char *path = btf_path ? btf_path : kernel_btf;
 
 	if (!access(path, R_OK))
 		return 0;

@@ -8,7 +8,9 @@
 /* CAP_BPF, CAP_PERFMON (or CAP_SYS_ADMIN) and CAP_SYS_PTRACE. */
 int preflight_capabilities(char *err, size_t errlen);
 
-/* Kernel BTF, or the file given with --btf. */
-int preflight_btf(const char *btf_path, char *err, size_t errlen);
+#define KERNEL_BTF_PATH "/sys/kernel/btf/vmlinux"
+
+/* The file given with --btf (BTF_PATH), else the kernel's own KERNEL_BTF. */
+int preflight_btf(const char *btf_path, const char *kernel_btf, char *err, size_t errlen);
 
 #endif

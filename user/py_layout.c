@@ -2,8 +2,8 @@
 /*
  * Built-in CPython layouts, one entry per minor version.  Offsets were
  * computed with offsetof() against each version's own headers and are
- * re-checked by tests/unit/test_layout_headers.c wherever those headers are
- * installed.  Sources: Include/cpython/pystate.h, Include/internal/
+ * re-checked by tests/layout/check_layout.c (tools/check-layouts.sh) against
+ * every CPython header set installed on the machine.  Sources: Include/cpython/pystate.h, Include/internal/
  * pycore_{runtime,interp,frame}.h, Include/cpython/{code,unicodeobject}.h.
  */
 #include <stddef.h>
@@ -46,6 +46,7 @@ static const struct py_layout layouts[] = {
 			.code_read_size = 144,
 			.str_hash = 24,
 		},
+		.object_refcnt = 0,
 		.object_type = 8,
 		.varobject_size = 16,
 		.bytes_data = 32,

@@ -16,6 +16,7 @@ struct py_layout {
 	struct pyperf_offsets bpf;
 
 	/* PyObject / PyVarObject */
+	uint16_t object_refcnt;		/* ob_refcnt, a 64-bit word */
 	uint16_t object_type;		/* ob_type */
 	uint16_t varobject_size;	/* ob_size */
 	/* PyBytesObject */

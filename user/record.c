@@ -289,7 +289,7 @@ int record_main(int argc, char **argv)
 		snprintf(default_output, sizeof(default_output), "pybpf-%d.json", o.pid);
 		o.output = default_output;
 	}
-	if (preflight_capabilities(err, sizeof(err)) || preflight_btf(o.btf_path, err, sizeof(err)))
+	if (preflight_capabilities(err, sizeof(err)) || preflight_btf(o.btf_path, KERNEL_BTF_PATH, err, sizeof(err)))
 		return fail(err);
 	if (python_target_open(o.pid, &r.target, err, sizeof(err)))
 		return fail(err);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pystr.h"
@@ -83,47 +84,82 @@ static int read_bytes_object(struct symbolizer *s, uint64_t addr, struct code_in
 }
 
 /*
+ * A live object has a small positive reference count; CPython's allocators
+ * overwrite the first word of a freed block with a free-list pointer (or
+ * NULL), which fails this test.  Immortal objects stay below 2^32.
+ */
+static bool object_alive(const struct py_layout *L, const uint8_t *obj)
+{
+	uint64_t refcnt = field_u64(obj, L->object_refcnt);
+
+	return refcnt > 0 && refcnt < (1ULL << 40);
+}
+
+struct code_fields {
+	uint64_t name, file, table;
+	int32_t firstlineno;
+};
+
+/* Read the code object's header: 0 if it is a live code object. */
+static int read_code_fields(struct symbolizer *s, uint64_t addr, struct code_fields *cf)
+{
+	const struct py_layout *L = s->layout;
+	const struct pyperf_offsets *o = &L->bpf;
+	uint8_t code[PYPERF_CODE_READ];
+	int err;
+
+	memset(cf, 0, sizeof(*cf));	/* padding too: callers memcmp() it */
+	err = target_read(s->pid, addr, code, o->code_read_size);
+	if (err)
+		return err;
+	if (!object_alive(L, code) ||
+	    (s->code_type_addr && field_u64(code, L->object_type) != s->code_type_addr))
+		return -ESTALE;
+	cf->name = field_u64(code, o->code_name);
+	cf->file = field_u64(code, o->code_filename);
+	cf->table = field_u64(code, o->code_linetable);
+	memcpy(&cf->firstlineno, code + o->code_firstlineno, sizeof(cf->firstlineno));
+	return 0;
+}
+
+/*
  * Read the code object at ADDR and check it is the one the kernel
- * fingerprinted.  Any mismatch means the memory now holds something else.
+ * fingerprinted.  It must be alive before and after its strings are read:
+ * a dead code object's fields may still point at strings whose memory
+ * already holds other objects.
  */
 static int load_code(struct symbolizer *s, uint64_t addr, uint32_t fingerprint,
 		     struct code_info *ci)
 {
 	const struct py_layout *L = s->layout;
-	const struct pyperf_offsets *o = &L->bpf;
-	uint8_t code[PYPERF_CODE_READ];
 	char name[PYSTR_MAX_CHARS * 4 + 8], file[PYSTR_MAX_CHARS * 4 + 8];
-	uint64_t name_addr, file_addr, table_addr, name_hash;
-	int32_t firstlineno;
+	struct code_fields before, after;
+	uint64_t name_hash;
 	int err;
 
 	if (!fingerprint)
 		return -EINVAL;		/* the kernel could not read it either */
-	err = target_read(s->pid, addr, code, o->code_read_size);
+	err = read_code_fields(s, addr, &before);
 	if (err)
 		return err;
-	if (s->code_type_addr && field_u64(code, L->object_type) != s->code_type_addr)
-		return -EINVAL;
-	name_addr = field_u64(code, o->code_name);
-	file_addr = field_u64(code, o->code_filename);
-	table_addr = field_u64(code, o->code_linetable);
-	memcpy(&firstlineno, code + o->code_firstlineno, sizeof(firstlineno));
-
-	err = pystr_read(s->pid, L, name_addr, name, sizeof(name), &name_hash);
+	err = pystr_read(s->pid, L, before.name, name, sizeof(name), &name_hash);
 	if (err)
 		return err;
-	if (pyperf_fingerprint(name_addr, file_addr, table_addr, (uint32_t)firstlineno,
-			       name_hash) != fingerprint)
+	if (pyperf_fingerprint(before.name, before.file, before.table,
+			       (uint32_t)before.firstlineno, name_hash) != fingerprint)
 		return -ESTALE;
-	err = pystr_read(s->pid, L, file_addr, file, sizeof(file), NULL);
+	err = pystr_read(s->pid, L, before.file, file, sizeof(file), NULL);
+	if (!err)
+		err = read_bytes_object(s, before.table, ci);
+	if (!err)
+		err = read_code_fields(s, addr, &after);
 	if (err)
 		return err;
-	err = read_bytes_object(s, table_addr, ci);
-	if (err)
-		return err;
+	if (memcmp(&before, &after, sizeof(before)))
+		return -ESTALE;
 	ci->name = profile_string(s->profile, name);
 	ci->file = profile_string(s->profile, file);
-	ci->firstlineno = firstlineno;
+	ci->firstlineno = before.firstlineno;
 	ci->ok = ci->name != UINT32_MAX && ci->file != UINT32_MAX;
 	return ci->ok ? 0 : -ENOMEM;
 }

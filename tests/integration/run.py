@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""pybpf integration tests: the real BPF program profiling real CPython
+processes.  Run as root:  python3 tests/integration/run.py --pybpf build/pybpf
+
+Every recording is also validated against speedscope's own JSON schema.
+A test that needs BPF never skips: if pybpf cannot load its program, the
+test fails.  Tests skip only when an optional interpreter is absent."""
+import argparse
+import collections
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+WORKLOADS = os.path.join(ROOT, "tests", "workloads")
+VALIDATOR = os.path.join(ROOT, "tools", "validate-speedscope.js")
+
+# (label, path, required): Debian's static build comes from `make deps`;
+# pyenv's shared-libpython build is used when the machine has it.
+INTERPRETERS = [
+    ("3.11 debian static", "/usr/bin/python3.11", True),
+    ("3.11.7 pyenv shared", "/root/.pyenv/versions/3.11.7/bin/python3.11", False),
+]
+
+PYBPF = None
+TMP = None
+TESTS = []
+
+
+class Skip(Exception):
+    pass
+
+
+def test(fn):
+    TESTS.append((fn.__name__, fn, None))
+    return fn
+
+
+def per_interpreter(fn):
+    for label, path, required in INTERPRETERS:
+        TESTS.append(("%s [%s]" % (fn.__name__, label), fn, (path, required)))
+    return fn
+
+
+def need(interp):
+    path, required = interp
+    if not os.path.exists(path):
+        if required:
+            raise AssertionError("%s is missing: run `make deps`" % path)
+        raise Skip("%s not present on this machine" % path)
+    return path
+
+
+def line_of(script, marker):
+    with open(os.path.join(WORKLOADS, script), encoding="utf-8") as f:
+        for number, text in enumerate(f, 1):
+            if text.rstrip().endswith("# " + marker):
+                return number
+    raise AssertionError("marker %s not in %s" % (marker, script))
+
+
+class Workload:
+    """A Python process running one of tests/workloads, ready once it says so."""
+
+    def __init__(self, python, script, *args, user=None):
+        self.argv = [python, os.path.join(WORKLOADS, script)] + [str(a) for a in args]
+        self.user = user
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.strip() == "ready", "workload %s did not start: %r" % (self.argv, line)
+        self.pid = self.proc.pid
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def run_pybpf(args, timeout=60, **kwargs):
+    return subprocess.run([PYBPF] + args, capture_output=True, text=True,
+                          timeout=timeout, **kwargs)
+
+
+def validate(path):
+    result = subprocess.run(["node", VALIDATOR, path], capture_output=True, text=True)
+    assert result.returncode == 0, "speedscope schema check failed:\n" + result.stdout + result.stderr
+
+
+def record(pid, seconds=3, rate=1000, name="out", extra=()):
+    out = os.path.join(TMP, "%s-%d.json" % (name, pid))
+    args = ["record", "-p", str(pid), "-r", str(rate), "-o", out] + list(extra)
+    if seconds:
+        args += ["-d", str(seconds)]
+    result = run_pybpf(args)
+    assert result.returncode == 0, "pybpf failed (%d): %s" % (result.returncode, result.stderr)
+    validate(out)
+    with open(out, encoding="utf-8") as f:
+        return json.load(f), result.stderr
+
+
+def stacks(doc, profile):
+    """[(frames root first, weight)] of one speedscope profile."""
+    frames = doc["shared"]["frames"]
+    return [([frames[i] for i in s], w) for s, w in zip(profile["samples"], profile["weights"])]
+
+
+def main_profile(doc, pid):
+    matches = [p for p in doc["profiles"] if "thread %d " % pid in p["name"]]
+    assert len(matches) == 1, "expected one profile for main thread %d, got %s" % (
+        pid, [p["name"] for p in doc["profiles"]])
+    return matches[0]
+
+
+def expect_error(result, pattern, code=1):
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    assert result.returncode == code, "exit %d, expected %d: %s" % (result.returncode, code, result.stderr)
+    assert len(lines) == 1, "expected one error line, got: %r" % lines
+    assert re.search(pattern, lines[0]), "error %r does not match %r" % (lines[0], pattern)
+
+
+# ---- profiles of real workloads --------------------------------------------
+
+@per_interpreter
+def known_split(interp):
+    python = need(interp)
+    with Workload(python, "split.py") as w:
+        doc, _ = record(w.pid, seconds=4, name="split")
+    seconds, interval = 4, 1e9 / 1000
+    profile = main_profile(doc, w.pid)
+    hot = {"leaf_a": line_of("split.py", "HOT-A"), "leaf_b": line_of("split.py", "HOT-B"),
+           "leaf_c": line_of("split.py", "HOT-C")}
+    call = {"leaf_a": line_of("split.py", "CALL-A"), "leaf_b": line_of("split.py", "CALL-B"),
+            "leaf_c": line_of("split.py", "CALL-C")}
+    module_line = max(n for n, l in enumerate(open(os.path.join(WORKLOADS, "split.py")), 1)
+                      if l.strip() == "main()")
+    leaf_weight = collections.Counter()
+    total = off_line = 0
+    for frames, weight in stacks(doc, profile):
+        total += weight
+        leaf = frames[-1]["name"]
+        if leaf not in hot:
+            continue
+        leaf_weight[leaf] += weight
+        if frames[-1]["line"] != hot[leaf]:
+            off_line += weight
+        expected = [("<module>", module_line), ("main", call[leaf])] + \
+            [("recurse", line_of("split.py", "CALL-RECURSE"))] * 20 + \
+            [("recurse", line_of("split.py", "CALL-LEAF"))]
+        got = [(f["name"], f.get("line")) for f in frames[:-1]]
+        assert got == expected, "wrong prefix for %s: %s" % (leaf, got)
+        assert frames[-1]["file"].endswith("split.py")
+    samples = total / interval
+    assert 0.85 * seconds * 1000 <= samples <= 1.1 * seconds * 1000, "%d samples in %d s" % (samples, seconds)
+    in_leaves = sum(leaf_weight.values())
+    assert in_leaves >= 0.9 * total, "only %.1f%% of samples in leaves" % (100 * in_leaves / total)
+    assert off_line <= 0.01 * in_leaves, "%.2f%% of leaf samples off the hot line" % (100 * off_line / in_leaves)
+    for leaf, truth in (("leaf_a", 60), ("leaf_b", 30), ("leaf_c", 10)):
+        share = 100 * leaf_weight[leaf] / in_leaves
+        assert abs(share - truth) <= 3, "%s: %.1f%% vs %d%%" % (leaf, share, truth)
+    return "%d samples, shares a/b/c %.1f/%.1f/%.1f" % (
+        samples, *(100 * leaf_weight[l] / in_leaves for l in ("leaf_a", "leaf_b", "leaf_c")))
+
+
+@per_interpreter
+def threads_apart(interp):
+    python = need(interp)
+    with Workload(python, "threads.py") as w:
+        doc, _ = record(w.pid, seconds=3, name="threads")
+    workers = ("worker_alpha", "worker_beta", "worker_gamma")
+    owner = {}
+    tids = set()
+    for profile in doc["profiles"]:
+        m = re.search(r"\[pid (\d+)\] thread (\d+) \(", profile["name"])
+        assert m and int(m.group(1)) == w.pid, "profile name %r lacks pid/tid" % profile["name"]
+        tids.add(int(m.group(2)))
+        seen = {f["name"] for frames, _ in stacks(doc, profile) for f in frames} & set(workers)
+        assert len(seen) <= 1, "one thread's profile mixes %s" % seen
+        for name in seen:
+            assert name not in owner, "%s appears in two threads" % name
+            owner[name] = int(m.group(2))
+    assert set(owner) == set(workers), "workers found: %s" % owner
+    assert len(set(owner.values())) == 3 and w.pid not in owner.values()
+    return "%d thread profiles" % len(doc["profiles"])
+
+
+@per_interpreter
+def code_object_churn(interp):
+    python = need(interp)
+    stats = os.path.join(TMP, "churn-stats.txt")
+    with Workload(python, "churn.py", stats) as w:
+        doc, _ = record(w.pid, seconds=4, name="churn")
+        w.proc.send_signal(signal.SIGTERM)
+        w.proc.wait(timeout=10)
+    made, distinct = map(int, open(stats).read().split())
+    assert made >= 2000, "only %d functions made" % made
+    assert distinct <= made // 2, "code addresses were not reused (%d of %d)" % (distinct, made)
+    checked = unresolved = 0
+    for frames, weight in stacks(doc, main_profile(doc, w.pid)):
+        names = [f["name"] for f in frames]
+        if names[-1] not in ("spin_even", "spin_odd"):
+            continue
+        parent = frames[-2]
+        if parent["name"] == "[unknown]":
+            unresolved += 1
+            continue
+        m = re.fullmatch(r"f_(\d{6})", parent["name"])
+        assert m, "unexpected caller %s of %s" % (parent["name"], names[-1])
+        n = int(m.group(1))
+        assert parent["file"] == "<churn-%d>" % n, "%s attributed to file %s" % (parent["name"], parent["file"])
+        assert names[-1] == ("spin_even" if n % 2 == 0 else "spin_odd"), \
+            "%s misattributed: calls %s" % (parent["name"], names[-1])
+        assert parent["line"] == (2 if n % 2 == 0 else 3), "%s at line %s" % (parent["name"], parent["line"])
+        checked += 1
+    assert checked >= 500, "only %d churned frames resolved (%d unresolved)" % (checked, unresolved)
+    return "%d functions, %d addresses, %d frames checked, %d unresolved" % (made, distinct, checked, unresolved)
+
+
+@per_interpreter
+def unicode_names(interp):
+    python = need(interp)
+    with Workload(python, "unicode_names.py") as w:
+        doc, _ = record(w.pid, seconds=2, name="unicode")
+    chains = collections.Counter(tuple(f["name"] for f in frames)[-4:]
+                                 for frames, _ in stacks(doc, main_profile(doc, w.pid)))
+    top = chains.most_common(1)[0][0]
+    assert top == ("main", "𠀀𠀁", "函数", "fünf"), "top stack %s" % (top,)
+
+
+# ---- stopping, and bad input ------------------------------------------------
+
+@test
+def target_exits_during_recording():
+    with Workload("/usr/bin/python3.11", "short_lived.py", 1.5) as w:
+        doc, err = record(w.pid, seconds=0, name="exits")
+    assert "target exited" in err, err
+    names = {f["name"] for frames, _ in stacks(doc, main_profile(doc, w.pid)) for f in frames}
+    assert "busy_until" in names
+
+
+def stop_with(sig):
+    with Workload("/usr/bin/python3.11", "split.py") as w:
+        out = os.path.join(TMP, "signal-%d.json" % sig)
+        proc = subprocess.Popen([PYBPF, "record", "-p", str(w.pid), "-r", "1000", "-o", out],
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
+    validate(out)
+    doc = json.load(open(out, encoding="utf-8"))
+    assert sum(main_profile(doc, w.pid)["weights"]) > 0.5e9, "less than 0.5 s of samples kept"
+
+
+@test
+def sigint_writes_profile():
+    stop_with(signal.SIGINT)
+
+
+@test
+def sigterm_writes_profile():
+    stop_with(signal.SIGTERM)
+
+
+def free_pid():
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid = int(f.read()) - 1
+    while os.path.exists("/proc/%d" % pid):
+        pid -= 1
+    return pid
+
+
+@test
+def error_no_such_pid():
+    expect_error(run_pybpf(["record", "-p", str(free_pid()), "-o", os.path.join(TMP, "x.json")]),
+                 r"no running process with PID \d+")
+
+
+@test
+def error_not_python():
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        expect_error(run_pybpf(["record", "-p", str(sleeper.pid), "-o", os.path.join(TMP, "x.json")]),
+                     r"PID \d+ \(sleep\) is not a Python process")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+@test
+def error_unsupported_version():
+    python = need(("/root/.pyenv/versions/3.7.16/bin/python3.7", False))
+    with Workload(python, "short_lived.py", 30) as w:
+        expect_error(run_pybpf(["record", "-p", str(w.pid), "-o", os.path.join(TMP, "x.json")]),
+                     r"runs Python 3\.7(\.16)?, which this pybpf does not support yet \(supported: 3\.11")
+
+
+@test
+def error_not_root():
+    result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             "--inh-caps=-all", PYBPF, "record", "-p", "1", "-o", "/tmp/x.json"],
+                            capture_output=True, text=True, timeout=30)
+    expect_error(result, r"missing capabilities CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE .*run pybpf as root")
+
+
+@test
+def error_no_btf():
+    with Workload("/usr/bin/python3.11", "short_lived.py", 30) as w:
+        expect_error(run_pybpf(["record", "-p", str(w.pid), "--btf", "/nonexistent/vmlinux",
+                                "-o", os.path.join(TMP, "x.json")]),
+                     r"cannot read the BTF file /nonexistent/vmlinux")
+
+
+@test
+def error_output_not_writable():
+    with Workload("/usr/bin/python3.11", "short_lived.py", 30) as w:
+        start = time.monotonic()
+        result = run_pybpf(["record", "-p", str(w.pid), "-o", "/nonexistent-dir/out.json"])
+        elapsed = time.monotonic() - start
+    expect_error(result, r"cannot write the output file /nonexistent-dir/out.json: .*choose a writable path")
+    # Reported before recording starts, not after an unbounded recording.
+    assert elapsed < 10, "error took %.1f s" % elapsed
+
+
+@test
+def error_bad_arguments():
+    result = run_pybpf(["record", "-p", "abc"])
+    assert result.returncode == 2 and "invalid PID 'abc'" in result.stderr, result.stderr
+    result = run_pybpf(["record"])
+    assert result.returncode == 2 and "use -p PID" in result.stderr, result.stderr
+
+
+def main():
+    global PYBPF, TMP
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pybpf", required=True)
+    parser.add_argument("-k", "--filter", default="")
+    args = parser.parse_args()
+    PYBPF = os.path.abspath(args.pybpf)
+    if os.geteuid() != 0:
+        sys.exit("integration tests load BPF programs: run them as root")
+    passed = failed = skipped = 0
+    with tempfile.TemporaryDirectory(prefix="pybpf-it-") as TMP:
+        os.chmod(TMP, 0o755)
+        for name, fn, param in TESTS:
+            if args.filter not in name:
+                continue
+            start = time.monotonic()
+            try:
+                note = fn(param) if param else fn()
+                passed += 1
+                print("PASS %-48s %5.1fs %s" % (name, time.monotonic() - start, note or ""), flush=True)
+            except Skip as e:
+                skipped += 1
+                print("SKIP %-48s %s" % (name, e), flush=True)
+            except Exception:
+                failed += 1
+                print("FAIL %s\n%s" % (name, traceback.format_exc()), flush=True)
+    print("integration: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Check the built-in layout table (user/py_layout.c) against one CPython's
+ * own headers: every offset and size the headers can answer is recomputed
+ * here with offsetof()/sizeof by the compiler and compared with the table
+ * entry for PY_MAJOR_VERSION.PY_MINOR_VERSION.
+ *
+ * Build (tools/check-layouts.sh does this for every installed CPython):
+ *   gcc -std=gnu11 -DPy_BUILD_CORE -I<incdir> -I<incdir>/internal -Iuser \
+ *       -DINCDIR='"<incdir>"' tests/layout/check_layout.c user/py_layout.c
+ *
+ * Not computable from headers, so not checked: instr_kind, lasti_unit,
+ * owner_skip_from, code_tag_mask, linetable_format.
+ *
+ * Version differences are confined to the includes and the field-name block
+ * below, which already cover 3.8-3.13 (the file compiles against all of
+ * them); a new table entry needs no change here unless CPython renames a
+ * field.  With no table entry for the headers' version it only says so.
+ */
+#include <Python.h>
+#if PY_VERSION_HEX < 0x03090000
+# include <frameobject.h>
+# include "internal/pycore_pystate.h"	/* _PyRuntimeState, struct _is */
+#else
+# if PY_VERSION_HEX < 0x030B0000
+#  include <frameobject.h>		/* PyFrameObject */
+# else
+#  include "internal/pycore_frame.h"	/* _PyInterpreterFrame */
+# endif
+# include "internal/pycore_runtime.h"
+# include "internal/pycore_interp.h"
+#endif
+
+#include <stdio.h>
+#include <string.h>
+#include "py_layout.h"
+
+#ifndef INCDIR
+# define INCDIR "?"
+#endif
+#define NONE PYPERF_OFF_NONE
+
+/* ---- where each version keeps the fields the table describes ---------- */
+
+#if PY_VERSION_HEX >= 0x030B0000
+# define INTERP_THREADS_HEAD	threads.head
+#else
+# define INTERP_THREADS_HEAD	tstate_head
+#endif
+
+#if PY_VERSION_HEX >= 0x030D0000
+# define TSTATE_FRAME		current_frame		/* _PyInterpreterFrame * */
+#elif PY_VERSION_HEX >= 0x030B0000
+# define TSTATE_FRAME		cframe			/* _PyCFrame * */
+# define HAVE_CFRAME		1
+#else
+# define TSTATE_FRAME		frame			/* PyFrameObject * */
+#endif
+
+#if PY_VERSION_HEX >= 0x030B0000
+typedef _PyInterpreterFrame	frame_t;
+# define FRAME_PREVIOUS		previous
+# define HAVE_FRAME_OWNER	1
+# define HAVE_NATIVE_THREAD_ID	1
+# define HAVE_CODE_ADAPTIVE	1
+# define CODE_NAME		co_qualname
+# if PY_VERSION_HEX >= 0x030D0000
+#  define FRAME_CODE		f_executable
+#  define FRAME_INSTR		instr_ptr
+# else
+#  define FRAME_CODE		f_code
+#  define FRAME_INSTR		prev_instr
+# endif
+#else
+typedef PyFrameObject		frame_t;
+# define FRAME_PREVIOUS		f_back
+# define FRAME_CODE		f_code
+# define FRAME_INSTR		f_lasti
+# define HAVE_CODE_BYTES	1			/* co_code bytes object */
+# define CODE_NAME		co_name
+#endif
+
+#if PY_VERSION_HEX >= 0x030A0000
+# define CODE_LINETABLE		co_linetable
+#else
+# define CODE_LINETABLE		co_lnotab
+#endif
+
+/* ---- comparison --------------------------------------------------------- */
+
+#define MSIZE(T, m)	sizeof(((T *)0)->m)
+#define END(T, m)	(offsetof(T, m) + MSIZE(T, m))
+#define MAX2(a, b)	((a) > (b) ? (a) : (b))
+
+static int passed, failed;
+
+static const char *fmt(char *buf, size_t size, const char *field, unsigned long v)
+{
+	if (v == NONE && !strstr(field, "mask"))
+		snprintf(buf, size, "none");
+	else
+		snprintf(buf, size, strstr(field, "mask") ? "0x%lx" : "%lu", v);
+	return buf;
+}
+
+static void check(const char *field, const char *op, int ok, unsigned long table,
+		  unsigned long header)
+{
+	char t[32], h[32];
+
+	printf("%s %s table=%s header%s%s\n", ok ? "ok" : "FAIL", field,
+	       fmt(t, sizeof(t), field, table), strcmp(op, "==") ? op : "=",
+	       fmt(h, sizeof(h), field, header));
+	ok ? passed++ : failed++;
+}
+
+/*
+ * CHECK(field, op, header): the table's L->field must satisfy
+ * "table op header".  "==" for offsets, ">=" for read sizes that must cover
+ * the fields, "<=" for sizes that must fit the fixed buffers.
+ */
+#define CHECK(field, op, header) do {					\
+	unsigned long t_ = (unsigned long)(L->field);			\
+	unsigned long h_ = (unsigned long)(header);			\
+	check(#field, #op, t_ op h_, t_, h_);				\
+} while (0)
+
+/* The 32-bit word holding PyASCIIObject.state with only BITFIELD all-ones. */
+#define STATE_MASK(bitfield) ({						\
+	PyASCIIObject s_;						\
+	uint32_t w_;							\
+	memset(&s_, 0, sizeof(s_));					\
+	s_.state.bitfield--;		/* 0 - 1 wraps to all ones */	\
+	memcpy(&w_, (char *)&s_ + offsetof(PyASCIIObject, state), 4);	\
+	w_;								\
+})
+
+int main(void)
+{
+	const struct py_layout *L = py_layout_static(PY_MAJOR_VERSION, PY_MINOR_VERSION);
+	unsigned long need;
+	uint32_t kind_mask = STATE_MASK(kind);
+
+	if (!L) {
+		printf("layout %d.%d (%s): no table for this version, nothing checked\n",
+		       PY_MAJOR_VERSION, PY_MINOR_VERSION, INCDIR);
+		return 0;
+	}
+
+	/* _PyRuntimeState, PyInterpreterState */
+	CHECK(bpf.runtime_interp_head, ==, offsetof(_PyRuntimeState, interpreters.head));
+	CHECK(bpf.interp_next, ==, offsetof(PyInterpreterState, next));
+	CHECK(bpf.interp_threads_head, ==, offsetof(PyInterpreterState, INTERP_THREADS_HEAD));
+
+	/* PyThreadState */
+	CHECK(bpf.tstate_next, ==, offsetof(PyThreadState, next));
+	CHECK(bpf.tstate_thread_id, ==, offsetof(PyThreadState, thread_id));
+	CHECK(bpf.tstate_frame, ==, offsetof(PyThreadState, TSTATE_FRAME));
+#ifdef HAVE_CFRAME
+	CHECK(bpf.cframe_current_frame, ==, offsetof(_PyCFrame, current_frame));
+#else
+	CHECK(bpf.cframe_current_frame, ==, NONE);
+#endif
+#ifdef HAVE_NATIVE_THREAD_ID
+	CHECK(tstate_native_thread_id, ==, offsetof(PyThreadState, native_thread_id));
+#else
+	CHECK(tstate_native_thread_id, ==, NONE);
+#endif
+
+	/* frame: _PyInterpreterFrame (3.11+) or PyFrameObject */
+	CHECK(bpf.frame_previous, ==, offsetof(frame_t, FRAME_PREVIOUS));
+	CHECK(bpf.frame_code, ==, offsetof(frame_t, FRAME_CODE));
+	CHECK(bpf.frame_instr, ==, offsetof(frame_t, FRAME_INSTR));
+	need = MAX2(END(frame_t, FRAME_PREVIOUS),
+		    MAX2(END(frame_t, FRAME_CODE), END(frame_t, FRAME_INSTR)));
+#ifdef HAVE_FRAME_OWNER
+	CHECK(bpf.frame_owner, ==, offsetof(frame_t, owner));
+	need = MAX2(need, END(frame_t, owner));
+#else
+	CHECK(bpf.frame_owner, ==, NONE);
+#endif
+	CHECK(bpf.frame_read_size, >=, need);
+	CHECK(bpf.frame_read_size, <=, PYPERF_FRAME_READ);
+
+	/* PyCodeObject; the symbolizer also reads ob_refcnt/ob_type from this prefix */
+#ifdef HAVE_CODE_ADAPTIVE
+	CHECK(bpf.code_adaptive, ==, offsetof(PyCodeObject, co_code_adaptive));
+#else
+	CHECK(bpf.code_adaptive, ==, NONE);
+#endif
+#ifdef HAVE_CODE_BYTES
+	CHECK(code_code, ==, offsetof(PyCodeObject, co_code));
+#else
+	CHECK(code_code, ==, NONE);
+#endif
+	CHECK(bpf.code_firstlineno, ==, offsetof(PyCodeObject, co_firstlineno));
+	CHECK(bpf.code_name, ==, offsetof(PyCodeObject, CODE_NAME));
+	CHECK(bpf.code_filename, ==, offsetof(PyCodeObject, co_filename));
+	CHECK(bpf.code_linetable, ==, offsetof(PyCodeObject, CODE_LINETABLE));
+	need = MAX2(MAX2(END(PyCodeObject, co_firstlineno), END(PyCodeObject, CODE_NAME)),
+		    MAX2(END(PyCodeObject, co_filename), END(PyCodeObject, CODE_LINETABLE)));
+	need = MAX2(need, MAX2(END(PyObject, ob_refcnt), END(PyObject, ob_type)));
+#ifdef HAVE_CODE_BYTES
+	need = MAX2(need, END(PyCodeObject, co_code));
+#endif
+	CHECK(bpf.code_read_size, >=, need);
+	CHECK(bpf.code_read_size, <=, PYPERF_CODE_READ);
+
+	/* PyObject, PyVarObject, PyBytesObject */
+	CHECK(object_refcnt, ==, offsetof(PyObject, ob_refcnt));
+	CHECK(object_type, ==, offsetof(PyObject, ob_type));
+	CHECK(varobject_size, ==, offsetof(PyVarObject, ob_size));
+	CHECK(bytes_data, ==, offsetof(PyBytesObject, ob_sval));
+
+	/* PyASCIIObject, PyCompactUnicodeObject */
+	CHECK(bpf.str_hash, ==, offsetof(PyASCIIObject, hash));
+	CHECK(str_length, ==, offsetof(PyASCIIObject, length));
+	CHECK(str_state, ==, offsetof(PyASCIIObject, state));
+	CHECK(str_ascii_data, ==, sizeof(PyASCIIObject));
+	CHECK(str_compact_data, ==, sizeof(PyCompactUnicodeObject));
+	CHECK(str_kind_mask, ==, kind_mask);
+	CHECK(str_kind_shift, ==, kind_mask ? __builtin_ctz(kind_mask) : 0);
+	CHECK(str_compact_mask, ==, STATE_MASK(compact));
+	CHECK(str_ascii_mask, ==, STATE_MASK(ascii));
+
+	printf("layout %d.%d (%s): %d passed, %d failed\n", PY_MAJOR_VERSION,
+	       PY_MINOR_VERSION, INCDIR, passed, failed);
+	return failed ? 1 : 0;
+}

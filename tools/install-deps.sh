@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install pybpf's build and test dependencies from Debian (bookworm), and the
+# npm packages the tests use, pinned by tools/npm/package-lock.json.
+set -eu
+
+PACKAGES="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
+libcriterion-dev python3.11 python3.11-dev util-linux procps"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+# node and npm may come from Debian or already be on the machine.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
+if [ -n "$missing" ]; then
+	echo "install-deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+make -s npm
+echo "install-deps: all dependencies present"
