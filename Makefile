@@ -17,7 +17,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps demo check unit layouts integration vmlinux clean npm
+.PHONY: all deps demo check unit layouts integration vmlinux clean npm pythons
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h vmlinux/vmlinux.h
@@ -57,7 +57,7 @@ demo: deps all
 $(BUILD)/unit_tests: $(UNIT_SRCS) $(USER_OBJS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
-$(BUILD)/fixtures/.stamp: tools/gen-linetable-fixtures.py
+$(BUILD)/fixtures/.stamp: tools/gen-linetable-fixtures.py tools/gen-fixtures.sh
 	tools/gen-fixtures.sh $(BUILD)/fixtures
 	touch $@
 
@@ -68,8 +68,18 @@ unit: $(BUILD)/unit_tests $(BUILD)/fixtures/.stamp
 layouts:
 	tools/check-layouts.sh $(BUILD)
 
-integration: $(BUILD)/pybpf npm
-	$(PYTHON311) tests/integration/run.py --pybpf $(BUILD)/pybpf
+# Debian's python3.9 (bullseye) and 3.13-3.15 (sid), fetched into $(BUILD)/pythons.
+pythons:
+	tools/provision-pythons.sh $(BUILD)
+
+# A program embedding Debian's libpython3.11 (rpath: not whatever the environment has).
+$(BUILD)/embedded-app: tests/workloads/embed.c
+	$(CC) $(CFLAGS) $< $$(/usr/bin/python3.11-config --cflags --embed) \
+		$$(/usr/bin/python3.11-config --ldflags --embed) \
+		-Wl,--disable-new-dtags,-rpath,/usr/lib/x86_64-linux-gnu -o $@
+
+integration: $(BUILD)/pybpf $(BUILD)/embedded-app npm pythons
+	$(PYTHON311) tests/integration/run.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 
 check: all unit layouts integration
 

@@ -180,6 +180,37 @@ static __always_inline __u64 top_frame(struct scratch *s, __u64 tstate)
 	return frame;
 }
 
+/*
+ * Byte offset of the frame's instruction in its bytecode.  The frame is in
+ * frame_buf and its code object's header in code_buf.
+ */
+static __always_inline __s32 instr_offset(struct scratch *s, __u64 code)
+{
+	struct pyperf_offsets *off = &s->off;
+	__u64 ip, base = code + off->code_adaptive;
+	__s32 lasti, tlbc;
+
+	if (off->instr_kind != PYPERF_INSTR_PTR) {
+		lasti = (__s32)load_u32(s->frame_buf, off->frame_instr, PYPERF_FRAME_READ);
+		return lasti < 0 ? -1 : lasti * off->lasti_unit;
+	}
+	ip = load_u64(s->frame_buf, off->frame_instr, PYPERF_FRAME_READ);
+	if (!ip)
+		return PYPERF_INSTR_UNKNOWN;
+	/* Free-threaded 3.14+: the thread may run its own copy of the bytecode. */
+	if (off->frame_tlbc_index != PYPERF_OFF_NONE && off->code_tlbc != PYPERF_OFF_NONE) {
+		tlbc = (__s32)load_u32(s->frame_buf, off->frame_tlbc_index, PYPERF_FRAME_READ);
+		if (tlbc > 0) {
+			__u64 array = load_u64(s->code_buf, off->code_tlbc, PYPERF_CODE_READ);
+
+			/* _PyCodeArray: { Py_ssize_t size; char *entries[]; } */
+			if (!array || read_ptr(&base, array + 8 + 8 * (__u64)(tlbc & 0xffff)))
+				return PYPERF_INSTR_UNKNOWN;
+		}
+	}
+	return (__s32)(ip - base);
+}
+
 /* bpf_loop body: one frame of the chain, innermost first. */
 static long visit_frame(__u32 index, void *ctx)
 {
@@ -188,7 +219,6 @@ static long visit_frame(__u32 index, void *ctx)
 	struct pyperf_frame *out;
 	__u64 frame, code, name, file, table, name_hash = 0, prev;
 	__u32 size, n, firstlineno;
-	__s32 instr;
 
 	if (!s || !s->cursor)
 		return 1;
@@ -219,19 +249,9 @@ static long visit_frame(__u32 index, void *ctx)
 	if (!code)
 		goto skip;
 
-	if (off->instr_kind == PYPERF_INSTR_PTR) {
-		__u64 ip = load_u64(s->frame_buf, off->frame_instr, PYPERF_FRAME_READ);
-
-		instr = ip ? (__s32)(ip - (code + off->code_adaptive)) : PYPERF_INSTR_UNKNOWN;
-	} else {
-		__s32 lasti = (__s32)load_u32(s->frame_buf, off->frame_instr, PYPERF_FRAME_READ);
-
-		instr = lasti < 0 ? -1 : lasti * off->lasti_unit;
-	}
-
 	out = &s->sample.frames[n & (PYPERF_MAX_FRAMES - 1)];
 	out->code = code;
-	out->instr_offset = instr;
+	out->instr_offset = PYPERF_INSTR_UNKNOWN;
 	out->fingerprint = 0;
 	s->sample.hdr.nframes = n + 1;
 
@@ -242,6 +262,8 @@ static long visit_frame(__u32 index, void *ctx)
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 		return 0;
 	}
+	out->instr_offset = instr_offset(s, code);
+
 	name = load_u64(s->code_buf, off->code_name, PYPERF_CODE_READ);
 	file = load_u64(s->code_buf, off->code_filename, PYPERF_CODE_READ);
 	table = load_u64(s->code_buf, off->code_linetable, PYPERF_CODE_READ);

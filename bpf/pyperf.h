@@ -68,8 +68,10 @@ struct pyperf_offsets {
 	__u8 lasti_unit;		/* bytes per f_lasti unit */
 	__u8 owner_skip_from;		/* frames with owner >= this are shims */
 	__u8 code_tag_mask;		/* tag bits to clear from f_executable */
+	__u16 frame_tlbc_index;		/* free-threaded 3.14+: thread-local bytecode */
 	/* PyCodeObject */
 	__u16 code_adaptive;		/* inline bytecode (PYPERF_INSTR_PTR) */
+	__u16 code_tlbc;		/* free-threaded 3.14+: _PyCodeArray *co_tlbc */
 	__u16 code_firstlineno;
 	__u16 code_name;		/* co_qualname where it exists, else co_name */
 	__u16 code_filename;
@@ -77,7 +79,6 @@ struct pyperf_offsets {
 	__u16 code_read_size;		/* bytes covering every code field above */
 	/* PyASCIIObject */
 	__u16 str_hash;
-	__u16 pad;
 };
 
 /* Value of the BPF "procs" map, keyed by host tgid. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -159,4 +160,55 @@ const char *elf_file_soname(struct elf_file *ef)
 		}
 	}
 	return NULL;
+}
+
+static int is_version_tail(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '.')
+			return 0;
+	return n > 0;
+}
+
+int elf_file_find_version_string(struct elf_file *ef, const char *prefix, char *out,
+				 size_t outlen)
+{
+	size_t plen = strlen(prefix), shstrndx;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+
+	if (elf_getshdrstrndx(ef->elf, &shstrndx))
+		return -EINVAL;
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		const char *name, *data, *p, *end;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS)
+			continue;
+		name = elf_strptr(ef->elf, shstrndx, shdr.sh_name);
+		if (!name || strcmp(name, ".rodata"))
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf)
+			return -ENOENT;
+		data = d->d_buf;
+		end = data + d->d_size;
+		for (p = data; p + plen < end; p++) {
+			const char *nul;
+
+			/*
+			 * The linker may merge the literal into the tail of a longer
+			 * string ("Python-3.8.18"): accept any non-version byte before it.
+			 */
+			if ((p > data && ((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.')) ||
+			    memcmp(p, prefix, plen))
+				continue;
+			nul = memchr(p + plen, '\0', end - p - plen);
+			if (!nul || nul - p >= (ptrdiff_t)outlen || !is_version_tail(p + plen, nul - p - plen))
+				continue;
+			memcpy(out, p, nul - p + 1);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

@@ -3,6 +3,7 @@
 #ifndef PYBPF_ELF_SYMBOLS_H
 #define PYBPF_ELF_SYMBOLS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct elf_file;
@@ -19,6 +20,14 @@ int elf_file_section(struct elf_file *ef, const char *name, uint64_t *addr, uint
 
 /* Virtual address that file offset OFFSET is loaded at (by PT_LOAD). */
 int elf_file_vaddr_of_offset(struct elf_file *ef, uint64_t offset, uint64_t *vaddr);
+
+/*
+ * The first NUL-delimited string in .rodata that starts with PREFIX and
+ * continues with digits and dots only (e.g. PY_VERSION "3.9.18" for prefix
+ * "3.9.").  0 and the string in OUT, or -ENOENT.
+ */
+int elf_file_find_version_string(struct elf_file *ef, const char *prefix, char *out,
+				 size_t outlen);
 
 /* The DT_SONAME string, or NULL. */
 const char *elf_file_soname(struct elf_file *ef);

@@ -15,7 +15,9 @@ enum linetable_format {
 /*
  * Source line of the instruction starting at byte OFFSET of the bytecode.
  * OFFSET < 0 (frame not started yet) gives FIRSTLINENO.  Returns -1 where the
- * table says the instruction has no line, or OFFSET is past the table.
+ * table says the instruction has no line, or (3.10+ formats) OFFSET is past
+ * the table; co_lnotab does not record where the bytecode ends, so there an
+ * offset past the end gets the last line.
  * Never reads outside TABLE[0..LEN).
  */
 int linetable_line(enum linetable_format fmt, const uint8_t *table, size_t len,

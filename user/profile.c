@@ -40,19 +40,27 @@ void profile_free(struct profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * Each intern/insert below allocates everything first and touches the hash
+ * map last, so running out of memory never leaves a half-made entry behind.
+ */
 uint32_t profile_string(struct profile *p, const char *text)
 {
 	size_t len = strlen(text);
-	bool created;
-	uintptr_t *slot = hmap_upsert(&p->string_index, text, len, &created);
+	uintptr_t *slot = hmap_find(&p->string_index, text, len);
+	char *copy;
 
-	if (!slot)
-		return UINT32_MAX;
-	if (!created)
+	if (slot)
 		return (uint32_t)(*slot - 1);
 	if (array_reserve(&p->strings, &p->strings_cap, p->nstrings + 1, sizeof(char *)))
 		return UINT32_MAX;
-	p->strings[p->nstrings] = strdup(text);
+	copy = strdup(text);
+	slot = copy ? hmap_upsert(&p->string_index, text, len, NULL) : NULL;
+	if (!slot) {
+		free(copy);
+		return UINT32_MAX;
+	}
+	p->strings[p->nstrings] = copy;
 	*slot = ++p->nstrings;
 	return (uint32_t)(*slot - 1);
 }
@@ -64,14 +72,17 @@ uint32_t profile_frame(struct profile *p, const char *name, const char *file, in
 		.file = profile_string(p, file),
 		.line = line,
 	};
-	bool created;
-	uintptr_t *slot = hmap_upsert(&p->frame_index, &f, sizeof(f), &created);
+	uintptr_t *slot;
 
-	if (!slot || f.name == UINT32_MAX || f.file == UINT32_MAX)
+	if (f.name == UINT32_MAX || f.file == UINT32_MAX)
 		return UINT32_MAX;
-	if (!created)
+	slot = hmap_find(&p->frame_index, &f, sizeof(f));
+	if (slot)
 		return (uint32_t)(*slot - 1);
 	if (array_reserve(&p->frames, &p->frames_cap, p->nframes + 1, sizeof(f)))
+		return UINT32_MAX;
+	slot = hmap_upsert(&p->frame_index, &f, sizeof(f), NULL);
+	if (!slot)
 		return UINT32_MAX;
 	p->frames[p->nframes] = f;
 	*slot = ++p->nframes;
@@ -98,23 +109,26 @@ struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t t
 				   const char *name)
 {
 	struct { uint64_t process; uint32_t tid; uint32_t pad; } key = { process, tid, 0 };
-	bool created;
-	uintptr_t *slot = hmap_upsert(&p->thread_index, &key, sizeof(key), &created);
+	uintptr_t *slot = hmap_find(&p->thread_index, &key, sizeof(key));
 	struct prof_thread *t;
 
-	if (!slot)
-		return NULL;
-	if (!created)
+	if (slot)
 		return p->threads[*slot - 1];
+	if (array_reserve(&p->threads, &p->threads_cap, p->nthreads + 1, sizeof(t)))
+		return NULL;
 	t = calloc(1, sizeof(*t));
-	if (!t || array_reserve(&p->threads, &p->threads_cap, p->nthreads + 1, sizeof(t))) {
+	if (t)
+		t->name = strdup(name ? name : "");
+	slot = t && t->name ? hmap_upsert(&p->thread_index, &key, sizeof(key), NULL) : NULL;
+	if (!slot) {
+		if (t)
+			free(t->name);
 		free(t);
 		return NULL;
 	}
 	t->pid = p->processes[process].pid;
 	t->tid = tid;
 	t->process = process;
-	t->name = strdup(name ? name : "");
 	p->threads[p->nthreads] = t;
 	*slot = ++p->nthreads;
 	return t;
@@ -123,21 +137,21 @@ struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t t
 int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames,
 		uint32_t depth, uint64_t count)
 {
-	bool created;
-	uintptr_t *slot = hmap_upsert(&t->stack_index, frames, depth * sizeof(*frames),
-				      &created);
+	size_t key_len = depth * sizeof(*frames);
+	uintptr_t *slot = hmap_find(&t->stack_index, frames, key_len);
 	struct prof_stack *s;
 
-	if (!slot)
-		return -1;
-	if (created) {
+	if (!slot) {
 		if (array_reserve(&t->stacks, &t->stacks_cap, t->nstacks + 1, sizeof(*s)))
 			return -1;
 		s = &t->stacks[t->nstacks];
-		s->frames = malloc(depth ? depth * sizeof(*frames) : 1);
-		if (!s->frames)
+		s->frames = malloc(key_len ? key_len : 1);
+		slot = s->frames ? hmap_upsert(&t->stack_index, frames, key_len, NULL) : NULL;
+		if (!slot) {
+			free(s->frames);
 			return -1;
-		memcpy(s->frames, frames, depth * sizeof(*frames));
+		}
+		memcpy(s->frames, frames, key_len);
 		s->depth = depth;
 		s->count = 0;
 		*slot = ++t->nstacks;

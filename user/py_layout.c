@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Built-in CPython layouts, one entry per minor version.  Offsets were
- * computed with offsetof() against each version's own headers and are
+ * Built-in CPython layouts, one entry per minor version (and per
+ * free-threaded build where it differs).  For 3.8-3.12 the entries hold every
+ * offset, computed with offsetof() against each version's own headers and
  * re-checked by tests/layout/check_layout.c (tools/check-layouts.sh) against
- * every CPython header set installed on the machine.  Sources: Include/cpython/pystate.h, Include/internal/
- * pycore_{runtime,interp,frame}.h, Include/cpython/{code,unicodeobject}.h.
+ * every CPython header set installed on the machine.  From 3.13 on, struct
+ * offsets come from the target's _Py_DebugOffsets at run time, so a patch
+ * release that moves a field needs no new pybpf; the entries here keep only
+ * what the runtime does not export (tag bits, owner values, string state
+ * bits, line-table format).
+ *
+ * Sources: Include/cpython/pystate.h, Include/internal/pycore_{runtime,
+ * interp,frame,interpframe_structs,stackref}.h, Include/cpython/{code,
+ * unicodeobject}.h, Include/object.h.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -13,12 +21,75 @@
 
 #define NONE PYPERF_OFF_NONE
 
-/* PEP 393 string state bits shared by every default (GIL) build. */
-#define DEFAULT_STR_STATE \
+/* Fields that most entries do not have. */
+#define NO_TLBC .frame_tlbc_index = NONE, .code_tlbc = NONE
+
+/* PyObject / PyVarObject / PyBytesObject in a default (GIL) build. */
+#define OBJECT_DEFAULT \
+	.object_refcnt = 0, .object_type = 8, .varobject_size = 16, .bytes_data = 32
+
+/* PEP 393 string state bits: default builds and 3.13t. */
+#define STR_STATE_DEFAULT \
 	.str_kind_mask = 0x1c, .str_kind_shift = 2, \
 	.str_compact_mask = 0x20, .str_ascii_mask = 0x40
 
+/* 3.14t+ widened `interned` to a byte, moving the other bits up. */
+#define STR_STATE_FT314 \
+	.str_kind_mask = 0x700, .str_kind_shift = 8, \
+	.str_compact_mask = 0x800, .str_ascii_mask = 0x1000
+
+/* PyASCIIObject up to 3.11 still has the wstr pointer. */
+#define STR_WITH_WSTR \
+	.str_length = 16, .str_state = 32, .str_ascii_data = 48, .str_compact_data = 72
+
+/*
+ * 3.8-3.10 walk PyFrameObjects from tstate->frame through f_back and store
+ * the position as the int f_lasti, in bytes (3.8/3.9) or code units (3.10).
+ */
+#define FRAME_OBJECT_WALK(lasti_at, unit) \
+	.tstate_frame = 24, .cframe_current_frame = NONE, \
+	.frame_previous = 24, .frame_code = 32, .frame_instr = lasti_at, \
+	.frame_owner = NONE, .frame_read_size = (lasti_at) + 8, \
+	.instr_kind = PYPERF_INSTR_LASTI, .lasti_unit = unit, \
+	.owner_skip_from = 255, .code_tag_mask = 0, NO_TLBC, \
+	.code_adaptive = NONE
+
+/* PyCodeObject 3.8-3.10: no co_qualname, so frames show co_name. */
+#define CODE_38 \
+	.code_firstlineno = 40, .code_name = 112, .code_filename = 104, \
+	.code_linetable = 120, .code_read_size = 128, .str_hash = 24
+
+#define RUNTIME_38 \
+	.runtime_interp_head = 32, .interp_next = 0, .interp_threads_head = 8, \
+	.tstate_next = 8, .tstate_thread_id = 176
+
+#define LAYOUT_38_310(min, lasti_at, unit, format) { \
+	.major = 3, .minor = min, \
+	.bpf = { RUNTIME_38, FRAME_OBJECT_WALK(lasti_at, unit), CODE_38 }, \
+	OBJECT_DEFAULT, STR_WITH_WSTR, STR_STATE_DEFAULT, \
+	.tstate_interp = 16, .tstate_native_thread_id = NONE, \
+	.code_code = 48, .linetable_format = format, \
+}
+
+/*
+ * 3.13+ default and free-threaded builds: only what _Py_DebugOffsets does
+ * not say.  Owner values >= 3 are the interpreter's entry/shim frames (and
+ * 3.15's base-frame sentinel); from 3.14 f_executable is a tagged
+ * _PyStackRef whose low bits must be cleared.
+ */
+#define DEBUG_OFFSETS_BASE(min, tag, ft, str_hash_at, refcnt_at, str_state) { \
+	.major = 3, .minor = min, .free_threaded = ft, .needs_debug_offsets = true, \
+	.bpf = { .cframe_current_frame = NONE, .instr_kind = PYPERF_INSTR_PTR, \
+		 .lasti_unit = 2, .owner_skip_from = 3, .code_tag_mask = tag, \
+		 NO_TLBC, .str_hash = str_hash_at }, \
+	.object_refcnt = refcnt_at, .code_code = NONE, \
+	.linetable_format = LINETABLE_LOCATIONS, str_state, \
+}
+
 static const struct py_layout layouts[] = {
+	LAYOUT_38_310(8, 104, 1, LINETABLE_LNOTAB),
+	LAYOUT_38_310(9, 104, 1, LINETABLE_LNOTAB),
+	LAYOUT_38_310(10, 96, 2, LINETABLE_310),
 	{
 		.major = 3, .minor = 11,
 		.bpf = {
@@ -38,6 +109,7 @@ static const struct py_layout layouts[] = {
 			.lasti_unit = 2,
 			.owner_skip_from = 255,		/* 3.11 has no shim frames */
 			.code_tag_mask = 0,
+			NO_TLBC,
 			.code_adaptive = 184,
 			.code_firstlineno = 72,
 			.code_name = 128,		/* co_qualname */
@@ -46,38 +118,87 @@ static const struct py_layout layouts[] = {
 			.code_read_size = 144,
 			.str_hash = 24,
 		},
-		.object_refcnt = 0,
-		.object_type = 8,
-		.varobject_size = 16,
-		.bytes_data = 32,
-		.str_length = 16,
-		.str_state = 32,
-		.str_ascii_data = 48,
-		.str_compact_data = 72,
-		DEFAULT_STR_STATE,
+		OBJECT_DEFAULT,
+		STR_WITH_WSTR,
+		STR_STATE_DEFAULT,
+		.tstate_interp = 16,
 		.tstate_native_thread_id = 160,
 		.code_code = NONE,
 		.linetable_format = LINETABLE_LOCATIONS,
 	},
+	{
+		.major = 3, .minor = 12,
+		.bpf = {
+			.runtime_interp_head = 40,
+			.interp_next = 0,
+			.interp_threads_head = 72,
+			.tstate_next = 8,
+			.tstate_thread_id = 136,
+			.tstate_frame = 56,		/* tstate->cframe */
+			.cframe_current_frame = 0,
+			.frame_previous = 8,
+			.frame_code = 0,
+			.frame_instr = 56,		/* prev_instr */
+			.frame_owner = 70,
+			.frame_read_size = 72,
+			.instr_kind = PYPERF_INSTR_PTR,
+			.lasti_unit = 2,
+			.owner_skip_from = 3,		/* FRAME_OWNED_BY_CSTACK */
+			.code_tag_mask = 0,
+			NO_TLBC,
+			.code_adaptive = 192,
+			.code_firstlineno = 68,
+			.code_name = 128,		/* co_qualname */
+			.code_filename = 112,
+			.code_linetable = 136,
+			.code_read_size = 144,
+			.str_hash = 24,
+		},
+		OBJECT_DEFAULT,
+		.str_length = 16, .str_state = 32, .str_ascii_data = 40, .str_compact_data = 56,
+		STR_STATE_DEFAULT,
+		.tstate_interp = 16,
+		.tstate_native_thread_id = 144,
+		.code_code = NONE,
+		.linetable_format = LINETABLE_LOCATIONS,
+	},
+	DEBUG_OFFSETS_BASE(13, 0, false, 24, 0, STR_STATE_DEFAULT),
+	DEBUG_OFFSETS_BASE(14, 3, false, 24, 0, STR_STATE_DEFAULT),
+	DEBUG_OFFSETS_BASE(15, 3, false, 24, 0, STR_STATE_DEFAULT),
+	/*
+	 * Free-threaded builds: a 32-byte object header (hash at 40) whose
+	 * first word is the owning thread, not a reference count, so the
+	 * liveness test is off.  Untested: no such interpreter is available
+	 * to this project's machines.
+	 */
+	DEBUG_OFFSETS_BASE(13, 0, true, 40, NONE, STR_STATE_DEFAULT),
+	DEBUG_OFFSETS_BASE(14, 3, true, 40, NONE, STR_STATE_FT314),
+	DEBUG_OFFSETS_BASE(15, 3, true, 40, NONE, STR_STATE_FT314),
 };
 
-const struct py_layout *py_layout_static(int major, int minor)
+const struct py_layout *py_layout_static(int major, int minor, bool free_threaded)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++)
-		if (layouts[i].major == major && layouts[i].minor == minor)
+		if (layouts[i].major == major && layouts[i].minor == minor &&
+		    layouts[i].free_threaded == free_threaded)
 			return &layouts[i];
 	return NULL;
 }
 
+int py_layout_newest_minor(int major)
+{
+	int newest = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++)
+		if (layouts[i].major == major && layouts[i].minor > newest)
+			newest = layouts[i].minor;
+	return newest;
+}
+
 const char *py_layout_supported(void)
 {
-	static char list[128];
-	size_t len = 0;
+	static char text[32];
 
-	if (list[0])
-		return list;
-	for (size_t i = 0; i < ARRAY_SIZE(layouts) && len + 16 < sizeof(list); i++)
-		len += snprintf(list + len, sizeof(list) - len, "%s%d.%d", i ? ", " : "",
-				layouts[i].major, layouts[i].minor);
-	return list;
+	snprintf(text, sizeof(text), "3.%d-3.%d", layouts[0].minor, py_layout_newest_minor(3));
+	return text;
 }

@@ -7,16 +7,24 @@
 #ifndef PYBPF_PY_LAYOUT_H
 #define PYBPF_PY_LAYOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "../bpf/pyperf.h"
 #include "linetable.h"
 
 struct py_layout {
 	int major, minor;
+	bool free_threaded;
+	/*
+	 * 3.13+: the struct offsets are not in the table; they come from the
+	 * target's own _Py_DebugOffsets (debug_offsets.c).  The table then
+	 * holds only what the runtime does not export.
+	 */
+	bool needs_debug_offsets;
 	struct pyperf_offsets bpf;
 
 	/* PyObject / PyVarObject */
-	uint16_t object_refcnt;		/* ob_refcnt, a 64-bit word */
+	uint16_t object_refcnt;		/* ob_refcnt (64-bit), NONE: no liveness test */
 	uint16_t object_type;		/* ob_type */
 	uint16_t varobject_size;	/* ob_size */
 	/* PyBytesObject */
@@ -31,16 +39,23 @@ struct py_layout {
 	uint32_t str_compact_mask;
 	uint32_t str_ascii_mask;
 	/* PyThreadState */
+	uint16_t tstate_interp;
 	uint16_t tstate_native_thread_id;	/* NONE before 3.11 */
 	/* PyCodeObject */
 	uint16_t code_code;		/* co_code bytes object (<= 3.10), else NONE */
 	enum linetable_format linetable_format;
 };
 
-/* The built-in table for MAJOR.MINOR, or NULL if pybpf has none. */
-const struct py_layout *py_layout_static(int major, int minor);
+/*
+ * The built-in entry for MAJOR.MINOR (free-threaded or not), or NULL if
+ * pybpf has none.  Check needs_debug_offsets before using its offsets.
+ */
+const struct py_layout *py_layout_static(int major, int minor, bool free_threaded);
 
-/* "3.11, 3.12" style list of the minors the static table knows. */
+/* The newest minor of MAJOR the table knows. */
+int py_layout_newest_minor(int major);
+
+/* "3.8-3.15" style description of the versions the table knows. */
 const char *py_layout_supported(void);
 
 #endif

@@ -55,13 +55,18 @@ static int utf8_encode(uint32_t cp, char *buf)
 size_t pystr_to_utf8(int kind, const void *data, size_t n, char *out, size_t size)
 {
 	static const char ellipsis[] = "...";
-	size_t len = 0;
+	size_t len = 0, total = 0, room = size - 1;
 	char enc[4];
 
+	for (size_t i = 0; i < n && total <= room; i++)
+		total += utf8_encode(code_unit(kind, data, i), enc);
+	/* Cut only when the whole string does not fit; keep room for "..." then. */
+	if (total > room)
+		room = size - sizeof(ellipsis);
 	for (size_t i = 0; i < n; i++) {
 		int k = utf8_encode(code_unit(kind, data, i), enc);
 
-		if (len + k + sizeof(ellipsis) > size) {
+		if (len + k > room) {
 			memcpy(out + len, ellipsis, sizeof(ellipsis));
 			return len + sizeof(ellipsis) - 1;
 		}

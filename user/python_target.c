@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "debug_offsets.h"
 #include "elf_symbols.h"
 #include "proc_maps.h"
 #include "python_target.h"
@@ -59,6 +60,7 @@ struct runtime_hit {
 	uint64_t runtime;		/* link-time address of _PyRuntime */
 	uint64_t version_sym;		/* Py_Version, 0 if absent */
 	uint64_t code_type;		/* PyCode_Type, 0 if absent */
+	char version_string[32];	/* PY_VERSION from .rodata, "" if not found */
 };
 
 static int find_runtime(struct elf_file *ef, const struct map_entry *first,
@@ -79,12 +81,145 @@ static int find_runtime(struct elf_file *ef, const struct map_entry *first,
 	return 0;
 }
 
+/*
+ * Before 3.11 there is no Py_Version: the file's name or soname gives
+ * MAJOR.MINOR, and the PY_VERSION literal in .rodata the patch level.
+ */
+static void version_from_file(struct elf_file *ef, const char *path,
+			      struct python_target *t, struct runtime_hit *hit)
+{
+	const char *soname = elf_file_soname(ef);
+	char prefix[16];
+
+	if (python_version_from_name(path, &t->major, &t->minor) &&
+	    (!soname || python_version_from_name(soname, &t->major, &t->minor)))
+		return;
+	snprintf(prefix, sizeof(prefix), "%d.%d.", t->major, t->minor);
+	if (elf_file_find_version_string(ef, prefix, hit->version_string,
+					 sizeof(hit->version_string)))
+		hit->version_string[0] = '\0';
+}
+
 static void set_version(struct python_target *t, uint64_t hex)
 {
 	t->major = (hex >> 24) & 0xff;
 	t->minor = (hex >> 16) & 0xff;
 	t->micro = (hex >> 8) & 0xff;
 	snprintf(t->version, sizeof(t->version), "%d.%d.%d", t->major, t->minor, t->micro);
+}
+
+/*
+ * Whether LAYOUT reads this live process sensibly: every thread state links
+ * back to its interpreter and carries the id of one of the process's
+ * threads, and the frames reached hold code objects.  Used before trusting
+ * a _Py_DebugOffsets parser meant for another minor.
+ */
+static int validate_on_live_process(const struct python_target *t, char *why, size_t len)
+{
+	const struct py_layout *L = &t->layout;
+	const struct pyperf_offsets *o = &L->bpf;
+	uint64_t interp, tstate, v, frame, code, type;
+	int threads = 0, codes = 0, frames = 0;
+	char task[64];
+
+	if (target_read_u64(t->pid, t->runtime_addr + o->runtime_interp_head, &interp) || !interp ||
+	    target_read_u64(t->pid, interp + o->interp_threads_head, &tstate) || !tstate) {
+		snprintf(why, len, "no interpreter or thread list where the layout says");
+		return -EINVAL;
+	}
+	for (int i = 0; tstate && i < 64; i++, threads++) {
+		if (target_read_u64(t->pid, tstate + L->tstate_interp, &v) || v != interp) {
+			snprintf(why, len, "thread state 0x%llx does not point back to its interpreter",
+				 (unsigned long long)tstate);
+			return -EINVAL;
+		}
+		if (L->tstate_native_thread_id != PYPERF_OFF_NONE) {
+			if (target_read_u64(t->pid, tstate + L->tstate_native_thread_id, &v))
+				return -EFAULT;
+			snprintf(task, sizeof(task), "/proc/%d/task/%llu", t->pid, (unsigned long long)v);
+			if (access(task, F_OK)) {
+				snprintf(why, len, "thread id %llu is not a thread of the process",
+					 (unsigned long long)v);
+				return -EINVAL;
+			}
+		}
+		/* The first code object of this thread's stack, past shim frames. */
+		if (target_read_u64(t->pid, tstate + o->tstate_frame, &frame))
+			frame = 0;
+		for (int depth = 0; frame && depth < 16; depth++) {
+			frames++;
+			if (target_read_u64(t->pid, frame + o->frame_code, &code))
+				break;
+			code &= ~(uint64_t)o->code_tag_mask;
+			if (code && !target_read_u64(t->pid, code + L->object_type, &type) &&
+			    type == t->code_type_addr) {
+				codes++;
+				break;
+			}
+			if (target_read_u64(t->pid, frame + o->frame_previous, &frame))
+				break;
+		}
+		if (target_read_u64(t->pid, tstate + o->tstate_next, &tstate))
+			break;
+	}
+	if (frames && (!codes || !t->code_type_addr)) {
+		snprintf(why, len, "the frames reached hold no code objects");
+		return -EINVAL;
+	}
+	return threads ? 0 : -EINVAL;
+}
+
+/* Layout from _Py_DebugOffsets (3.13+) or the built-in table. */
+static int choose_layout(struct python_target *t, const char *comm, char *err, size_t errlen)
+{
+	uint8_t raw[DEBUG_OFFSETS_MAX_SIZE];
+	struct debug_offsets_header hdr;
+	const char *forced = getenv("PYBPF_DEBUG_OFFSETS_PARSER");
+	int parser_minor = 0, forced_minor = 0;
+	const struct py_layout *fixed;
+	size_t size;
+	char why[256];
+
+	if (target_read(t->pid, t->runtime_addr, raw, DEBUG_OFFSETS_HEADER_SIZE) ||
+	    debug_offsets_header(raw, DEBUG_OFFSETS_HEADER_SIZE, &hdr)) {
+		fixed = py_layout_static(t->major, t->minor, false);
+		if (!fixed || fixed->needs_debug_offsets) {
+			snprintf(err, errlen,
+				 "PID %d runs Python %s, which this pybpf does not support yet (supported: %s)",
+				 t->pid, t->version, py_layout_supported());
+			return -ENOTSUP;
+		}
+		t->layout = *fixed;
+		snprintf(t->layout_source, sizeof(t->layout_source), "built-in table for %d.%d",
+			 t->major, t->minor);
+		return 0;
+	}
+
+	/* The runtime says which version it is. */
+	set_version(t, hdr.version);
+	size = debug_offsets_parser(t->minor, &parser_minor);
+	if (forced && sscanf(forced, "3.%d", &forced_minor) == 1)
+		size = debug_offsets_parser(forced_minor, &parser_minor);
+	if (!size || target_read(t->pid, t->runtime_addr, raw, size) ||
+	    debug_offsets_layout(raw, size, parser_minor, &t->layout, why, sizeof(why))) {
+		snprintf(err, errlen, "PID %d (%s) runs Python %s%s, whose _Py_DebugOffsets pybpf cannot read%s%s",
+			 t->pid, comm, t->version, hdr.free_threaded ? " (free-threaded)" : "",
+			 size ? ": " : "", size ? why : "");
+		return -ENOTSUP;
+	}
+	snprintf(t->layout_source, sizeof(t->layout_source), "_Py_DebugOffsets (3.%d parser)",
+		 parser_minor);
+	if (parser_minor == t->minor && !forced)
+		return 0;
+	if (validate_on_live_process(t, why, sizeof(why))) {
+		snprintf(err, errlen,
+			 "PID %d runs Python %s, newer than this pybpf knows, and the 3.%d layout does not fit it (%s): upgrade pybpf",
+			 t->pid, t->version, parser_minor, why);
+		return -ENOTSUP;
+	}
+	strncat(t->layout_source, ", validated on the live process",
+		sizeof(t->layout_source) - strlen(t->layout_source) - 1);
+	return 0;
 }
 
 int python_target_open(pid_t pid, struct python_target *t, char *err, size_t errlen)
@@ -132,12 +267,7 @@ int python_target_open(pid_t pid, struct python_target *t, char *err, size_t err
 		if (!find_runtime(ef, first, &hit)) {
 			found = 1;
 			snprintf(t->binary, sizeof(t->binary), "%s", m->path);
-			if (python_version_from_name(m->path, &t->major, &t->minor)) {
-				const char *soname = elf_file_soname(ef);
-
-				if (soname)
-					python_version_from_name(soname, &t->major, &t->minor);
-			}
+			version_from_file(ef, m->path, t, &hit);
 		}
 		elf_file_close(ef);
 	}
@@ -158,20 +288,9 @@ int python_target_open(pid_t pid, struct python_target *t, char *err, size_t err
 		if (!target_read_u64(pid, hit.bias + hit.version_sym, &hex))
 			set_version(t, hex & 0xffffffff);
 	}
+	if (!t->version[0] && hit.version_string[0])
+		snprintf(t->version, sizeof(t->version), "%s", hit.version_string);
 	if (!t->version[0] && t->major)
 		snprintf(t->version, sizeof(t->version), "%d.%d", t->major, t->minor);
-	if (!t->major) {
-		snprintf(err, errlen,
-			 "PID %d (%s): found a CPython runtime in %s but cannot tell its version",
-			 pid, comm, t->binary);
-		return -ENOTSUP;
-	}
-	t->layout = py_layout_static(t->major, t->minor);
-	if (!t->layout) {
-		snprintf(err, errlen,
-			 "PID %d runs Python %s, which this pybpf does not support yet (supported: %s)",
-			 pid, t->version, py_layout_supported());
-		return -ENOTSUP;
-	}
-	return 0;
+	return choose_layout(t, comm, err, errlen);
 }

@@ -15,10 +15,11 @@
 struct python_target {
 	pid_t pid;
 	int major, minor, micro;
-	char version[32];		/* "3.11.7", or "3.11" when the patch is unknown */
+	char version[32];		/* "3.11.7", or "3.10" when the patch is unknown */
 	uint64_t runtime_addr;		/* &_PyRuntime */
 	uint64_t code_type_addr;	/* &PyCode_Type, 0 if unknown */
-	const struct py_layout *layout;
+	struct py_layout layout;
+	char layout_source[96];		/* where the layout came from, for -v */
 	char binary[PATH_MAX];		/* the ELF holding _PyRuntime, as mapped */
 	char cmdline[1024];
 };
@@ -29,6 +30,10 @@ struct python_target {
  *   -ESRCH   no such process (or a zombie)
  *   -ENOEXEC not a Python process
  *   -ENOTSUP a Python version pybpf does not support
+ *
+ * The environment variable PYBPF_DEBUG_OFFSETS_PARSER=3.N makes a 3.13+
+ * target be read with the 3.N _Py_DebugOffsets parser, validated on the live
+ * process, as is done automatically for minors newer than pybpf knows.
  */
 int python_target_open(pid_t pid, struct python_target *t, char *err, size_t errlen);
 

@@ -295,8 +295,9 @@ int record_main(int argc, char **argv)
 		return fail(err);
 	if (output_file_begin(&out, o.output, err, sizeof(err)))
 		return fail(err);
-	log_debug("PID %d: Python %s, _PyRuntime at 0x%llx in %s\n", o.pid, r.target.version,
-		  (unsigned long long)r.target.runtime_addr, r.target.binary);
+	log_debug("PID %d: Python %s, _PyRuntime at 0x%llx in %s, layout from %s\n", o.pid,
+		  r.target.version, (unsigned long long)r.target.runtime_addr, r.target.binary,
+		  r.target.layout_source);
 
 	profile_init(&r.profile, 1000000000ULL / o.rate_hz);
 	r.process = profile_process(&r.profile, o.pid, r.target.cmdline, r.target.version);
@@ -311,7 +312,7 @@ int record_main(int argc, char **argv)
 	so.btf_path = o.btf_path;
 	so.ringbuf_bytes = RINGBUF_BYTES;
 	if (sampler_open(&sampler, &so, on_sample, &r, err, sizeof(err)) ||
-	    sampler_add_process(sampler, o.pid, r.target.runtime_addr, &r.target.layout->bpf)) {
+	    sampler_add_process(sampler, o.pid, r.target.runtime_addr, &r.target.layout.bpf)) {
 		fail(err);
 		goto out;
 	}

@@ -35,7 +35,7 @@ int symbolizer_init(struct symbolizer *s, const struct python_target *t,
 {
 	memset(s, 0, sizeof(*s));
 	s->pid = t->pid;
-	s->layout = t->layout;
+	s->layout = &t->layout;
 	s->code_type_addr = t->code_type_addr;
 	s->profile = profile;
 	s->unknown_frame = profile_frame(profile, "[unknown]", "", 0);

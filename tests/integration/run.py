@@ -7,9 +7,11 @@ A test that needs BPF never skips: if pybpf cannot load its program, the
 test fails.  Tests skip only when an optional interpreter is absent."""
 import argparse
 import collections
+import glob
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,20 +24,88 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 WORKLOADS = os.path.join(ROOT, "tests", "workloads")
 VALIDATOR = os.path.join(ROOT, "tools", "validate-speedscope.js")
 
-# (label, path, required): Debian's static build comes from `make deps`;
-# pyenv's shared-libpython build is used when the machine has it.
-INTERPRETERS = [
-    ("3.11 debian static", "/usr/bin/python3.11", True),
-    ("3.11.7 pyenv shared", "/root/.pyenv/versions/3.11.7/bin/python3.11", False),
-]
-
 PYBPF = None
+BUILD = None
 TMP = None
 TESTS = []
+UNICODE_FILE = "fünf_函数_𠀀.py"     # Latin-1, UCS-2 and UCS-4 in a file name
+PIVOT_ROOT = """set -e
+tree=$1; shift
+mount --bind "$tree" "$tree"
+cd "$tree"
+mkdir -p .oldroot
+pivot_root . .oldroot
+cd /
+exec "$@"
+"""
 
 
 class Skip(Exception):
     pass
+
+
+class Interpreter:
+    """One CPython build, and how to start a workload with it.
+
+    chroot/pivot_root interpreters run from a Debian tree fetched by
+    tools/provision-pythons.sh: /proc/PID/maps paths then only resolve
+    inside the target's root, as in a container."""
+
+    def __init__(self, kind, python, tree=None, pivot=False, required=True):
+        self.kind, self.python, self.tree, self.pivot = kind, python, tree, pivot
+        self.required = required
+        self.version = "?"
+        self.samples = 0
+        self.failures = 0
+
+    def label(self):
+        return "%s %s" % (os.path.basename(self.python), self.kind)
+
+    def available(self):
+        host = os.path.join(self.tree, self.python.lstrip("/")) if self.tree else self.python
+        if os.path.exists(host):
+            return
+        if self.required:
+            raise AssertionError("%s is missing: run `make deps pythons`" % host)
+        raise Skip("%s not present on this machine" % host)
+
+    def script_dir(self):
+        """(directory on the host, the same directory as the target sees it)"""
+        if self.tree:
+            return os.path.join(self.tree, "pybpf-workloads"), "/pybpf-workloads"
+        return os.path.join(TMP, "workloads"), os.path.join(TMP, "workloads")
+
+    def argv(self, script, args):
+        host_dir, seen_dir = self.script_dir()
+        os.makedirs(host_dir, exist_ok=True)
+        for name in os.listdir(WORKLOADS):
+            if name.endswith(".py"):
+                shutil.copy(os.path.join(WORKLOADS, name), host_dir)
+        shutil.copy(os.path.join(WORKLOADS, "unicode_names.py"), os.path.join(host_dir, UNICODE_FILE))
+        cmd = [self.python, os.path.join(seen_dir, script)] + [str(a) for a in args]
+        if self.pivot:
+            return ["unshare", "--mount", "--propagation", "private", "sh", "-c", PIVOT_ROOT,
+                    "sh", self.tree] + cmd
+        if self.tree:
+            return ["chroot", self.tree] + cmd
+        return cmd
+
+
+def interpreters():
+    found = [Interpreter("debian bookworm, static", "/usr/bin/python3.11")]
+    for path in sorted(glob.glob("/root/.pyenv/versions/3.*/bin/python3.*")):
+        m = re.fullmatch(r".*/python3\.(\d+)", path)
+        if m and int(m.group(1)) >= 8:
+            found.append(Interpreter("pyenv, shared libpython", path, required=False))
+    found.append(Interpreter("embedded libpython3.11 (debian)", os.path.join(BUILD, "embedded-app")))
+    pythons = os.path.join(BUILD, "pythons")
+    for suite, versions in (("bullseye", ["3.9"]), ("sid", ["3.13", "3.14", "3.15"])):
+        for v in versions:
+            found.append(Interpreter("debian %s, static, chroot" % suite, "/usr/bin/python" + v,
+                                     tree=os.path.join(pythons, suite)))
+    found.append(Interpreter("debian sid, static, pivot_root mount namespace", "/usr/bin/python3.14",
+                             tree=os.path.join(pythons, "sid"), pivot=True))
+    return found
 
 
 def test(fn):
@@ -43,19 +113,12 @@ def test(fn):
     return fn
 
 
+MATRIX = []
+
+
 def per_interpreter(fn):
-    for label, path, required in INTERPRETERS:
-        TESTS.append(("%s [%s]" % (fn.__name__, label), fn, (path, required)))
+    MATRIX.append(fn)
     return fn
-
-
-def need(interp):
-    path, required = interp
-    if not os.path.exists(path):
-        if required:
-            raise AssertionError("%s is missing: run `make deps`" % path)
-        raise Skip("%s not present on this machine" % path)
-    return path
 
 
 def line_of(script, marker):
@@ -69,9 +132,10 @@ def line_of(script, marker):
 class Workload:
     """A Python process running one of tests/workloads, ready once it says so."""
 
-    def __init__(self, python, script, *args, user=None):
-        self.argv = [python, os.path.join(WORKLOADS, script)] + [str(a) for a in args]
-        self.user = user
+    def __init__(self, interp, script, *args, env=None):
+        if isinstance(interp, str):
+            interp = Interpreter("", interp)
+        self.argv = interp.argv(script, args)
 
     def __enter__(self):
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
@@ -96,16 +160,21 @@ def validate(path):
     assert result.returncode == 0, "speedscope schema check failed:\n" + result.stdout + result.stderr
 
 
-def record(pid, seconds=3, rate=1000, name="out", extra=()):
+def record(pid, seconds=3, rate=1000, name="out", extra=(), interp=None, env=None):
     out = os.path.join(TMP, "%s-%d.json" % (name, pid))
     args = ["record", "-p", str(pid), "-r", str(rate), "-o", out] + list(extra)
     if seconds:
         args += ["-d", str(seconds)]
-    result = run_pybpf(args)
+    result = run_pybpf(args, env=dict(os.environ, **(env or {})))
     assert result.returncode == 0, "pybpf failed (%d): %s" % (result.returncode, result.stderr)
     validate(out)
     with open(out, encoding="utf-8") as f:
-        return json.load(f), result.stderr
+        doc = json.load(f)
+    if interp:
+        m = re.search(r"Python (\S+)\)", result.stderr)
+        interp.version = m.group(1) if m else "?"
+        interp.samples += sum(sum(p["weights"]) for p in doc["profiles"]) // int(1e9 / rate)
+    return doc, result.stderr
 
 
 def stacks(doc, profile):
@@ -132,10 +201,9 @@ def expect_error(result, pattern, code=1):
 
 @per_interpreter
 def known_split(interp):
-    python = need(interp)
-    with Workload(python, "split.py") as w:
-        doc, _ = record(w.pid, seconds=4, name="split")
-    seconds, interval = 4, 1e9 / 1000
+    seconds, interval = 3, 1e9 / 1000
+    with Workload(interp, "split.py") as w:
+        doc, _ = record(w.pid, seconds=seconds, name="split", interp=interp)
     profile = main_profile(doc, w.pid)
     hot = {"leaf_a": line_of("split.py", "HOT-A"), "leaf_b": line_of("split.py", "HOT-B"),
            "leaf_c": line_of("split.py", "HOT-C")}
@@ -173,9 +241,8 @@ def known_split(interp):
 
 @per_interpreter
 def threads_apart(interp):
-    python = need(interp)
-    with Workload(python, "threads.py") as w:
-        doc, _ = record(w.pid, seconds=3, name="threads")
+    with Workload(interp, "threads.py") as w:
+        doc, _ = record(w.pid, seconds=2, name="threads", interp=interp)
     workers = ("worker_alpha", "worker_beta", "worker_gamma")
     owner = {}
     tids = set()
@@ -195,13 +262,12 @@ def threads_apart(interp):
 
 @per_interpreter
 def code_object_churn(interp):
-    python = need(interp)
-    stats = os.path.join(TMP, "churn-stats.txt")
-    with Workload(python, "churn.py", stats) as w:
-        doc, _ = record(w.pid, seconds=4, name="churn")
+    host_dir, seen_dir = interp.script_dir()
+    with Workload(interp, "churn.py", os.path.join(seen_dir, "churn-stats.txt")) as w:
+        doc, _ = record(w.pid, seconds=3, name="churn", interp=interp)
         w.proc.send_signal(signal.SIGTERM)
         w.proc.wait(timeout=10)
-    made, distinct = map(int, open(stats).read().split())
+    made, distinct = map(int, open(os.path.join(host_dir, "churn-stats.txt")).read().split())
     assert made >= 2000, "only %d functions made" % made
     assert distinct <= made // 2, "code addresses were not reused (%d of %d)" % (distinct, made)
     checked = unresolved = 0
@@ -227,13 +293,28 @@ def code_object_churn(interp):
 
 @per_interpreter
 def unicode_names(interp):
-    python = need(interp)
-    with Workload(python, "unicode_names.py") as w:
-        doc, _ = record(w.pid, seconds=2, name="unicode")
-    chains = collections.Counter(tuple(f["name"] for f in frames)[-4:]
+    with Workload(interp, UNICODE_FILE) as w:
+        doc, _ = record(w.pid, seconds=2, name="unicode", interp=interp)
+    chains = collections.Counter(tuple((f["name"], os.path.basename(f["file"])) for f in frames)[-4:]
                                  for frames, _ in stacks(doc, main_profile(doc, w.pid)))
     top = chains.most_common(1)[0][0]
-    assert top == ("main", "𠀀𠀁", "函数", "fünf"), "top stack %s" % (top,)
+    expected = tuple((name, UNICODE_FILE) for name in ("main", "𠀀𠀁", "函数", "fünf"))
+    assert top == expected, "top stack %s" % (top,)
+
+
+@per_interpreter
+def generator_and_coroutine(interp):
+    with Workload(interp, "generators.py") as w:
+        doc, _ = record(w.pid, seconds=2, name="generators", interp=interp)
+    weight = collections.Counter()
+    for frames, w_ in stacks(doc, main_profile(doc, w.pid)):
+        weight[tuple((f["name"], f.get("line")) for f in frames[-2:])] += w_
+    gen = (("drive", line_of("generators.py", "GEN-RESUME")), ("numbers", line_of("generators.py", "GEN-HOT")))
+    coro = (("drive", line_of("generators.py", "CORO-RESUME")), ("crunch", line_of("generators.py", "CORO-HOT")))
+    total = sum(weight.values())
+    for chain in (gen, coro):
+        share = 100 * weight[chain] / total
+        assert 35 <= share <= 65, "%s has %.1f%% of samples: %s" % (chain, share, weight.most_common(4))
 
 
 # ---- stopping, and bad input ------------------------------------------------
@@ -298,7 +379,9 @@ def error_not_python():
 
 @test
 def error_unsupported_version():
-    python = need(("/root/.pyenv/versions/3.7.16/bin/python3.7", False))
+    python = "/root/.pyenv/versions/3.7.16/bin/python3.7"
+    if not os.path.exists(python):
+        raise Skip("no Python older than 3.8 on this machine")
     with Workload(python, "short_lived.py", 30) as w:
         expect_error(run_pybpf(["record", "-p", str(w.pid), "-o", os.path.join(TMP, "x.json")]),
                      r"runs Python 3\.7(\.16)?, which this pybpf does not support yet \(supported: 3\.11")
@@ -339,34 +422,62 @@ def error_bad_arguments():
     assert result.returncode == 2 and "use -p PID" in result.stderr, result.stderr
 
 
+def run_one(name, fn, arg, counts):
+    start = time.monotonic()
+    try:
+        note = fn(arg) if arg is not None else fn()
+        counts["passed"] += 1
+        print("PASS %-64s %5.1fs %s" % (name, time.monotonic() - start, note or ""), flush=True)
+        return True
+    except Skip as e:
+        counts["skipped"] += 1
+        print("SKIP %-64s %s" % (name, e), flush=True)
+        return None
+    except Exception:
+        counts["failed"] += 1
+        print("FAIL %s\n%s" % (name, traceback.format_exc()), flush=True)
+        return False
+
+
 def main():
-    global PYBPF, TMP
+    global PYBPF, BUILD, TMP
     parser = argparse.ArgumentParser()
     parser.add_argument("--pybpf", required=True)
+    parser.add_argument("--build", default="build")
     parser.add_argument("-k", "--filter", default="")
     args = parser.parse_args()
     PYBPF = os.path.abspath(args.pybpf)
+    BUILD = os.path.abspath(args.build)
     if os.geteuid() != 0:
         sys.exit("integration tests load BPF programs: run them as root")
-    passed = failed = skipped = 0
+    counts = collections.Counter(passed=0, failed=0, skipped=0)
+    summary = []
     with tempfile.TemporaryDirectory(prefix="pybpf-it-") as TMP:
         os.chmod(TMP, 0o755)
-        for name, fn, param in TESTS:
-            if args.filter not in name:
-                continue
-            start = time.monotonic()
-            try:
-                note = fn(param) if param else fn()
-                passed += 1
-                print("PASS %-48s %5.1fs %s" % (name, time.monotonic() - start, note or ""), flush=True)
-            except Skip as e:
-                skipped += 1
-                print("SKIP %-48s %s" % (name, e), flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL %s\n%s" % (name, traceback.format_exc()), flush=True)
-    print("integration: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    sys.exit(1 if failed else 0)
+        for interp in interpreters():
+            ran = []
+            for fn in MATRIX:
+                name = "%s [%s]" % (fn.__name__, interp.label())
+                if args.filter not in name:
+                    continue
+                try:
+                    interp.available()
+                except (Skip, AssertionError) as e:
+                    ran.append(run_one(name, lambda _, e=e: (_ for _ in ()).throw(e), interp, counts))
+                    break
+                ran.append(run_one(name, fn, interp, counts))
+            if ran and None not in ran:
+                summary.append("interpreter %-8s %-50s %6d samples  %s" % (
+                    interp.version, interp.kind, interp.samples, "pass" if all(ran) else "FAIL"))
+            elif ran:
+                summary.append("interpreter %-8s %-50s %6s          skipped (not on this machine)" % (
+                    os.path.basename(interp.python), interp.kind, "-"))
+        for name, fn, _ in TESTS:
+            if args.filter in name:
+                run_one(name, fn, None, counts)
+    print("\n".join(summary))
+    print("integration: %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
+    sys.exit(1 if counts["failed"] else 0)
 
 
 if __name__ == "__main__":

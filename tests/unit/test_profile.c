@@ -247,6 +247,19 @@ Test(profile, same_tid_in_two_processes_is_two_threads)
 
 #define NSTACKS 10000
 
+/* Stack I: the 5 base-8 digits of I (8^5 > NSTACKS) as frames, then 0-2 more
+ * frames, so stacks differ in depth as well as in content.  Returns depth. */
+static uint32_t make_stack(uint32_t i, const uint32_t *frames, uint32_t *stack)
+{
+	uint32_t depth = 5 + i % 3, v = i;
+
+	for (uint32_t d = 0; d < 5; d++, v /= 8)
+		stack[d] = frames[v % 8];
+	for (uint32_t d = 5; d < depth; d++)
+		stack[d] = frames[d];
+	return depth;
+}
+
 Test(profile, ten_thousand_distinct_stacks)
 {
 	size_t p = profile_process(&P, 1, "stress", "3.11.7");
@@ -261,15 +274,11 @@ Test(profile, ten_thousand_distinct_stacks)
 		snprintf(name, sizeof(name), "f%d", i);
 		frames[i] = profile_frame(&P, name, "stress.py", i + 1);
 	}
-	/* Stack i: the digits of i in base 8 as frame ids, depth 1..5 (8^5 > 10000),
-	 * with depth part of the identity so 0 / 00 / 000 differ too. */
+	/* Three rounds over the same 10000 stacks; each adds i + 1 samples. */
 	for (int round = 0; round < 3; round++) {
 		for (uint32_t i = 0; i < NSTACKS; i++) {
-			uint32_t stack[6], depth = 1 + i % 5, v = i / 5;
+			uint32_t stack[8], depth = make_stack(i, frames, stack);
 
-			for (uint32_t d = 0; d < depth; d++, v /= 8)
-				stack[d] = frames[v % 8];
-			cr_assert_eq(v, 0, "stack %u does not fit", i);	/* i / 5 < 8^depth? */
 			cr_assert_eq(profile_add(&P, t, stack, depth, i + 1), 0);
 			total += i + 1;
 		}
@@ -284,16 +293,13 @@ Test(profile, ten_thousand_distinct_stacks)
 		sum += t->stacks[i].count;
 	}
 	cr_assert_eq(sum, total);
-	/* Spot checks: stack 9999 counted 3 times 10000. */
-	{
-		uint32_t stack[6], depth = 1 + 9999 % 5, v = 9999 / 5;
-
-		for (uint32_t d = 0; d < depth; d++, v /= 8)
-			stack[d] = frames[v % 8];
+	/* Spot checks. */
+	for (uint32_t i = 0; i < NSTACKS; i += 1111) {
+		uint32_t stack[8], depth = make_stack(i, frames, stack);
 		const struct prof_stack *s = find_stack(t, stack, depth);
 
-		cr_assert_not_null(s);
-		cr_assert_eq(s->count, 30000);
+		cr_assert_not_null(s, "stack %u", i);
+		cr_assert_eq(s->count, 3 * (i + 1), "stack %u", i);
 	}
 	cr_assert_eq(u->samples, 0);
 	cr_assert_eq(u->nstacks, 0);
