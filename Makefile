@@ -61,8 +61,8 @@ $(BUILD)/fixtures/.stamp: tools/gen-linetable-fixtures.py tools/gen-fixtures.sh
 	tools/gen-fixtures.sh $(BUILD)/fixtures
 	touch $@
 
-unit: $(BUILD)/unit_tests $(BUILD)/fixtures/.stamp
-	PYBPF_FIXTURES=$(BUILD)/fixtures $(BUILD)/unit_tests --jobs 2
+unit: $(BUILD)/unit_tests $(BUILD)/fixtures/.stamp pythons
+	PYBPF_FIXTURES=$(BUILD)/fixtures PYBPF_PYTHONS=$(BUILD)/pythons $(BUILD)/unit_tests --jobs 2
 
 # The built-in layout tables against offsetof() in every CPython's own headers.
 layouts:

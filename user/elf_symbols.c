@@ -96,28 +96,47 @@ int elf_file_symbol(struct elf_file *ef, const char *name, uint64_t *value, uint
 	return find_in_symtab(ef, SHT_SYMTAB, name, value, size);
 }
 
-int elf_file_section(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size)
+static Elf_Scn *find_section(struct elf_file *ef, const char *name, GElf_Shdr *shdr)
 {
 	Elf_Scn *scn = NULL;
-	GElf_Shdr shdr;
 	size_t shstrndx;
 
 	if (elf_getshdrstrndx(ef->elf, &shstrndx))
-		return -EINVAL;
+		return NULL;
 	while ((scn = elf_nextscn(ef->elf, scn))) {
 		const char *sname;
 
-		if (!gelf_getshdr(scn, &shdr))
+		if (!gelf_getshdr(scn, shdr))
 			continue;
-		sname = elf_strptr(ef->elf, shstrndx, shdr.sh_name);
-		if (sname && !strcmp(sname, name)) {
-			*addr = shdr.sh_addr;
-			if (size)
-				*size = shdr.sh_size;
-			return 0;
-		}
+		sname = elf_strptr(ef->elf, shstrndx, shdr->sh_name);
+		if (sname && !strcmp(sname, name))
+			return scn;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+int elf_file_section(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size)
+{
+	GElf_Shdr shdr;
+
+	if (!find_section(ef, name, &shdr))
+		return -ENOENT;
+	*addr = shdr.sh_addr;
+	if (size)
+		*size = shdr.sh_size;
+	return 0;
+}
+
+int elf_file_section_bytes(struct elf_file *ef, const char *name, void *buf, size_t len)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = find_section(ef, name, &shdr);
+	Elf_Data *d = scn && shdr.sh_type == SHT_PROGBITS ? elf_getdata(scn, NULL) : NULL;
+
+	if (!d || !d->d_buf || d->d_size < len)
+		return -ENOENT;
+	memcpy(buf, d->d_buf, len);
+	return 0;
 }
 
 int elf_file_vaddr_of_offset(struct elf_file *ef, uint64_t offset, uint64_t *vaddr)
@@ -173,42 +192,31 @@ static int is_version_tail(const char *s, size_t n)
 int elf_file_find_version_string(struct elf_file *ef, const char *prefix, char *out,
 				 size_t outlen)
 {
-	size_t plen = strlen(prefix), shstrndx;
-	Elf_Scn *scn = NULL;
+	size_t plen = strlen(prefix);
+	const char *data, *p, *end;
 	GElf_Shdr shdr;
+	Elf_Scn *scn = find_section(ef, ".rodata", &shdr);
+	Elf_Data *d = scn && shdr.sh_type == SHT_PROGBITS ? elf_getdata(scn, NULL) : NULL;
 
-	if (elf_getshdrstrndx(ef->elf, &shstrndx))
-		return -EINVAL;
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		const char *name, *data, *p, *end;
-		Elf_Data *d;
+	if (!d || !d->d_buf)
+		return -ENOENT;
+	data = d->d_buf;
+	end = data + d->d_size;
+	for (p = data; p + plen < end; p++) {
+		const char *nul;
 
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS)
+		/*
+		 * The linker may merge the literal into the tail of a longer
+		 * string ("Python-3.8.18"): accept any non-version byte before it.
+		 */
+		if ((p > data && ((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.')) ||
+		    memcmp(p, prefix, plen))
 			continue;
-		name = elf_strptr(ef->elf, shstrndx, shdr.sh_name);
-		if (!name || strcmp(name, ".rodata"))
+		nul = memchr(p + plen, '\0', end - p - plen);
+		if (!nul || nul - p >= (ptrdiff_t)outlen || !is_version_tail(p + plen, nul - p - plen))
 			continue;
-		d = elf_getdata(scn, NULL);
-		if (!d || !d->d_buf)
-			return -ENOENT;
-		data = d->d_buf;
-		end = data + d->d_size;
-		for (p = data; p + plen < end; p++) {
-			const char *nul;
-
-			/*
-			 * The linker may merge the literal into the tail of a longer
-			 * string ("Python-3.8.18"): accept any non-version byte before it.
-			 */
-			if ((p > data && ((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.')) ||
-			    memcmp(p, prefix, plen))
-				continue;
-			nul = memchr(p + plen, '\0', end - p - plen);
-			if (!nul || nul - p >= (ptrdiff_t)outlen || !is_version_tail(p + plen, nul - p - plen))
-				continue;
-			memcpy(out, p, nul - p + 1);
-			return 0;
-		}
+		memcpy(out, p, nul - p + 1);
+		return 0;
 	}
 	return -ENOENT;
 }

@@ -18,6 +18,9 @@ int elf_file_symbol(struct elf_file *ef, const char *name, uint64_t *value, uint
 /* Address and size of a section; -ENOENT if absent. */
 int elf_file_section(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size);
 
+/* Copy the first LEN bytes of a section's contents; -ENOENT if absent or shorter. */
+int elf_file_section_bytes(struct elf_file *ef, const char *name, void *buf, size_t len);
+
 /* Virtual address that file offset OFFSET is loaded at (by PT_LOAD). */
 int elf_file_vaddr_of_offset(struct elf_file *ef, uint64_t offset, uint64_t *vaddr);
 

@@ -114,7 +114,21 @@ static void set_version(struct python_target *t, uint64_t hex)
  * threads, and the frames reached hold code objects.  Used before trusting
  * a _Py_DebugOffsets parser meant for another minor.
  */
-static int validate_on_live_process(const struct python_target *t, char *why, size_t len)
+/* The innermost frame of a thread state, as the BPF program finds it. */
+static uint64_t top_frame(const struct python_target *t, uint64_t tstate)
+{
+	const struct pyperf_offsets *o = &t->layout.bpf;
+	uint64_t frame;
+
+	if (target_read_u64(t->pid, tstate + o->tstate_frame, &frame))
+		return 0;
+	if (frame && o->cframe_current_frame != PYPERF_OFF_NONE &&
+	    target_read_u64(t->pid, frame + o->cframe_current_frame, &frame))
+		return 0;
+	return frame;
+}
+
+int python_target_validate(const struct python_target *t, char *why, size_t len)
 {
 	const struct py_layout *L = &t->layout;
 	const struct pyperf_offsets *o = &L->bpf;
@@ -144,8 +158,7 @@ static int validate_on_live_process(const struct python_target *t, char *why, si
 			}
 		}
 		/* The first code object of this thread's stack, past shim frames. */
-		if (target_read_u64(t->pid, tstate + o->tstate_frame, &frame))
-			frame = 0;
+		frame = top_frame(t, tstate);
 		for (int depth = 0; frame && depth < 16; depth++) {
 			frames++;
 			if (target_read_u64(t->pid, frame + o->frame_code, &code))
@@ -211,10 +224,15 @@ static int choose_layout(struct python_target *t, const char *comm, char *err, s
 		 parser_minor);
 	if (parser_minor == t->minor && !forced)
 		return 0;
-	if (validate_on_live_process(t, why, sizeof(why))) {
-		snprintf(err, errlen,
-			 "PID %d runs Python %s, newer than this pybpf knows, and the 3.%d layout does not fit it (%s): upgrade pybpf",
-			 t->pid, t->version, parser_minor, why);
+	if (python_target_validate(t, why, sizeof(why))) {
+		if (forced)
+			snprintf(err, errlen,
+				 "PID %d runs Python %s, which the 3.%d _Py_DebugOffsets parser (PYBPF_DEBUG_OFFSETS_PARSER) does not fit: %s",
+				 t->pid, t->version, parser_minor, why);
+		else
+			snprintf(err, errlen,
+				 "PID %d runs Python %s, newer than this pybpf knows (up to 3.%d), and the 3.%d layout does not fit it (%s): upgrade pybpf",
+				 t->pid, t->version, parser_minor, parser_minor, why);
 		return -ENOTSUP;
 	}
 	strncat(t->layout_source, ", validated on the live process",

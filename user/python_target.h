@@ -37,6 +37,13 @@ struct python_target {
  */
 int python_target_open(pid_t pid, struct python_target *t, char *err, size_t errlen);
 
+/*
+ * Whether T's layout reads the live process sensibly (thread states link
+ * back to their interpreter, carry ids of the process's threads, and reach
+ * code objects).  0, or -EINVAL with the reason in WHY.
+ */
+int python_target_validate(const struct python_target *t, char *why, size_t len);
+
 /* Parse "python3.11", "libpython3.11.so.1.0", "libpython3.12d.so" ... */
 int python_version_from_name(const char *path, int *major, int *minor);
 

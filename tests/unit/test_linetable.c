@@ -8,7 +8,6 @@
  * never contain, and garbage.  Tables are always copied to heap blocks of
  * their exact size so that AddressSanitizer catches any read past the end.
  */
-#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <glob.h>
 #include <stdio.h>
