@@ -86,12 +86,18 @@ static int read_bytes_object(struct symbolizer *s, uint64_t addr, struct code_in
 /*
  * A live object has a small positive reference count; CPython's allocators
  * overwrite the first word of a freed block with a free-list pointer (or
- * NULL), which fails this test.  Immortal objects stay below 2^32.
+ * NULL), which fails this test.  Immortal objects stay below 2^32.  Where
+ * the layout has no such word, the before/after comparison of the code
+ * object's fields and the fingerprint remain the guards.
  */
 static bool object_alive(const struct py_layout *L, const uint8_t *obj)
 {
-	uint64_t refcnt = field_u64(obj, L->object_refcnt);
+	uint64_t refcnt;
 
+	/* Free-threaded builds keep the owning thread in the first word. */
+	if (L->object_refcnt == PYPERF_OFF_NONE)
+		return true;
+	refcnt = field_u64(obj, L->object_refcnt);
 	return refcnt > 0 && refcnt < (1ULL << 40);
 }
 

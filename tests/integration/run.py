@@ -93,7 +93,8 @@ class Interpreter:
 
 def interpreters():
     found = [Interpreter("debian bookworm, static", "/usr/bin/python3.11")]
-    for path in sorted(glob.glob("/root/.pyenv/versions/3.*/bin/python3.*")):
+    by_version = lambda p: [int(x) for x in re.findall(r"\d+", p.split("/versions/")[1].split("/")[0])]
+    for path in sorted(glob.glob("/root/.pyenv/versions/3.*/bin/python3.*"), key=by_version):
         m = re.fullmatch(r".*/python3\.(\d+)", path)
         if m and int(m.group(1)) >= 8:
             found.append(Interpreter("pyenv, shared libpython", path, required=False))
