@@ -9,9 +9,13 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "pyperf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* -a: report every exec, and sample the forks of every profiled process. */
+const volatile bool follow_all = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -19,6 +23,27 @@ struct {
 	__type(key, __u32);			/* host tgid */
 	__type(value, struct pyperf_proc);
 } procs SEC(".maps");
+
+/* Launch mode: processes whose exec/exit (and forks) userspace follows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);			/* enum pyperf_watch */
+} watched SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} proc_events SEC(".maps");
+
+/* Samples lost to a full ring buffer, per process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);		/* resized with "procs" */
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_by_pid SEC(".maps");
 
 struct tstate_entry {
 	__u64 tstate;				/* 0: thread has no PyThreadState */
@@ -50,6 +75,7 @@ struct scratch {
 	__u64 fsbase;
 	__u64 cursor;				/* thread or frame being visited */
 	__u64 found;				/* tstate matching fsbase */
+	__u32 walked_threads;			/* thread states seen by the last walk */
 	__u32 skipped;
 	__u8 frame_buf[PYPERF_FRAME_READ];
 	__u8 code_buf[PYPERF_CODE_READ];
@@ -107,6 +133,7 @@ static long visit_thread(__u32 index, void *ctx)
 
 	if (!s || !s->cursor)
 		return 1;
+	s->walked_threads++;
 	if (read_ptr(&thread_id, s->cursor + s->off.tstate_thread_id))
 		return 1;
 	if (thread_id == s->fsbase) {
@@ -130,6 +157,7 @@ static __always_inline __u64 find_tstate(struct scratch *s, __u64 runtime)
 	int i;
 
 	s->found = 0;
+	s->walked_threads = 0;
 	if (read_ptr(&interp, runtime + s->off.runtime_interp_head))
 		return 0;
 	for (i = 0; i < PYPERF_MAX_INTERPS && interp; i++) {
@@ -162,7 +190,9 @@ static __always_inline __u64 cached_tstate(struct scratch *s, __u64 pid_tgid,
 	}
 	fresh.tstate = find_tstate(s, runtime);
 	fresh.checked_ns = now;
-	bpf_map_update_elem(&tstates, &pid_tgid, &fresh, BPF_ANY);
+	/* Before the runtime has threads (still starting up) nothing is cached. */
+	if (fresh.tstate || s->walked_threads)
+		bpf_map_update_elem(&tstates, &pid_tgid, &fresh, BPF_ANY);
 	return fresh.tstate;
 }
 
@@ -333,9 +363,86 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
 	       (__u64)(s->sample.hdr.nframes & (PYPERF_MAX_FRAMES * 2 - 1)) * sizeof(struct pyperf_frame);
 	if (size > sizeof(s->sample))
 		size = sizeof(s->sample);
-	if (bpf_ringbuf_output(&events, &s->sample, size, 0))
+	if (bpf_ringbuf_output(&events, &s->sample, size, 0)) {
+		__u64 one = 1, *lost = bpf_map_lookup_elem(&lost_by_pid, &pid);
+
 		count(PYPERF_STAT_LOST);
-	else
+		if (lost)
+			__sync_fetch_and_add(lost, 1);
+		else
+			bpf_map_update_elem(&lost_by_pid, &pid, &one, BPF_NOEXIST);
+	} else {
 		count(PYPERF_STAT_SUBMITTED);
+	}
+	return 0;
+}
+
+static __always_inline void emit(__u32 type, __u32 pid, __u32 ppid)
+{
+	struct pyperf_proc_event *e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
+
+	if (!e)
+		return;
+	e->type = type;
+	e->pid = pid;
+	e->ppid = ppid;
+	e->pad = 0;
+	e->timestamp_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(pyperf_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = parent->tgid, pid = child->pid;
+	struct pyperf_proc *proc;
+	__u8 *watch;
+	bool descendants;
+
+	if (child->tgid != pid)
+		return 0;	/* a new thread, not a new process */
+	watch = bpf_map_lookup_elem(&watched, &ppid);
+	descendants = watch && *watch == PYPERF_WATCH_DESCENDANTS;
+	if (descendants)
+		bpf_map_update_elem(&watched, &pid, watch, BPF_ANY);
+	proc = bpf_map_lookup_elem(&procs, &ppid);
+	if (!proc || !(follow_all || descendants))
+		return 0;
+	/*
+	 * The child runs a copy of the parent's interpreter (multiprocessing's
+	 * fork): same layout and addresses, so sample it from its first
+	 * instruction, before userspace hears of it.
+	 */
+	if (bpf_map_update_elem(&procs, &pid, proc, BPF_NOEXIST))
+		emit(PYPERF_PROC_FORK_DROPPED, pid, ppid);
+	else
+		emit(PYPERF_PROC_FORK, pid, ppid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(pyperf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 pid = p->tgid;
+	/* The old image's layout no longer applies. */
+	bool profiled = bpf_map_delete_elem(&procs, &pid) == 0;
+
+	if (profiled || follow_all || bpf_map_lookup_elem(&watched, &pid))
+		emit(PYPERF_PROC_EXEC, pid, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(pyperf_exit, struct task_struct *p)
+{
+	__u32 pid = p->tgid;
+	bool profiled, watched_pid;
+
+	if (p->pid != p->tgid)
+		return 0;	/* a thread; the process lives on */
+	profiled = bpf_map_delete_elem(&procs, &pid) == 0;
+	watched_pid = bpf_map_delete_elem(&watched, &pid) == 0;
+	if (profiled || watched_pid)
+		emit(PYPERF_PROC_EXIT, pid, 0);
 	return 0;
 }

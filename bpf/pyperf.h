@@ -24,8 +24,12 @@
 /* Largest prefix of a frame / code object read in one probe read. */
 #define PYPERF_FRAME_READ	128
 #define PYPERF_CODE_READ	192
-/* How long a "this thread has no PyThreadState" answer is trusted. */
-#define PYPERF_NEGATIVE_TTL_NS	(100ULL * 1000 * 1000)
+/*
+ * How long a "this thread has no PyThreadState" answer is trusted: long
+ * enough that native threads cost little, short enough that a new Python
+ * thread is seen soon.
+ */
+#define PYPERF_NEGATIVE_TTL_NS	(20ULL * 1000 * 1000)
 
 #define PYPERF_OFF_NONE		0xffff
 #define PYPERF_INSTR_UNKNOWN	(-0x7fffffff)
@@ -111,6 +115,28 @@ struct pyperf_sample_header {
 struct pyperf_sample {
 	struct pyperf_sample_header hdr;
 	struct pyperf_frame frames[PYPERF_MAX_FRAMES];	/* innermost first */
+};
+
+/* Process lifecycle, pushed into the "proc_events" ring buffer. */
+enum pyperf_proc_event_type {
+	PYPERF_PROC_EXEC = 1,	/* a watched or profiled process ran execve */
+	PYPERF_PROC_FORK = 2,	/* a profiled process forked: child already sampled */
+	PYPERF_PROC_EXIT = 3,	/* a watched or profiled process exited */
+	PYPERF_PROC_FORK_DROPPED = 4,	/* a fork that did not fit in "procs" */
+};
+
+struct pyperf_proc_event {
+	__u32 type;
+	__u32 pid;		/* host tgid */
+	__u32 ppid;		/* FORK: the parent */
+	__u32 pad;
+	__u64 timestamp_ns;
+};
+
+/* Values of the "watched" map: whose lifecycle is reported. */
+enum pyperf_watch {
+	PYPERF_WATCH_SELF = 1,		/* this process's exec and exit */
+	PYPERF_WATCH_DESCENDANTS = 2,	/* ... and every process it forks */
 };
 
 /* Per-CPU counters, indexes into the "stats" map. */

@@ -160,7 +160,8 @@ int elf_file_vaddr_of_offset(struct elf_file *ef, uint64_t offset, uint64_t *vad
 	return -ENOENT;
 }
 
-const char *elf_file_soname(struct elf_file *ef)
+/* The first dynamic-section string with tag TAG that starts with PREFIX. */
+static const char *dynamic_string(struct elf_file *ef, Elf64_Sxword tag, const char *prefix)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr shdr;
@@ -173,12 +174,26 @@ const char *elf_file_soname(struct elf_file *ef)
 		data = elf_getdata(scn, NULL);
 		for (size_t i = 0; data && i < shdr.sh_size / shdr.sh_entsize; i++) {
 			GElf_Dyn dyn;
+			const char *str;
 
-			if (gelf_getdyn(data, i, &dyn) && dyn.d_tag == DT_SONAME)
-				return elf_strptr(ef->elf, shdr.sh_link, dyn.d_un.d_val);
+			if (!gelf_getdyn(data, i, &dyn) || dyn.d_tag != tag)
+				continue;
+			str = elf_strptr(ef->elf, shdr.sh_link, dyn.d_un.d_val);
+			if (str && !strncmp(str, prefix, strlen(prefix)))
+				return str;
 		}
 	}
 	return NULL;
+}
+
+bool elf_file_needs(struct elf_file *ef, const char *prefix)
+{
+	return dynamic_string(ef, DT_NEEDED, prefix) != NULL;
+}
+
+const char *elf_file_soname(struct elf_file *ef)
+{
+	return dynamic_string(ef, DT_SONAME, "");
 }
 
 static int is_version_tail(const char *s, size_t n)

@@ -3,6 +3,7 @@
 #ifndef PYBPF_ELF_SYMBOLS_H
 #define PYBPF_ELF_SYMBOLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,9 @@ int elf_file_vaddr_of_offset(struct elf_file *ef, uint64_t offset, uint64_t *vad
  */
 int elf_file_find_version_string(struct elf_file *ef, const char *prefix, char *out,
 				 size_t outlen);
+
+/* Whether a DT_NEEDED entry starts with PREFIX. */
+bool elf_file_needs(struct elf_file *ef, const char *prefix);
 
 /* The DT_SONAME string, or NULL. */
 const char *elf_file_soname(struct elf_file *ef);

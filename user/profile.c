@@ -100,6 +100,7 @@ size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 	proc = &p->processes[p->nprocesses];
 	memset(proc, 0, sizeof(*proc));
 	proc->pid = pid;
+	proc->ns_pid = pid;
 	proc->cmdline = strdup(cmdline ? cmdline : "");
 	proc->version = strdup(version ? version : "");
 	return p->nprocesses++;

@@ -24,6 +24,7 @@ struct prof_stack {
 
 struct prof_process {
 	uint32_t pid;
+	uint32_t ns_pid;	/* pid inside its own pid namespace */
 	char *cmdline;
 	char *version;		/* "3.11.7" */
 	uint64_t samples;

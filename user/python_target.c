@@ -247,7 +247,7 @@ int python_target_open(pid_t pid, struct python_target *t, char *err, size_t err
 	struct runtime_hit hit;
 	const char *tried = NULL;
 	ssize_t n;
-	int found = 0, rc;
+	int found = 0, needs_libpython = 0, rc;
 
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
@@ -286,10 +286,16 @@ int python_target_open(pid_t pid, struct python_target *t, char *err, size_t err
 			found = 1;
 			snprintf(t->binary, sizeof(t->binary), "%s", m->path);
 			version_from_file(ef, m->path, t, &hit);
+		} else if (!strcmp(m->path, exe) && elf_file_needs(ef, "libpython")) {
+			needs_libpython = 1;
 		}
 		elf_file_close(ef);
 	}
 	proc_maps_free(&maps);
+	if (!found && needs_libpython) {
+		snprintf(err, errlen, "PID %d (%s) has not loaded libpython yet", pid, comm);
+		return -EAGAIN;
+	}
 	if (!found) {
 		snprintf(err, errlen,
 			 "PID %d (%s) is not a Python process: no CPython runtime (_PyRuntime) in its executable or libpython",

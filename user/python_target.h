@@ -30,6 +30,8 @@ struct python_target {
  *   -ESRCH   no such process (or a zombie)
  *   -ENOEXEC not a Python process
  *   -ENOTSUP a Python version pybpf does not support
+ *   -EAGAIN  the executable needs libpython, which is not mapped yet (the
+ *            process has just exec'd: try again in a moment)
  *
  * The environment variable PYBPF_DEBUG_OFFSETS_PARSER=3.N makes a 3.13+
  * target be read with the 3.N _Py_DebugOffsets parser, validated on the live

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * `pybpf record -p PID`: attach the BPF sampler to a running Python process,
- * symbolize and aggregate its samples as they arrive, and write the profile
- * when the duration ends, the target exits or a signal arrives.
+ * `pybpf record`: profile Python processes into a speedscope file.
+ *   -p PID ...        running processes
+ *   -a                every Python process on the host, now and later
+ *   -- CMD ARGS...    a command launched here (and its children with
+ *                     --subprocesses)
+ * Samples are symbolized and aggregated as they arrive; the profile is
+ * written when the duration ends, the targets exit or a signal arrives.
  */
 #include <argp.h>
 #include <errno.h>
@@ -12,55 +16,78 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#include "launch.h"
 #include "log.h"
 #include "output_file.h"
 #include "preflight.h"
 #include "profile.h"
-#include "python_target.h"
 #include "record.h"
 #include "sampler.h"
 #include "speedscope.h"
-#include "symbolizer.h"
+#include "tracker.h"
 #include "util.h"
 
 #define DEFAULT_RATE_HZ 100
 #define MAX_RATE_HZ 100000
+#define DEFAULT_MAX_PROCESSES 256
+#define MAX_PIDS 64
 #define RINGBUF_BYTES (16u << 20)
 
 struct record_opts {
-	pid_t pid;
-	double duration_s;		/* 0: until the target exits or a signal */
+	pid_t pids[MAX_PIDS];
+	size_t npids;
+	bool all;
+	bool subprocesses;
+	const char *comm;
+	const char *cgroup;
+	char **command;			/* after "--" */
+	double duration_s;		/* 0: until the targets exit or a signal */
 	unsigned int rate_hz;
+	unsigned int max_processes;
 	const char *output;
 	const char *btf_path;
 };
 
-struct recording {
-	struct python_target target;
-	struct profile profile;
-	struct symbolizer sym;
-	size_t process;
-	struct hmap threads;		/* tid -> struct prof_thread * */
-	uint32_t truncated_frame;
-	uint32_t *stack;		/* scratch: frame ids, outermost first */
-	uint64_t samples, idle, dropped;
+enum {
+	OPT_BTF = 0x100,
+	OPT_COMM,
+	OPT_CGROUP,
+	OPT_SUBPROCESSES,
+	OPT_MAX_PROCESSES,
 };
-
-enum { OPT_BTF = 0x100 };
 
 static const struct argp_option record_options[] = {
-	{ "pid", 'p', "PID", 0, "Python process to profile", 0 },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C or the target exits)", 0 },
-	{ "rate", 'r', "HZ", 0, "Samples per second per CPU (default 100)", 0 },
-	{ "output", 'o', "FILE", 0, "Write the profile to FILE (default pybpf-PID.json)", 0 },
-	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 0 },
-	{ "verbose", 'v', NULL, 0, "Print libbpf's and pybpf's debug messages", 0 },
+	{ NULL, 0, NULL, 0, "What to profile:", 1 },
+	{ "pid", 'p', "PID", 0, "A Python process to profile (repeatable; with -a: only these)", 1 },
+	{ "all", 'a', NULL, 0, "Every Python process on the host, including ones started while recording", 1 },
+	{ "comm", OPT_COMM, "NAME", 0, "With -a: only processes whose command name is NAME", 1 },
+	{ "cgroup", OPT_CGROUP, "PATH|ID", 0, "With -a: only processes whose cgroup path contains PATH|ID (a container)", 1 },
+	{ "subprocesses", OPT_SUBPROCESSES, NULL, 0, "With -- CMD: also every descendant Python process", 1 },
+	{ NULL, 0, NULL, 0, "How:", 2 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C or the targets exit)", 2 },
+	{ "rate", 'r', "HZ", 0, "Samples per second per CPU (default 100)", 2 },
+	{ "output", 'o', "FILE", 0, "Write the profile to FILE (default pybpf-PID.json, pybpf-all.json)", 2 },
+	{ "max-processes", OPT_MAX_PROCESSES, "N", 0, "Profile at most N processes at once (default 256)", 2 },
+	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 2 },
+	{ "verbose", 'v', NULL, 0, "Print libbpf's and pybpf's debug messages", 2 },
 	{ 0 },
 };
+
+static unsigned long parse_number(struct argp_state *state, const char *arg, const char *what,
+				  unsigned long min, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end || !*arg || v < min || v > max)
+		argp_error(state, "invalid %s '%s': give a number from %lu to %lu", what, arg, min, max);
+	return v;
+}
 
 static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 {
@@ -69,10 +96,25 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
+		if (o->npids == MAX_PIDS)
+			argp_error(state, "too many -p options: at most %d", MAX_PIDS);
 		errno = 0;
-		o->pid = strtol(arg, &end, 10);
-		if (errno || *end || o->pid <= 0)
+		o->pids[o->npids] = strtol(arg, &end, 10);
+		if (errno || *end || o->pids[o->npids] <= 0)
 			argp_error(state, "invalid PID '%s': give the numeric id of a running process", arg);
+		o->npids++;
+		break;
+	case 'a':
+		o->all = true;
+		break;
+	case OPT_COMM:
+		o->comm = arg;
+		break;
+	case OPT_CGROUP:
+		o->cgroup = arg;
+		break;
+	case OPT_SUBPROCESSES:
+		o->subprocesses = true;
 		break;
 	case 'd':
 		o->duration_s = strtod(arg, &end);
@@ -80,10 +122,10 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid duration '%s': give a positive number of seconds", arg);
 		break;
 	case 'r':
-		errno = 0;
-		o->rate_hz = strtoul(arg, &end, 10);
-		if (errno || *end || o->rate_hz == 0 || o->rate_hz > MAX_RATE_HZ)
-			argp_error(state, "invalid rate '%s': give a sampling rate from 1 to %d Hz", arg, MAX_RATE_HZ);
+		o->rate_hz = parse_number(state, arg, "rate", 1, MAX_RATE_HZ);
+		break;
+	case OPT_MAX_PROCESSES:
+		o->max_processes = parse_number(state, arg, "--max-processes", 1, 65536);
 		break;
 	case 'o':
 		o->output = arg;
@@ -94,12 +136,18 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 	case 'v':
 		log_verbose = true;
 		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
+	case ARGP_KEY_ARGS:
+		o->command = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
-		if (!o->pid)
-			argp_error(state, "no process given: use -p PID");
+		if (o->command && (o->all || o->npids))
+			argp_error(state, "give either a command after -- or -p/-a, not both");
+		if (!o->command && !o->all && !o->npids)
+			argp_error(state, "nothing to profile: use -p PID, -a, or -- COMMAND");
+		if ((o->comm || o->cgroup) && !o->all)
+			argp_error(state, "--comm and --cgroup select among all processes: add -a");
+		if (o->subprocesses && !o->command)
+			argp_error(state, "--subprocesses goes with a command after --");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -107,112 +155,85 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static struct prof_thread *thread_for(struct recording *r, uint32_t tid)
-{
-	bool created;
-	uintptr_t *slot = hmap_upsert(&r->threads, &tid, sizeof(tid), &created);
-	char comm[64];
+enum stop_reason { STOP_DURATION, STOP_SIGNAL, STOP_TARGETS_EXITED, STOP_COMMAND_EXITED };
 
-	if (!slot)
-		return NULL;
-	if (created) {
-		proc_comm(r->target.pid, tid, comm, sizeof(comm));
-		*slot = (uintptr_t)profile_thread(&r->profile, r->process, tid, comm);
-	}
-	return (struct prof_thread *)*slot;
-}
-
-static void on_sample(void *ctx, const struct pyperf_sample *s, size_t size)
-{
-	struct recording *r = ctx;
-	size_t n = s->hdr.nframes, depth = 0, room;
-	struct prof_thread *t;
-
-	room = (size - sizeof(s->hdr)) / sizeof(struct pyperf_frame);
-	if (n > room)
-		n = room;
-	r->samples++;
-	if (s->hdr.pid != (uint32_t)r->target.pid)
-		return;
-	if (n == 0) {
-		/* A thread with no Python frames (idle, or not a Python thread). */
-		r->idle++;
-		return;
-	}
-	t = thread_for(r, s->hdr.tid);
-	if (!t) {
-		r->dropped++;
-		return;
-	}
-	/* The kernel sends the innermost frame first; profiles want the root first. */
-	if (s->hdr.flags & PYPERF_SAMPLE_TRUNCATED)
-		r->stack[depth++] = r->truncated_frame;
-	for (size_t i = n; i-- > 0;)
-		r->stack[depth++] = symbolizer_frame(&r->sym, &s->frames[i]);
-	if (profile_add(&r->profile, t, r->stack, depth, 1))
-		r->dropped++;
-}
-
-enum stop_reason { STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_TARGET_EXIT };
+struct event_loop {
+	int epoll, signal, timer, retry, samples, command;
+};
 
 static int add_fd(int epfd, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	return fd < 0 ? 0 : epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-struct event_fds {
-	int epoll, signal, pid, timer, samples;
-};
+static void arm_ns(int fd, uint64_t deadline_ns)
+{
+	struct itimerspec its = { 0 };
 
-static int open_event_fds(struct event_fds *f, pid_t pid, double duration_s, int samples_fd)
+	its.it_value.tv_sec = deadline_ns / 1000000000ULL;
+	its.it_value.tv_nsec = deadline_ns % 1000000000ULL;
+	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static int open_event_loop(struct event_loop *l, double duration_s, int samples_fd, int command_fd)
 {
 	sigset_t mask;
 
-	f->epoll = epoll_create1(EPOLL_CLOEXEC);
+	l->epoll = epoll_create1(EPOLL_CLOEXEC);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	f->signal = signalfd(-1, &mask, SFD_CLOEXEC);
-	/* A pidfd becomes readable when the process exits: no polling. */
-	f->pid = syscall(SYS_pidfd_open, pid, 0);
-	f->timer = -1;
-	f->samples = samples_fd;
+	l->signal = signalfd(-1, &mask, SFD_CLOEXEC);
+	l->retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	l->timer = -1;
+	l->samples = samples_fd;
+	l->command = command_fd;
 	if (duration_s > 0) {
-		struct itimerspec its = { 0 };
-
-		its.it_value.tv_sec = (time_t)duration_s;
-		its.it_value.tv_nsec = (long)((duration_s - (time_t)duration_s) * 1e9);
-		f->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-		if (f->timer < 0 || timerfd_settime(f->timer, 0, &its, NULL))
-			return -errno;
+		l->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (l->timer >= 0)
+			arm_ns(l->timer, monotonic_ns() + (uint64_t)(duration_s * 1e9));
 	}
-	if (f->epoll < 0 || f->signal < 0 || f->pid < 0)
+	if (l->epoll < 0 || l->signal < 0 || l->retry < 0 || (duration_s > 0 && l->timer < 0))
 		return -errno;
-	if (add_fd(f->epoll, f->signal) || add_fd(f->epoll, f->pid) ||
-	    add_fd(f->epoll, samples_fd) || (f->timer >= 0 && add_fd(f->epoll, f->timer)))
+	if (add_fd(l->epoll, l->signal) || add_fd(l->epoll, l->retry) ||
+	    add_fd(l->epoll, samples_fd) || add_fd(l->epoll, l->timer) ||
+	    add_fd(l->epoll, command_fd))
 		return -errno;
 	return 0;
 }
 
-static void close_event_fds(struct event_fds *f)
+static void close_event_loop(struct event_loop *l)
 {
-	int fds[] = { f->epoll, f->signal, f->pid, f->timer };
+	int fds[] = { l->epoll, l->signal, l->timer, l->retry };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 }
 
-static enum stop_reason run_loop(struct sampler *sampler, struct event_fds *f, int *signo)
+/* A second Ctrl-C is not caught: it ends pybpf at once. */
+static void unblock_sigint(void)
+{
+	sigset_t mask;
+
+	signal(SIGINT, SIG_DFL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+}
+
+static enum stop_reason run_loop(struct event_loop *l, struct sampler *sampler,
+				 struct tracker *t, bool stop_when_targets_exit, int *signo)
 {
 	struct epoll_event events[8];
+	uint64_t next_retry;
 
 	for (;;) {
-		int n = epoll_wait(f->epoll, events, ARRAY_SIZE(events), -1);
+		int n = epoll_wait(l->epoll, events, ARRAY_SIZE(events), -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -220,41 +241,53 @@ static enum stop_reason run_loop(struct sampler *sampler, struct event_fds *f, i
 			return STOP_SIGNAL;
 		for (int i = 0; i < n; i++) {
 			int fd = events[i].data.fd;
+			uint64_t expirations;
 
-			if (fd == f->samples) {
+			if (fd == l->samples) {
 				sampler_drain(sampler);
-			} else if (fd == f->signal) {
+			} else if (fd == l->retry) {
+				/* Only wakes the loop: the retry pass below does the work. */
+				if (read(l->retry, &expirations, sizeof(expirations)) < 0)
+					continue;
+			} else if (fd == l->signal) {
 				struct signalfd_siginfo si;
 
-				if (read(f->signal, &si, sizeof(si)) == sizeof(si))
+				if (read(l->signal, &si, sizeof(si)) == sizeof(si))
 					*signo = si.ssi_signo;
+				unblock_sigint();
 				return STOP_SIGNAL;
-			} else if (fd == f->pid) {
-				return STOP_TARGET_EXIT;
-			} else if (fd == f->timer) {
+			} else if (fd == l->command) {
+				return STOP_COMMAND_EXITED;
+			} else if (fd == l->timer) {
 				return STOP_DURATION;
 			}
 		}
+		next_retry = tracker_retry(t, monotonic_ns());
+		if (next_retry)
+			arm_ns(l->retry, next_retry);
+		if (stop_when_targets_exit && !tracker_explicit_alive(t))
+			return STOP_TARGETS_EXITED;
 	}
 }
 
-static void print_summary(const struct recording *r, const struct record_opts *o,
-			  const uint64_t *stats, double secs, enum stop_reason why, int signo)
+static void print_summary(struct tracker *t, const struct record_opts *o, const uint64_t *stats,
+			  double secs, enum stop_reason why, int signo)
 {
 	const char *reason = why == STOP_DURATION ? "duration reached" :
-			     why == STOP_TARGET_EXIT ? "target exited" : strsignal(signo);
+			     why == STOP_TARGETS_EXITED ? "target exited" :
+			     why == STOP_COMMAND_EXITED ? "command exited" : strsignal(signo);
+	unsigned int processes = 0;
 
-	fprintf(stderr, "pybpf: recorded PID %d (%s, Python %s) for %.1f s at %u Hz (%s)\n",
-		r->target.pid, r->target.cmdline, r->target.version, secs, o->rate_hz, reason);
-	fprintf(stderr, "pybpf: samples %llu (with Python frames %llu, without %llu), lost %llu (ring buffer full), failed reads %llu, unresolved frames %llu\n",
-		(unsigned long long)r->samples,
-		(unsigned long long)(r->samples - r->idle - r->dropped),
-		(unsigned long long)r->idle,
+	for (size_t i = 0; i < t->nall; i++)
+		processes += t->all[i]->was_profiled;
+	fprintf(stderr, "pybpf: recorded %u Python process%s for %.1f s at %u Hz (%s)\n",
+		processes, processes == 1 ? "" : "es", secs, o->rate_hz, reason);
+	tracker_print_summary(t, stderr);
+	fprintf(stderr, "pybpf: samples %llu, lost %llu (ring buffer full), failed reads %llu, unresolved frames %llu\n",
+		(unsigned long long)t->samples,
 		(unsigned long long)stats[PYPERF_STAT_LOST],
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
-		(unsigned long long)r->sym.frames_failed);
-	fprintf(stderr, "pybpf: wrote %s (speedscope, %zu threads)\n", o->output,
-		r->profile.nthreads);
+		(unsigned long long)t->unresolved);
 }
 
 static int fail(const char *msg)
@@ -266,58 +299,105 @@ static int fail(const char *msg)
 int record_main(int argc, char **argv)
 {
 	static const struct argp argp = {
-		record_options, parse_record_opt, NULL,
-		"Sample the Python stacks of a running process.\v"
-		"Example: sudo pybpf record -p 1234 -d 10 -r 1000 -o profile.json",
+		record_options, parse_record_opt, "[-- COMMAND [ARG...]]",
+		"Sample the Python stacks of running processes, of every Python process "
+		"on the host, or of a command.\v"
+		"Examples:\n"
+		"  sudo pybpf record -p 1234 -d 10 -r 1000 -o profile.json\n"
+		"  sudo pybpf record -a -d 30 -o all.json\n"
+		"  sudo pybpf record --subprocesses -o tests.json -- python3 -m pytest",
 		NULL, NULL, NULL,
 	};
-	struct record_opts o = { .rate_hz = DEFAULT_RATE_HZ };
+	struct record_opts o = { .rate_hz = DEFAULT_RATE_HZ, .max_processes = DEFAULT_MAX_PROCESSES };
+	struct tracker_filters filters = { 0 };
 	struct sampler_opts so = { 0 };
-	struct event_fds fds = { -1, -1, -1, -1, -1 };
-	struct recording r;
-	struct output_file out;
+	struct event_loop loop = { -1, -1, -1, -1, -1, -1 };
+	struct launch cmd = { -1, -1, -1 };
+	struct profile profile;
+	struct tracker t;
+	struct output_file out = { .fp = NULL };
 	struct sampler *sampler = NULL;
 	uint64_t stats[PYPERF_STAT_MAX], t0;
 	enum stop_reason why;
-	char err[1024], default_output[64], title[1200];
+	char err[1024] = "", default_output[64], title[1200];
 	int signo = 0, rc = 1;
 
-	memset(&r, 0, sizeof(r));
+	memset(&t, 0, sizeof(t));
+	profile_init(&profile, 0);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 2;
+	profile.interval_ns = 1000000000ULL / o.rate_hz;
 	if (!o.output) {
-		snprintf(default_output, sizeof(default_output), "pybpf-%d.json", o.pid);
+		if (o.npids == 1 && !o.all)
+			snprintf(default_output, sizeof(default_output), "pybpf-%d.json", o.pids[0]);
+		else
+			snprintf(default_output, sizeof(default_output), "pybpf-%s.json",
+				 o.all ? "all" : "command");
 		o.output = default_output;
 	}
-	if (preflight_capabilities(err, sizeof(err)) || preflight_btf(o.btf_path, KERNEL_BTF_PATH, err, sizeof(err)))
+	if (preflight_capabilities(err, sizeof(err)) ||
+	    preflight_btf(o.btf_path, KERNEL_BTF_PATH, err, sizeof(err)))
 		return fail(err);
-	if (python_target_open(o.pid, &r.target, err, sizeof(err)))
-		return fail(err);
-	if (output_file_begin(&out, o.output, err, sizeof(err)))
-		return fail(err);
-	log_debug("PID %d: Python %s, _PyRuntime at 0x%llx in %s, layout from %s\n", o.pid,
-		  r.target.version, (unsigned long long)r.target.runtime_addr, r.target.binary,
-		  r.target.layout_source);
 
-	profile_init(&r.profile, 1000000000ULL / o.rate_hz);
-	r.process = profile_process(&r.profile, o.pid, r.target.cmdline, r.target.version);
-	r.truncated_frame = profile_frame(&r.profile, "[truncated]", "", 0);
-	r.stack = malloc((PYPERF_MAX_FRAMES + 1) * sizeof(*r.stack));
-	if (!r.stack || symbolizer_init(&r.sym, &r.target, &r.profile)) {
-		fail("out of memory");
+	if (o.all) {
+		filters.pids = o.pids;
+		filters.npids = o.npids;
+		filters.comm = o.comm;
+		filters.cgroup = o.cgroup;
+	}
+	if (tracker_init(&t, &profile, &filters, o.max_processes))
+		return fail("out of memory");
+	/* Explicit targets first: a bad PID is reported before anything loads. */
+	if (!o.all) {
+		for (size_t i = 0; i < o.npids; i++) {
+			if (tracker_add(&t, o.pids[i], true, err, sizeof(err))) {
+				fail(err);
+				goto out;
+			}
+		}
+	}
+	if (output_file_begin(&out, o.output, err, sizeof(err))) {
+		fail(err);
 		goto out;
 	}
 
 	so.rate_hz = o.rate_hz;
 	so.btf_path = o.btf_path;
 	so.ringbuf_bytes = RINGBUF_BYTES;
-	if (sampler_open(&sampler, &so, on_sample, &r, err, sizeof(err)) ||
-	    sampler_add_process(sampler, o.pid, r.target.runtime_addr, &r.target.layout.bpf)) {
+	so.max_processes = o.max_processes;
+	so.follow_all = o.all;
+	so.on_sample = (sampler_fn)tracker_on_sample;
+	so.on_proc_event = (sampler_proc_fn)tracker_on_event;
+	so.ctx = &t;
+	if (sampler_open(&sampler, &so, err, sizeof(err))) {
 		fail(err);
 		goto out;
 	}
-	if (open_event_fds(&fds, o.pid, o.duration_s, sampler_fd(sampler))) {
-		snprintf(err, sizeof(err), "cannot watch PID %d: %s", o.pid, strerror(errno));
+	t.sampler = sampler;
+	/* The tracepoints are live: nothing that starts from here on is missed. */
+	for (size_t i = 0; i < t.nall; i++) {
+		struct tracked *tr = t.all[i];
+
+		if (tr->state == TRACKED_PROFILED &&
+		    sampler_add_process(sampler, tr->pid, tr->target.runtime_addr,
+					&tr->target.layout.bpf)) {
+			snprintf(err, sizeof(err), "cannot profile PID %d: the BPF process map is full", tr->pid);
+			fail(err);
+			goto out;
+		}
+	}
+	if (o.all)
+		tracker_scan(&t);
+	if (o.command) {
+		if (launch_prepare(&cmd, o.command, err, sizeof(err)) ||
+		    sampler_watch(sampler, cmd.pid, o.subprocesses ? PYPERF_WATCH_DESCENDANTS :
+							     PYPERF_WATCH_SELF)) {
+			fail(err[0] ? err : "cannot watch the command");
+			goto out;
+		}
+	}
+	if (open_event_loop(&loop, o.duration_s, sampler_fd(sampler), cmd.pidfd)) {
+		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));
 		fail(err);
 		goto out;
 	}
@@ -326,30 +406,36 @@ int record_main(int argc, char **argv)
 		goto out;
 	}
 	t0 = monotonic_ns();
-	why = run_loop(sampler, &fds, &signo);
+	launch_release(&cmd);
+	why = run_loop(&loop, sampler, &t, !o.all && !o.command, &signo);
 	sampler_drain(sampler);
 	sampler_stats(sampler, stats);
-	sampler_close(sampler);
-	sampler = NULL;
+	rc = 0;
+	if (o.command) {
+		/* Stopped early: the command goes on; its exit code is not ours to give. */
+		if (why == STOP_COMMAND_EXITED)
+			rc = launch_wait(&cmd);
+	}
 
-	snprintf(title, sizeof(title), "pybpf: PID %d %s (Python %s)", o.pid, r.target.cmdline,
-		 r.target.version);
-	if (speedscope_write(out.fp, &r.profile, title) ||
+	snprintf(title, sizeof(title), "pybpf record %s", o.all ? "-a" :
+		 o.command ? o.command[0] : t.nall ? t.all[0]->target.cmdline : "");
+	if (speedscope_write(out.fp, &profile, title) ||
 	    output_file_commit(&out, err, sizeof(err))) {
-		if (!err[0] || out.fp)
+		if (!err[0])
 			snprintf(err, sizeof(err), "writing %s failed", o.output);
 		fail(err);
+		rc = 1;
 		goto out;
 	}
-	print_summary(&r, &o, stats, (monotonic_ns() - t0) / 1e9, why, signo);
-	rc = 0;
+	print_summary(&t, &o, stats, (monotonic_ns() - t0) / 1e9, why, signo);
+	fprintf(stderr, "pybpf: wrote %s (speedscope, %zu threads)\n", o.output, profile.nthreads);
 out:
+	if (o.command && cmd.pid > 0 && rc == 1)
+		launch_abort(&cmd);
 	output_file_abort(&out);
+	tracker_free(&t);
 	sampler_close(sampler);
-	close_event_fds(&fds);
-	symbolizer_free(&r.sym);
-	hmap_free(&r.threads);
-	profile_free(&r.profile);
-	free(r.stack);
+	close_event_loop(&loop);
+	profile_free(&profile);
 	return rc;
 }

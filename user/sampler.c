@@ -18,9 +18,7 @@ struct sampler {
 	struct bpf_link **links;
 	int *perf_fds;
 	int ncpus;
-	unsigned int rate_hz;
-	sampler_fn fn;
-	void *ctx;
+	struct sampler_opts opts;
 };
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -28,12 +26,21 @@ static int on_sample(void *ctx, void *data, size_t size)
 	struct sampler *s = ctx;
 
 	if (size >= sizeof(struct pyperf_sample_header))
-		s->fn(s->ctx, data, size);
+		s->opts.on_sample(s->opts.ctx, data, size);
+	return 0;
+}
+
+static int on_proc_event(void *ctx, void *data, size_t size)
+{
+	struct sampler *s = ctx;
+
+	if (size >= sizeof(struct pyperf_proc_event) && s->opts.on_proc_event)
+		s->opts.on_proc_event(s->opts.ctx, data);
 	return 0;
 }
 
 int sampler_open(struct sampler **out, const struct sampler_opts *opts,
-		 sampler_fn fn, void *ctx, char *err, size_t errlen)
+		 char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
 	struct sampler *s;
@@ -42,9 +49,7 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->fn = fn;
-	s->ctx = ctx;
-	s->rate_hz = opts->rate_hz;
+	s->opts = *opts;
 	s->skel = pyperf_bpf__open_opts(&open_opts);
 	if (!s->skel) {
 		rc = -errno;
@@ -53,6 +58,11 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	}
 	if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.events, opts->ringbuf_bytes);
+	if (opts->max_processes) {
+		bpf_map__set_max_entries(s->skel->maps.procs, opts->max_processes);
+		bpf_map__set_max_entries(s->skel->maps.lost_by_pid, opts->max_processes);
+	}
+	s->skel->rodata->follow_all = opts->follow_all;
 	rc = pyperf_bpf__load(s->skel);
 	if (rc) {
 		snprintf(err, errlen,
@@ -60,10 +70,18 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 			 strerror(-rc));
 		goto fail;
 	}
+	/* Samples first: each drain handles them before the lifecycle events. */
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_sample, s, NULL);
-	if (!s->rb) {
+	if (!s->rb || ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.proc_events),
+				       on_proc_event, s)) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot set up the BPF ring buffer: %s", strerror(-rc));
+		snprintf(err, errlen, "cannot set up the BPF ring buffers: %s", strerror(-rc));
+		goto fail;
+	}
+	/* The fork/exec/exit tracepoints; the perf event program is attached per CPU. */
+	rc = pyperf_bpf__attach(s->skel);
+	if (rc) {
+		snprintf(err, errlen, "cannot attach the process tracepoints: %s", strerror(-rc));
 		goto fail;
 	}
 	*out = s;
@@ -80,7 +98,34 @@ int sampler_add_process(struct sampler *s, pid_t pid, uint64_t runtime_addr,
 	__u32 key = pid;
 
 	return bpf_map__update_elem(s->skel->maps.procs, &key, sizeof(key), &proc,
-				    sizeof(proc), BPF_ANY);
+				    sizeof(proc), BPF_ANY) ? -errno : 0;
+}
+
+void sampler_remove_process(struct sampler *s, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map__delete_elem(s->skel->maps.procs, &key, sizeof(key), 0);
+}
+
+int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how)
+{
+	__u32 key = pid;
+	__u8 value = how;
+
+	return bpf_map__update_elem(s->skel->maps.watched, &key, sizeof(key), &value,
+				    sizeof(value), BPF_ANY) ? -errno : 0;
+}
+
+uint64_t sampler_take_lost(struct sampler *s, pid_t pid)
+{
+	__u32 key = pid;
+	__u64 lost = 0;
+
+	if (!bpf_map__lookup_and_delete_elem(s->skel->maps.lost_by_pid, &key, sizeof(key),
+					     &lost, sizeof(lost), 0))
+		return lost;
+	return 0;
 }
 
 /* Parse a CPU list such as "0-3,6" into ONLINE[0..max). */
@@ -153,7 +198,7 @@ int sampler_start(struct sampler *s, char *err, size_t errlen)
 	for (int cpu = 0; cpu < ncpus; cpu++) {
 		if (!online[cpu])
 			continue;
-		s->perf_fds[cpu] = open_cpu_clock(cpu, s->rate_hz);
+		s->perf_fds[cpu] = open_cpu_clock(cpu, s->opts.rate_hz);
 		if (s->perf_fds[cpu] < 0) {
 			rc = -errno;
 			snprintf(err, errlen, "perf_event_open on CPU %d failed: %s (needs CAP_PERFMON)",

@@ -7,6 +7,7 @@
 #ifndef PYBPF_SAMPLER_H
 #define PYBPF_SAMPLER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -14,19 +15,32 @@
 
 struct sampler;
 
+/* Called for every sample; SIZE is the record's length in bytes. */
+typedef void (*sampler_fn)(void *ctx, const struct pyperf_sample *s, size_t size);
+/* Called for every process lifecycle event. */
+typedef void (*sampler_proc_fn)(void *ctx, const struct pyperf_proc_event *e);
+
 struct sampler_opts {
 	unsigned int rate_hz;
 	const char *btf_path;		/* NULL: the running kernel's BTF */
 	size_t ringbuf_bytes;
+	unsigned int max_processes;	/* capacity of the per-process maps */
+	bool follow_all;		/* report every exec (-a) */
+	sampler_fn on_sample;
+	sampler_proc_fn on_proc_event;
+	void *ctx;
 };
 
-/* Called for every sample; SIZE is the record's length in bytes. */
-typedef void (*sampler_fn)(void *ctx, const struct pyperf_sample *s, size_t size);
-
 int sampler_open(struct sampler **out, const struct sampler_opts *opts,
-		 sampler_fn fn, void *ctx, char *err, size_t errlen);
+		 char *err, size_t errlen);
+/* Start sampling PID with this layout; -E2BIG when the maps are full. */
 int sampler_add_process(struct sampler *s, pid_t pid, uint64_t runtime_addr,
 			const struct pyperf_offsets *off);
+void sampler_remove_process(struct sampler *s, pid_t pid);
+/* Report PID's exec and exit (and, with DESCENDANTS, its children's). */
+int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how);
+/* Samples of PID lost to a full ring buffer so far; the count is reset. */
+uint64_t sampler_take_lost(struct sampler *s, pid_t pid);
 /* Begin sampling (perf events enabled once every process is registered). */
 int sampler_start(struct sampler *s, char *err, size_t errlen);
 /* File descriptor that becomes readable when samples are waiting. */

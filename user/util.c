@@ -83,6 +83,40 @@ void proc_comm(pid_t pid, pid_t tid, char *buf, size_t size)
 		buf[n - 1] = '\0';
 }
 
+pid_t proc_ns_pid(pid_t pid)
+{
+	char path[64], status[4096], *line, *last;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_small_file(path, status, sizeof(status)) <= 0)
+		return pid;
+	line = strstr(status, "\nNSpid:");
+	if (!line)
+		return pid;
+	line += strlen("\nNSpid:");
+	line[strcspn(line, "\n")] = '\0';
+	/* One pid per nested namespace, outermost first. */
+	last = strrchr(line, '\t');
+	return last ? (pid_t)atoi(last + 1) : pid;
+}
+
+bool proc_in_cgroup(pid_t pid, const char *needle)
+{
+	char path[64], text[8192], *line, *save = NULL, *cg;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_small_file(path, text, sizeof(text)) <= 0)
+		return false;
+	/* Lines are "ID:CONTROLLERS:PATH"; a path may itself contain ':'. */
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cg = strchr(line, ':');
+		cg = cg ? strchr(cg + 1, ':') : NULL;
+		if (cg && strstr(cg + 1, needle))
+			return true;
+	}
+	return false;
+}
+
 bool proc_alive(pid_t pid)
 {
 	char path[64], stat[512], *p;

@@ -22,6 +22,15 @@ void proc_cmdline(pid_t pid, char *buf, size_t size);
 /* comm of a process or thread (TID == 0: the process). */
 void proc_comm(pid_t pid, pid_t tid, char *buf, size_t size);
 
+/* PID as seen inside its own (innermost) pid namespace. */
+pid_t proc_ns_pid(pid_t pid);
+
+/*
+ * Whether one of the process's cgroup paths (any v1 hierarchy or the v2
+ * one, e.g. "/system.slice/docker-ID.scope") contains NEEDLE.
+ */
+bool proc_in_cgroup(pid_t pid, const char *needle);
+
 /* Whether PID exists and is not a zombie. */
 bool proc_alive(pid_t pid);
 

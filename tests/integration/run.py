@@ -146,6 +146,7 @@ class Workload:
         return self
 
     def __exit__(self, *exc):
+        self.proc.stdout.close()
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
@@ -248,7 +249,7 @@ def threads_apart(interp):
     owner = {}
     tids = set()
     for profile in doc["profiles"]:
-        m = re.search(r"\[pid (\d+)\] thread (\d+) \(", profile["name"])
+        m = re.search(r"\[pid (\d+), Python [^]]+\] thread (\d+) \(", profile["name"])
         assert m and int(m.group(1)) == w.pid, "profile name %r lacks pid/tid" % profile["name"]
         tids.add(int(m.group(2)))
         seen = {f["name"] for frames, _ in stacks(doc, profile) for f in frames} & set(workers)
@@ -374,6 +375,181 @@ def wrong_parser_is_refused():
         assert not os.path.exists(os.path.join(TMP, "x.json"))
 
 
+# ---- system-wide (-a) and launch (-- CMD) modes -----------------------------
+
+def processes_in(doc):
+    """{host pid: (profile names, Counter of function names weighted)}"""
+    found = collections.defaultdict(lambda: ([], collections.Counter()))
+    for profile in doc["profiles"]:
+        m = re.search(r"\[pid (\d+)", profile["name"])
+        assert m, "profile name %r has no pid" % profile["name"]
+        names, weight = found[int(m.group(1))]
+        names.append(profile["name"])
+        for frames, w in stacks(doc, profile):
+            for name in {f["name"] for f in frames}:
+                weight[name] += w
+    return found
+
+
+def hot(found, pid, function):
+    names, weight = found.get(pid, ([], collections.Counter()))
+    assert names, "PID %d not in the profile (found %s)" % (pid, sorted(found))
+    total = sum(w for n, w in weight.items() if n.startswith("hot_"))
+    assert weight[function] >= 0.9 * total > 0, "PID %d: %s" % (pid, weight.most_common(4))
+    return names
+
+
+def record_all(seconds, extra=(), during=None):
+    out = os.path.join(TMP, "all-%d.json" % len(os.listdir(TMP)))
+    proc = subprocess.Popen([PYBPF, "record", "-a", "-d", str(seconds), "-r", "1000", "-o", out] + list(extra),
+                            stderr=subprocess.PIPE, text=True)
+    if during:
+        during()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
+    validate(out)
+    return json.load(open(out, encoding="utf-8")), err
+
+
+def pyenv_or_bullseye():
+    pyenv = Interpreter("pyenv, shared libpython", "/root/.pyenv/versions/3.12.1/bin/python3.12")
+    if os.path.exists(pyenv.python):
+        return pyenv
+    return Interpreter("debian bullseye, static, chroot", "/usr/bin/python3.9",
+                       tree=os.path.join(BUILD, "pythons", "bullseye"))
+
+
+def ns_child(pid):
+    """The process `unshare --fork` started: the one inside the namespace."""
+    for _ in range(100):
+        children = open("/proc/%d/task/%d/children" % (pid, pid)).read().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.01)
+    raise AssertionError("unshare %d has no child" % pid)
+
+
+@test
+def system_wide_finds_every_python():
+    static, shared, container = Interpreter("", "/usr/bin/python3.11"), pyenv_or_bullseye(), sid("3.14")
+    pidns = sid("3.13")
+    for interp in (shared, container, pidns):
+        interp.available()
+    late = {}
+
+    def start_late():
+        time.sleep(1)
+        late["w"] = Workload(static, "named.py", "hot_delta", 1.5).__enter__()
+
+    pidns_argv = ["unshare", "--pid", "--fork", "--kill-child"] + pidns.argv("named.py", ["hot_epsilon"])
+    with Workload(static, "named.py", "hot_alpha") as a, Workload(shared, "named.py", "hot_beta") as b, \
+            Workload(container, "named.py", "hot_gamma") as c:
+        ns = subprocess.Popen(pidns_argv, stdout=subprocess.PIPE, text=True)
+        try:
+            assert ns.stdout.readline().strip() == "ready"
+            inner = ns_child(ns.pid)
+            doc, err = record_all(4, during=start_late)
+        finally:
+            ns.kill()
+            ns.wait()
+            if "w" in late:
+                late["w"].__exit__(None)
+    found = processes_in(doc)
+    hot(found, a.pid, "hot_alpha")
+    hot(found, b.pid, "hot_beta")
+    names = hot(found, c.pid, "hot_gamma")
+    assert "Python 3.14." in names[0], names
+    late_names = hot(found, late["w"].pid, "hot_delta")      # started 1 s in, exited 2.5 s in
+    assert "(exited)" in err and str(late["w"].pid) in err, err
+    ns_names = hot(found, inner, "hot_epsilon")
+    assert re.search(r"\[pid %d \(1 in its namespace\), Python 3\.13" % inner, ns_names[0]), ns_names
+    return "%d processes" % len(found)
+
+
+@test
+def system_wide_filters():
+    static, container = Interpreter("", "/usr/bin/python3.11"), sid("3.14")
+    container.available()
+    cgroup = "pybpf-test-%d" % os.getpid()
+    cgdir = "/sys/fs/cgroup/pids/" + cgroup if os.path.isdir("/sys/fs/cgroup/pids") else "/sys/fs/cgroup/" + cgroup
+    os.makedirs(cgdir, exist_ok=True)
+    try:
+        with Workload(static, "named.py", "hot_alpha") as a, Workload(container, "named.py", "hot_gamma") as c, \
+                Workload(static, "named.py", "hot_beta") as b:
+            with open(os.path.join(cgdir, "cgroup.procs"), "w") as f:
+                f.write(str(b.pid))
+            by_comm = processes_in(record_all(1, ["--comm", "python3.14"])[0])
+            by_pid = processes_in(record_all(1, ["-p", str(a.pid), "-p", str(c.pid)])[0])
+            by_cgroup = processes_in(record_all(1, ["--cgroup", cgroup])[0])
+    finally:
+        os.rmdir(cgdir)
+    assert set(by_comm) == {c.pid}, sorted(by_comm)
+    assert set(by_pid) == {a.pid, c.pid}, sorted(by_pid)
+    assert set(by_cgroup) == {b.pid}, sorted(by_cgroup)
+
+
+@test
+def system_wide_process_cap():
+    static = Interpreter("", "/usr/bin/python3.11")
+    with Workload(static, "named.py", "hot_alpha") as a, Workload(static, "named.py", "hot_beta") as b:
+        doc, err = record_all(1, ["--max-processes", "1", "-p", str(a.pid), "-p", str(b.pid)])
+    assert "warning: already profiling 1 processes" in err and "raise --max-processes" in err, err
+    assert len(processes_in(doc)) == 1
+
+
+def launch(extra, script_args, interp="/usr/bin/python3.11", env=None):
+    out = os.path.join(TMP, "launch-%d.json" % len(os.listdir(TMP)))
+    result = subprocess.run([PYBPF, "record", "-r", "1000", "-o", out] + extra +
+                            ["--", interp, os.path.join(WORKLOADS, "workers.py")] + script_args,
+                            capture_output=True, text=True, timeout=60, env=env)
+    validate(out)
+    return result, json.load(open(out, encoding="utf-8")), out
+
+
+def functions_by_process(doc):
+    return {pid: {n for n in weight if n in ("worker_one", "worker_two", "parent_work")}
+            for pid, (_, weight) in processes_in(doc).items()}
+
+
+@test
+def launch_with_subprocesses():
+    for method in ("fork", "spawn"):
+        result, doc, _ = launch(["--subprocesses"], ["1.5", method])
+        assert result.returncode == 3, "exit %d, expected the command's 3: %s" % (result.returncode, result.stderr)
+        funcs = sorted(f for fs in functions_by_process(doc).values() for f in fs)
+        assert funcs == ["parent_work", "worker_one", "worker_two"], (method, functions_by_process(doc))
+        for pid, fs in functions_by_process(doc).items():
+            assert len(fs) <= 1, "process %d mixes %s" % (pid, fs)
+
+
+@test
+def launch_without_subprocesses():
+    result, doc, _ = launch([], ["1.5", "fork"])
+    assert result.returncode == 3, result.stderr
+    by_process = functions_by_process(doc)
+    assert list(by_process.values()) == [{"parent_work"}], by_process
+
+
+@test
+def launch_runs_as_the_sudo_user():
+    out = os.path.join(TMP, "sudo.json")
+    result = subprocess.run([PYBPF, "record", "-o", out, "--", "/usr/bin/python3.11", "-c",
+                             "import os; print(os.getuid(), os.getgid())"],
+                            capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, SUDO_UID="65534", SUDO_GID="65534"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["65534", "65534"], result.stdout
+    st = os.stat(out)
+    assert (st.st_uid, st.st_gid) == (65534, 65534), (st.st_uid, st.st_gid)
+
+
+@test
+def launch_missing_command():
+    result = run_pybpf(["record", "-o", os.path.join(TMP, "x.json"), "--", "/nonexistent/python"])
+    assert result.returncode == 127, (result.returncode, result.stderr)
+    assert "cannot run /nonexistent/python" in result.stderr, result.stderr
+
+
 # ---- stopping, and bad input ------------------------------------------------
 
 @test
@@ -476,7 +652,7 @@ def error_bad_arguments():
     result = run_pybpf(["record", "-p", "abc"])
     assert result.returncode == 2 and "invalid PID 'abc'" in result.stderr, result.stderr
     result = run_pybpf(["record"])
-    assert result.returncode == 2 and "use -p PID" in result.stderr, result.stderr
+    assert result.returncode == 2 and "nothing to profile: use -p PID, -a, or -- COMMAND" in result.stderr, result.stderr
 
 
 def run_one(name, fn, arg, counts):

@@ -93,11 +93,11 @@ Test(speedscope, exact_document)
 		",\n{\"name\":\"work\",\"file\":\"lib/x.py\"}"
 		",\n{\"name\":\"odd\",\"file\":\"odd.py\"}"
 		"]},\n\"profiles\":["
-		SAMPLED("\"python app.py [pid 100] thread 100 (MainThread)\"", "6000000")
+		SAMPLED("\"python app.py [pid 100, Python 3.11.7] thread 100 (MainThread)\"", "6000000")
 		"\n[0,1],\n[0]],\"weights\":[5000000,1000000]},\n"
-		SAMPLED("\"python app.py [pid 100] thread 102 (worker)\"", "4000000")
+		SAMPLED("\"python app.py [pid 100, Python 3.11.7] thread 102 (worker)\"", "4000000")
 		"\n[0,2]],\"weights\":[4000000]},\n"
-		SAMPLED("\"python \\\"q\\\".py [pid 200] thread 300 (T300)\"", "8000000")
+		SAMPLED("\"python \\\"q\\\".py [pid 200, Python 3.11.7] thread 300 (T300)\"", "8000000")
 		"\n[3],\n[0,1,2]],\"weights\":[7000000,1000000]}"
 		"]}\n";
 
@@ -156,14 +156,14 @@ Test(speedscope, ordered_by_process_then_tid_and_weighted_by_interval)
 		HEAD("\"order\"")
 		"\"shared\":{\"frames\":[\n{\"name\":\"f\",\"file\":\"f.py\",\"line\":1}]},\n"
 		"\"profiles\":["
-		SAMPLED("\"a [pid 50] thread 7 (t)\"", "10101050505") "\n[0]],\"weights\":[10101050505]},\n"
-		SAMPLED("\"a [pid 50] thread 70 (t)\"", "30303") "\n[0]],\"weights\":[30303]},\n"
-		SAMPLED("\"a [pid 50] thread 700 (t)\"", "70707") "\n[0]],\"weights\":[70707]},\n"
-		SAMPLED("\"b [pid 50] thread 7 (t)\"", "90909") "\n[0]],\"weights\":[90909]},\n"
-		SAMPLED("\"b [pid 50] thread 8 (t)\"", "40404") "\n[0]],\"weights\":[40404]},\n"
-		SAMPLED("\"b [pid 50] thread 9 (t)\"", "20202") "\n[0]],\"weights\":[20202]},\n"
-		SAMPLED("\"c [pid 60] thread 4 (t)\"", "60606") "\n[0]],\"weights\":[60606]},\n"
-		SAMPLED("\"c [pid 60] thread 5 (t)\"", "10101") "\n[0]],\"weights\":[10101]}"
+		SAMPLED("\"a [pid 50, Python 3.11.7] thread 7 (t)\"", "10101050505") "\n[0]],\"weights\":[10101050505]},\n"
+		SAMPLED("\"a [pid 50, Python 3.11.7] thread 70 (t)\"", "30303") "\n[0]],\"weights\":[30303]},\n"
+		SAMPLED("\"a [pid 50, Python 3.11.7] thread 700 (t)\"", "70707") "\n[0]],\"weights\":[70707]},\n"
+		SAMPLED("\"b [pid 50, Python 3.11.7] thread 7 (t)\"", "90909") "\n[0]],\"weights\":[90909]},\n"
+		SAMPLED("\"b [pid 50, Python 3.11.7] thread 8 (t)\"", "40404") "\n[0]],\"weights\":[40404]},\n"
+		SAMPLED("\"b [pid 50, Python 3.11.7] thread 9 (t)\"", "20202") "\n[0]],\"weights\":[20202]},\n"
+		SAMPLED("\"c [pid 60, Python 3.11.7] thread 4 (t)\"", "60606") "\n[0]],\"weights\":[60606]},\n"
+		SAMPLED("\"c [pid 60, Python 3.11.7] thread 5 (t)\"", "10101") "\n[0]],\"weights\":[10101]}"
 		"]}\n";
 
 	cr_assert_str_eq(got, want);
@@ -192,7 +192,7 @@ Test(speedscope, end_value_is_the_sum_of_weights)
 
 	char *got = write_profile(&p, "sum");
 	/* (1000 + 2005 + 3000 + 4000) samples x 3 s */
-	const char *tail = SAMPLED("\"x [pid 1] thread 1 (m)\"", "30015000000000")
+	const char *tail = SAMPLED("\"x [pid 1, Python 3.11.7] thread 1 (m)\"", "30015000000000")
 		"\n[0],\n[0,1],\n[0,1,2],\n[0,1,2,3]],"
 		"\"weights\":[3000000000000,6015000000000,9000000000000,12000000000000]}]}\n";
 
@@ -228,7 +228,7 @@ Test(speedscope, odd_names_are_escaped)
 		",\n{\"name\":\"nul\\u0000end\",\"file\":\"sur\\udc80.py\",\"line\":4}"
 		",\n{\"name\":\"bad\\ufffd\\ufffdx\\ufffdy\\ufffd\\ufffd\",\"file\":\"\\ufffd\",\"line\":5}"
 		"]},\n\"profiles\":["
-		SAMPLED("\"py\\tthon \\\\x [pid 7] thread 8 (th\\\"read\\u0001)\"", "2")
+		SAMPLED("\"py\\tthon \\\\x [pid 7, Python 3.11.7] thread 8 (th\\\"read\\u0001)\"", "2")
 		"\n[0,1,2,3,4]],\"weights\":[2]}]}\n";
 
 	cr_assert_str_eq(got, want);

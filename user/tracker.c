@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "log.h"
+#include "tracker.h"
+#include "util.h"
+
+/* A just-exec'd process gets this long to map libpython. */
+#define PENDING_GIVE_UP_NS	(2000ULL * 1000 * 1000)
+#define PENDING_FAST_TRIES	20
+#define PENDING_FAST_NS		(1ULL * 1000 * 1000)
+#define PENDING_SLOW_NS		(10ULL * 1000 * 1000)
+
+int tracker_init(struct tracker *t, struct profile *profile,
+		 const struct tracker_filters *filters, unsigned int max_processes)
+{
+	memset(t, 0, sizeof(*t));
+	t->profile = profile;
+	t->filters = *filters;
+	t->max_processes = max_processes;
+	t->truncated_frame = profile_frame(profile, "[truncated]", "", 0);
+	t->stack = malloc((PYPERF_MAX_FRAMES + 1) * sizeof(*t->stack));
+	return t->stack && t->truncated_frame != UINT32_MAX ? 0 : -ENOMEM;
+}
+
+static void release(struct tracked *tr)
+{
+	if (tr->state == TRACKED_PROFILED)
+		symbolizer_free(&tr->sym);
+	hmap_free(&tr->threads);
+}
+
+void tracker_free(struct tracker *t)
+{
+	for (size_t i = 0; i < t->nall; i++) {
+		release(t->all[i]);
+		free(t->all[i]);
+	}
+	free(t->all);
+	free(t->stack);
+	hmap_free(&t->by_pid);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct tracked *current(const struct tracker *t, pid_t pid)
+{
+	uintptr_t *slot = hmap_find(&t->by_pid, &pid, sizeof(pid));
+
+	return slot ? (struct tracked *)*slot : NULL;
+}
+
+static bool wanted(const struct tracker *t, pid_t pid)
+{
+	const struct tracker_filters *f = &t->filters;
+	char buf[1024];
+	size_t i;
+
+	if (f->npids) {
+		for (i = 0; i < f->npids && f->pids[i] != pid; i++)
+			;
+		if (i == f->npids)
+			return false;
+	}
+	if (f->comm) {
+		proc_comm(pid, 0, buf, sizeof(buf));
+		if (strcmp(buf, f->comm))
+			return false;
+	}
+	if (f->cgroup && !proc_in_cgroup(pid, f->cgroup))
+		return false;
+	return true;
+}
+
+/* A new incarnation of PID, registered in by_pid and in the list of all. */
+static struct tracked *new_tracked(struct tracker *t, pid_t pid, bool explicit_target)
+{
+	struct tracked *tr = calloc(1, sizeof(*tr));
+	uintptr_t *slot;
+
+	if (!tr || array_reserve(&t->all, &t->all_cap, t->nall + 1, sizeof(tr)) ||
+	    !(slot = hmap_upsert(&t->by_pid, &pid, sizeof(pid), NULL))) {
+		free(tr);
+		return NULL;
+	}
+	tr->pid = pid;
+	tr->explicit_target = explicit_target;
+	tr->first_seen_ns = monotonic_ns();
+	*slot = (uintptr_t)tr;
+	t->all[t->nall++] = tr;
+	return tr;
+}
+
+static void forget(struct tracker *t, struct tracked *tr)
+{
+	uintptr_t *slot = hmap_find(&t->by_pid, &tr->pid, sizeof(tr->pid));
+
+	if (slot && *slot == (uintptr_t)tr)
+		*slot = 0;	/* keep the key: a later incarnation reuses it */
+}
+
+static void end_tracked(struct tracker *t, struct tracked *tr)
+{
+	if (tr->state == TRACKED_PROFILED) {
+		t->profiled--;
+		if (t->sampler) {
+			tr->lost += sampler_take_lost(t->sampler, tr->pid);
+			sampler_remove_process(t->sampler, tr->pid);
+		}
+	}
+	release(tr);
+	tr->state = TRACKED_ENDED;
+	forget(t, tr);
+}
+
+static void warn_cap(struct tracker *t, pid_t pid)
+{
+	if (t->cap_warned)
+		return;
+	t->cap_warned = true;
+	fprintf(stderr, "pybpf: warning: already profiling %u processes; PID %d and later ones are not profiled (raise --max-processes)\n",
+		t->max_processes, pid);
+}
+
+/* TR's target is known: make it a process of the profile and sample it. */
+static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
+			   char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (t->profiled >= t->max_processes)
+		rc = -E2BIG;
+	else if (!in_bpf && t->sampler)
+		rc = sampler_add_process(t->sampler, tr->pid, tr->target.runtime_addr,
+					 &tr->target.layout.bpf);
+	if (!rc)
+		rc = symbolizer_init(&tr->sym, &tr->target, t->profile);
+	if (rc) {
+		if (in_bpf && t->sampler)
+			sampler_remove_process(t->sampler, tr->pid);
+		if (rc == -E2BIG) {
+			warn_cap(t, tr->pid);
+			snprintf(err, errlen, "cannot profile PID %d: already profiling %u processes (raise --max-processes)",
+				 tr->pid, t->max_processes);
+		} else {
+			snprintf(err, errlen, "cannot profile PID %d: %s", tr->pid, strerror(-rc));
+		}
+		tr->state = TRACKED_ENDED;
+		forget(t, tr);
+		return rc;
+	}
+	tr->ns_pid = proc_ns_pid(tr->pid);
+	tr->process = profile_process(t->profile, tr->pid, tr->target.cmdline, tr->target.version);
+	t->profile->processes[tr->process].ns_pid = tr->ns_pid;
+	tr->state = TRACKED_PROFILED;
+	tr->was_profiled = true;
+	t->profiled++;
+	log_debug("profiling PID %d (%s), Python %s, layout from %s\n", tr->pid,
+		  tr->target.cmdline, tr->target.version, tr->target.layout_source);
+	return 0;
+}
+
+/* Look at TR's process again: profile it, keep waiting, or let it go. */
+static int inspect(struct tracker *t, struct tracked *tr, char *err, size_t errlen)
+{
+	int rc = python_target_open(tr->pid, &tr->target, err, errlen);
+
+	if (rc == -EAGAIN) {
+		uint64_t now = monotonic_ns();
+
+		if (now - tr->first_seen_ns > PENDING_GIVE_UP_NS)
+			rc = -ENOEXEC;	/* never loaded libpython */
+		else {
+			tr->state = TRACKED_PENDING;
+			tr->retry_at_ns = now + (tr->attempts++ < PENDING_FAST_TRIES ?
+						 PENDING_FAST_NS : PENDING_SLOW_NS);
+			return 0;
+		}
+	}
+	if (!rc)
+		return start_profiling(t, tr, false, err, errlen);
+	/* Another minor or build pybpf can't read is worth a word even under -a. */
+	if (rc == -ENOTSUP && !tr->explicit_target)
+		fprintf(stderr, "pybpf: warning: %s; skipped\n", err);
+	tr->state = TRACKED_ENDED;
+	forget(t, tr);
+	return rc;
+}
+
+int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, size_t errlen)
+{
+	struct tracked *old = current(t, pid), *tr;
+	char ignored[1024];
+
+	if (old)
+		return 0;	/* found both by the scan and by an event */
+	if (!explicit_target && !wanted(t, pid))
+		return -ENOENT;
+	tr = new_tracked(t, pid, explicit_target);
+	if (!tr)
+		return -ENOMEM;
+	if (!err) {
+		err = ignored;
+		errlen = sizeof(ignored);
+	}
+	return inspect(t, tr, err, errlen);
+}
+
+void tracker_scan(struct tracker *t)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	pid_t self = getpid();
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		tracker_add(t, (pid_t)pid, false, NULL, 0);
+	}
+	closedir(dir);
+}
+
+static struct prof_thread *thread_for(struct tracker *t, struct tracked *tr, uint32_t tid)
+{
+	bool created;
+	uintptr_t *slot = hmap_upsert(&tr->threads, &tid, sizeof(tid), &created);
+	char comm[64];
+
+	if (!slot)
+		return NULL;
+	if (created) {
+		proc_comm(tr->pid, tid, comm, sizeof(comm));
+		*slot = (uintptr_t)profile_thread(t->profile, tr->process, tid, comm);
+	}
+	return (struct prof_thread *)*slot;
+}
+
+void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t size)
+{
+	struct tracked *tr = current(t, s->hdr.pid);
+	size_t n = s->hdr.nframes, depth = 0;
+	size_t room = (size - sizeof(s->hdr)) / sizeof(struct pyperf_frame);
+	struct prof_thread *th;
+
+	t->samples++;
+	if (!tr || tr->state != TRACKED_PROFILED) {
+		t->dropped++;	/* a process already gone, or not ours */
+		return;
+	}
+	if (n > room)
+		n = room;
+	if (n == 0) {
+		tr->idle++;	/* no Python frames: idle, or not a Python thread */
+		return;
+	}
+	th = thread_for(t, tr, s->hdr.tid);
+	if (!th) {
+		t->dropped++;
+		return;
+	}
+	/* The kernel sends the innermost frame first; profiles want the root first. */
+	if (s->hdr.flags & PYPERF_SAMPLE_TRUNCATED)
+		t->stack[depth++] = t->truncated_frame;
+	for (size_t i = n; i-- > 0;) {
+		t->stack[depth] = symbolizer_frame(&tr->sym, &s->frames[i]);
+		t->unresolved += t->stack[depth++] == tr->sym.unknown_frame;
+	}
+	if (profile_add(t->profile, th, t->stack, depth, 1))
+		t->dropped++;
+	else
+		tr->samples++;
+}
+
+/* A forked child of a profiled process: the kernel already samples it. */
+static void on_fork(struct tracker *t, pid_t pid, pid_t ppid)
+{
+	struct tracked *parent = current(t, ppid), *tr;
+	char err[256];
+
+	if (current(t, pid) || !parent || parent->state != TRACKED_PROFILED ||
+	    !(tr = new_tracked(t, pid, false))) {
+		if (t->sampler)
+			sampler_remove_process(t->sampler, pid);
+		return;
+	}
+	tr->target = parent->target;
+	tr->target.pid = pid;
+	proc_cmdline(pid, tr->target.cmdline, sizeof(tr->target.cmdline));
+	start_profiling(t, tr, true, err, sizeof(err));
+}
+
+void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e)
+{
+	struct tracked *tr = current(t, e->pid);
+
+	switch (e->type) {
+	case PYPERF_PROC_FORK:
+		on_fork(t, e->pid, e->ppid);
+		break;
+	case PYPERF_PROC_FORK_DROPPED:
+		warn_cap(t, e->pid);
+		break;
+	case PYPERF_PROC_EXEC:
+		/* A new program in the same PID: the old one is over. */
+		if (tr)
+			end_tracked(t, tr);
+		tracker_add(t, e->pid, false, NULL, 0);
+		break;
+	case PYPERF_PROC_EXIT:
+		if (tr)
+			end_tracked(t, tr);
+		break;
+	}
+}
+
+uint64_t tracker_retry(struct tracker *t, uint64_t now_ns)
+{
+	uint64_t next = 0;
+
+	for (size_t i = 0; i < t->nall; i++) {
+		struct tracked *tr = t->all[i];
+
+		if (tr->state != TRACKED_PENDING)
+			continue;
+		if (tr->retry_at_ns <= now_ns) {
+			char err[1024];
+
+			inspect(t, tr, err, sizeof(err));
+			if (tr->state != TRACKED_PENDING)
+				continue;
+		}
+		if (!next || tr->retry_at_ns < next)
+			next = tr->retry_at_ns;
+	}
+	return next;
+}
+
+unsigned int tracker_explicit_alive(const struct tracker *t)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < t->nall; i++)
+		n += t->all[i]->explicit_target && t->all[i]->state != TRACKED_ENDED;
+	return n;
+}
+
+void tracker_print_summary(struct tracker *t, FILE *out)
+{
+	fprintf(out, "pybpf:   %-8s %-9s %-9s %8s %6s  %s\n", "PID", "NS-PID", "PYTHON",
+		"SAMPLES", "LOST", "COMMAND");
+	for (size_t i = 0; i < t->nall; i++) {
+		struct tracked *tr = t->all[i];
+
+		/* A forked child that exec'd at once leaves nothing worth a line. */
+		if (!tr->was_profiled || (tr->state == TRACKED_ENDED && !tr->samples && !tr->lost))
+			continue;
+		if (tr->state == TRACKED_PROFILED && t->sampler)
+			tr->lost += sampler_take_lost(t->sampler, tr->pid);
+		fprintf(out, "pybpf:   %-8d %-9d %-9s %8llu %6llu  %s%s\n", tr->pid, tr->ns_pid,
+			tr->target.version, (unsigned long long)tr->samples,
+			(unsigned long long)tr->lost, tr->target.cmdline,
+			tr->state == TRACKED_ENDED ? " (exited)" : "");
+	}
+}

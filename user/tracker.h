@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The set of processes being profiled: found at start (-p, or a /proc scan
+ * for -a), or reported by the BPF fork/exec/exit tracepoints while
+ * recording.  Each incarnation of a PID is its own process in the profile;
+ * processes that exit stay in it.  Samples are symbolized and aggregated
+ * here as they arrive.
+ */
+#ifndef PYBPF_TRACKER_H
+#define PYBPF_TRACKER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "hashmap.h"
+#include "profile.h"
+#include "python_target.h"
+#include "sampler.h"
+#include "symbolizer.h"
+
+struct tracker_filters {
+	const pid_t *pids;		/* with -a: only these (none: all) */
+	size_t npids;
+	const char *comm;		/* only processes with this comm */
+	const char *cgroup;		/* only processes whose cgroup path contains this */
+};
+
+enum tracked_state {
+	TRACKED_PENDING,		/* exec'd, libpython not mapped yet */
+	TRACKED_PROFILED,
+	TRACKED_ENDED,
+};
+
+struct tracked {
+	pid_t pid, ns_pid;
+	enum tracked_state state;
+	bool explicit_target;		/* named with -p */
+	bool was_profiled;
+	unsigned int attempts;
+	uint64_t first_seen_ns, retry_at_ns;
+	struct python_target target;
+	struct symbolizer sym;
+	size_t process;			/* index in profile.processes */
+	struct hmap threads;		/* tid -> struct prof_thread * */
+	uint64_t samples, idle, lost;
+};
+
+struct tracker {
+	struct profile *profile;
+	struct sampler *sampler;
+	struct tracker_filters filters;
+	unsigned int max_processes;
+	unsigned int profiled;		/* processes in TRACKED_PROFILED */
+	bool cap_warned;
+	struct hmap by_pid;		/* pid -> current struct tracked * */
+	struct tracked **all;		/* every incarnation, in order found */
+	size_t nall, all_cap;
+	uint32_t truncated_frame;
+	uint32_t *stack;
+	uint64_t samples, dropped, unresolved;
+};
+
+int tracker_init(struct tracker *t, struct profile *profile,
+		 const struct tracker_filters *filters, unsigned int max_processes);
+void tracker_free(struct tracker *t);
+
+/*
+ * Start profiling PID.  An explicit target (-p) that is not a supported
+ * Python process is an error, with a one-line message in ERR; any other
+ * process that is not Python is silently skipped.
+ */
+int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, size_t errlen);
+
+/* -a: every process running now. */
+void tracker_scan(struct tracker *t);
+
+void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t size);
+void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e);
+
+/* Retry processes waiting for libpython; returns the next deadline or 0. */
+uint64_t tracker_retry(struct tracker *t, uint64_t now_ns);
+
+/* Profiled processes that were named explicitly and are still running. */
+unsigned int tracker_explicit_alive(const struct tracker *t);
+
+/* Per-process table on OUT: pid, Python, samples, lost, command. */
+void tracker_print_summary(struct tracker *t, FILE *out);
+
+#endif
