@@ -25,12 +25,14 @@ static void write_frames(FILE *out, const struct profile *p)
 static void write_thread(FILE *out, const struct profile *p, const struct prof_thread *t)
 {
 	const struct prof_process *proc = &p->processes[t->process];
-	char name[1200], ns[48] = "";
+	char name[1200], ns[48] = "", version[48] = "";
 
 	if (proc->ns_pid != proc->pid)
 		snprintf(ns, sizeof(ns), " (%u in its namespace)", proc->ns_pid);
-	snprintf(name, sizeof(name), "%s [pid %u%s, Python %s] thread %u (%s)",
-		 proc->cmdline, proc->pid, ns, proc->version, t->tid, t->name);
+	if (proc->version[0])
+		snprintf(version, sizeof(version), ", Python %s", proc->version);
+	snprintf(name, sizeof(name), "%s [pid %u%s%s] thread %u (%s)",
+		 proc->cmdline, proc->pid, ns, version, t->tid, t->name);
 	fputs("{\"type\":\"sampled\",\"name\":", out);
 	json_write_string(out, name);
 	fprintf(out, ",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":%llu,\"samples\":[",

@@ -192,7 +192,7 @@ Test(speedscope, end_value_is_the_sum_of_weights)
 
 	char *got = write_profile(&p, "sum");
 	/* (1000 + 2005 + 3000 + 4000) samples x 3 s */
-	const char *tail = SAMPLED("\"x [pid 1, Python 3.11.7] thread 1 (m)\"", "30015000000000")
+	const char *tail = SAMPLED("\"x [pid 1] thread 1 (m)\"", "30015000000000")
 		"\n[0],\n[0,1],\n[0,1,2],\n[0,1,2,3]],"
 		"\"weights\":[3000000000000,6015000000000,9000000000000,12000000000000]}]}\n";
 
@@ -478,4 +478,26 @@ Test(json_writer, valid_text_round_trips)
 		cr_assert_eq(memcmp(dec, in, n), 0, "round %d: %s", round, got);
 		free(got);
 	}
+}
+
+Test(speedscope, names_the_pid_inside_a_pid_namespace)
+{
+	struct profile p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	uint32_t f;
+	size_t proc;
+
+	profile_init(&p, 1000);
+	proc = profile_process(&p, 4242, "python3 app.py", "3.14.10");
+	p.processes[proc].ns_pid = 7;
+	f = profile_frame(&p, "main", "app.py", 1);
+	cr_assert_eq(profile_add(&p, profile_thread(&p, proc, 4243, "worker"), &f, 1, 1), 0);
+	cr_assert_eq(speedscope_write(out, &p, "t"), 0);
+	fclose(out);
+	cr_assert(strstr(buf, "\"python3 app.py [pid 4242 (7 in its namespace), Python 3.14.10] thread 4243 (worker)\""),
+		  "%s", buf);
+	free(buf);
+	profile_free(&p);
 }
