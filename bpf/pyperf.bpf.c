@@ -120,6 +120,14 @@ static __always_inline __u32 load_u32(const __u8 *buf, __u32 off, __u32 size)
 	return *(const __u32 *)(buf + off);
 }
 
+/* Read the first SIZE bytes (at most MAX, the buffer's size) of a struct. */
+static __always_inline int read_prefix(__u8 *dst, __u32 size, __u32 max, __u64 addr)
+{
+	if (size > max)
+		size = max;
+	return bpf_probe_read_user(dst, size, (const void *)addr);
+}
+
 static __always_inline int read_ptr(__u64 *dst, __u64 addr)
 {
 	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr);
@@ -248,7 +256,7 @@ static long visit_frame(__u32 index, void *ctx)
 	struct pyperf_offsets *off;
 	struct pyperf_frame *out;
 	__u64 frame, code, name, file, table, name_hash = 0, prev;
-	__u32 size, n, firstlineno;
+	__u32 n, firstlineno;
 
 	if (!s || !s->cursor)
 		return 1;
@@ -260,10 +268,7 @@ static long visit_frame(__u32 index, void *ctx)
 		return 1;
 	}
 
-	size = off->frame_read_size;
-	if (size > PYPERF_FRAME_READ)
-		size = PYPERF_FRAME_READ;
-	if (bpf_probe_read_user(s->frame_buf, size, (const void *)frame)) {
+	if (read_prefix(s->frame_buf, off->frame_read_size, PYPERF_FRAME_READ, frame)) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 		return 1;
 	}
@@ -285,10 +290,7 @@ static long visit_frame(__u32 index, void *ctx)
 	out->fingerprint = 0;
 	s->sample.hdr.nframes = n + 1;
 
-	size = off->code_read_size;
-	if (size > PYPERF_CODE_READ)
-		size = PYPERF_CODE_READ;
-	if (bpf_probe_read_user(s->code_buf, size, (const void *)code)) {
+	if (read_prefix(s->code_buf, off->code_read_size, PYPERF_CODE_READ, code)) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 		return 0;
 	}

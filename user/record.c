@@ -49,6 +49,7 @@ struct record_opts {
 	unsigned int max_processes;
 	const char *output;
 	const char *btf_path;
+	const char *stats_path;		/* --stats: machine-readable run figures */
 };
 
 enum {
@@ -57,6 +58,7 @@ enum {
 	OPT_CGROUP,
 	OPT_SUBPROCESSES,
 	OPT_MAX_PROCESSES,
+	OPT_STATS,
 };
 
 static const struct argp_option record_options[] = {
@@ -72,6 +74,7 @@ static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "Write the profile to FILE (default pybpf-PID.json, pybpf-all.json)", 2 },
 	{ "max-processes", OPT_MAX_PROCESSES, "N", 0, "Profile at most N processes at once (default 256)", 2 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 2 },
+	{ "stats", OPT_STATS, "FILE", 0, "Also write run figures as JSON to FILE (times the BPF program; for benchmarks)", 2 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's and pybpf's debug messages", 2 },
 	{ 0 },
 };
@@ -132,6 +135,9 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BTF:
 		o->btf_path = arg;
+		break;
+	case OPT_STATS:
+		o->stats_path = arg;
 		break;
 	case 'v':
 		log_verbose = true;
@@ -290,6 +296,45 @@ static void print_summary(struct tracker *t, const struct record_opts *o, const 
 		(unsigned long long)t->unresolved);
 }
 
+/*
+ * --stats: what a benchmark needs and stderr does not say exactly: samples
+ * and losses per process, the BPF program's own run time, and how long
+ * after pybpf started the first sample arrived.
+ */
+static void write_stats(const struct record_opts *o, struct tracker *t, struct sampler *sampler,
+			const uint64_t *stats, uint64_t start_ns, double secs)
+{
+	uint64_t run_cnt = 0, run_time_ns = 0;
+	FILE *f = fopen(o->stats_path, "we");
+
+	if (!f) {
+		fprintf(stderr, "pybpf: warning: cannot write --stats file %s: %s\n", o->stats_path,
+			strerror(errno));
+		return;
+	}
+	sampler_bpf_runtime(sampler, &run_cnt, &run_time_ns);
+	fprintf(f, "{\"duration_s\":%.3f,\"rate_hz\":%u,\"samples\":%llu,\"lost\":%llu,"
+		"\"read_errors\":%llu,\"unresolved_frames\":%llu,\"first_sample_ms\":%.3f,"
+		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"processes\":[",
+		secs, o->rate_hz, (unsigned long long)t->samples,
+		(unsigned long long)stats[PYPERF_STAT_LOST],
+		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
+		(unsigned long long)t->unresolved,
+		t->first_sample_ns ? (t->first_sample_ns - start_ns) / 1e6 : -1.0,
+		(unsigned long long)run_cnt, (unsigned long long)run_time_ns);
+	for (size_t i = 0, n = 0; i < t->nall; i++) {
+		struct tracked *tr = t->all[i];
+
+		if (!tr->was_profiled)
+			continue;
+		fprintf(f, "%s{\"pid\":%d,\"python\":\"%s\",\"samples\":%llu,\"idle\":%llu,\"lost\":%llu}",
+			n++ ? "," : "", tr->pid, tr->target.version, (unsigned long long)tr->samples,
+			(unsigned long long)tr->idle, (unsigned long long)tr->lost);
+	}
+	fputs("]}\n", f);
+	fclose(f);
+}
+
 static int fail(const char *msg)
 {
 	fprintf(stderr, "pybpf: error: %s\n", msg);
@@ -317,7 +362,7 @@ int record_main(int argc, char **argv)
 	struct tracker t;
 	struct output_file out = { .fp = NULL };
 	struct sampler *sampler = NULL;
-	uint64_t stats[PYPERF_STAT_MAX], t0;
+	uint64_t stats[PYPERF_STAT_MAX], t0, start_ns = monotonic_ns();
 	enum stop_reason why;
 	char err[1024] = "", default_output[64], title[1200];
 	int signo = 0, rc = 1;
@@ -366,6 +411,7 @@ int record_main(int argc, char **argv)
 	so.ringbuf_bytes = RINGBUF_BYTES;
 	so.max_processes = o.max_processes;
 	so.follow_all = o.all;
+	so.bpf_stats = o.stats_path != NULL;
 	so.on_sample = (sampler_fn)tracker_on_sample;
 	so.on_proc_event = (sampler_proc_fn)tracker_on_event;
 	so.ctx = &t;
@@ -428,6 +474,8 @@ int record_main(int argc, char **argv)
 		goto out;
 	}
 	print_summary(&t, &o, stats, (monotonic_ns() - t0) / 1e9, why, signo);
+	if (o.stats_path)
+		write_stats(&o, &t, sampler, stats, start_ns, (monotonic_ns() - t0) / 1e9);
 	fprintf(stderr, "pybpf: wrote %s (speedscope, %zu threads)\n", o.output, profile.nthreads);
 out:
 	if (o.command && cmd.pid > 0 && rc == 1)

@@ -18,6 +18,7 @@ struct sampler {
 	struct bpf_link **links;
 	int *perf_fds;
 	int ncpus;
+	int stats_fd;			/* kernel.bpf_stats_enabled while open */
 	struct sampler_opts opts;
 };
 
@@ -50,6 +51,15 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	if (!s)
 		return -ENOMEM;
 	s->opts = *opts;
+	s->stats_fd = -1;
+	if (opts->bpf_stats) {
+		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (s->stats_fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot enable BPF run-time statistics: %s", strerror(-rc));
+			goto fail;
+		}
+	}
 	s->skel = pyperf_bpf__open_opts(&open_opts);
 	if (!s->skel) {
 		rc = -errno;
@@ -249,10 +259,25 @@ void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX])
 	free(values);
 }
 
+int sampler_bpf_runtime(struct sampler *s, uint64_t *run_cnt, uint64_t *run_time_ns)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.pyperf_sample), &info, &len))
+		return -errno;
+	*run_cnt = info.run_cnt;
+	*run_time_ns = info.run_time_ns;
+	return 0;
+}
+
 void sampler_close(struct sampler *s)
 {
 	if (!s)
 		return;
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
 		bpf_link__destroy(s->links[cpu]);
 		if (s->perf_fds[cpu] >= 0)

@@ -26,6 +26,7 @@ struct sampler_opts {
 	size_t ringbuf_bytes;
 	unsigned int max_processes;	/* capacity of the per-process maps */
 	bool follow_all;		/* report every exec (-a) */
+	bool bpf_stats;			/* have the kernel time the BPF program */
 	sampler_fn on_sample;
 	sampler_proc_fn on_proc_event;
 	void *ctx;
@@ -49,6 +50,8 @@ int sampler_fd(struct sampler *s);
 int sampler_drain(struct sampler *s);
 /* Totals of the kernel-side counters (enum pyperf_stat). */
 void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX]);
+/* With bpf_stats: runs of the sampling program and their total time. */
+int sampler_bpf_runtime(struct sampler *s, uint64_t *run_cnt, uint64_t *run_time_ns);
 void sampler_close(struct sampler *s);
 
 #endif

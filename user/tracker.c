@@ -249,7 +249,8 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 	size_t room = (size - sizeof(s->hdr)) / sizeof(struct pyperf_frame);
 	struct prof_thread *th;
 
-	t->samples++;
+	if (!t->samples++)
+		t->first_sample_ns = monotonic_ns();
 	if (!tr || tr->state != TRACKED_PROFILED) {
 		t->dropped++;	/* a process already gone, or not ours */
 		return;

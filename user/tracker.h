@@ -58,6 +58,7 @@ struct tracker {
 	uint32_t truncated_frame;
 	uint32_t *stack;
 	uint64_t samples, dropped, unresolved;
+	uint64_t first_sample_ns;	/* CLOCK_MONOTONIC of the first sample seen */
 };
 
 int tracker_init(struct tracker *t, struct profile *profile,
