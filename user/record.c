@@ -34,7 +34,7 @@
 #define MAX_RATE_HZ 100000
 #define DEFAULT_MAX_PROCESSES 256
 #define MAX_PIDS 64
-#define RINGBUF_BYTES (16u << 20)
+#define RINGBUF_BYTES (4u << 20)
 
 struct record_opts {
 	pid_t pids[MAX_PIDS];

@@ -1,0 +1,59 @@
+"""Four CPU-bound threads with a fixed amount of work each, 4:3:2:1, in
+four functions with identical bodies (work_0 .. work_3).  Whatever the GIL
+does, each thread's CPU time is proportional to its work, so the known CPU
+split is 40/30/20/10 across work_0..work_3.  The main thread only joins."""
+import argparse
+import threading
+
+from _harness import run
+
+UNIT = 4000
+
+
+def work_0(n):
+    x = 0
+    for i in range(n): x += i
+    return x
+
+
+def work_1(n):
+    x = 0
+    for i in range(n): x += i
+    return x
+
+
+def work_2(n):
+    x = 0
+    for i in range(n): x += i
+    return x
+
+
+def work_3(n):
+    x = 0
+    for i in range(n): x += i
+    return x
+
+
+def bench_thread(fn, reps):
+    for _ in range(reps):
+        fn(10 * UNIT)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=100)
+    a = ap.parse_args()
+
+    def bench_work():
+        ts = [threading.Thread(target=bench_thread, args=(fn, a.reps * w), name=fn.__name__)
+              for fn, w in ((work_0, 4), (work_1, 3), (work_2, 2), (work_3, 1))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    run(bench_work, threads=4, reps=a.reps)
+
+
+if __name__ == "__main__":
+    main()
