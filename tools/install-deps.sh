@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
-libcriterion-dev python3.11 python3.11-dev util-linux procps mmdebstrap"
+libcriterion-dev libncurses-dev tmux python3.11 python3.11-dev util-linux procps mmdebstrap"
 
 missing=""
 for p in $PACKAGES; do

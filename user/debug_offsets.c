@@ -24,6 +24,10 @@ static const struct field fields_313[] = {
 	F(40, bpf.runtime_interp_head),
 	F(64, bpf.interp_next),
 	F(72, bpf.interp_threads_head),
+	F(112, interp_gil),
+	F(120, interp_gil_embedded),
+	F(136, gil_locked),		/* within PyInterpreterState until adjusted */
+	F(144, gil_holder),
 	F(168, bpf.tstate_next),
 	F(176, tstate_interp),
 	F(184, bpf.tstate_frame),		/* current_frame */
@@ -50,6 +54,10 @@ static const struct field fields_314[] = {
 	F(40, bpf.runtime_interp_head),
 	F(64, bpf.interp_next),
 	F(72, bpf.interp_threads_head),
+	F(120, interp_gil),
+	F(128, interp_gil_embedded),
+	F(144, gil_locked),
+	F(152, gil_holder),
 	F(192, bpf.tstate_next),
 	F(200, tstate_interp),
 	F(208, bpf.tstate_frame),
@@ -78,6 +86,10 @@ static const struct field fields_315[] = {
 	F(40, bpf.runtime_interp_head),
 	F(64, bpf.interp_next),
 	F(72, bpf.interp_threads_head),
+	F(120, interp_gil),
+	F(128, interp_gil_embedded),
+	F(144, gil_locked),
+	F(152, gil_holder),
 	F(192, bpf.tstate_next),
 	F(200, tstate_interp),
 	F(208, bpf.tstate_frame),
@@ -189,6 +201,18 @@ int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 		}
 		*member(out, f->dest) = (uint16_t)v;
 	}
+	/*
+	 * The GIL fields are exported as offsets within PyInterpreterState of
+	 * the embedded GIL; pybpf follows the ceval.gil pointer instead (a
+	 * sub-interpreter may share the main one's), so make them relative.
+	 */
+	if (out->gil_holder < out->interp_gil_embedded || out->gil_locked < out->interp_gil_embedded) {
+		snprintf(err, errlen, "_Py_DebugOffsets look corrupt: GIL fields outside the GIL");
+		return -EINVAL;
+	}
+	out->gil_holder -= out->interp_gil_embedded;
+	out->gil_locked -= out->interp_gil_embedded;
+
 	/* Before 3.15: PyCompactUnicodeObject is PyASCIIObject + utf8_length + utf8. */
 	if (out->str_compact_data == PYPERF_OFF_NONE)
 		out->str_compact_data = out->str_ascii_data + 16;

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "dump.h"
 #include "log.h"
 #include "record.h"
+#include "top.h"
 #include "version.h"
 
 
@@ -23,7 +25,9 @@ static void usage(FILE *out)
 	fputs("Usage: pybpf COMMAND [OPTION...]\n"
 	      "An eBPF sampling profiler for Python.\n\n"
 	      "Commands:\n"
-	      "  record    sample a Python process into a speedscope profile\n\n"
+	      "  record    sample Python processes into a profile\n"
+	      "  top       a live view of the hottest functions\n"
+	      "  dump      print every thread's current Python stack, once\n\n"
 	      "Run 'pybpf COMMAND --help' for a command's options.\n", out);
 }
 
@@ -46,6 +50,14 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "record")) {
 		argv[1] = "pybpf record";
 		return record_main(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "top")) {
+		argv[1] = "pybpf top";
+		return top_main(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "dump")) {
+		argv[1] = "pybpf dump";
+		return dump_main(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "pybpf: error: unknown command '%s' (see 'pybpf --help')\n", argv[1]);
 	return 2;

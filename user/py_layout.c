@@ -63,8 +63,13 @@
 	.runtime_interp_head = 32, .interp_next = 0, .interp_threads_head = 8, \
 	.tstate_next = 8, .tstate_thread_id = 176
 
-#define LAYOUT_38_310(min, lasti_at, unit, format) { \
-	.major = 3, .minor = min, \
+/* Up to 3.11 the GIL holder is a pointer in _PyRuntime. */
+#define GIL_IN_RUNTIME(at) \
+	.runtime_gil_holder = at, .interp_gil = NONE, .interp_gil_embedded = NONE, \
+	.gil_holder = NONE, .gil_locked = NONE
+
+#define LAYOUT_38_310(min, lasti_at, unit, format, gil_at) { \
+	.major = 3, .minor = min, GIL_IN_RUNTIME(gil_at), \
 	.bpf = { RUNTIME_38, FRAME_OBJECT_WALK(lasti_at, unit), CODE_38 }, \
 	OBJECT_DEFAULT, STR_WITH_WSTR, STR_STATE_DEFAULT, \
 	.tstate_interp = 16, .tstate_native_thread_id = NONE, \
@@ -82,16 +87,17 @@
 	.bpf = { .cframe_current_frame = NONE, .instr_kind = PYPERF_INSTR_PTR, \
 		 .lasti_unit = 2, .owner_skip_from = 3, .code_tag_mask = tag, \
 		 NO_TLBC, .str_hash = str_hash_at }, \
-	.object_refcnt = refcnt_at, .code_code = NONE, \
+	.object_refcnt = refcnt_at, .code_code = NONE, .runtime_gil_holder = NONE, \
 	.linetable_format = LINETABLE_LOCATIONS, str_state, \
 }
 
 static const struct py_layout layouts[] = {
-	LAYOUT_38_310(8, 104, 1, LINETABLE_LNOTAB),
-	LAYOUT_38_310(9, 104, 1, LINETABLE_LNOTAB),
-	LAYOUT_38_310(10, 96, 2, LINETABLE_310),
+	LAYOUT_38_310(8, 104, 1, LINETABLE_LNOTAB, 1368),
+	LAYOUT_38_310(9, 104, 1, LINETABLE_LNOTAB, 568),
+	LAYOUT_38_310(10, 96, 2, LINETABLE_310, 568),
 	{
 		.major = 3, .minor = 11,
+		GIL_IN_RUNTIME(576),
 		.bpf = {
 			.runtime_interp_head = 40,
 			.interp_next = 0,
@@ -128,6 +134,9 @@ static const struct py_layout layouts[] = {
 	},
 	{
 		.major = 3, .minor = 12,
+		/* Each interpreter may own a GIL: follow ceval.gil. */
+		.runtime_gil_holder = NONE, .interp_gil = 384, .interp_gil_embedded = 1040,
+		.gil_holder = 8, .gil_locked = 16,
 		.bpf = {
 			.runtime_interp_head = 40,
 			.interp_next = 0,

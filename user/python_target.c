@@ -7,6 +7,7 @@
 #include "debug_offsets.h"
 #include "elf_symbols.h"
 #include "proc_maps.h"
+#include "py_walk.h"
 #include "python_target.h"
 #include "target_mem.h"
 #include "util.h"
@@ -114,72 +115,71 @@ static void set_version(struct python_target *t, uint64_t hex)
  * threads, and the frames reached hold code objects.  Used before trusting
  * a _Py_DebugOffsets parser meant for another minor.
  */
-/* The innermost frame of a thread state, as the BPF program finds it. */
-static uint64_t top_frame(const struct python_target *t, uint64_t tstate)
-{
-	const struct pyperf_offsets *o = &t->layout.bpf;
-	uint64_t frame;
+struct validation {
+	const struct python_target *t;
+	char *why;
+	size_t len;
+	int threads, frames, codes;
+};
 
-	if (target_read_u64(t->pid, tstate + o->tstate_frame, &frame))
-		return 0;
-	if (frame && o->cframe_current_frame != PYPERF_OFF_NONE &&
-	    target_read_u64(t->pid, frame + o->cframe_current_frame, &frame))
-		return 0;
-	return frame;
+static int validate_thread(void *ctx, uint64_t interp, uint64_t tstate)
+{
+	struct validation *v = ctx;
+	const struct python_target *t = v->t;
+	struct py_frame_info f;
+	uint64_t back, frame, type;
+	pid_t tid;
+
+	v->threads++;
+	if (target_read_u64(t->pid, tstate + t->layout.tstate_interp, &back) || back != interp) {
+		snprintf(v->why, v->len, "thread state 0x%llx does not point back to its interpreter",
+			 (unsigned long long)tstate);
+		return -EINVAL;
+	}
+	if (t->layout.tstate_native_thread_id != PYPERF_OFF_NONE &&
+	    py_thread_tid(t, tstate, &tid)) {
+		snprintf(v->why, v->len, "a thread id is not a thread of the process");
+		return -EINVAL;
+	}
+	/* The first code object of this thread's stack, past shim frames. */
+	frame = py_top_frame(t, tstate);
+	for (int depth = 0; frame && depth < 16; depth++, frame = f.previous) {
+		v->frames++;
+		if (py_read_frame(t, frame, &f))
+			break;
+		if (f.code && !target_read_u64(t->pid, f.code + t->layout.object_type, &type) &&
+		    type == t->code_type_addr) {
+			v->codes++;
+			break;
+		}
+	}
+	return v->threads >= 64;	/* enough evidence */
 }
 
+/*
+ * Whether the layout reads this live process sensibly: every thread state
+ * links back to its interpreter and carries the id of one of the process's
+ * threads, and the frames reached hold code objects.  Used before trusting
+ * a _Py_DebugOffsets parser meant for another minor.
+ */
 int python_target_validate(const struct python_target *t, char *why, size_t len)
 {
-	const struct py_layout *L = &t->layout;
-	const struct pyperf_offsets *o = &L->bpf;
-	uint64_t interp, tstate, v, frame, code, type;
-	int threads = 0, codes = 0, frames = 0;
-	char task[64];
+	struct validation v = { .t = t, .why = why, .len = len };
+	int rc;
 
-	if (target_read_u64(t->pid, t->runtime_addr + o->runtime_interp_head, &interp) || !interp ||
-	    target_read_u64(t->pid, interp + o->interp_threads_head, &tstate) || !tstate) {
+	why[0] = '\0';
+	rc = py_for_each_thread(t, validate_thread, &v);
+	if (rc < 0 || !v.threads) {
+		if (!why[0])
+			snprintf(why, len, "no interpreter or thread list where the layout says");
 		snprintf(why, len, "no interpreter or thread list where the layout says");
 		return -EINVAL;
 	}
-	for (int i = 0; tstate && i < 64; i++, threads++) {
-		if (target_read_u64(t->pid, tstate + L->tstate_interp, &v) || v != interp) {
-			snprintf(why, len, "thread state 0x%llx does not point back to its interpreter",
-				 (unsigned long long)tstate);
-			return -EINVAL;
-		}
-		if (L->tstate_native_thread_id != PYPERF_OFF_NONE) {
-			if (target_read_u64(t->pid, tstate + L->tstate_native_thread_id, &v))
-				return -EFAULT;
-			snprintf(task, sizeof(task), "/proc/%d/task/%llu", t->pid, (unsigned long long)v);
-			if (access(task, F_OK)) {
-				snprintf(why, len, "thread id %llu is not a thread of the process",
-					 (unsigned long long)v);
-				return -EINVAL;
-			}
-		}
-		/* The first code object of this thread's stack, past shim frames. */
-		frame = top_frame(t, tstate);
-		for (int depth = 0; frame && depth < 16; depth++) {
-			frames++;
-			if (target_read_u64(t->pid, frame + o->frame_code, &code))
-				break;
-			code &= ~(uint64_t)o->code_tag_mask;
-			if (code && !target_read_u64(t->pid, code + L->object_type, &type) &&
-			    type == t->code_type_addr) {
-				codes++;
-				break;
-			}
-			if (target_read_u64(t->pid, frame + o->frame_previous, &frame))
-				break;
-		}
-		if (target_read_u64(t->pid, tstate + o->tstate_next, &tstate))
-			break;
-	}
-	if (frames && (!codes || !t->code_type_addr)) {
+	if (v.frames && (!v.codes || !t->code_type_addr)) {
 		snprintf(why, len, "the frames reached hold no code objects");
 		return -EINVAL;
 	}
-	return threads ? 0 : -EINVAL;
+	return 0;
 }
 
 /* Layout from _Py_DebugOffsets (3.13+) or the built-in table. */

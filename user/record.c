@@ -174,26 +174,10 @@ static int add_fd(int epfd, int fd)
 	return fd < 0 ? 0 : epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static void arm_ns(int fd, uint64_t deadline_ns)
-{
-	struct itimerspec its = { 0 };
-
-	its.it_value.tv_sec = deadline_ns / 1000000000ULL;
-	its.it_value.tv_nsec = deadline_ns % 1000000000ULL;
-	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
-}
-
 static int open_event_loop(struct event_loop *l, double duration_s, int samples_fd, int command_fd)
 {
-	sigset_t mask;
-
 	l->epoll = epoll_create1(EPOLL_CLOEXEC);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	l->signal = signalfd(-1, &mask, SFD_CLOEXEC);
+	l->signal = stop_signals_fd();
 	l->retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	l->timer = -1;
 	l->samples = samples_fd;
@@ -201,7 +185,7 @@ static int open_event_loop(struct event_loop *l, double duration_s, int samples_
 	if (duration_s > 0) {
 		l->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 		if (l->timer >= 0)
-			arm_ns(l->timer, monotonic_ns() + (uint64_t)(duration_s * 1e9));
+			timerfd_arm_at(l->timer, monotonic_ns() + (uint64_t)(duration_s * 1e9));
 	}
 	if (l->epoll < 0 || l->signal < 0 || l->retry < 0 || (duration_s > 0 && l->timer < 0))
 		return -errno;
@@ -219,17 +203,6 @@ static void close_event_loop(struct event_loop *l)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-}
-
-/* A second Ctrl-C is not caught: it ends pybpf at once. */
-static void unblock_sigint(void)
-{
-	sigset_t mask;
-
-	signal(SIGINT, SIG_DFL);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_UNBLOCK, &mask, NULL);
 }
 
 static enum stop_reason run_loop(struct event_loop *l, struct sampler *sampler,
@@ -260,6 +233,7 @@ static enum stop_reason run_loop(struct event_loop *l, struct sampler *sampler,
 
 				if (read(l->signal, &si, sizeof(si)) == sizeof(si))
 					*signo = si.ssi_signo;
+				/* A second Ctrl-C is not caught: it ends pybpf at once. */
 				unblock_sigint();
 				return STOP_SIGNAL;
 			} else if (fd == l->command) {
@@ -270,7 +244,7 @@ static enum stop_reason run_loop(struct event_loop *l, struct sampler *sampler,
 		}
 		next_retry = tracker_retry(t, monotonic_ns());
 		if (next_retry)
-			arm_ns(l->retry, next_retry);
+			timerfd_arm_at(l->retry, next_retry);
 		if (stop_when_targets_exit && !tracker_explicit_alive(t))
 			return STOP_TARGETS_EXITED;
 	}

@@ -170,6 +170,17 @@ static int load_code(struct symbolizer *s, uint64_t addr, uint32_t fingerprint,
 	return ci->ok ? 0 : -ENOMEM;
 }
 
+uint32_t symbolizer_fingerprint(struct symbolizer *s, uint64_t addr)
+{
+	struct code_fields cf;
+	uint64_t name_hash;
+
+	if (read_code_fields(s, addr, &cf) ||
+	    target_read_u64(s->pid, cf.name + s->layout->bpf.str_hash, &name_hash))
+		return 0;
+	return pyperf_fingerprint(cf.name, cf.file, cf.table, (uint32_t)cf.firstlineno, name_hash);
+}
+
 static struct code_info *lookup_code(struct symbolizer *s, uint64_t addr, uint32_t fingerprint)
 {
 	struct code_key key = { addr, fingerprint, 0 };

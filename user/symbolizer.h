@@ -30,6 +30,12 @@ int symbolizer_init(struct symbolizer *s, const struct python_target *t,
 		    struct profile *profile);
 void symbolizer_free(struct symbolizer *s);
 
+/*
+ * The fingerprint the BPF program would compute for the live code object at
+ * ADDR (for frames read from userspace).  0 when it cannot be read.
+ */
+uint32_t symbolizer_fingerprint(struct symbolizer *s, uint64_t addr);
+
 /* Profile frame id for one sampled frame (the unknown frame when unresolvable). */
 uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f);
 

@@ -277,6 +277,8 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		t->dropped++;
 	else
 		tr->samples++;
+	if (t->on_stack)
+		t->on_stack(t->on_stack_ctx, tr, s->hdr.tid, t->stack, depth);
 }
 
 /* A forked child of a profiled process: the kernel already samples it. */

@@ -59,6 +59,10 @@ struct tracker {
 	uint32_t *stack;
 	uint64_t samples, dropped, unresolved;
 	uint64_t first_sample_ns;	/* CLOCK_MONOTONIC of the first sample seen */
+	/* Optional: sees every symbolized stack (frame ids, outermost first). */
+	void (*on_stack)(void *ctx, const struct tracked *tr, uint32_t tid,
+			 const uint32_t *frames, size_t depth);
+	void *on_stack_ctx;
 };
 
 int tracker_init(struct tracker *t, struct profile *profile,

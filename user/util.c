@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include "util.h"
@@ -135,4 +138,35 @@ uint64_t monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int stop_signals_fd(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+void unblock_sigint(void)
+{
+	sigset_t mask;
+
+	signal(SIGINT, SIG_DFL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+}
+
+void timerfd_arm_at(int fd, uint64_t deadline_ns)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = deadline_ns / 1000000000ULL;
+	its.it_value.tv_nsec = deadline_ns % 1000000000ULL;
+	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
 }

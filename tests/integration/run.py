@@ -552,6 +552,150 @@ def launch_missing_command():
     assert "cannot run /nonexistent/python" in result.stderr, result.stderr
 
 
+# ---- pybpf top and pybpf dump -----------------------------------------------
+
+class Tmux:
+    """pybpf top in a real 80x24 terminal; the shell line after it shows how it ended."""
+
+    def __init__(self, args):
+        self.name = "pybpf-top-%d" % os.getpid()
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        command = "%s top %s; echo EXITED rc=$?; sleep 60" % (PYBPF, " ".join(args))
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24",
+                        "sh", "-c", command], check=True)
+
+    def screen(self):
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+                              capture_output=True, text=True, check=True).stdout
+
+    def keys(self, *keys):
+        subprocess.run(["tmux", "send-keys", "-t", self.name] + list(keys), check=True)
+
+    def wait_for(self, predicate, seconds=5):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError("screen never matched:\n" + self.screen())
+
+    def close(self):
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def top_rows(screen):
+    """Function names of the table rows, top to bottom."""
+    return re.findall(r"^\s+[\d.]+%\s+[\d.]+%\s+[\d.]+s\s+[\d.]+s\s+(?:\d+(?::\d+)?\s+)?(\S+) \(",
+                      screen, re.M)
+
+
+@test
+def top_live_view():
+    with Workload("/usr/bin/python3.11", "split.py") as w:
+        tmux = Tmux(["-p", str(w.pid), "-r", "1000"])
+        try:
+            # The hot function is at the top within 3 s.
+            screen = tmux.wait_for(lambda s: top_rows(s)[:1] == ["leaf_a"], seconds=3)
+            assert "pybpf top: 1 processes" in screen, screen
+            assert all(len(line) <= 80 for line in screen.splitlines())
+            # Sorting by total time puts the callers of everything first.
+            tmux.keys("4")
+            screen = tmux.wait_for(lambda s: "(TotalTime)" in s and top_rows(s)[:1] != ["leaf_a"])
+            assert set(top_rows(screen)[:3]) == {"<module>", "main", "recurse"}, top_rows(screen)
+            # Grouping by thread shows pid:tid.
+            tmux.keys("g", "g")
+            tmux.wait_for(lambda s: "(thread)" in s and re.search(r"\s%d:%d\s" % (w.pid, w.pid), s))
+            # q leaves and gives the terminal back (the table is gone).
+            tmux.keys("q")
+            screen = tmux.wait_for(lambda s: "EXITED rc=0" in s)
+            assert "%Own" not in screen, screen
+        finally:
+            tmux.close()
+
+
+@test
+def top_restores_the_terminal_on_sigterm():
+    with Workload("/usr/bin/python3.11", "split.py") as w:
+        tmux = Tmux(["-p", str(w.pid)])
+        try:
+            tmux.wait_for(lambda s: "leaf_" in s)
+            # Only pybpf itself, not the shell around it in the pane.
+            subprocess.run(["pkill", "-TERM", "-x", "-f", "%s top -p %d" % (PYBPF, w.pid)], check=True)
+            screen = tmux.wait_for(lambda s: "EXITED rc=0" in s)
+            assert "%Own" not in screen, screen
+        finally:
+            tmux.close()
+
+
+def dump(args):
+    result = run_pybpf(["dump"] + args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@test
+def dump_every_thread():
+    interps = [Interpreter("", "/usr/bin/python3.11"), sid("3.14"), pyenv_or_bullseye()]
+    checked = []
+    for interp in interps:
+        interp.available()
+        with Workload(interp, "dump_threads.py") as w:
+            time.sleep(0.3)		# let the threads reach their blocking calls
+            text, doc = dump(["-p", str(w.pid)]), json.loads(dump(["-p", str(w.pid), "--json"]))
+        (proc,) = doc["processes"]
+        assert proc["pid"] == w.pid
+        by_name = {}
+        for thread in proc["threads"]:
+            assert thread["frames"], thread
+            by_name[thread["frames"][0]["function"]] = thread
+        expected = {"sleeper": "SLEEP", "reader": "READ", "spinner": "SPIN", "<module>": "MAIN"}
+        assert set(by_name) == set(expected), sorted(by_name)
+        for function, marker in expected.items():
+            frame = by_name[function]["frames"][0]
+            assert frame["line"] == line_of("dump_threads.py", marker), frame
+            assert frame["file"].endswith("dump_threads.py")
+        # The only thread that wants the GIL keeps it and stays runnable.
+        assert by_name["spinner"]["on_cpu"] and by_name["spinner"]["holds_gil"] is True, by_name["spinner"]
+        assert not by_name["sleeper"]["on_cpu"] and not by_name["reader"]["on_cpu"]
+        assert by_name["sleeper"]["holds_gil"] is False and by_name["reader"]["holds_gil"] is False
+        # The text output says the same thing.
+        for thread in proc["threads"]:
+            header = 'Thread %d "%s" (%s' % (thread["tid"], thread["name"], thread["state"])
+            assert header in text, (header, text)
+            for f in thread["frames"]:
+                assert "    %s (%s:%d)" % (f["function"], f["file"], f["line"]) in text, (f, text)
+        checked.append(proc["python"])
+    return "Python " + ", ".join(checked)
+
+
+@test
+def top_and_dump_system_wide():
+    with Workload("/usr/bin/python3.11", "named.py", "hot_alpha") as a, \
+            Workload(sid("3.14"), "named.py", "hot_gamma") as c:
+        doc = json.loads(dump(["-a", "--json"]))
+        pids = {p["pid"]: p for p in doc["processes"]}
+        assert a.pid in pids and c.pid in pids, sorted(pids)
+        assert pids[c.pid]["python"].startswith("3.14"), pids[c.pid]
+        tmux = Tmux(["-a", "-r", "1000"])
+        try:
+            # By process, sorted by total time: each hot function with its pid.
+            tmux.keys("g", "4")
+            tmux.wait_for(lambda s: re.search(r"%d\s+hot_alpha" % a.pid, s) and
+                          re.search(r"%d\s+hot_gamma" % c.pid, s), seconds=5)
+            tmux.keys("q")
+            tmux.wait_for(lambda s: "EXITED rc=0" in s)
+        finally:
+            tmux.close()
+
+
+@test
+def dump_errors():
+    expect_error(run_pybpf(["dump", "-p", str(free_pid())]), r"no running process with PID \d+")
+    result = run_pybpf(["dump"])
+    assert result.returncode == 2 and "nothing to dump" in result.stderr, result.stderr
+
+
 # ---- stopping, and bad input ------------------------------------------------
 
 @test

@@ -4,6 +4,7 @@ does, each thread's CPU time is proportional to its work, so the known CPU
 split is 40/30/20/10 across work_0..work_3.  The main thread only joins."""
 import argparse
 import threading
+import time
 
 from _harness import run
 
@@ -34,9 +35,14 @@ def work_3(n):
     return x
 
 
+THREAD_WALL = []
+
+
 def bench_thread(fn, reps):
+    t0 = time.perf_counter()
     for _ in range(reps):
         fn(10 * UNIT)
+    THREAD_WALL.append(time.perf_counter() - t0)
 
 
 def main():
@@ -52,7 +58,8 @@ def main():
         for t in ts:
             t.join()
 
-    run(bench_work, threads=4, reps=a.reps)
+    # the wall time each worker thread was alive (for wall-mode profilers)
+    run(bench_work, threads=4, reps=a.reps, thread_wall_s=THREAD_WALL)
 
 
 if __name__ == "__main__":
