@@ -172,7 +172,6 @@ int python_target_validate(const struct python_target *t, char *why, size_t len)
 	if (rc < 0 || !v.threads) {
 		if (!why[0])
 			snprintf(why, len, "no interpreter or thread list where the layout says");
-		snprintf(why, len, "no interpreter or thread list where the layout says");
 		return -EINVAL;
 	}
 	if (v.frames && (!v.codes || !t->code_type_addr)) {
