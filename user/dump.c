@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cli.h"
 #include "dump.h"
 #include "json_writer.h"
 #include "log.h"
@@ -21,11 +22,8 @@
 #include "symbolizer.h"
 #include "util.h"
 
-#define MAX_PIDS 64
-
 struct dump_opts {
-	pid_t pids[MAX_PIDS];
-	size_t npids;
+	struct pid_list pids;
 	bool all;
 	bool json;
 };
@@ -57,16 +55,10 @@ static const struct argp_option dump_options[] = {
 static error_t parse_dump_opt(int key, char *arg, struct argp_state *state)
 {
 	struct dump_opts *o = state->input;
-	char *end;
 
 	switch (key) {
 	case 'p':
-		if (o->npids == MAX_PIDS)
-			argp_error(state, "too many -p options: at most %d", MAX_PIDS);
-		o->pids[o->npids] = strtol(arg, &end, 10);
-		if (*end || o->pids[o->npids] <= 0)
-			argp_error(state, "invalid PID '%s': give the numeric id of a running process", arg);
-		o->npids++;
+		cli_add_pid(state, arg, &o->pids);
 		break;
 	case 'a':
 		o->all = true;
@@ -81,9 +73,9 @@ static error_t parse_dump_opt(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!o->all && !o->npids)
+		if (!o->all && !o->pids.n)
 			argp_error(state, "nothing to dump: use -p PID or -a");
-		if (o->all && o->npids)
+		if (o->all && o->pids.n)
 			argp_error(state, "give either -p or -a, not both");
 		break;
 	default:
@@ -246,7 +238,7 @@ int dump_main(int argc, char **argv)
 		"Examples:\n  sudo pybpf dump -p 1234\n  sudo pybpf dump -a --json",
 		NULL, NULL, NULL,
 	};
-	struct dump_opts o = { .npids = 0 };
+	struct dump_opts o = { .all = false };
 	char err[1024];
 	int dumped = 0, rc = 0;
 
@@ -271,14 +263,14 @@ int dump_main(int argc, char **argv)
 		if (dir)
 			closedir(dir);
 	}
-	for (size_t i = 0; i < o.npids; i++) {
-		if (dump_process(o.pids[i], &o, dumped == 0, err, sizeof(err))) {
+	for (size_t i = 0; i < o.pids.n; i++) {
+		if (dump_process(o.pids.pids[i], &o, dumped == 0, err, sizeof(err))) {
 			fprintf(stderr, "pybpf: error: %s\n", err);
 			rc = 1;
 			continue;
 		}
 		dumped++;
-		if (!o.json && i + 1 < o.npids)
+		if (!o.json && i + 1 < o.pids.n)
 			printf("\n");
 	}
 	if (o.json)

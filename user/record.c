@@ -19,6 +19,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli.h"
 #include "launch.h"
 #include "log.h"
 #include "output_file.h"
@@ -33,12 +34,10 @@
 #define DEFAULT_RATE_HZ 100
 #define MAX_RATE_HZ 100000
 #define DEFAULT_MAX_PROCESSES 256
-#define MAX_PIDS 64
 #define RINGBUF_BYTES (4u << 20)
 
 struct record_opts {
-	pid_t pids[MAX_PIDS];
-	size_t npids;
+	struct pid_list pids;
 	bool all;
 	bool subprocesses;
 	const char *comm;
@@ -79,19 +78,6 @@ static const struct argp_option record_options[] = {
 	{ 0 },
 };
 
-static unsigned long parse_number(struct argp_state *state, const char *arg, const char *what,
-				  unsigned long min, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || *end || !*arg || v < min || v > max)
-		argp_error(state, "invalid %s '%s': give a number from %lu to %lu", what, arg, min, max);
-	return v;
-}
-
 static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 {
 	struct record_opts *o = state->input;
@@ -99,13 +85,7 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		if (o->npids == MAX_PIDS)
-			argp_error(state, "too many -p options: at most %d", MAX_PIDS);
-		errno = 0;
-		o->pids[o->npids] = strtol(arg, &end, 10);
-		if (errno || *end || o->pids[o->npids] <= 0)
-			argp_error(state, "invalid PID '%s': give the numeric id of a running process", arg);
-		o->npids++;
+		cli_add_pid(state, arg, &o->pids);
 		break;
 	case 'a':
 		o->all = true;
@@ -125,10 +105,10 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid duration '%s': give a positive number of seconds", arg);
 		break;
 	case 'r':
-		o->rate_hz = parse_number(state, arg, "rate", 1, MAX_RATE_HZ);
+		o->rate_hz = cli_number(state, arg, "rate", 1, MAX_RATE_HZ);
 		break;
 	case OPT_MAX_PROCESSES:
-		o->max_processes = parse_number(state, arg, "--max-processes", 1, 65536);
+		o->max_processes = cli_number(state, arg, "--max-processes", 1, 65536);
 		break;
 	case 'o':
 		o->output = arg;
@@ -146,9 +126,9 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		o->command = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
-		if (o->command && (o->all || o->npids))
+		if (o->command && (o->all || o->pids.n))
 			argp_error(state, "give either a command after -- or -p/-a, not both");
-		if (!o->command && !o->all && !o->npids)
+		if (!o->command && !o->all && !o->pids.n)
 			argp_error(state, "nothing to profile: use -p PID, -a, or -- COMMAND");
 		if ((o->comm || o->cgroup) && !o->all)
 			argp_error(state, "--comm and --cgroup select among all processes: add -a");
@@ -347,8 +327,8 @@ int record_main(int argc, char **argv)
 		return 2;
 	profile.interval_ns = 1000000000ULL / o.rate_hz;
 	if (!o.output) {
-		if (o.npids == 1 && !o.all)
-			snprintf(default_output, sizeof(default_output), "pybpf-%d.json", o.pids[0]);
+		if (o.pids.n == 1 && !o.all)
+			snprintf(default_output, sizeof(default_output), "pybpf-%d.json", o.pids.pids[0]);
 		else
 			snprintf(default_output, sizeof(default_output), "pybpf-%s.json",
 				 o.all ? "all" : "command");
@@ -359,8 +339,8 @@ int record_main(int argc, char **argv)
 		return fail(err);
 
 	if (o.all) {
-		filters.pids = o.pids;
-		filters.npids = o.npids;
+		filters.pids = o.pids.pids;
+		filters.npids = o.pids.n;
 		filters.comm = o.comm;
 		filters.cgroup = o.cgroup;
 	}
@@ -368,8 +348,8 @@ int record_main(int argc, char **argv)
 		return fail("out of memory");
 	/* Explicit targets first: a bad PID is reported before anything loads. */
 	if (!o.all) {
-		for (size_t i = 0; i < o.npids; i++) {
-			if (tracker_add(&t, o.pids[i], true, err, sizeof(err))) {
+		for (size_t i = 0; i < o.pids.n; i++) {
+			if (tracker_add(&t, o.pids.pids[i], true, err, sizeof(err))) {
 				fail(err);
 				goto out;
 			}

@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+#include "cli.h"
 #include "log.h"
 #include "preflight.h"
 #include "top.h"
@@ -21,11 +22,8 @@
 #include "tracker.h"
 #include "util.h"
 
-#define MAX_PIDS 64
-
 struct top_opts {
-	pid_t pids[MAX_PIDS];
-	size_t npids;
+	struct pid_list pids;
 	bool all;
 	unsigned int rate_hz;
 	double refresh_s;
@@ -61,20 +59,13 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		if (o->npids == MAX_PIDS)
-			argp_error(state, "too many -p options: at most %d", MAX_PIDS);
-		o->pids[o->npids] = strtol(arg, &end, 10);
-		if (*end || o->pids[o->npids] <= 0)
-			argp_error(state, "invalid PID '%s': give the numeric id of a running process", arg);
-		o->npids++;
+		cli_add_pid(state, arg, &o->pids);
 		break;
 	case 'a':
 		o->all = true;
 		break;
 	case 'r':
-		o->rate_hz = strtoul(arg, &end, 10);
-		if (*end || o->rate_hz == 0 || o->rate_hz > 100000)
-			argp_error(state, "invalid rate '%s': give a sampling rate from 1 to 100000 Hz", arg);
+		o->rate_hz = cli_number(state, arg, "rate", 1, 100000);
 		break;
 	case 'i':
 		o->refresh_s = strtod(arg, &end);
@@ -91,7 +82,7 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!o->all && !o->npids)
+		if (!o->all && !o->pids.n)
 			argp_error(state, "nothing to watch: use -p PID or -a");
 		break;
 	default:
@@ -283,15 +274,15 @@ int top_main(int argc, char **argv)
 		top_table_init(&s.tables[g], (enum top_group)g);
 	s.rate_hz = o.rate_hz;
 	if (o.all) {
-		filters.pids = o.pids;
-		filters.npids = o.npids;
+		filters.pids = o.pids.pids;
+		filters.npids = o.pids.n;
 	}
 	if (tracker_init(&s.tracker, &s.profile, &filters, 256))
 		goto out;
 	s.tracker.on_stack = on_stack;
 	s.tracker.on_stack_ctx = &s;
-	for (size_t i = 0; !o.all && i < o.npids; i++)
-		if (tracker_add(&s.tracker, o.pids[i], true, err, sizeof(err)))
+	for (size_t i = 0; !o.all && i < o.pids.n; i++)
+		if (tracker_add(&s.tracker, o.pids.pids[i], true, err, sizeof(err)))
 			goto out;
 	so.rate_hz = o.rate_hz;
 	so.btf_path = o.btf_path;
