@@ -17,7 +17,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps demo check unit layouts integration vmlinux clean npm pythons
+.PHONY: all deps demo check unit layouts integration formats vmlinux clean npm pythons
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h vmlinux/vmlinux.h
@@ -31,6 +31,17 @@ $(BUILD)/pyperf.skel.h: $(BUILD)/pyperf.bpf.o
 $(BUILD)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/pyperf.h $(BUILD)/pyperf.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The flame graph's script, as a C string.  It sits in a CDATA section of
+# the SVG, which must not end early.
+$(BUILD)/flamegraph_js.h: user/flamegraph.js
+	@mkdir -p $(@D)
+	@! grep -n ']]>' $< || { echo "$<: ']]>' would end the SVG's CDATA section" >&2; exit 1; }
+	{ echo 'static const char flamegraph_js[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+
+$(BUILD)/obj/flamegraph.o: $(BUILD)/flamegraph_js.h
 
 $(BUILD)/pybpf: $(BUILD)/obj/main.o $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -54,8 +65,8 @@ demo: deps all
 	tools/demo.sh $(BUILD)/pybpf
 
 # ---- tests ---------------------------------------------------------------
-$(BUILD)/unit_tests: $(UNIT_SRCS) $(USER_OBJS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -lcriterion $(LDLIBS) -o $@
+$(BUILD)/unit_tests: $(UNIT_SRCS) $(USER_OBJS) $(wildcard tests/unit/*.h)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(filter-out %.h,$^) -lcriterion $(LDLIBS) -o $@
 
 $(BUILD)/fixtures/.stamp: tools/gen-linetable-fixtures.py tools/gen-fixtures.sh
 	tools/gen-fixtures.sh $(BUILD)/fixtures
@@ -81,7 +92,13 @@ $(BUILD)/embedded-app: tests/workloads/embed.c
 integration: $(BUILD)/pybpf $(BUILD)/embedded-app npm pythons
 	$(PYTHON311) tests/integration/run.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 
-check: all unit layouts integration
+# Every output format read back by its real reader: speedscope's app and the
+# flame graph in headless Chromium, pprof-format, the raw format's own spec.
+# Screenshots go to $(BUILD)/formats/.
+formats: $(BUILD)/pybpf npm
+	$(PYTHON311) tests/integration/formats.py --pybpf $(BUILD)/pybpf --build $(BUILD)
+
+check: all unit layouts integration formats
 
 clean:
 	rm -rf $(BUILD)

@@ -1,10 +1,12 @@
 #!/bin/sh
 # Install pybpf's build and test dependencies from Debian (bookworm), and the
-# npm packages the tests use, pinned by tools/npm/package-lock.json.
+# npm packages the tests use, pinned by tools/npm/package-lock.json.  The
+# tests drive Debian's chromium with playwright-core; no browser is downloaded.
 set -eu
 
 PACKAGES="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
-libcriterion-dev libncurses-dev tmux python3.11 python3.11-dev util-linux procps mmdebstrap"
+libcriterion-dev libncurses-dev tmux python3.11 python3.11-dev util-linux procps mmdebstrap
+chromium"
 
 missing=""
 for p in $PACKAGES; do

@@ -8,6 +8,7 @@
 #include "dump.h"
 #include "log.h"
 #include "record.h"
+#include "report.h"
 #include "top.h"
 #include "version.h"
 
@@ -26,6 +27,7 @@ static void usage(FILE *out)
 	      "An eBPF sampling profiler for Python.\n\n"
 	      "Commands:\n"
 	      "  record    sample Python processes into a profile\n"
+	      "  report    write a raw recording (.pybpf) in any profile format\n"
 	      "  top       a live view of the hottest functions\n"
 	      "  dump      print every thread's current Python stack, once\n\n"
 	      "Run 'pybpf COMMAND --help' for a command's options.\n", out);
@@ -50,6 +52,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "record")) {
 		argv[1] = "pybpf record";
 		return record_main(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "report")) {
+		argv[1] = "pybpf report";
+		return report_main(argc - 1, argv + 1);
 	}
 	if (!strcmp(argv[1], "top")) {
 		argv[1] = "pybpf top";

@@ -8,6 +8,7 @@ void profile_init(struct profile *p, uint64_t interval_ns)
 {
 	memset(p, 0, sizeof(*p));
 	p->interval_ns = interval_ns;
+	p->keep_order = true;
 }
 
 static void thread_free(struct prof_thread *t)
@@ -15,6 +16,7 @@ static void thread_free(struct prof_thread *t)
 	for (size_t i = 0; i < t->nstacks; i++)
 		free(t->stacks[i].frames);
 	free(t->stacks);
+	free(t->runs);
 	hmap_free(&t->stack_index);
 	free(t->name);
 	free(t);
@@ -129,10 +131,32 @@ struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t t
 	}
 	t->pid = p->processes[process].pid;
 	t->tid = tid;
+	t->index = p->nthreads;
 	t->process = process;
 	p->threads[p->nthreads] = t;
 	*slot = ++p->nthreads;
 	return t;
+}
+
+/*
+ * Append COUNT samples of STACK to T's time order, merging with the last
+ * run.  The caller reserved room for 1 + COUNT / UINT32_MAX more runs.
+ */
+static void append_runs(struct prof_thread *t, uint32_t stack, uint64_t count)
+{
+	while (count) {
+		struct prof_run *last = t->nruns ? &t->runs[t->nruns - 1] : NULL;
+		uint32_t n;
+
+		if (!last || last->stack != stack || last->count == UINT32_MAX) {
+			last = &t->runs[t->nruns++];
+			last->stack = stack;
+			last->count = 0;
+		}
+		n = count < UINT32_MAX - last->count ? (uint32_t)count : UINT32_MAX - last->count;
+		last->count += n;
+		count -= n;
+	}
 }
 
 int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames,
@@ -140,8 +164,14 @@ int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames
 {
 	size_t key_len = depth * sizeof(*frames);
 	uintptr_t *slot = hmap_find(&t->stack_index, frames, key_len);
+	bool created = !slot;
 	struct prof_stack *s;
+	uint32_t stack;
 
+	/* Everything that can fail comes before the stack is created. */
+	if (p->keep_order && array_reserve(&t->runs, &t->runs_cap, t->nruns + 1 + count / UINT32_MAX,
+					   sizeof(*t->runs)))
+		return -1;
 	if (!slot) {
 		if (array_reserve(&t->stacks, &t->stacks_cap, t->nstacks + 1, sizeof(*s)))
 			return -1;
@@ -157,8 +187,46 @@ int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames
 		s->count = 0;
 		*slot = ++t->nstacks;
 	}
-	t->stacks[*slot - 1].count += count;
+	stack = (uint32_t)(*slot - 1);
+	if (p->keep_order)
+		append_runs(t, stack, count);
+	t->stacks[stack].count += count;
 	t->samples += count;
 	p->processes[t->process].samples += count;
+	if (p->listener.on_add)
+		p->listener.on_add(p->listener.ctx, p, t, stack, created, count);
 	return 0;
+}
+
+uint64_t profile_samples(const struct profile *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < p->nprocesses; i++)
+		n += p->processes[i].samples;
+	return n;
+}
+
+static int by_process_then_tid(const void *a, const void *b)
+{
+	const struct prof_thread *x = *(struct prof_thread *const *)a;
+	const struct prof_thread *y = *(struct prof_thread *const *)b;
+
+	if (x->process != y->process)
+		return x->process < y->process ? -1 : 1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+struct prof_thread **profile_sorted_threads(const struct profile *p, size_t *n)
+{
+	struct prof_thread **order = malloc((p->nthreads + 1) * sizeof(*order));
+
+	*n = 0;
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i]->samples)
+			order[(*n)++] = p->threads[i];
+	qsort(order, *n, sizeof(*order), by_process_then_tid);
+	return order;
 }

@@ -5,8 +5,9 @@
  *   -a                every Python process on the host, now and later
  *   -- CMD ARGS...    a command launched here (and its children with
  *                     --subprocesses)
- * Samples are symbolized and aggregated as they arrive; the profile is
- * written when the duration ends, the targets exit or a signal arrives.
+ * Samples are symbolized and aggregated as they arrive (and streamed to a
+ * raw recording, if one is asked for); the outputs are written when the
+ * duration ends, the targets exit or a signal arrives.
  */
 #include <argp.h>
 #include <errno.h>
@@ -22,12 +23,12 @@
 #include "cli.h"
 #include "launch.h"
 #include "log.h"
-#include "output_file.h"
+#include "outputs.h"
 #include "preflight.h"
 #include "profile.h"
 #include "record.h"
 #include "sampler.h"
-#include "speedscope.h"
+#include "top_functions.h"
 #include "tracker.h"
 #include "util.h"
 
@@ -35,6 +36,7 @@
 #define MAX_RATE_HZ 100000
 #define DEFAULT_MAX_PROCESSES 256
 #define RINGBUF_BYTES (4u << 20)
+#define TOP_FUNCTIONS 10
 
 struct record_opts {
 	struct pid_list pids;
@@ -46,7 +48,8 @@ struct record_opts {
 	double duration_s;		/* 0: until the targets exit or a signal */
 	unsigned int rate_hz;
 	unsigned int max_processes;
-	const char *output;
+	struct outputs outputs;		/* -o, -f */
+	bool quiet;
 	const char *btf_path;
 	const char *stats_path;		/* --stats: machine-readable run figures */
 };
@@ -70,11 +73,11 @@ static const struct argp_option record_options[] = {
 	{ NULL, 0, NULL, 0, "How:", 2 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C or the targets exit)", 2 },
 	{ "rate", 'r', "HZ", 0, "Samples per second per CPU (default 100)", 2 },
-	{ "output", 'o', "FILE", 0, "Write the profile to FILE (default pybpf-PID.json, pybpf-all.json)", 2 },
 	{ "max-processes", OPT_MAX_PROCESSES, "N", 0, "Profile at most N processes at once (default 256)", 2 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 2 },
 	{ "stats", OPT_STATS, "FILE", 0, "Also write run figures as JSON to FILE (times the BPF program; for benchmarks)", 2 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's and pybpf's debug messages", 2 },
+	{ "quiet", 'q', NULL, 0, "No summary or top-functions table at the end (errors and warnings only)", 2 },
 	{ 0 },
 };
 
@@ -110,9 +113,6 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_PROCESSES:
 		o->max_processes = cli_number(state, arg, "--max-processes", 1, 65536);
 		break;
-	case 'o':
-		o->output = arg;
-		break;
 	case OPT_BTF:
 		o->btf_path = arg;
 		break;
@@ -121,6 +121,12 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		log_verbose = true;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->outputs;
 		break;
 	case ARGP_KEY_ARGS:
 		o->command = state->argv + state->next;
@@ -289,6 +295,38 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 	fclose(f);
 }
 
+/*
+ * The sampler's callbacks.  The tracker symbolizes and aggregates; the
+ * profile is told first when the sample was taken, for the raw recording.
+ */
+struct recorder {
+	struct tracker *tracker;
+	uint64_t origin_ns;		/* CLOCK_MONOTONIC when sampling started */
+};
+
+static void on_sample(void *ctx, const struct pyperf_sample *s, size_t size)
+{
+	struct recorder *r = ctx;
+
+	r->tracker->profile->sample_time_ns = (int64_t)(s->hdr.timestamp_ns - r->origin_ns);
+	tracker_on_sample(r->tracker, s, size);
+}
+
+static void on_proc_event(void *ctx, const struct pyperf_proc_event *e)
+{
+	struct recorder *r = ctx;
+
+	tracker_on_event(r->tracker, e);
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static int fail(const char *msg)
 {
 	fprintf(stderr, "pybpf: error: %s\n", msg);
@@ -304,8 +342,9 @@ int record_main(int argc, char **argv)
 		"Examples:\n"
 		"  sudo pybpf record -p 1234 -d 10 -r 1000 -o profile.json\n"
 		"  sudo pybpf record -a -d 30 -o all.json\n"
-		"  sudo pybpf record --subprocesses -o tests.json -- python3 -m pytest",
-		NULL, NULL, NULL,
+		"  sudo pybpf record --subprocesses -o tests.json -- python3 -m pytest\n"
+		"  sudo pybpf record -p 1234 -d 10 -o flame.svg -o run.pybpf",
+		outputs_argp_children, NULL, NULL,
 	};
 	struct record_opts o = { .rate_hz = DEFAULT_RATE_HZ, .max_processes = DEFAULT_MAX_PROCESSES };
 	struct tracker_filters filters = { 0 };
@@ -314,11 +353,11 @@ int record_main(int argc, char **argv)
 	struct launch cmd = { -1, -1, -1 };
 	struct profile profile;
 	struct tracker t;
-	struct output_file out = { .fp = NULL };
+	struct recorder recorder = { .tracker = &t };
 	struct sampler *sampler = NULL;
 	uint64_t stats[PYPERF_STAT_MAX], t0, start_ns = monotonic_ns();
 	enum stop_reason why;
-	char err[1024] = "", default_output[64], title[1200];
+	char err[1024] = "", stem[64], title[1200];
 	int signo = 0, rc = 1;
 
 	memset(&t, 0, sizeof(t));
@@ -326,14 +365,11 @@ int record_main(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 2;
 	profile.interval_ns = 1000000000ULL / o.rate_hz;
-	if (!o.output) {
-		if (o.pids.n == 1 && !o.all)
-			snprintf(default_output, sizeof(default_output), "pybpf-%d.json", o.pids.pids[0]);
-		else
-			snprintf(default_output, sizeof(default_output), "pybpf-%s.json",
-				 o.all ? "all" : "command");
-		o.output = default_output;
-	}
+	if (o.pids.n == 1 && !o.all)
+		snprintf(stem, sizeof(stem), "pybpf-%d", o.pids.pids[0]);
+	else
+		snprintf(stem, sizeof(stem), "pybpf-%s", o.all ? "all" : "command");
+	outputs_default(&o.outputs, stem);
 	if (preflight_capabilities(err, sizeof(err)) ||
 	    preflight_btf(o.btf_path, KERNEL_BTF_PATH, err, sizeof(err)))
 		return fail(err);
@@ -355,7 +391,7 @@ int record_main(int argc, char **argv)
 			}
 		}
 	}
-	if (output_file_begin(&out, o.output, err, sizeof(err))) {
+	if (outputs_open(&o.outputs, err, sizeof(err))) {
 		fail(err);
 		goto out;
 	}
@@ -366,9 +402,9 @@ int record_main(int argc, char **argv)
 	so.max_processes = o.max_processes;
 	so.follow_all = o.all;
 	so.bpf_stats = o.stats_path != NULL;
-	so.on_sample = (sampler_fn)tracker_on_sample;
-	so.on_proc_event = (sampler_proc_fn)tracker_on_event;
-	so.ctx = &t;
+	so.on_sample = on_sample;
+	so.on_proc_event = on_proc_event;
+	so.ctx = &recorder;
 	if (sampler_open(&sampler, &so, err, sizeof(err))) {
 		fail(err);
 		goto out;
@@ -401,6 +437,9 @@ int record_main(int argc, char **argv)
 		fail(err);
 		goto out;
 	}
+	profile.start_ns = realtime_ns();
+	recorder.origin_ns = monotonic_ns();
+	outputs_attach(&o.outputs, &profile);
 	if (sampler_start(sampler, err, sizeof(err))) {
 		fail(err);
 		goto out;
@@ -410,6 +449,7 @@ int record_main(int argc, char **argv)
 	why = run_loop(&loop, sampler, &t, !o.all && !o.command, &signo);
 	sampler_drain(sampler);
 	sampler_stats(sampler, stats);
+	profile.duration_ns = monotonic_ns() - recorder.origin_ns;
 	rc = 0;
 	if (o.command) {
 		/* Stopped early: the command goes on; its exit code is not ours to give. */
@@ -419,22 +459,22 @@ int record_main(int argc, char **argv)
 
 	snprintf(title, sizeof(title), "pybpf record %s", o.all ? "-a" :
 		 o.command ? o.command[0] : t.nall ? t.all[0]->target.cmdline : "");
-	if (speedscope_write(out.fp, &profile, title) ||
-	    output_file_commit(&out, err, sizeof(err))) {
-		if (!err[0])
-			snprintf(err, sizeof(err), "writing %s failed", o.output);
+	if (outputs_write(&o.outputs, &profile, title, err, sizeof(err))) {
 		fail(err);
 		rc = 1;
 		goto out;
 	}
-	print_summary(&t, &o, stats, (monotonic_ns() - t0) / 1e9, why, signo);
+	if (!o.quiet) {
+		print_summary(&t, &o, stats, (monotonic_ns() - t0) / 1e9, why, signo);
+		top_functions_print(&profile, TOP_FUNCTIONS, stderr);
+		outputs_print(&o.outputs, &profile, stderr);
+	}
 	if (o.stats_path)
 		write_stats(&o, &t, sampler, stats, start_ns, (monotonic_ns() - t0) / 1e9);
-	fprintf(stderr, "pybpf: wrote %s (speedscope, %zu threads)\n", o.output, profile.nthreads);
 out:
 	if (o.command && cmd.pid > 0 && rc == 1)
 		launch_abort(&cmd);
-	output_file_abort(&out);
+	outputs_close(&o.outputs);
 	tracker_free(&t);
 	sampler_close(sampler);
 	close_event_loop(&loop);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "json_writer.h"
+#include "labels.h"
 #include "speedscope.h"
 #include "version.h"
 
@@ -22,23 +23,31 @@ static void write_frames(FILE *out, const struct profile *p)
 	fputs("]}", out);
 }
 
+/*
+ * Sample I of T and how many samples it stands for: in the order taken
+ * (one per run of a stack) when the profile kept it, else one per stack.
+ */
+static const struct prof_stack *sample(const struct prof_thread *t, size_t i, uint64_t *count)
+{
+	const struct prof_stack *s = &t->stacks[t->nruns ? t->runs[i].stack : i];
+
+	*count = t->nruns ? t->runs[i].count : s->count;
+	return s;
+}
+
 static void write_thread(FILE *out, const struct profile *p, const struct prof_thread *t)
 {
-	const struct prof_process *proc = &p->processes[t->process];
-	char name[1200], ns[48] = "", version[48] = "";
+	size_t n = t->nruns ? t->nruns : t->nstacks;
+	char name[LABEL_MAX];
+	uint64_t count;
 
-	if (proc->ns_pid != proc->pid)
-		snprintf(ns, sizeof(ns), " (%u in its namespace)", proc->ns_pid);
-	if (proc->version[0])
-		snprintf(version, sizeof(version), ", Python %s", proc->version);
-	snprintf(name, sizeof(name), "%s [pid %u%s%s] thread %u (%s)",
-		 proc->cmdline, proc->pid, ns, version, t->tid, t->name);
+	thread_label(p, t, name, sizeof(name));
 	fputs("{\"type\":\"sampled\",\"name\":", out);
 	json_write_string(out, name);
 	fprintf(out, ",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":%llu,\"samples\":[",
 		(unsigned long long)(t->samples * p->interval_ns));
-	for (size_t i = 0; i < t->nstacks; i++) {
-		const struct prof_stack *s = &t->stacks[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct prof_stack *s = sample(t, i, &count);
 
 		fputs(i ? ",\n[" : "\n[", out);
 		for (uint32_t d = 0; d < s->depth; d++)
@@ -46,33 +55,20 @@ static void write_thread(FILE *out, const struct profile *p, const struct prof_t
 		fputc(']', out);
 	}
 	fputs("],\"weights\":[", out);
-	for (size_t i = 0; i < t->nstacks; i++)
-		fprintf(out, i ? ",%llu" : "%llu",
-			(unsigned long long)(t->stacks[i].count * p->interval_ns));
+	for (size_t i = 0; i < n; i++) {
+		sample(t, i, &count);
+		fprintf(out, i ? ",%llu" : "%llu", (unsigned long long)(count * p->interval_ns));
+	}
 	fputs("]}", out);
-}
-
-static int by_process_then_tid(const void *a, const void *b)
-{
-	const struct prof_thread *x = *(struct prof_thread *const *)a;
-	const struct prof_thread *y = *(struct prof_thread *const *)b;
-
-	if (x->process != y->process)
-		return x->process < y->process ? -1 : 1;
-	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
 int speedscope_write(FILE *out, const struct profile *p, const char *title)
 {
-	struct prof_thread **order = malloc((p->nthreads + 1) * sizeof(*order));
-	size_t n = 0;
+	size_t n;
+	struct prof_thread **order = profile_sorted_threads(p, &n);
 
 	if (!order)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->nthreads; i++)
-		if (p->threads[i]->samples)
-			order[n++] = p->threads[i];
-	qsort(order, n, sizeof(*order), by_process_then_tid);
 
 	fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",", out);
 	fputs("\"exporter\":\"pybpf " PYBPF_VERSION "\",\"name\":", out);

@@ -7,7 +7,9 @@
 #include "profile.h"
 
 /*
- * One "sampled" profile per (process, thread), weights in nanoseconds
+ * One "sampled" profile per (process, thread), its samples in the order
+ * taken (consecutive identical stacks merged), so speedscope's time-order
+ * view shows the recording as it happened.  Weights are in nanoseconds
  * (samples x sampling interval).  Returns 0, or -EIO if a write failed.
  */
 int speedscope_write(FILE *out, const struct profile *p, const char *title);

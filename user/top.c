@@ -270,6 +270,7 @@ int top_main(int argc, char **argv)
 		return 1;
 	}
 	profile_init(&s.profile, 1000000000ULL / o.rate_hz);
+	s.profile.keep_order = false;	/* a live view needs no time order */
 	for (int g = 0; g < TOP_GROUPS; g++)
 		top_table_init(&s.tables[g], (enum top_group)g);
 	s.rate_hz = o.rate_hz;

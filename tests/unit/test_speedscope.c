@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "capture.h"
 #include "json_writer.h"
 #include "profile.h"
 #include "speedscope.h"
@@ -24,27 +25,19 @@
 /* speedscope_write's output as a string; the caller frees it. */
 static char *write_profile(const struct profile *p, const char *title)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	size_t len;
+	char *buf = capture(speedscope_write, p, title, &len);
 
-	cr_assert_not_null(f);
-	cr_assert_eq(speedscope_write(f, p, title), 0);
-	cr_assert_eq(fclose(f), 0);
 	cr_assert_eq(strlen(buf), len, "no NUL bytes in the output");
 	return buf;
 }
 
 static char *json_string(const char *s)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct capture c;
 
-	cr_assert_not_null(f);
-	json_write_string(f, s);
-	cr_assert_eq(fclose(f), 0);
-	return buf;
+	json_write_string(capture_begin(&c), s);
+	return capture_end(&c, NULL);
 }
 
 static void check_json_string(const char *in, const char *want)
@@ -93,8 +86,9 @@ Test(speedscope, exact_document)
 		",\n{\"name\":\"work\",\"file\":\"lib/x.py\"}"
 		",\n{\"name\":\"odd\",\"file\":\"odd.py\"}"
 		"]},\n\"profiles\":["
+		/* In the order taken: [0,1] x3, [0], [0,1] x2. */
 		SAMPLED("\"python app.py [pid 100, Python 3.11.7] thread 100 (MainThread)\"", "6000000")
-		"\n[0,1],\n[0]],\"weights\":[5000000,1000000]},\n"
+		"\n[0,1],\n[0],\n[0,1]],\"weights\":[3000000,1000000,2000000]},\n"
 		SAMPLED("\"python app.py [pid 100, Python 3.11.7] thread 102 (worker)\"", "4000000")
 		"\n[0,2]],\"weights\":[4000000]},\n"
 		SAMPLED("\"python \\\"q\\\".py [pid 200, Python 3.11.7] thread 300 (T300)\"", "8000000")
@@ -191,10 +185,10 @@ Test(speedscope, end_value_is_the_sum_of_weights)
 	cr_assert_eq(profile_add(&p, t, frames, 2, 5), 0);
 
 	char *got = write_profile(&p, "sum");
-	/* (1000 + 2005 + 3000 + 4000) samples x 3 s */
+	/* (1000 + 2000 + 3000 + 4000 + 5) samples x 3 s, in the order added */
 	const char *tail = SAMPLED("\"x [pid 1] thread 1 (m)\"", "30015000000000")
-		"\n[0],\n[0,1],\n[0,1,2],\n[0,1,2,3]],"
-		"\"weights\":[3000000000000,6015000000000,9000000000000,12000000000000]}]}\n";
+		"\n[0],\n[0,1],\n[0,1,2],\n[0,1,2,3],\n[0,1]],"
+		"\"weights\":[3000000000000,6000000000000,9000000000000,12000000000000,15000000000]}]}\n";
 
 	cr_assert(strlen(got) > strlen(tail));
 	cr_assert_str_eq(got + strlen(got) - strlen(tail), tail);
@@ -499,5 +493,27 @@ Test(speedscope, names_the_pid_inside_a_pid_namespace)
 	cr_assert(strstr(buf, "\"python3 app.py [pid 4242 (7 in its namespace), Python 3.14.10] thread 4243 (worker)\""),
 		  "%s", buf);
 	free(buf);
+	profile_free(&p);
+}
+
+Test(speedscope, without_the_order_one_sample_per_stack)
+{
+	struct profile p;
+
+	profile_init(&p, 1000);
+	p.keep_order = false;
+	size_t proc = profile_process(&p, 1, "x", "");
+	struct prof_thread *t = profile_thread(&p, proc, 1, "m");
+	uint32_t f[] = { profile_frame(&p, "a", "x.py", 1), profile_frame(&p, "b", "x.py", 2) };
+
+	cr_assert_eq(profile_add(&p, t, f, 2, 3), 0);
+	cr_assert_eq(profile_add(&p, t, f, 1, 1), 0);
+	cr_assert_eq(profile_add(&p, t, f, 2, 2), 0);
+	char *got = write_profile(&p, "agg");
+	const char *tail = SAMPLED("\"x [pid 1] thread 1 (m)\"", "6000")
+		"\n[0,1],\n[0]],\"weights\":[5000,1000]}]}\n";
+
+	cr_assert_str_eq(got + strlen(got) - strlen(tail), tail);
+	free(got);
 	profile_free(&p);
 }
