@@ -230,7 +230,8 @@ def known_split(interp):
         assert got == expected, "wrong prefix for %s: %s" % (leaf, got)
         assert frames[-1]["file"].endswith("split.py")
     samples = total / interval
-    assert 0.85 * seconds * 1000 <= samples <= 1.1 * seconds * 1000, "%d samples in %d s" % (samples, seconds)
+    # One busy thread gets about rate x seconds; a loaded machine gives it less CPU.
+    assert 0.6 * seconds * 1000 <= samples <= 1.1 * seconds * 1000, "%d samples in %d s" % (samples, seconds)
     in_leaves = sum(leaf_weight.values())
     assert in_leaves >= 0.9 * total, "only %.1f%% of samples in leaves" % (100 * in_leaves / total)
     assert off_line <= 0.01 * in_leaves, "%.2f%% of leaf samples off the hot line" % (100 * off_line / in_leaves)
