@@ -17,7 +17,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps demo check unit layouts integration formats vmlinux clean npm pythons
+.PHONY: all deps demo check unit layouts integration formats vmlinux clean npm pythons bench bench-deps bench-quick
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h vmlinux/vmlinux.h
@@ -99,6 +99,17 @@ formats: $(BUILD)/pybpf npm
 	$(PYTHON311) tests/integration/formats.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 
 check: all unit layouts integration formats
+
+# Benchmarks against Austin, CPython's profiling.sampling and perf (issue 7):
+# numbers go to BENCHMARKS.md.  Not part of `make check`.
+bench-deps: all
+	tools/provision-peers.sh $(BUILD)
+
+bench: bench-deps
+	$(PYTHON311) tools/bench/bench.py
+
+bench-quick: bench-deps
+	$(PYTHON311) tools/bench/bench.py --quick
 
 clean:
 	rm -rf $(BUILD)
