@@ -106,10 +106,11 @@ bench-deps: all
 	tools/provision-peers.sh $(BUILD)
 
 bench: bench-deps
-	$(PYTHON311) tools/bench/bench.py
+	$(PYTHON311) tools/bench/bench.py --build $(BUILD)
 
+# A smoke run; it leaves the committed full results alone.
 bench-quick: bench-deps
-	$(PYTHON311) tools/bench/bench.py --quick
+	$(PYTHON311) tools/bench/bench.py --quick --build $(BUILD) --out $(BUILD)/BENCHMARKS-quick.md
 
 clean:
 	rm -rf $(BUILD)

@@ -352,8 +352,11 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
 	} else {
 		s->cursor = top_frame(s, tstate);
 		bpf_loop(PYPERF_MAX_FRAMES + PYPERF_MAX_SKIPPED, visit_frame, NULL, 0);
-		/* Stopped with frames left: the stack is deeper than we keep. */
-		if (s->cursor && s->sample.hdr.nframes >= PYPERF_MAX_FRAMES)
+		/*
+		 * Stopped with frames left (frame or skip budget spent) without a
+		 * failed read: the stack is deeper than we keep.  Never cut silently.
+		 */
+		if (s->cursor && !(s->sample.hdr.flags & PYPERF_SAMPLE_READ_ERROR))
 			s->sample.hdr.flags |= PYPERF_SAMPLE_TRUNCATED;
 	}
 	if (s->sample.hdr.flags & PYPERF_SAMPLE_READ_ERROR)

@@ -16,8 +16,11 @@
 
 /* Deepest Python stack captured whole; must be a power of two. */
 #define PYPERF_MAX_FRAMES	1024
-/* Frames the walk may skip (shim/entry frames) on top of the ones it keeps. */
-#define PYPERF_MAX_SKIPPED	256
+/*
+ * Frames the walk may skip (shim/entry frames) on top of the ones it keeps:
+ * with -X perf (3.12+) every Python frame has an entry frame of its own.
+ */
+#define PYPERF_MAX_SKIPPED	PYPERF_MAX_FRAMES
 /* Bound on the thread list walked per interpreter when a thread is new. */
 #define PYPERF_MAX_THREADS	8192
 #define PYPERF_MAX_INTERPS	8

@@ -378,6 +378,28 @@ def wrong_parser_is_refused():
         assert not os.path.exists(os.path.join(TMP, "x.json"))
 
 
+@test
+def deep_stack_behind_perf_trampolines():
+    # With -X perf every Python frame has an interpreter entry frame of its
+    # own: 400 frames mean 800 to walk, none of them dropped silently.
+    interp = sid("3.13")
+    interp.available()
+    interp.python = "/usr/bin/python3.13"
+    argv = interp.argv("deep.py", [400])
+    argv.insert(argv.index("/usr/bin/python3.13") + 1, "-X")
+    argv.insert(argv.index("-X") + 1, "perf")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        doc, _ = record(proc.pid, seconds=1, name="deep")
+    finally:
+        proc.kill()
+        proc.wait()
+    depths = collections.Counter(len(frames) for frames, _ in stacks(doc, main_profile(doc, proc.pid)))
+    assert set(depths) == {401}, depths
+    return "%d frames" % 401
+
+
 # ---- system-wide (-a) and launch (-- CMD) modes -----------------------------
 
 def processes_in(doc):

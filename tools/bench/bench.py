@@ -44,19 +44,19 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # ---------------------------------------------------------------- workloads
 # Work amounts give ~2.5-3 s of unprofiled wall time on this VM with
-# Debian's python3.11.  split: 60/30/10 across leaf_a/b/c, 27 frames at a
+# Debian's python3.11 when the machine is quiet (more when it is not).  split: 60/30/10 across leaf_a/b/c, 27 frames at a
 # leaf; deep: the same leaves under 400 frames; threads: 40/30/20/10 across
 # work_0..3, one per thread.
 WORKLOADS = {
-    "julia": dict(script="julia.py", args=["--size", "850"], split=None, frames=None,
-                  what="pure-Python Julia set, 850x850, 100 iterations cap"),
-    "split": dict(script="split.py", args=["--depth", "27", "--rounds", "1700"],
+    "julia": dict(script="julia.py", args=["--size", "1200"], split=None, frames=None,
+                  what="pure-Python Julia set, 1200x1200, 100 iterations cap"),
+    "split": dict(script="split.py", args=["--depth", "27", "--rounds", "2500"],
                   split={"leaf_a": 60, "leaf_b": 30, "leaf_c": 10}, frames=27,
                   what="recursive, leaf_a/b/c = 60/30/10 % of CPU, 27 frames at the leaves"),
-    "threads": dict(script="threads.py", args=["--reps", "130"],
+    "threads": dict(script="threads.py", args=["--reps", "300"],
                     split={"work_0": 40, "work_1": 30, "work_2": 20, "work_3": 10}, frames=None,
                     what="4 CPU-bound threads, work 40/30/20/10 %, main thread joins"),
-    "deep": dict(script="split.py", args=["--depth", "400", "--rounds", "1500"],
+    "deep": dict(script="split.py", args=["--depth", "400", "--rounds", "2800"],
                  split={"leaf_a": 60, "leaf_b": 30, "leaf_c": 10}, frames=400,
                  what="as split, 400 frames at the leaves"),
 }
@@ -88,9 +88,9 @@ class Target:
     def env(self):
         if self.key == "py3.11":
             env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-            env["PATH"] = SYS_PATH
+            env.update(PATH=SYS_PATH, PYTHONDONTWRITEBYTECODE="1")
             return env
-        return {"PATH": SYS_PATH, "LC_ALL": "C"}
+        return {"PATH": SYS_PATH, "LC_ALL": "C", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 # ---------------------------------------------------------------- configs
@@ -544,6 +544,8 @@ def summarize(runs, cfgs):
             if not rows:
                 continue
             s = dict(n=len(rows), wall=med([r["wall"] for r in rows]), cpu=med([r["cpu"] for r in rows]))
+            s["spread"] = (100.0 * (min(r["wall"] for r in rows) / s["wall"] - 1),
+                           100.0 * (max(r["wall"] for r in rows) / s["wall"] - 1))
             if c.kind:
                 ratios, cratios = [], []
                 for r in rows:
@@ -575,13 +577,20 @@ def summarize(runs, cfgs):
                         bpf.append(r["bpf_ns"] / r["stats_samples"] / 1000.0)
                 s["cpu_per_sample_us"] = med(per)
                 s["bpf_per_sample_us"] = med(bpf)
+                # BPF runs in the target's context: its share of the target's CPU
+                s["bpf_pct"] = s["bpf_per_sample_us"] * c.rate / 1e4 if bpf else None
+                leaves = [sum(r["leaf"].values()) for r in rows if r.get("leaf")]
+                if leaves and wl and WORKLOADS[wl]["split"]:
+                    p_ = max(WORKLOADS[wl]["split"].values()) / 100.0
+                    n_ = statistics.median(leaves)
+                    s["share_sigma"] = 100.0 * math.sqrt(p_ * (1 - p_) / n_) if n_ else None
             out[(wl, c.name)] = s
     return out
 
 
-COLS = ["config", "slowdown % med [min..max]", "target CPU-time slowdown %", "profiler CPU ms", "CPU % of a core", "peak RSS MB",
+COLS = ["config", "slowdown % med [min..max]", "profiler CPU ms", "CPU % of a core", "peak RSS MB",
         "samples (all)", "timed-phase samples / expected", "lost", "CPU per sample us",
-        "BPF per sample us", "first sample ms", "share error pp", "deepest stack"]
+        "BPF per sample us", "BPF % of target CPU", "first sample ms", "share error pp", "deepest stack"]
 
 
 def table_rows(summary, cfgs, wl):
@@ -592,8 +601,8 @@ def table_rows(summary, cfgs, wl):
             rows.append([c.name] + ["failed"] + [""] * (len(COLS) - 2))
             continue
         if not c.kind:
-            rows.append([c.name, "baseline: %.2f s wall" % s["wall"], "%.2f s CPU" % s["cpu"]] +
-                        [""] * (len(COLS) - 3))
+            rows.append([c.name, "baseline: %.2f s wall [%+.0f..%+.0f%%]" % ((s["wall"],) + s["spread"])] +
+                        [""] * (len(COLS) - 2))
             continue
         first = fmt(s["first_ms"], "%.0f")
         if c.kind == "austin" and s["first_ms"] is not None:
@@ -601,7 +610,6 @@ def table_rows(summary, cfgs, wl):
         rows.append([
             c.name,
             "%s [%s..%s]" % (fmt(s["slow"], "%+.1f"), fmt(s["slow_min"], "%+.1f"), fmt(s["slow_max"], "%+.1f")),
-            fmt(s["cslow"], "%+.1f"),
             fmt(s["prof_cpu"] * 1000, "%.0f"),
             fmt(s["cpu_pct"], "%.1f"),
             fmt(s["rss_max"], "%.1f"),
@@ -611,8 +619,9 @@ def table_rows(summary, cfgs, wl):
             fmt(s["lost"], "%d"),
             fmt(s["cpu_per_sample_us"], "%.1f"),
             fmt(s["bpf_per_sample_us"], "%.2f", "-"),
+            fmt(s["bpf_pct"], "%.2f", "-"),
             first,
-            fmt(s["share_err"], "%.1f", "-"),
+            fmt(s["share_err"], "%.1f", "-") + (" (σ %.1f)" % s["share_sigma"] if s.get("share_sigma") else ""),
             fmt(s["depth"], "%.0f"),
         ])
     return rows
@@ -669,9 +678,18 @@ def verdicts(summary, long_runs, quick):
     for wl in ("split", "deep", "julia", "threads"):
         s = summary.get((wl, "pybpf 1000 Hz"))
         if s and s.get("slow") is not None:
+            # The BPF program's own share of the target's CPU is a floor under
+            # the slowdown that noise cannot hide; the wall-time figure is noisy.
+            worst = max(s["slow"], s.get("bpf_pct") or 0.0)
+            b = summary.get((wl, "none py3.11"))
+            noise = (b["spread"][1] - b["spread"][0]) / 2 if b else 0.0
+            verdict = "met" if worst <= 1.0 else "missed by %.1f points" % (worst - 1.0)
+            if abs(s["slow"] - 1.0) < noise and (s.get("bpf_pct") or 0.0) <= 1.0:
+                verdict += " (not conclusive: the baseline alone varies by ±%.1f%%)" % noise
             v.append(("target slowdown <= 1%% at 1000 Hz (%s)" % wl,
-                      "%+.1f%% [%+.1f..%+.1f]" % (s["slow"], s["slow_min"], s["slow_max"]),
-                      s["slow"] <= 1.0, "met" if s["slow"] <= 1.0 else "missed by %.1f points" % (s["slow"] - 1.0)))
+                      "wall %+.1f%% [%+.1f..%+.1f]; BPF alone %.2f%% of the target's CPU"
+                      % (s["slow"], s["slow_min"], s["slow_max"], s.get("bpf_pct") or 0.0),
+                      worst <= 1.0, verdict))
     if long_run and not long_run.get("error"):
         pct = 100.0 * long_run["prof_cpu"] / long_run["prof_wall"]
         v.append(("pybpf's own CPU <= 1%% of a core at 1000 Hz (%.0f s recording)" % long_run["prof_wall"],
@@ -708,10 +726,13 @@ def verdicts(summary, long_runs, quick):
     for wl in ("split", "deep", "threads"):
         pb = get(wl, "pybpf 1000 Hz", "share_err")
         au = get(wl, "austin -s -i 1ms", "share_err")
+        sig = get(wl, "pybpf 1000 Hz", "share_sigma")
         if pb is not None and au is not None:
             v.append(("share error no worse than Austin's (%s, 1000 Hz)" % wl,
-                      "pybpf %.1f pp vs austin -s %.1f pp" % (pb, au), pb <= au + 0.05,
-                      "met" if pb <= au + 0.05 else "missed by %.1f pp" % (pb - au)))
+                      "pybpf %.1f pp vs austin -s %.1f pp (sampling noise alone: σ ≈ %.1f pp)" % (pb, au, sig or 0),
+                      pb <= au + 0.05,
+                      ("met" if pb <= au + 0.05 else "missed by %.1f pp" % (pb - au)) +
+                      (" (within sampling noise)" if sig and abs(pb - au) < sig else "")))
     return v
 
 
@@ -751,15 +772,15 @@ How to read the columns:
 
 - **slowdown**: the target's wall time for its fixed work, profiled, over the
   same work unprofiled on the same interpreter in the same round; median over
-  rounds with [min..max]. Negative values are noise. **target CPU-time
-  slowdown**: the same ratio for the target's own CPU time (`process_time()`)
-  for that work, which load from other jobs on the machine disturbs less.
+  rounds with [min..max]; the baseline row shows its own spread over rounds,
+  the noise floor. Negative values are noise. (The targets' CPU time for the
+  work tracks their wall time within a percent or two here, so the noise
+  comes from below the guest scheduler: vCPU and host contention.)
 - **profiler CPU** / **peak RSS**: user+sys time of the profiler process from
   `os.wait4` (children included), start to exit, and its peak RSS as GNU
   `time -f %M` reports it (`ru_maxrss` of a child forked from the benchmark's
   own Python process would include that process's RSS: the kernel keeps the
-  pre-exec high-water mark). A run
-  is short (~3-5 s), so start-up (for pybpf: BTF, BPF load and verification)
+  pre-exec high-water mark). A run is short (~3-5 s), so start-up (for pybpf: BTF, BPF load and verification)
   is part of it; **CPU % of a core** is that CPU over the profiler's lifetime.
   perf's figure excludes `perf script` (the unwinding happens there, noted
   separately below).
@@ -775,14 +796,20 @@ How to read the columns:
   CPUs, including the cheap runs that find a non-target process on the CPU
   (`bpf_run_cnt` counts them), so this is the cost per *delivered* sample,
   not per program run.
+- **BPF % of target CPU**: BPF per sample x rate: the share of the target's
+  CPU time that pybpf's BPF program takes (it runs on the target's CPU, in
+  its context, at each sample): the part of pybpf's slowdown that noise
+  cannot hide.
 - **first sample**: pybpf: `first_sample_ms`, from pybpf's start. austin: the
   moment its first sample reached the output file (an upper bound: stdio
   buffering). perf: the first sample's timestamp (`-k mono`) minus perf's
   start. profiling.sampling: not measurable from outside, n/a.
-- **share error**: the largest gap, in percentage points, between the measured
-  and the known CPU split of the leaves (60/30/10; threads: 40/30/20/10),
-  parsed from pybpf's speedscope JSON, austin's collapsed output,
-  profiling.sampling's `--collapsed` and `perf script`.
+- **share error**: the largest gap, in percentage points, between the
+  measured and the known CPU split of the leaves (60/30/10; threads:
+  40/30/20/10), parsed from pybpf's speedscope JSON, austin's collapsed
+  output, profiling.sampling's `--collapsed` and `perf script`. σ is the
+  binomial noise of the largest share with that many leaf samples: a perfect
+  sampler is off by about that much.
 - **deepest stack**: the most Python frames the profiler reported in one sample.
 """
 
@@ -818,8 +845,9 @@ def write_report(path, a, bench, cfgs, summary, runs, long_runs, elapsed, argv, 
             L += ["`perf script` CPU afterwards: " +
                   ", ".join("%s %.2f s" % (n, p) for n, p in post if p is not None), ""]
     if long_runs:
-        L += ["### Long recordings (split workload, %.0f s)" % a.long, "",
-              "One run each, after the rounds: start-up costs fade, steady state shows.", ""]
+        L += ["### Long recordings (split workload, sized for %.0f s)" % a.long, "",
+              "One run each, after the rounds, with the work sized from the rounds' unprofiled runs to "
+              "take about %.0f s: start-up costs fade, steady state shows." % a.long, ""]
         rows = []
         for name, lr in long_runs.items():
             if lr.get("error"):
