@@ -368,7 +368,14 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
 	       (__u64)(s->sample.hdr.nframes & (PYPERF_MAX_FRAMES * 2 - 1)) * sizeof(struct pyperf_frame);
 	if (size > sizeof(s->sample))
 		size = sizeof(s->sample);
-	if (bpf_ringbuf_output(&events, &s->sample, size, 0)) {
+	/*
+	 * Waking userspace for every sample costs it a system call each; it
+	 * drains on a short timer instead, and is woken only when a backlog
+	 * builds up.
+	 */
+	if (bpf_ringbuf_output(&events, &s->sample, size,
+			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= PYPERF_WAKEUP_BYTES ?
+			       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
 		__u64 one = 1, *lost = bpf_map_lookup_elem(&lost_by_pid, &pid);
 
 		count(PYPERF_STAT_LOST);

@@ -34,6 +34,9 @@
  */
 #define PYPERF_NEGATIVE_TTL_NS	(20ULL * 1000 * 1000)
 
+/* Ring-buffer backlog at which the BPF program wakes userspace early. */
+#define PYPERF_WAKEUP_BYTES	(64u << 10)
+
 #define PYPERF_OFF_NONE		0xffff
 #define PYPERF_INSTR_UNKNOWN	(-0x7fffffff)
 

@@ -150,7 +150,7 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 enum stop_reason { STOP_DURATION, STOP_SIGNAL, STOP_TARGETS_EXITED, STOP_COMMAND_EXITED };
 
 struct event_loop {
-	int epoll, signal, timer, retry, samples, command;
+	int epoll, signal, timer, retry, samples, drain, command;
 };
 
 static int add_fd(int epfd, int fd)
@@ -160,13 +160,15 @@ static int add_fd(int epfd, int fd)
 	return fd < 0 ? 0 : epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static int open_event_loop(struct event_loop *l, double duration_s, int samples_fd, int command_fd)
+static int open_event_loop(struct event_loop *l, double duration_s, int samples_fd,
+			   int drain_fd, int command_fd)
 {
 	l->epoll = epoll_create1(EPOLL_CLOEXEC);
 	l->signal = stop_signals_fd();
 	l->retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	l->timer = -1;
 	l->samples = samples_fd;
+	l->drain = drain_fd;
 	l->command = command_fd;
 	if (duration_s > 0) {
 		l->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -176,7 +178,7 @@ static int open_event_loop(struct event_loop *l, double duration_s, int samples_
 	if (l->epoll < 0 || l->signal < 0 || l->retry < 0 || (duration_s > 0 && l->timer < 0))
 		return -errno;
 	if (add_fd(l->epoll, l->signal) || add_fd(l->epoll, l->retry) ||
-	    add_fd(l->epoll, samples_fd) || add_fd(l->epoll, l->timer) ||
+	    add_fd(l->epoll, samples_fd) || add_fd(l->epoll, drain_fd) || add_fd(l->epoll, l->timer) ||
 	    add_fd(l->epoll, command_fd))
 		return -errno;
 	return 0;
@@ -208,7 +210,7 @@ static enum stop_reason run_loop(struct event_loop *l, struct sampler *sampler,
 			int fd = events[i].data.fd;
 			uint64_t expirations;
 
-			if (fd == l->samples) {
+			if (fd == l->samples || fd == l->drain) {
 				sampler_drain(sampler);
 			} else if (fd == l->retry) {
 				/* Only wakes the loop: the retry pass below does the work. */
@@ -349,7 +351,7 @@ int record_main(int argc, char **argv)
 	struct record_opts o = { .rate_hz = DEFAULT_RATE_HZ, .max_processes = DEFAULT_MAX_PROCESSES };
 	struct tracker_filters filters = { 0 };
 	struct sampler_opts so = { 0 };
-	struct event_loop loop = { -1, -1, -1, -1, -1, -1 };
+	struct event_loop loop = { -1, -1, -1, -1, -1, -1, -1 };
 	struct launch cmd = { -1, -1, -1 };
 	struct profile profile;
 	struct tracker t;
@@ -432,7 +434,8 @@ int record_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (open_event_loop(&loop, o.duration_s, sampler_fd(sampler), cmd.pidfd)) {
+	if (open_event_loop(&loop, o.duration_s, sampler_fd(sampler), sampler_timer_fd(sampler),
+			    cmd.pidfd)) {
 		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));
 		fail(err);
 		goto out;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -19,6 +20,7 @@ struct sampler {
 	int *perf_fds;
 	int ncpus;
 	int stats_fd;			/* kernel.bpf_stats_enabled while open */
+	int drain_fd;			/* periodic timerfd */
 	struct sampler_opts opts;
 };
 
@@ -52,6 +54,19 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 		return -ENOMEM;
 	s->opts = *opts;
 	s->stats_fd = -1;
+	s->drain_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (s->drain_fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create a timer: %s", strerror(-rc));
+		goto fail;
+	} else {
+		struct itimerspec its = {
+			.it_interval = { 0, SAMPLER_DRAIN_MS * 1000000L },
+			.it_value = { 0, SAMPLER_DRAIN_MS * 1000000L },
+		};
+
+		timerfd_settime(s->drain_fd, 0, &its, NULL);
+	}
 	if (opts->bpf_stats) {
 		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (s->stats_fd < 0) {
@@ -236,8 +251,17 @@ int sampler_fd(struct sampler *s)
 	return ring_buffer__epoll_fd(s->rb);
 }
 
+int sampler_timer_fd(struct sampler *s)
+{
+	return s->drain_fd;
+}
+
 int sampler_drain(struct sampler *s)
 {
+	uint64_t expirations;
+
+	if (read(s->drain_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return -errno;
 	return ring_buffer__consume(s->rb);
 }
 
@@ -278,6 +302,8 @@ void sampler_close(struct sampler *s)
 		return;
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
+	if (s->drain_fd >= 0)
+		close(s->drain_fd);
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
 		bpf_link__destroy(s->links[cpu]);
 		if (s->perf_fds[cpu] >= 0)

@@ -46,6 +46,12 @@ uint64_t sampler_take_lost(struct sampler *s, pid_t pid);
 int sampler_start(struct sampler *s, char *err, size_t errlen);
 /* File descriptor that becomes readable when samples are waiting. */
 int sampler_fd(struct sampler *s);
+/*
+ * A timer that fires every SAMPLER_DRAIN_MS: samples do not wake userspace
+ * one by one, so callers drain when either descriptor is readable.
+ */
+#define SAMPLER_DRAIN_MS 10
+int sampler_timer_fd(struct sampler *s);
 /* Deliver every waiting sample; number delivered or -errno. */
 int sampler_drain(struct sampler *s);
 /* Totals of the kernel-side counters (enum pyperf_stat). */

@@ -194,7 +194,8 @@ static int run(struct top_state *s, double refresh_s)
 	int epfd = epoll_create1(EPOLL_CLOEXEC), sigfd = stop_signals_fd();
 	int tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	int retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	int fds[] = { sampler_fd(s->sampler), sigfd, tick, retry, STDIN_FILENO };
+	int fds[] = { sampler_fd(s->sampler), sigfd, tick, retry, STDIN_FILENO,
+		      sampler_timer_fd(s->sampler) };
 	struct itimerspec its = { 0 };
 	bool running = true;
 	uint64_t next_retry, expirations;
@@ -217,7 +218,7 @@ static int run(struct top_state *s, double refresh_s)
 		for (int i = 0; i < n; i++) {
 			int fd = events[i].data.fd;
 
-			if (fd == fds[0]) {
+			if (fd == fds[0] || fd == fds[5]) {
 				sampler_drain(s->sampler);
 			} else if (fd == sigfd) {
 				running = false;
