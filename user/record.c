@@ -411,18 +411,10 @@ int record_main(int argc, char **argv)
 		fail(err);
 		goto out;
 	}
-	t.sampler = sampler;
 	/* The tracepoints are live: nothing that starts from here on is missed. */
-	for (size_t i = 0; i < t.nall; i++) {
-		struct tracked *tr = t.all[i];
-
-		if (tr->state == TRACKED_PROFILED &&
-		    sampler_add_process(sampler, tr->pid, tr->target.runtime_addr,
-					&tr->target.layout.bpf)) {
-			snprintf(err, sizeof(err), "cannot profile PID %d: the BPF process map is full", tr->pid);
-			fail(err);
-			goto out;
-		}
+	if (tracker_set_sampler(&t, sampler, err, sizeof(err))) {
+		fail(err);
+		goto out;
 	}
 	if (o.all)
 		tracker_scan(&t);

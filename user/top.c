@@ -296,14 +296,8 @@ int top_main(int argc, char **argv)
 	so.ctx = &s.tracker;
 	if (sampler_open(&s.sampler, &so, err, sizeof(err)))
 		goto out;
-	s.tracker.sampler = s.sampler;
-	for (size_t i = 0; i < s.tracker.nall; i++) {
-		struct tracked *tr = s.tracker.all[i];
-
-		if (tr->state == TRACKED_PROFILED)
-			sampler_add_process(s.sampler, tr->pid, tr->target.runtime_addr,
-					    &tr->target.layout.bpf);
-	}
+	if (tracker_set_sampler(&s.tracker, s.sampler, err, sizeof(err)))
+		goto out;
 	if (o.all)
 		tracker_scan(&s.tracker);
 	if (sampler_start(s.sampler, err, sizeof(err)))

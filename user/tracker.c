@@ -208,6 +208,22 @@ int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, s
 	return inspect(t, tr, err, errlen);
 }
 
+int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, size_t errlen)
+{
+	t->sampler = sampler;
+	for (size_t i = 0; i < t->nall; i++) {
+		struct tracked *tr = t->all[i];
+
+		if (tr->state == TRACKED_PROFILED &&
+		    sampler_add_process(sampler, tr->pid, tr->target.runtime_addr,
+					&tr->target.layout.bpf)) {
+			snprintf(err, errlen, "cannot profile PID %d: the BPF process map is full", tr->pid);
+			return -E2BIG;
+		}
+	}
+	return 0;
+}
+
 void tracker_scan(struct tracker *t)
 {
 	DIR *dir = opendir("/proc");

@@ -76,6 +76,12 @@ void tracker_free(struct tracker *t);
  */
 int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, size_t errlen);
 
+/*
+ * Hand the tracker its sampler, and start sampling the processes added
+ * before the sampler existed.  -errno with a message in ERR.
+ */
+int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, size_t errlen);
+
 /* -a: every process running now. */
 void tracker_scan(struct tracker *t);
 
