@@ -1,41 +1,48 @@
 """Known CPU split: leaf_a 60%, leaf_b 30%, leaf_c 10%, under a 21-deep
-recursive prefix.  The three leaves are the same code, so time is
-proportional to the iteration counts.  Lines marked HOT-x are asserted."""
-import sys
+recursive prefix.  Each leaf spins until it has used its share of a 100 ms
+cycle of this thread's CPU time, so the split is exact whatever the speed of
+the machine, and the cycle is long enough not to alias with the sampling
+period (a short fixed iteration count did: a 1.6 ms cycle against a 1 ms
+period gave leaf_a 63%).  Lines marked HOT-x are asserted."""
+import time
 
-UNIT = 4000
+CYCLE = 0.100
+CHUNK = 10000
 
 
-def leaf_a(n):
-    x = 0
-    for i in range(n): x += i  # HOT-A
+def leaf_a(seconds):
+    x, end = 0, time.thread_time() + seconds
+    while time.thread_time() < end:
+        for i in range(CHUNK): x += i  # HOT-A
     return x
 
 
-def leaf_b(n):
-    x = 0
-    for i in range(n): x += i  # HOT-B
+def leaf_b(seconds):
+    x, end = 0, time.thread_time() + seconds
+    while time.thread_time() < end:
+        for i in range(CHUNK): x += i  # HOT-B
     return x
 
 
-def leaf_c(n):
-    x = 0
-    for i in range(n): x += i  # HOT-C
+def leaf_c(seconds):
+    x, end = 0, time.thread_time() + seconds
+    while time.thread_time() < end:
+        for i in range(CHUNK): x += i  # HOT-C
     return x
 
 
-def recurse(depth, fn, n):
+def recurse(depth, fn, arg):
     if depth == 0:
-        return fn(n)  # CALL-LEAF
-    return recurse(depth - 1, fn, n)  # CALL-RECURSE
+        return fn(arg)  # CALL-LEAF
+    return recurse(depth - 1, fn, arg)  # CALL-RECURSE
 
 
 def main():
     print("ready", flush=True)
     while True:
-        recurse(20, leaf_a, 6 * UNIT)  # CALL-A
-        recurse(20, leaf_b, 3 * UNIT)  # CALL-B
-        recurse(20, leaf_c, 1 * UNIT)  # CALL-C
+        recurse(20, leaf_a, 0.6 * CYCLE)  # CALL-A
+        recurse(20, leaf_b, 0.3 * CYCLE)  # CALL-B
+        recurse(20, leaf_c, 0.1 * CYCLE)  # CALL-C
 
 
 if __name__ == "__main__":
