@@ -14,8 +14,15 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define PF_EXITING	0x00000004	/* include/linux/sched.h: getting shut down */
+
 /* -a: report every exec, and sample the forks of every profiled process. */
 const volatile bool follow_all = false;
+/* --gil, and --mode wall (to tell a wait for the GIL). */
+const volatile bool want_gil = false;
+/* --kernel: kernel frames; --native: user registers and stack for unwinding. */
+const volatile bool want_kernel_stack = false;
+const volatile bool want_user_stack = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -77,23 +84,30 @@ struct scratch {
 	__u64 found;				/* tstate matching fsbase */
 	__u32 walked_threads;			/* thread states seen by the last walk */
 	__u32 skipped;
+	__u64 gil;				/* the thread's GIL struct, 0: unknown */
+	__u64 ring[PYPERF_KEEP_OUTER];		/* outermost frames seen, by address */
 	__u8 frame_buf[PYPERF_FRAME_READ];
 	__u8 code_buf[PYPERF_CODE_READ];
 	struct pyperf_sample sample;
 };
 
+/*
+ * One per CPU, indexed by CPU number: a per-CPU array cannot hold values
+ * over 32 KiB.  The programs using it never nest on a CPU (the perf event
+ * does not fire inside the scheduler, which runs with interrupts off).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);			/* set to the number of CPUs */
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
 static __always_inline struct scratch *get_scratch(void)
 {
-	__u32 zero = 0;
+	__u32 cpu = bpf_get_smp_processor_id();
 
-	return bpf_map_lookup_elem(&scratch_map, &zero);
+	return bpf_map_lookup_elem(&scratch_map, &cpu);
 }
 
 static __always_inline void count(enum pyperf_stat which)
@@ -249,123 +263,241 @@ static __always_inline __s32 instr_offset(struct scratch *s, __u64 code)
 	return (__s32)(ip - base);
 }
 
-/* bpf_loop body: one frame of the chain, innermost first. */
-static long visit_frame(__u32 index, void *ctx)
+/*
+ * The frame in frame_buf with code object CODE, into OUT: code address,
+ * instruction offset and fingerprint (two more reads: the code object's
+ * header and its name's cached hash).
+ */
+static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame *out,
+					  __u64 code, __u64 entry)
 {
-	struct scratch *s = get_scratch();
-	struct pyperf_offsets *off;
-	struct pyperf_frame *out;
-	__u64 frame, code, name, file, table, name_hash = 0, prev;
-	__u32 n, firstlineno;
+	struct pyperf_offsets *off = &s->off;
+	__u64 name, file, table, name_hash = 0;
+	__u32 firstlineno;
 
-	if (!s || !s->cursor)
-		return 1;
-	off = &s->off;
-	frame = s->cursor;
-	n = s->sample.hdr.nframes;
-	if (n >= PYPERF_MAX_FRAMES) {
-		s->sample.hdr.flags |= PYPERF_SAMPLE_TRUNCATED;
-		return 1;
-	}
-
-	if (read_prefix(s->frame_buf, off->frame_read_size, PYPERF_FRAME_READ, frame)) {
-		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
-		return 1;
-	}
-	prev = load_u64(s->frame_buf, off->frame_previous, PYPERF_FRAME_READ);
-	s->cursor = prev;
-
-	if (off->frame_owner != PYPERF_OFF_NONE && off->frame_owner < PYPERF_FRAME_READ &&
-	    s->frame_buf[off->frame_owner & (PYPERF_FRAME_READ - 1)] >= off->owner_skip_from)
-		goto skip;	/* an interpreter entry/shim frame, not Python code */
-
-	code = load_u64(s->frame_buf, off->frame_code, PYPERF_FRAME_READ) &
-	       ~(__u64)off->code_tag_mask;
-	if (!code)
-		goto skip;
-
-	out = &s->sample.frames[n & (PYPERF_MAX_FRAMES - 1)];
-	out->code = code;
+	out->code = code | entry;
 	out->instr_offset = PYPERF_INSTR_UNKNOWN;
 	out->fingerprint = 0;
-	s->sample.hdr.nframes = n + 1;
-
 	if (read_prefix(s->code_buf, off->code_read_size, PYPERF_CODE_READ, code)) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
-		return 0;
+		return;
 	}
 	out->instr_offset = instr_offset(s, code);
-
 	name = load_u64(s->code_buf, off->code_name, PYPERF_CODE_READ);
 	file = load_u64(s->code_buf, off->code_filename, PYPERF_CODE_READ);
 	table = load_u64(s->code_buf, off->code_linetable, PYPERF_CODE_READ);
 	firstlineno = load_u32(s->code_buf, off->code_firstlineno, PYPERF_CODE_READ);
 	if (!name || read_ptr(&name_hash, name + off->str_hash)) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
-		return 0;
+		return;
 	}
 	out->fingerprint = pyperf_fingerprint(name, file, table, firstlineno, name_hash);
-	return 0;
+}
 
-skip:
-	if (++s->skipped > PYPERF_MAX_SKIPPED)
-		return 1;
+/* Read the frame at ADDR into frame_buf; its code object, 0 for a shim frame. */
+static __always_inline int read_frame(struct scratch *s, __u64 addr, __u64 *code)
+{
+	struct pyperf_offsets *off = &s->off;
+
+	if (read_prefix(s->frame_buf, off->frame_read_size, PYPERF_FRAME_READ, addr))
+		return -1;
+	*code = 0;
+	if (off->frame_owner != PYPERF_OFF_NONE && off->frame_owner < PYPERF_FRAME_READ &&
+	    s->frame_buf[off->frame_owner & (PYPERF_FRAME_READ - 1)] >= off->owner_skip_from)
+		return 0;	/* an interpreter entry/shim frame, not Python code */
+	*code = load_u64(s->frame_buf, off->frame_code, PYPERF_FRAME_READ) &
+		~(__u64)off->code_tag_mask;
 	return 0;
 }
 
-SEC("perf_event")
-int pyperf_sample(struct bpf_perf_event_data *ctx)
+/* The Python frame kept just before (inside) a shim starts a C-level eval call. */
+static __always_inline void mark_entry(struct scratch *s)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32;
-	struct task_struct *task;
-	struct pyperf_proc *proc;
-	struct scratch *s;
-	__u64 tstate, now, size;
+	__u32 n = s->sample.hdr.depth;
 
-	/* The one cost every other process on the machine pays. */
-	proc = bpf_map_lookup_elem(&procs, &pid);
-	if (!proc)
-		return 0;
-	s = get_scratch();
-	if (!s)
-		return 0;
-	count(PYPERF_STAT_SAMPLES);
+	if (!n)
+		return;
+	n--;
+	if (n < PYPERF_KEEP_INNER)
+		s->sample.frames[n & (PYPERF_MAX_FRAMES - 1)].code |= PYPERF_FRAME_ENTRY;
+	else
+		s->ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)] |= PYPERF_FRAME_ENTRY;
+}
 
-	now = bpf_ktime_get_ns();
-	task = bpf_get_current_task_btf();
-	s->off = proc->off;
-	s->fsbase = BPF_CORE_READ(task, thread.fsbase);
-	s->skipped = 0;
-	s->sample.hdr.pid = pid;
-	s->sample.hdr.tid = (__u32)pid_tgid;
-	s->sample.hdr.timestamp_ns = now;
-	s->sample.hdr.cpu = bpf_get_smp_processor_id();
-	s->sample.hdr.nframes = 0;
-	s->sample.hdr.flags = 0;
+/*
+ * bpf_loop body: one frame of the chain, innermost first.  The innermost
+ * PYPERF_KEEP_INNER Python frames are resolved on the way; past them only
+ * the frame addresses of the last PYPERF_KEEP_OUTER are kept (one read per
+ * frame), and resolve_outer() finishes those once the walk has ended.
+ */
+static long visit_frame(__u32 index, void *ctx)
+{
+	struct scratch *s = get_scratch();
+	__u64 frame, code, entry = 0;
+	__u32 n;
 
-	tstate = cached_tstate(s, pid_tgid, proc->runtime_addr, now);
-	s->sample.hdr.tstate = tstate;
-	if (!tstate) {
-		s->sample.hdr.flags |= PYPERF_SAMPLE_NO_TSTATE;
-		count(PYPERF_STAT_NO_TSTATE);
-	} else {
-		s->cursor = top_frame(s, tstate);
-		bpf_loop(PYPERF_MAX_FRAMES + PYPERF_MAX_SKIPPED, visit_frame, NULL, 0);
-		/*
-		 * Stopped with frames left (frame or skip budget spent) without a
-		 * failed read: the stack is deeper than we keep.  Never cut silently.
-		 */
-		if (s->cursor && !(s->sample.hdr.flags & PYPERF_SAMPLE_READ_ERROR))
-			s->sample.hdr.flags |= PYPERF_SAMPLE_TRUNCATED;
+	if (!s || !s->cursor)
+		return 1;
+	frame = s->cursor;
+	if (read_frame(s, frame, &code)) {
+		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
+		return 1;
 	}
-	if (s->sample.hdr.flags & PYPERF_SAMPLE_READ_ERROR)
-		count(PYPERF_STAT_READ_ERRORS);
-	if (s->sample.hdr.flags & PYPERF_SAMPLE_TRUNCATED)
-		count(PYPERF_STAT_TRUNCATED);
+	s->cursor = load_u64(s->frame_buf, s->off.frame_previous, PYPERF_FRAME_READ);
+	if (!code) {
+		mark_entry(s);
+		return ++s->skipped > PYPERF_MAX_SKIPPED;
+	}
+	if (s->off.frame_is_entry != PYPERF_OFF_NONE &&
+	    s->frame_buf[s->off.frame_is_entry & (PYPERF_FRAME_READ - 1)])
+		entry = PYPERF_FRAME_ENTRY;
 
-	size = sizeof(s->sample.hdr) +
-	       (__u64)(s->sample.hdr.nframes & (PYPERF_MAX_FRAMES * 2 - 1)) * sizeof(struct pyperf_frame);
+	n = s->sample.hdr.depth;
+	if (n < PYPERF_KEEP_INNER)
+		resolve_frame(s, &s->sample.frames[n & (PYPERF_MAX_FRAMES - 1)], code, entry);
+	else
+		s->ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)] = frame | entry;
+	s->sample.hdr.depth = n + 1;
+	return n + 1 >= PYPERF_MAX_WALK;
+}
+
+/* bpf_loop body: the K-th of the outermost frames kept in the ring. */
+static long resolve_outer(__u32 k, void *ctx)
+{
+	struct scratch *s = get_scratch();
+	__u32 depth, kept, n;
+	__u64 frame, code;
+
+	if (!s)
+		return 1;
+	depth = s->sample.hdr.depth;
+	kept = s->sample.hdr.nframes - PYPERF_KEEP_INNER;
+	n = depth - kept + k;
+	frame = s->ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)];
+	if (read_frame(s, frame & ~PYPERF_FRAME_ENTRY, &code) || !code) {
+		/* Changed under us since the walk: keep the slot, unresolvable. */
+		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
+		code = 0;
+	}
+	resolve_frame(s, &s->sample.frames[(PYPERF_KEEP_INNER + k) & (PYPERF_MAX_FRAMES - 1)],
+		      code, frame & PYPERF_FRAME_ENTRY);
+	return 0;
+}
+
+static __always_inline void walk_stack(struct scratch *s, __u64 tstate)
+{
+	__u32 depth;
+
+	s->cursor = top_frame(s, tstate);
+	bpf_loop(PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED, visit_frame, NULL, 0);
+	/*
+	 * Stopped with frames left (walk or skip budget spent) without a
+	 * failed read: the outermost frames are out of reach.  Never cut
+	 * silently.
+	 */
+	if (s->cursor && !(s->sample.hdr.flags & PYPERF_SAMPLE_READ_ERROR))
+		s->sample.hdr.flags |= PYPERF_SAMPLE_TRUNCATED;
+	depth = s->sample.hdr.depth;
+	if (depth <= PYPERF_KEEP_INNER) {
+		s->sample.hdr.nframes = depth;
+		return;
+	}
+	depth -= PYPERF_KEEP_INNER;
+	if (depth > PYPERF_KEEP_OUTER)
+		depth = PYPERF_KEEP_OUTER;
+	s->sample.hdr.nframes = PYPERF_KEEP_INNER + depth;
+	bpf_loop(depth, resolve_outer, NULL, 0);
+}
+
+/* Whether TSTATE holds its interpreter's GIL; also notes where the GIL is. */
+static __always_inline void check_gil(struct scratch *s, __u64 runtime, __u64 tstate)
+{
+	struct pyperf_offsets *off = &s->off;
+	__u64 gil, interp, holder;
+	__u32 locked;
+
+	s->gil = 0;
+	if (off->gil_holder == PYPERF_OFF_NONE || off->gil_locked == PYPERF_OFF_NONE)
+		return;		/* free-threaded: no GIL */
+	if (off->runtime_ceval_gil != PYPERF_OFF_NONE) {
+		gil = runtime + off->runtime_ceval_gil;
+	} else {
+		if (off->interp_gil == PYPERF_OFF_NONE ||
+		    read_ptr(&interp, tstate + off->tstate_interp) ||
+		    read_ptr(&gil, interp + off->interp_gil) || !gil)
+			return;
+	}
+	if (read_ptr(&holder, gil + off->gil_holder) ||
+	    bpf_probe_read_user(&locked, sizeof(locked), (const void *)(gil + off->gil_locked)))
+		return;
+	s->gil = gil;
+	s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_KNOWN;
+	if (locked && holder == tstate)
+		s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_HELD;
+}
+
+/*
+ * --kernel and --native: the kernel stack, then the user registers and a
+ * copy of the top of the user stack (unwound in userspace with the
+ * binaries' CFI, since Python is rarely built with frame pointers), after
+ * the frames.  Returns the record's size.
+ */
+static __always_inline __u32 add_native(void *ctx, struct scratch *s, struct task_struct *task)
+{
+	__u64 size = sizeof(s->sample.hdr), n = s->sample.hdr.nframes, sp, chunk, len;
+	__u8 *base = (__u8 *)&s->sample;
+	struct pyperf_user_regs *r;
+	struct pt_regs *regs;
+	long got;
+	int i;
+
+	if (n > PYPERF_MAX_FRAMES)
+		n = PYPERF_MAX_FRAMES;
+	size += n * sizeof(struct pyperf_frame);
+	if (want_kernel_stack) {
+		barrier_var(size);
+		if (size > offsetof(struct pyperf_sample, kernel))
+			return size;
+		got = bpf_get_stack(ctx, base + size, PYPERF_MAX_KERNEL_FRAMES * sizeof(__u64), 0);
+		if (got > 0) {
+			s->sample.hdr.nkernel = (__u64)got / sizeof(__u64) & (PYPERF_MAX_KERNEL_FRAMES * 2 - 1);
+			if (s->sample.hdr.nkernel > PYPERF_MAX_KERNEL_FRAMES)
+				s->sample.hdr.nkernel = PYPERF_MAX_KERNEL_FRAMES;
+			size += s->sample.hdr.nkernel * sizeof(__u64);
+		}
+	}
+	if (!want_user_stack)
+		return size;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	barrier_var(size);
+	if (!regs || size > offsetof(struct pyperf_sample, regs))
+		return size;
+	r = (void *)(base + size);
+	r->ip = BPF_CORE_READ(regs, ip);
+	r->sp = sp = BPF_CORE_READ(regs, sp);
+	r->bp = BPF_CORE_READ(regs, bp);
+	size += sizeof(struct pyperf_user_regs);
+	s->sample.hdr.flags |= PYPERF_SAMPLE_USER_REGS;
+	/* Page by page, so a stack that ends sooner still gives what it has. */
+	len = 0;
+	for (i = 0; i < PYPERF_USER_STACK_BYTES / 4096 + 1; i++) {
+		chunk = 4096 - ((sp + len) & 4095);
+		if (len + chunk > PYPERF_USER_STACK_BYTES)
+			chunk = PYPERF_USER_STACK_BYTES - len;
+		barrier_var(size);
+		if (!chunk || chunk > 4096 || size > sizeof(s->sample) - 4096)
+			break;
+		if (bpf_probe_read_user(base + size, chunk, (const void *)(sp + len)))
+			break;
+		len += chunk;
+		size += chunk;
+	}
+	s->sample.hdr.stack_len = len;
+	return size;
+}
+
+static __always_inline void submit(struct scratch *s, __u32 pid, __u32 size)
+{
 	if (size > sizeof(s->sample))
 		size = sizeof(s->sample);
 	/*
@@ -386,6 +518,124 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
 	} else {
 		count(PYPERF_STAT_SUBMITTED);
 	}
+}
+
+/*
+ * Sample the current thread of a profiled process: its Python stack (and
+ * with --native/--kernel its native stacks), into the ring buffer.  The
+ * scratch's header fields other than the stack are the caller's.
+ */
+static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, __u64 pid_tgid,
+					   __u8 kind, __u8 task_state)
+{
+	__u32 pid = pid_tgid >> 32;
+	struct task_struct *task;
+	struct scratch *s;
+	__u64 tstate, now;
+
+	s = get_scratch();
+	if (!s)
+		return;
+	now = bpf_ktime_get_ns();
+	task = bpf_get_current_task_btf();
+	s->off = proc->off;
+	s->fsbase = BPF_CORE_READ(task, thread.fsbase);
+	s->skipped = 0;
+	s->gil = 0;
+	__builtin_memset(&s->sample.hdr, 0, sizeof(s->sample.hdr));
+	s->sample.hdr.pid = pid;
+	s->sample.hdr.tid = (__u32)pid_tgid;
+	s->sample.hdr.timestamp_ns = now;
+	s->sample.hdr.cpu = bpf_get_smp_processor_id();
+	s->sample.hdr.kind = kind;
+	s->sample.hdr.task_state = task_state;
+	s->sample.hdr.syscall = -1;
+
+	tstate = cached_tstate(s, pid_tgid, proc->runtime_addr, now);
+	s->sample.hdr.tstate = tstate;
+	if (!tstate) {
+		s->sample.hdr.flags |= PYPERF_SAMPLE_NO_TSTATE;
+		count(PYPERF_STAT_NO_TSTATE);
+	} else {
+		walk_stack(s, tstate);
+		if (want_gil)
+			check_gil(s, proc->runtime_addr, tstate);
+	}
+	if (s->sample.hdr.flags & PYPERF_SAMPLE_READ_ERROR)
+		count(PYPERF_STAT_READ_ERRORS);
+	if (s->sample.hdr.flags & PYPERF_SAMPLE_TRUNCATED)
+		count(PYPERF_STAT_TRUNCATED);
+
+	if (kind == PYPERF_KIND_OFF_CPU) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		__u64 uaddr;
+
+		count(PYPERF_STAT_OFF_CPU);
+		if (regs) {
+			s->sample.hdr.syscall = (__s32)BPF_CORE_READ(regs, orig_ax);
+			uaddr = BPF_CORE_READ(regs, di);
+			/* Blocked on the GIL's condition variable or mutex. */
+			if (s->sample.hdr.syscall == 202 /* futex */ && s->gil &&
+			    uaddr >= s->gil && uaddr < s->gil + PYPERF_GIL_SPAN)
+				s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_WAIT;
+		}
+	}
+	submit(s, pid, add_native(ctx, s, task));
+}
+
+SEC("perf_event")
+int pyperf_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	struct pyperf_proc *proc;
+
+	/* The one cost every other process on the machine pays. */
+	proc = bpf_map_lookup_elem(&procs, &pid);
+	if (!proc)
+		return 0;
+	count(PYPERF_STAT_SAMPLES);
+	sample_current(ctx, proc, pid_tgid, PYPERF_KIND_CPU, 0);
+	return 0;
+}
+
+/*
+ * --mode wall: a thread of a profiled process leaving the CPU is sampled
+ * (its stack is where it waits); one coming back is reported, so userspace
+ * can weigh the wait by its length.
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(pyperf_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u32 prev_pid = prev->tgid, next_pid = next->tgid;
+	struct pyperf_sample_header *h;
+	struct pyperf_proc *proc;
+
+	if (next->pid && bpf_map_lookup_elem(&procs, &next_pid)) {
+		h = bpf_ringbuf_reserve(&events, sizeof(*h), 0);
+		if (h) {
+			__builtin_memset(h, 0, sizeof(*h));
+			h->pid = next_pid;
+			h->tid = next->pid;
+			h->timestamp_ns = bpf_ktime_get_ns();
+			h->cpu = bpf_get_smp_processor_id();
+			h->kind = PYPERF_KIND_ON_CPU;
+			h->syscall = -1;
+			bpf_ringbuf_submit(h, BPF_RB_NO_WAKEUP);
+		} else {
+			count(PYPERF_STAT_LOST);
+		}
+	}
+	/* A thread on its way out never comes back: no wait to time. */
+	if (!prev->pid || (prev->flags & PF_EXITING))
+		return 0;
+	proc = bpf_map_lookup_elem(&procs, &prev_pid);
+	if (!proc)
+		return 0;
+	/* 0: preempted, still runnable; else the TASK_* sleep bits. */
+	sample_current(ctx, proc, ((__u64)prev_pid << 32) | (__u32)prev->pid, PYPERF_KIND_OFF_CPU,
+		       preempt || !prev_state ? 0 : (prev_state & 0xff) ?: 1);
 	return 0;
 }
 

@@ -14,13 +14,26 @@
 #include <linux/types.h>
 #endif
 
-/* Deepest Python stack captured whole; must be a power of two. */
+/*
+ * Python frames in one sample; must be a power of two.  Stacks up to this
+ * deep arrive whole.  A deeper stack keeps its innermost PYPERF_KEEP_INNER
+ * and outermost PYPERF_KEEP_OUTER frames; hdr.depth tells how many were
+ * left out between them.  Beyond PYPERF_MAX_WALK frames the outermost ones
+ * are out of reach (the walk is bounded) and the sample is TRUNCATED.
+ */
 #define PYPERF_MAX_FRAMES	1024
+#define PYPERF_KEEP_OUTER	256
+#define PYPERF_KEEP_INNER	(PYPERF_MAX_FRAMES - PYPERF_KEEP_OUTER)
+#define PYPERF_MAX_WALK		16384
 /*
  * Frames the walk may skip (shim/entry frames) on top of the ones it keeps:
  * with -X perf (3.12+) every Python frame has an entry frame of its own.
  */
-#define PYPERF_MAX_SKIPPED	PYPERF_MAX_FRAMES
+#define PYPERF_MAX_SKIPPED	PYPERF_MAX_WALK
+
+/* --native: kernel frames kept, and the user stack copied for unwinding. */
+#define PYPERF_MAX_KERNEL_FRAMES	64
+#define PYPERF_USER_STACK_BYTES		16384
 /* Bound on the thread list walked per interpreter when a thread is new. */
 #define PYPERF_MAX_THREADS	8192
 #define PYPERF_MAX_INTERPS	8
@@ -34,6 +47,13 @@
  */
 #define PYPERF_NEGATIVE_TTL_NS	(20ULL * 1000 * 1000)
 
+/*
+ * sizeof(struct _gil_runtime_state) in every version with a GIL (checked
+ * against the headers by tests/layout): a futex anywhere in it is a wait
+ * for the GIL.
+ */
+#define PYPERF_GIL_SPAN		208
+
 /* Ring-buffer backlog at which the BPF program wakes userspace early. */
 #define PYPERF_WAKEUP_BYTES	(64u << 10)
 
@@ -41,10 +61,28 @@
 #define PYPERF_INSTR_UNKNOWN	(-0x7fffffff)
 
 enum pyperf_sample_flags {
-	PYPERF_SAMPLE_TRUNCATED  = 1 << 0, /* stack deeper than PYPERF_MAX_FRAMES */
+	PYPERF_SAMPLE_TRUNCATED  = 1 << 0, /* deeper than PYPERF_MAX_WALK: outer frames missing */
 	PYPERF_SAMPLE_READ_ERROR = 1 << 1, /* a target read failed mid-walk */
 	PYPERF_SAMPLE_NO_TSTATE  = 1 << 2, /* thread has no PyThreadState */
+	PYPERF_SAMPLE_GIL_KNOWN  = 1 << 3, /* GIL_HELD is meaningful */
+	PYPERF_SAMPLE_GIL_HELD   = 1 << 4, /* the thread held the GIL */
+	PYPERF_SAMPLE_USER_REGS  = 1 << 5, /* struct pyperf_user_regs + stack follow */
+	PYPERF_SAMPLE_GIL_WAIT   = 1 << 6, /* off CPU in a futex on the GIL's cond/mutex */
 };
+
+/* What a record in the "events" ring buffer is. */
+enum pyperf_sample_kind {
+	PYPERF_KIND_CPU = 0,		/* a perf-event sample of a running thread */
+	PYPERF_KIND_OFF_CPU = 1,	/* the thread left the CPU with this stack */
+	PYPERF_KIND_ON_CPU = 2,		/* the thread is back on a CPU: no frames */
+};
+
+/*
+ * The low bit of pyperf_frame.code (code objects are aligned): this frame is
+ * the first one a C-level call of the eval loop ran, so the native stack
+ * has one _PyEval_EvalFrameDefault per such frame.
+ */
+#define PYPERF_FRAME_ENTRY	1ULL
 
 /* How the frame's instruction position is stored. */
 enum pyperf_instr_kind {
@@ -89,6 +127,14 @@ struct pyperf_offsets {
 	__u16 code_read_size;		/* bytes covering every code field above */
 	/* PyASCIIObject */
 	__u16 str_hash;
+	/* The GIL (struct _gil_runtime_state) */
+	__u16 tstate_interp;
+	__u16 runtime_ceval_gil;	/* embedded in _PyRuntime (up to 3.11) */
+	__u16 interp_gil;		/* else PyInterpreterState.ceval.gil, a pointer */
+	__u16 gil_holder;		/* last_holder */
+	__u16 gil_locked;
+	/* 3.11: _PyInterpreterFrame.is_entry (3.12+ mark eval calls with shim frames) */
+	__u16 frame_is_entry;
 };
 
 /* Value of the BPF "procs" map, keyed by host tgid. */
@@ -108,6 +154,11 @@ struct pyperf_frame {
 	__u32 fingerprint;
 } __attribute__((packed));
 
+/*
+ * A sample record: the header, NFRAMES frames (innermost first), NKERNEL
+ * kernel addresses (innermost first), then with PYPERF_SAMPLE_USER_REGS the
+ * user registers and STACK_LEN bytes of the user stack from regs.sp.
+ */
 struct pyperf_sample_header {
 	__u32 pid;			/* host tgid */
 	__u32 tid;			/* host tid */
@@ -116,11 +167,24 @@ struct pyperf_sample_header {
 	__u32 cpu;
 	__u16 nframes;
 	__u16 flags;
+	__u32 depth;			/* Python frames on the stack (>= nframes) */
+	__u8 kind;			/* enum pyperf_sample_kind */
+	__u8 task_state;		/* OFF_CPU: 0 preempted, else TASK_(UN)INTERRUPTIBLE bits */
+	__u16 nkernel;
+	__s32 syscall;			/* OFF_CPU: system call the thread blocked in, or -1 */
+	__u32 stack_len;
+};
+
+struct pyperf_user_regs {
+	__u64 ip, sp, bp;
 };
 
 struct pyperf_sample {
 	struct pyperf_sample_header hdr;
 	struct pyperf_frame frames[PYPERF_MAX_FRAMES];	/* innermost first */
+	__u64 kernel[PYPERF_MAX_KERNEL_FRAMES];
+	struct pyperf_user_regs regs;
+	__u8 stack[PYPERF_USER_STACK_BYTES];
 };
 
 /* Process lifecycle, pushed into the "proc_events" ring buffer. */
@@ -153,6 +217,7 @@ enum pyperf_stat {
 	PYPERF_STAT_READ_ERRORS,	/* samples with a failed read */
 	PYPERF_STAT_NO_TSTATE,		/* thread without a PyThreadState */
 	PYPERF_STAT_TRUNCATED,
+	PYPERF_STAT_OFF_CPU,		/* --mode wall: switches out */
 	PYPERF_STAT_MAX,
 };
 

@@ -24,12 +24,12 @@ static const struct field fields_313[] = {
 	F(40, bpf.runtime_interp_head),
 	F(64, bpf.interp_next),
 	F(72, bpf.interp_threads_head),
-	F(112, interp_gil),
+	F(112, bpf.interp_gil),
 	F(120, interp_gil_embedded),
-	F(136, gil_locked),		/* within PyInterpreterState until adjusted */
-	F(144, gil_holder),
+	F(136, bpf.gil_locked),		/* within PyInterpreterState until adjusted */
+	F(144, bpf.gil_holder),
 	F(168, bpf.tstate_next),
-	F(176, tstate_interp),
+	F(176, bpf.tstate_interp),
 	F(184, bpf.tstate_frame),		/* current_frame */
 	F(192, bpf.tstate_thread_id),
 	F(200, tstate_native_thread_id),
@@ -54,12 +54,12 @@ static const struct field fields_314[] = {
 	F(40, bpf.runtime_interp_head),
 	F(64, bpf.interp_next),
 	F(72, bpf.interp_threads_head),
-	F(120, interp_gil),
+	F(120, bpf.interp_gil),
 	F(128, interp_gil_embedded),
-	F(144, gil_locked),
-	F(152, gil_holder),
+	F(144, bpf.gil_locked),
+	F(152, bpf.gil_holder),
 	F(192, bpf.tstate_next),
-	F(200, tstate_interp),
+	F(200, bpf.tstate_interp),
 	F(208, bpf.tstate_frame),
 	F(216, bpf.tstate_thread_id),
 	F(224, tstate_native_thread_id),
@@ -86,12 +86,12 @@ static const struct field fields_315[] = {
 	F(40, bpf.runtime_interp_head),
 	F(64, bpf.interp_next),
 	F(72, bpf.interp_threads_head),
-	F(120, interp_gil),
+	F(120, bpf.interp_gil),
 	F(128, interp_gil_embedded),
-	F(144, gil_locked),
-	F(152, gil_holder),
+	F(144, bpf.gil_locked),
+	F(152, bpf.gil_holder),
 	F(192, bpf.tstate_next),
-	F(200, tstate_interp),
+	F(200, bpf.tstate_interp),
 	F(208, bpf.tstate_frame),
 	F(240, bpf.tstate_thread_id),
 	F(248, tstate_native_thread_id),
@@ -158,9 +158,12 @@ static uint16_t *member(struct py_layout *L, uint16_t dest)
 	return (uint16_t *)((char *)L + dest);
 }
 
+/* Saturated: a field near 64 KiB must not wrap the read size to a small one. */
 static uint16_t max_end(uint16_t a, uint16_t b)
 {
-	return b != PYPERF_OFF_NONE && b + 8 > a ? b + 8 : a;
+	if (b == PYPERF_OFF_NONE || b + 8 <= a)
+		return a;
+	return b + 8 > UINT16_MAX ? UINT16_MAX : b + 8;
 }
 
 int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
@@ -206,12 +209,12 @@ int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 	 * the embedded GIL; pybpf follows the ceval.gil pointer instead (a
 	 * sub-interpreter may share the main one's), so make them relative.
 	 */
-	if (out->gil_holder < out->interp_gil_embedded || out->gil_locked < out->interp_gil_embedded) {
+	if (out->bpf.gil_holder < out->interp_gil_embedded || out->bpf.gil_locked < out->interp_gil_embedded) {
 		snprintf(err, errlen, "_Py_DebugOffsets look corrupt: GIL fields outside the GIL");
 		return -EINVAL;
 	}
-	out->gil_holder -= out->interp_gil_embedded;
-	out->gil_locked -= out->interp_gil_embedded;
+	out->bpf.gil_holder -= out->interp_gil_embedded;
+	out->bpf.gil_locked -= out->interp_gil_embedded;
 
 	/* Before 3.15: PyCompactUnicodeObject is PyASCIIObject + utf8_length + utf8. */
 	if (out->str_compact_data == PYPERF_OFF_NONE)

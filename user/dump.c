@@ -84,17 +84,6 @@ static error_t parse_dump_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static char task_state(pid_t pid, pid_t tid)
-{
-	char path[64], stat[512], *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	if (read_small_file(path, stat, sizeof(stat)) <= 0)
-		return '?';
-	p = strrchr(stat, ')');
-	return p && p[1] == ' ' ? p[2] : '?';
-}
-
 static const char *state_name(char state)
 {
 	switch (state) {
@@ -110,8 +99,6 @@ static int dump_thread(void *arg, uint64_t interp, uint64_t tstate)
 {
 	struct dump_ctx *c = arg;
 	struct dumped_thread *th;
-	struct py_frame_info f;
-	uint64_t frame;
 
 	if (array_reserve(&c->threads, &c->cap, c->nthreads + 1, sizeof(*th)))
 		return -ENOMEM;
@@ -121,24 +108,12 @@ static int dump_thread(void *arg, uint64_t interp, uint64_t tstate)
 		th->tid = 0;
 	if (th->tid)
 		proc_comm(c->t->pid, th->tid, th->name, sizeof(th->name));
-	th->state = th->tid ? task_state(c->t->pid, th->tid) : '?';
+	th->state = th->tid ? proc_task_state(c->t->pid, th->tid) : '?';
 	th->holds_gil = py_holds_gil(c->t, interp, tstate);
 	th->frames = malloc(PY_WALK_MAX_FRAMES * sizeof(*th->frames));
 	if (!th->frames)
 		return -ENOMEM;
-	frame = py_top_frame(c->t, tstate);
-	for (int depth = 0; frame && depth < PY_WALK_MAX_FRAMES; depth++, frame = f.previous) {
-		struct pyperf_frame pf;
-
-		if (py_read_frame(c->t, frame, &f))
-			break;
-		if (!f.code)
-			continue;
-		pf.code = f.code;
-		pf.instr_offset = f.instr_offset;
-		pf.fingerprint = symbolizer_fingerprint(c->sym, f.code);
-		th->frames[th->nframes++] = symbolizer_frame(c->sym, &pf);
-	}
+	th->nframes = symbolizer_read_stack(c->sym, c->t, tstate, th->frames, PY_WALK_MAX_FRAMES);
 	return 0;
 }
 

@@ -63,16 +63,21 @@
 	.runtime_interp_head = 32, .interp_next = 0, .interp_threads_head = 8, \
 	.tstate_next = 8, .tstate_thread_id = 176
 
-/* Up to 3.11 the GIL holder is a pointer in _PyRuntime. */
+/*
+ * The GIL struct (_gil_runtime_state: last_holder at 8, locked at 16 in every
+ * version) is embedded in _PyRuntime.ceval up to 3.11; from 3.12 each
+ * interpreter points to the one it uses from ceval.gil.
+ */
+#define GIL_FIELDS .gil_holder = 8, .gil_locked = 16
 #define GIL_IN_RUNTIME(at) \
-	.runtime_gil_holder = at, .interp_gil = NONE, .interp_gil_embedded = NONE, \
-	.gil_holder = NONE, .gil_locked = NONE
+	.runtime_ceval_gil = at, .interp_gil = NONE, GIL_FIELDS
 
 #define LAYOUT_38_310(min, lasti_at, unit, format, gil_at) { \
-	.major = 3, .minor = min, GIL_IN_RUNTIME(gil_at), \
-	.bpf = { RUNTIME_38, FRAME_OBJECT_WALK(lasti_at, unit), CODE_38 }, \
+	.major = 3, .minor = min, .interp_gil_embedded = NONE, \
+	.bpf = { RUNTIME_38, FRAME_OBJECT_WALK(lasti_at, unit), CODE_38, \
+		 GIL_IN_RUNTIME(gil_at), .tstate_interp = 16, .frame_is_entry = NONE }, \
 	OBJECT_DEFAULT, STR_WITH_WSTR, STR_STATE_DEFAULT, \
-	.tstate_interp = 16, .tstate_native_thread_id = NONE, \
+	.tstate_native_thread_id = NONE, \
 	.code_code = 48, .linetable_format = format, \
 }
 
@@ -86,19 +91,23 @@
 	.major = 3, .minor = min, .free_threaded = ft, .needs_debug_offsets = true, \
 	.bpf = { .cframe_current_frame = NONE, .instr_kind = PYPERF_INSTR_PTR, \
 		 .lasti_unit = 2, .owner_skip_from = 3, .code_tag_mask = tag, \
-		 NO_TLBC, .str_hash = str_hash_at }, \
-	.object_refcnt = refcnt_at, .code_code = NONE, .runtime_gil_holder = NONE, \
+		 NO_TLBC, .str_hash = str_hash_at, .runtime_ceval_gil = NONE, \
+		 .frame_is_entry = NONE }, \
+	.object_refcnt = refcnt_at, .code_code = NONE, \
 	.linetable_format = LINETABLE_LOCATIONS, str_state, \
 }
 
 static const struct py_layout layouts[] = {
-	LAYOUT_38_310(8, 104, 1, LINETABLE_LNOTAB, 1368),
-	LAYOUT_38_310(9, 104, 1, LINETABLE_LNOTAB, 568),
-	LAYOUT_38_310(10, 96, 2, LINETABLE_310, 568),
+	LAYOUT_38_310(8, 104, 1, LINETABLE_LNOTAB, 1152),
+	LAYOUT_38_310(9, 104, 1, LINETABLE_LNOTAB, 352),
+	LAYOUT_38_310(10, 96, 2, LINETABLE_310, 352),
 	{
 		.major = 3, .minor = 11,
-		GIL_IN_RUNTIME(576),
+		.interp_gil_embedded = NONE,
 		.bpf = {
+			GIL_IN_RUNTIME(360),
+			.tstate_interp = 16,
+			.frame_is_entry = 68,		/* marks a C-level eval call's first frame */
 			.runtime_interp_head = 40,
 			.interp_next = 0,
 			.interp_threads_head = 16,
@@ -127,17 +136,18 @@ static const struct py_layout layouts[] = {
 		OBJECT_DEFAULT,
 		STR_WITH_WSTR,
 		STR_STATE_DEFAULT,
-		.tstate_interp = 16,
 		.tstate_native_thread_id = 160,
 		.code_code = NONE,
 		.linetable_format = LINETABLE_LOCATIONS,
 	},
 	{
 		.major = 3, .minor = 12,
-		/* Each interpreter may own a GIL: follow ceval.gil. */
-		.runtime_gil_holder = NONE, .interp_gil = 384, .interp_gil_embedded = 1040,
-		.gil_holder = 8, .gil_locked = 16,
+		.interp_gil_embedded = 1040,
 		.bpf = {
+			/* Each interpreter may own a GIL: follow ceval.gil. */
+			.runtime_ceval_gil = NONE, .interp_gil = 384, GIL_FIELDS,
+			.tstate_interp = 16,
+			.frame_is_entry = NONE,		/* shim frames mark eval calls */
 			.runtime_interp_head = 40,
 			.interp_next = 0,
 			.interp_threads_head = 72,
@@ -166,7 +176,6 @@ static const struct py_layout layouts[] = {
 		OBJECT_DEFAULT,
 		.str_length = 16, .str_state = 32, .str_ascii_data = 40, .str_compact_data = 56,
 		STR_STATE_DEFAULT,
-		.tstate_interp = 16,
 		.tstate_native_thread_id = 144,
 		.code_code = NONE,
 		.linetable_format = LINETABLE_LOCATIONS,

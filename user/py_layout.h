@@ -38,18 +38,9 @@ struct py_layout {
 	uint8_t str_kind_shift;
 	uint32_t str_compact_mask;
 	uint32_t str_ascii_mask;
-	/*
-	 * Who holds the GIL: up to 3.11 _PyRuntime.gilstate.tstate_current;
-	 * from 3.12 the interpreter's ceval.gil pointer to a GIL struct with
-	 * last_holder and locked.  NONE where the version has no such field.
-	 */
-	uint16_t runtime_gil_holder;
-	uint16_t interp_gil;		/* PyInterpreterState.ceval.gil (a pointer) */
+	/* The GIL's own fields are in bpf (the sampler reads them too). */
 	uint16_t interp_gil_embedded;	/* PyInterpreterState._gil (3.13+ parsing aid) */
-	uint16_t gil_holder;		/* _gil_runtime_state.last_holder */
-	uint16_t gil_locked;		/* _gil_runtime_state.locked */
 	/* PyThreadState */
-	uint16_t tstate_interp;
 	uint16_t tstate_native_thread_id;	/* NONE before 3.11 */
 	/* PyCodeObject */
 	uint16_t code_code;		/* co_code bytes object (<= 3.10), else NONE */

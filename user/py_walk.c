@@ -172,23 +172,32 @@ int py_thread_tid(const struct python_target *t, uint64_t tstate, pid_t *tid)
 	return *tid ? 0 : -ESRCH;
 }
 
+/* The GIL struct INTERP uses; -ENOENT where there is none (free-threaded). */
+static int py_gil_address(const struct python_target *t, uint64_t interp, uint64_t *gil)
+{
+	const struct pyperf_offsets *o = &t->layout.bpf;
+
+	if (t->layout.free_threaded)
+		return -ENOENT;
+	if (o->runtime_ceval_gil != PYPERF_OFF_NONE) {
+		*gil = t->runtime_addr + o->runtime_ceval_gil;
+		return 0;
+	}
+	if (o->interp_gil == PYPERF_OFF_NONE ||
+	    target_read_u64(t->pid, interp + o->interp_gil, gil) || !*gil)
+		return -ENOENT;
+	return 0;
+}
+
 int py_holds_gil(const struct python_target *t, uint64_t interp, uint64_t tstate)
 {
-	const struct py_layout *L = &t->layout;
+	const struct pyperf_offsets *o = &t->layout.bpf;
 	uint64_t holder, gil;
 	int32_t locked;
 
-	if (L->free_threaded)
-		return -1;
-	if (L->runtime_gil_holder != PYPERF_OFF_NONE) {
-		if (target_read_u64(t->pid, t->runtime_addr + L->runtime_gil_holder, &holder))
-			return -1;
-		return holder == tstate;
-	}
-	if (L->interp_gil == PYPERF_OFF_NONE ||
-	    target_read_u64(t->pid, interp + L->interp_gil, &gil) || !gil ||
-	    target_read_u64(t->pid, gil + L->gil_holder, &holder) ||
-	    target_read(t->pid, gil + L->gil_locked, &locked, sizeof(locked)))
+	if (py_gil_address(t, interp, &gil) ||
+	    target_read_u64(t->pid, gil + o->gil_holder, &holder) ||
+	    target_read(t->pid, gil + o->gil_locked, &locked, sizeof(locked)))
 		return -1;
 	return locked && holder == tstate;
 }

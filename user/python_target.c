@@ -131,7 +131,7 @@ static int validate_thread(void *ctx, uint64_t interp, uint64_t tstate)
 	pid_t tid;
 
 	v->threads++;
-	if (target_read_u64(t->pid, tstate + t->layout.tstate_interp, &back) || back != interp) {
+	if (target_read_u64(t->pid, tstate + t->layout.bpf.tstate_interp, &back) || back != interp) {
 		snprintf(v->why, v->len, "thread state 0x%llx does not point back to its interpreter",
 			 (unsigned long long)tstate);
 		return -EINVAL;

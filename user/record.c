@@ -52,6 +52,10 @@ struct record_opts {
 	bool quiet;
 	const char *btf_path;
 	const char *stats_path;		/* --stats: machine-readable run figures */
+	bool wall;			/* --mode wall */
+	bool gil_only;			/* --gil */
+	bool native;			/* --native */
+	bool kernel;			/* --kernel */
 };
 
 enum {
@@ -61,6 +65,10 @@ enum {
 	OPT_SUBPROCESSES,
 	OPT_MAX_PROCESSES,
 	OPT_STATS,
+	OPT_MODE,
+	OPT_GIL,
+	OPT_NATIVE,
+	OPT_KERNEL,
 };
 
 static const struct argp_option record_options[] = {
@@ -73,6 +81,10 @@ static const struct argp_option record_options[] = {
 	{ NULL, 0, NULL, 0, "How:", 2 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C or the targets exit)", 2 },
 	{ "rate", 'r', "HZ", 0, "Samples per second per CPU (default 100)", 2 },
+	{ "mode", OPT_MODE, "cpu|wall", 0, "cpu (default): time on a CPU; wall: all of every thread's time, off-CPU waits included under a frame naming the wait", 2 },
+	{ "gil", OPT_GIL, NULL, 0, "Keep only samples of threads holding the GIL", 2 },
+	{ "native", OPT_NATIVE, NULL, 0, "Interleave native (C) frames with the Python frames", 2 },
+	{ "kernel", OPT_KERNEL, NULL, 0, "Add kernel frames below them", 2 },
 	{ "max-processes", OPT_MAX_PROCESSES, "N", 0, "Profile at most N processes at once (default 256)", 2 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 2 },
 	{ "stats", OPT_STATS, "FILE", 0, "Also write run figures as JSON to FILE (times the BPF program; for benchmarks)", 2 },
@@ -119,6 +131,21 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 	case OPT_STATS:
 		o->stats_path = arg;
 		break;
+	case OPT_MODE:
+		if (!strcmp(arg, "wall"))
+			o->wall = true;
+		else if (strcmp(arg, "cpu"))
+			argp_error(state, "invalid mode '%s': use --mode cpu or --mode wall", arg);
+		break;
+	case OPT_GIL:
+		o->gil_only = true;
+		break;
+	case OPT_NATIVE:
+		o->native = true;
+		break;
+	case OPT_KERNEL:
+		o->kernel = true;
+		break;
 	case 'v':
 		log_verbose = true;
 		break;
@@ -140,6 +167,8 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--comm and --cgroup select among all processes: add -a");
 		if (o->subprocesses && !o->command)
 			argp_error(state, "--subprocesses goes with a command after --");
+		if (o->gil_only && o->wall)
+			argp_error(state, "--gil keeps on-CPU samples of the GIL holder: use it with --mode cpu");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -256,6 +285,13 @@ static void print_summary(struct tracker *t, const struct record_opts *o, const 
 		(unsigned long long)stats[PYPERF_STAT_LOST],
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
 		(unsigned long long)t->unresolved);
+	if (o->gil_only)
+		fprintf(stderr, "pybpf: --gil: %llu samples of threads not holding the GIL left out\n",
+			(unsigned long long)t->gil_dropped);
+	if (o->wall)
+		fprintf(stderr, "pybpf: --mode wall: %llu off-CPU waits, %llu lost; weights in microseconds\n",
+			(unsigned long long)t->wall.waits_added,
+			(unsigned long long)t->wall.waits_lost);
 }
 
 /*
@@ -350,6 +386,7 @@ int record_main(int argc, char **argv)
 	};
 	struct record_opts o = { .rate_hz = DEFAULT_RATE_HZ, .max_processes = DEFAULT_MAX_PROCESSES };
 	struct tracker_filters filters = { 0 };
+	struct tracker_modes modes = { 0 };
 	struct sampler_opts so = { 0 };
 	struct event_loop loop = { -1, -1, -1, -1, -1, -1, -1 };
 	struct launch cmd = { -1, -1, -1 };
@@ -367,6 +404,14 @@ int record_main(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 2;
 	profile.interval_ns = 1000000000ULL / o.rate_hz;
+	modes.cpu_weight = 1;
+	modes.wall = o.wall;
+	modes.gil_only = o.gil_only;
+	if (o.wall) {
+		/* Waits are timed to the microsecond; a sample stands for its period. */
+		modes.cpu_weight = profile.interval_ns / 1000;
+		profile.interval_ns = 1000;
+	}
 	if (o.pids.n == 1 && !o.all)
 		snprintf(stem, sizeof(stem), "pybpf-%d", o.pids.pids[0]);
 	else
@@ -382,7 +427,7 @@ int record_main(int argc, char **argv)
 		filters.comm = o.comm;
 		filters.cgroup = o.cgroup;
 	}
-	if (tracker_init(&t, &profile, &filters, o.max_processes))
+	if (tracker_init(&t, &profile, &filters, &modes, o.max_processes))
 		return fail("out of memory");
 	/* Explicit targets first: a bad PID is reported before anything loads. */
 	if (!o.all) {
@@ -403,6 +448,10 @@ int record_main(int argc, char **argv)
 	so.ringbuf_bytes = RINGBUF_BYTES;
 	so.max_processes = o.max_processes;
 	so.follow_all = o.all;
+	so.off_cpu = o.wall;
+	so.gil = o.gil_only;
+	so.kernel_stacks = o.kernel;
+	so.user_stacks = o.native;
 	so.bpf_stats = o.stats_path != NULL;
 	so.on_sample = on_sample;
 	so.on_proc_event = on_proc_event;
@@ -440,9 +489,11 @@ int record_main(int argc, char **argv)
 		goto out;
 	}
 	t0 = monotonic_ns();
+	tracker_start_waits(&t, t0);
 	launch_release(&cmd);
 	why = run_loop(&loop, sampler, &t, !o.all && !o.command, &signo);
 	sampler_drain(sampler);
+	tracker_finish(&t, monotonic_ns());
 	sampler_stats(sampler, stats);
 	profile.duration_ns = monotonic_ns() - recorder.origin_ns;
 	rc = 0;

@@ -87,7 +87,13 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 		bpf_map__set_max_entries(s->skel->maps.procs, opts->max_processes);
 		bpf_map__set_max_entries(s->skel->maps.lost_by_pid, opts->max_processes);
 	}
+	bpf_map__set_max_entries(s->skel->maps.scratch_map, libbpf_num_possible_cpus());
 	s->skel->rodata->follow_all = opts->follow_all;
+	s->skel->rodata->want_gil = opts->gil || opts->off_cpu;
+	s->skel->rodata->want_kernel_stack = opts->kernel_stacks;
+	s->skel->rodata->want_user_stack = opts->user_stacks;
+	/* Every context switch on the machine runs it: only when asked for. */
+	bpf_program__set_autoload(s->skel->progs.pyperf_switch, opts->off_cpu);
 	rc = pyperf_bpf__load(s->skel);
 	if (rc) {
 		snprintf(err, errlen,

@@ -26,6 +26,10 @@ struct sampler_opts {
 	size_t ringbuf_bytes;
 	unsigned int max_processes;	/* capacity of the per-process maps */
 	bool follow_all;		/* report every exec (-a) */
+	bool off_cpu;			/* --mode wall: sample threads leaving the CPU */
+	bool gil;			/* tell whether each sampled thread holds the GIL */
+	bool kernel_stacks;		/* --kernel */
+	bool user_stacks;		/* --native: user registers and stack copies */
 	bool bpf_stats;			/* have the kernel time the BPF program */
 	sampler_fn on_sample;
 	sampler_proc_fn on_proc_event;

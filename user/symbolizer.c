@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pystr.h"
+#include "py_walk.h"
 #include "symbolizer.h"
 #include "target_mem.h"
 
@@ -232,4 +233,27 @@ uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f)
 					  s->profile->strings[ci->file], line > 0 ? line : 0);
 	}
 	return (uint32_t)(*slot - 1);
+}
+
+size_t symbolizer_read_stack(struct symbolizer *s, const struct python_target *t,
+			     uint64_t tstate, uint32_t *frames, size_t max)
+{
+	uint64_t frame = py_top_frame(t, tstate);
+	struct py_frame_info f;
+	size_t n = 0;
+
+	for (int walked = 0; frame && n < max && walked < PY_WALK_MAX_FRAMES;
+	     walked++, frame = f.previous) {
+		struct pyperf_frame pf;
+
+		if (py_read_frame(t, frame, &f))
+			break;
+		if (!f.code)
+			continue;	/* a shim frame */
+		pf.code = f.code;
+		pf.instr_offset = f.instr_offset;
+		pf.fingerprint = symbolizer_fingerprint(s, f.code);
+		frames[n++] = symbolizer_frame(s, &pf);
+	}
+	return n;
 }

@@ -39,4 +39,11 @@ uint32_t symbolizer_fingerprint(struct symbolizer *s, uint64_t addr);
 /* Profile frame id for one sampled frame (the unknown frame when unresolvable). */
 uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f);
 
+/*
+ * The stack of thread state TSTATE of target T read now from userspace (for
+ * threads no sample will catch), into FRAMES innermost first; the count.
+ */
+size_t symbolizer_read_stack(struct symbolizer *s, const struct python_target *t,
+			     uint64_t tstate, uint32_t *frames, size_t max);
+
 #endif

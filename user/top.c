@@ -279,7 +279,7 @@ int top_main(int argc, char **argv)
 		filters.pids = o.pids.pids;
 		filters.npids = o.pids.n;
 	}
-	if (tracker_init(&s.tracker, &s.profile, &filters, 256))
+	if (tracker_init(&s.tracker, &s.profile, &filters, NULL, 256))
 		goto out;
 	s.tracker.on_stack = on_stack;
 	s.tracker.on_stack_ctx = &s;

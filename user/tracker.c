@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
+#include "py_walk.h"
 #include "tracker.h"
 #include "util.h"
 
@@ -15,15 +16,19 @@
 #define PENDING_SLOW_NS		(10ULL * 1000 * 1000)
 
 int tracker_init(struct tracker *t, struct profile *profile,
-		 const struct tracker_filters *filters, unsigned int max_processes)
+		 const struct tracker_filters *filters, const struct tracker_modes *modes,
+		 unsigned int max_processes)
 {
 	memset(t, 0, sizeof(*t));
 	t->profile = profile;
 	t->filters = *filters;
+	t->modes.cpu_weight = 1;
+	if (modes)
+		t->modes = *modes;
 	t->max_processes = max_processes;
-	t->truncated_frame = profile_frame(profile, "[truncated]", "", 0);
-	t->stack = malloc((PYPERF_MAX_FRAMES + 1) * sizeof(*t->stack));
-	return t->stack && t->truncated_frame != UINT32_MAX ? 0 : -ENOMEM;
+	wall_clock_init(&t->wall, profile);
+	t->stack = malloc(sizeof(*t->stack));
+	return t->stack && !sample_stack_init(t->stack, profile) ? 0 : -ENOMEM;
 }
 
 static void release(struct tracked *tr)
@@ -41,6 +46,7 @@ void tracker_free(struct tracker *t)
 	}
 	free(t->all);
 	free(t->stack);
+	wall_clock_free(&t->wall);
 	hmap_free(&t->by_pid);
 	memset(t, 0, sizeof(*t));
 }
@@ -261,40 +267,47 @@ static struct prof_thread *thread_for(struct tracker *t, struct tracked *tr, uin
 void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t size)
 {
 	struct tracked *tr = current(t, s->hdr.pid);
-	size_t n = s->hdr.nframes, depth = 0;
-	size_t room = (size - sizeof(s->hdr)) / sizeof(struct pyperf_frame);
+	struct sample_stack *b = t->stack;
 	struct prof_thread *th;
 
+	if (s->hdr.kind == PYPERF_KIND_ON_CPU) {
+		wall_clock_return(&t->wall, s->hdr.tid, s->hdr.timestamp_ns);
+		return;
+	}
 	if (!t->samples++)
 		t->first_sample_ns = monotonic_ns();
 	if (!tr || tr->state != TRACKED_PROFILED) {
 		t->dropped++;	/* a process already gone, or not ours */
 		return;
 	}
-	if (n > room)
-		n = room;
-	if (n == 0) {
+	if (s->hdr.nframes == 0) {
 		tr->idle++;	/* no Python frames: idle, or not a Python thread */
 		return;
 	}
+	if (s->hdr.kind == PYPERF_KIND_CPU && t->modes.gil_only &&
+	    !(s->hdr.flags & PYPERF_SAMPLE_GIL_HELD)) {
+		t->gil_dropped++;
+		return;
+	}
 	th = thread_for(t, tr, s->hdr.tid);
-	if (!th) {
+	b->unresolved = 0;
+	if (!th || sample_stack_build(b, &tr->sym, s, size)) {
 		t->dropped++;
 		return;
 	}
-	/* The kernel sends the innermost frame first; profiles want the root first. */
-	if (s->hdr.flags & PYPERF_SAMPLE_TRUNCATED)
-		t->stack[depth++] = t->truncated_frame;
-	for (size_t i = n; i-- > 0;) {
-		t->stack[depth] = symbolizer_frame(&tr->sym, &s->frames[i]);
-		t->unresolved += t->stack[depth++] == tr->sym.unknown_frame;
+	t->unresolved += b->unresolved;
+	if (s->hdr.kind == PYPERF_KIND_OFF_CPU) {
+		sample_stack_push(b, wall_clock_state_frame(&t->wall, s->hdr.task_state, s->hdr.syscall,
+							    s->hdr.flags & PYPERF_SAMPLE_GIL_WAIT));
+		wall_clock_leave(&t->wall, th, s->hdr.tid, b->frames, b->depth, s->hdr.timestamp_ns);
+		return;
 	}
-	if (profile_add(t->profile, th, t->stack, depth, 1))
+	if (profile_add(t->profile, th, b->frames, b->depth, t->modes.cpu_weight))
 		t->dropped++;
 	else
 		tr->samples++;
 	if (t->on_stack)
-		t->on_stack(t->on_stack_ctx, tr, s->hdr.tid, t->stack, depth);
+		t->on_stack(t->on_stack_ctx, tr, s->hdr.tid, b->frames, b->depth);
 }
 
 /* A forked child of a profiled process: the kernel already samples it. */
@@ -333,10 +346,69 @@ void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e)
 		tracker_add(t, e->pid, false, NULL, 0);
 		break;
 	case PYPERF_PROC_EXIT:
+		wall_clock_end(&t->wall, e->pid, e->timestamp_ns);
 		if (tr)
 			end_tracked(t, tr);
 		break;
 	}
+}
+
+struct waits_ctx {
+	struct tracker *t;
+	struct tracked *tr;
+	uint64_t now_ns;
+	uint32_t frames[PYPERF_MAX_FRAMES + 1];
+};
+
+static int start_wait(void *arg, uint64_t interp, uint64_t tstate)
+{
+	struct waits_ctx *c = arg;
+	struct tracked *tr = c->tr;
+	struct prof_thread *th;
+	char state;
+	size_t n;
+	pid_t tid;
+
+	if (py_thread_tid(&tr->target, tstate, &tid))
+		return 0;
+	state = proc_task_state(tr->pid, tid);
+	if (state != 'S' && state != 'D')
+		return 0;	/* running: its samples and switches account for it */
+	n = symbolizer_read_stack(&tr->sym, &tr->target, tstate, c->frames, PYPERF_MAX_FRAMES);
+	if (!n || !(th = thread_for(c->t, tr, tid)))
+		return 0;
+	/* Outermost first, then what it waits in. */
+	for (size_t i = 0; i < n / 2; i++) {
+		uint32_t f = c->frames[i];
+
+		c->frames[i] = c->frames[n - 1 - i];
+		c->frames[n - 1 - i] = f;
+	}
+	c->frames[n++] = wall_clock_state_frame(&c->t->wall, 1, proc_task_syscall(tr->pid, tid),
+						false);
+	wall_clock_leave(&c->t->wall, th, tid, c->frames, n, c->now_ns);
+	return 0;
+}
+
+void tracker_start_waits(struct tracker *t, uint64_t now_ns)
+{
+	struct waits_ctx *c;
+
+	if (!t->modes.wall || !(c = malloc(sizeof(*c))))
+		return;
+	c->t = t;
+	c->now_ns = now_ns;
+	for (size_t i = 0; i < t->nall; i++) {
+		c->tr = t->all[i];
+		if (c->tr->state == TRACKED_PROFILED)
+			py_for_each_thread(&c->tr->target, start_wait, c);
+	}
+	free(c);
+}
+
+void tracker_finish(struct tracker *t, uint64_t now_ns)
+{
+	wall_clock_end(&t->wall, 0, now_ns);
 }
 
 uint64_t tracker_retry(struct tracker *t, uint64_t now_ns)

@@ -16,7 +16,16 @@
 #include "profile.h"
 #include "python_target.h"
 #include "sampler.h"
+#include "sample_stack.h"
 #include "symbolizer.h"
+#include "wall_clock.h"
+
+/* How samples are counted (record's --mode and --gil). */
+struct tracker_modes {
+	bool wall;			/* off-CPU waits too; weights in microseconds */
+	bool gil_only;			/* keep on-CPU samples of the GIL holder only */
+	uint64_t cpu_weight;		/* what one on-CPU sample adds (1, or its period in us) */
+};
 
 struct tracker_filters {
 	const pid_t *pids;		/* with -a: only these (none: all) */
@@ -55,9 +64,10 @@ struct tracker {
 	struct hmap by_pid;		/* pid -> current struct tracked * */
 	struct tracked **all;		/* every incarnation, in order found */
 	size_t nall, all_cap;
-	uint32_t truncated_frame;
-	uint32_t *stack;
-	uint64_t samples, dropped, unresolved;
+	struct tracker_modes modes;
+	struct sample_stack *stack;	/* the sample being added */
+	struct wall_clock wall;
+	uint64_t samples, dropped, unresolved, gil_dropped;
 	uint64_t first_sample_ns;	/* CLOCK_MONOTONIC of the first sample seen */
 	/* Optional: sees every symbolized stack (frame ids, outermost first). */
 	void (*on_stack)(void *ctx, const struct tracked *tr, uint32_t tid,
@@ -65,8 +75,10 @@ struct tracker {
 	void *on_stack_ctx;
 };
 
+/* MODES NULL: on-CPU samples, each counting 1. */
 int tracker_init(struct tracker *t, struct profile *profile,
-		 const struct tracker_filters *filters, unsigned int max_processes);
+		 const struct tracker_filters *filters, const struct tracker_modes *modes,
+		 unsigned int max_processes);
 void tracker_free(struct tracker *t);
 
 /*
@@ -87,6 +99,16 @@ void tracker_scan(struct tracker *t);
 
 void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t size);
 void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e);
+
+/*
+ * --mode wall, once sampling runs: threads already off the CPU at NOW_NS
+ * (they will not switch out again before they wake) wait from then on,
+ * with the stack read from userspace.
+ */
+void tracker_start_waits(struct tracker *t, uint64_t now_ns);
+
+/* The end of the recording at NOW_NS: waits still going on end there. */
+void tracker_finish(struct tracker *t, uint64_t now_ns);
 
 /* Retry processes waiting for libpython; returns the next deadline or 0. */
 uint64_t tracker_retry(struct tracker *t, uint64_t now_ns);

@@ -170,3 +170,26 @@ void timerfd_arm_at(int fd, uint64_t deadline_ns)
 	its.it_value.tv_nsec = deadline_ns % 1000000000ULL;
 	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
+
+char proc_task_state(pid_t pid, pid_t tid)
+{
+	char path[64], stat[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if (read_small_file(path, stat, sizeof(stat)) <= 0)
+		return '?';
+	p = strrchr(stat, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+int proc_task_syscall(pid_t pid, pid_t tid)
+{
+	char path[64], text[256], *end;
+	long nr;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	if (read_small_file(path, text, sizeof(text)) <= 0)
+		return -1;
+	nr = strtol(text, &end, 10);
+	return end == text ? -1 : (int)nr;
+}

@@ -22,6 +22,12 @@ void proc_cmdline(pid_t pid, char *buf, size_t size);
 /* comm of a process or thread (TID == 0: the process). */
 void proc_comm(pid_t pid, pid_t tid, char *buf, size_t size);
 
+/* The state letter of /proc/PID/task/TID/stat ('R', 'S', 'D'...), '?' if unreadable. */
+char proc_task_state(pid_t pid, pid_t tid);
+
+/* The system call TID is blocked in (/proc/PID/task/TID/syscall), or -1. */
+int proc_task_syscall(pid_t pid, pid_t tid);
+
 /* PID as seen inside its own (innermost) pid namespace. */
 pid_t proc_ns_pid(pid_t pid);
 

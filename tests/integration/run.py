@@ -400,6 +400,101 @@ def deep_stack_behind_perf_trampolines():
     return "%d frames" % 401
 
 
+# ---- sampling modes and depth (issue 6) -------------------------------------
+
+def thread_profile(doc, tid):
+    matches = [p for p in doc["profiles"] if "thread %d " % tid in p["name"]]
+    assert len(matches) == 1, "expected one profile for thread %d, got %s" % (
+        tid, [p["name"] for p in doc["profiles"]])
+    return matches[0]
+
+
+def record_stats(pid, seconds, name, extra):
+    stats = os.path.join(TMP, "%s.stats.json" % name)
+    doc, err = record(pid, seconds=seconds, name=name, extra=list(extra) + ["--stats", stats])
+    with open(stats) as f:
+        return doc, err, json.load(f)
+
+
+@test
+def wall_mode_accounts_for_every_thread():
+    for interp in (Interpreter("debian bookworm, static", "/usr/bin/python3.11"), sid("3.14")):
+        interp.available()
+        with Workload(interp, "waits.py") as w:
+            tids = dict(zip(("cpu_worker", "sleeper", "reader"),
+                            map(int, w.proc.stdout.readline().split())))
+            time.sleep(0.3)
+            doc, err, st = record_stats(w.pid, 3, "wall", ["--mode", "wall"])
+            cpu_doc, _, cpu_st = record_stats(w.pid, 2, "wall-cpu", [])
+        duration_ns = st["duration_s"] * 1e9
+        for name, tid in tids.items():
+            total = sum(thread_profile(doc, tid)["weights"])
+            assert abs(total - duration_ns) <= 0.05 * duration_ns, "%s (%s): %.3f s of %.3f s" % (
+                name, interp.label(), total / 1e9, duration_ns / 1e9)
+        # The sleeper also waits for the GIL each time it wakes (the busy
+        # thread holds it for up to 5 ms): wall mode shows that too.
+        for name, marker, state, share in (("sleeper", "SLEEP", "[sleeping]", 0.6),
+                                           ("reader", "READ", "[I/O: read]", 0.95)):
+            weight = collections.Counter()
+            for frames, w_ in stacks(doc, thread_profile(doc, tids[name])):
+                weight[(frames[-2]["name"], frames[-2].get("line"), frames[-1]["name"])] += w_
+            (func, line, leaf), top = weight.most_common(1)[0]
+            assert leaf == state and line == line_of("waits.py", marker), (name, weight.most_common(3))
+            assert top >= share * duration_ns, "%s waits only %.0f%% in %s" % (name, 100 * top / duration_ns, state)
+        busy = sum(thread_profile(cpu_doc, tids["cpu_worker"])["weights"])
+        for name in ("sleeper", "reader"):
+            idle = sum(sum(p["weights"]) for p in cpu_doc["profiles"] if "thread %d " % tids[name] in p["name"])
+            assert idle <= 0.02 * busy, "cpu mode: %s has %.1f%% of the busy thread's samples" % (name, 100 * idle / busy)
+    return "3 threads within 5%% of %.2f s" % st["duration_s"]
+
+
+@test
+def gil_keeps_only_the_holder():
+    interp = Interpreter("debian bookworm, static", "/usr/bin/python3.11")
+    with Workload(interp, "gil.py") as w:
+        time.sleep(0.3)
+        cpu_doc, _ = record(w.pid, seconds=2, name="gil-cpu")
+        gil_doc, err = record(w.pid, seconds=2, name="gil-only", extra=["--gil"])
+
+    def hashing(doc):
+        total = hashed = 0
+        for profile in doc["profiles"]:
+            for frames, weight in stacks(doc, profile):
+                total += weight
+                hashed += weight * (frames[-1]["name"] == "hash_loop" and
+                                    frames[-1].get("line") == line_of("gil.py", "HASH"))
+        return total, hashed
+
+    total, hashed = hashing(cpu_doc)
+    assert hashed >= 0.2 * total, "cpu mode: hashing only %.1f%% (the test needs it on a CPU)" % (100 * hashed / total)
+    kept, hashed_kept = hashing(gil_doc)
+    assert hashed_kept <= 0.03 * kept, "--gil kept %.1f%% of samples in C code run without the GIL" % (
+        100 * hashed_kept / kept)
+    m = re.search(r"--gil: (\d+) samples", err)
+    assert m and int(m.group(1)) > 0, err
+    # One thread holds the GIL at a time: never more than one CPU's worth.
+    assert kept <= 1.15 * 2 * 1e9, "%.2f s of GIL-holding samples in 2 s" % (kept / 1e9)
+    return "cpu mode %.0f%% hashing, --gil %.1f%%" % (100 * hashed / total, 100 * hashed_kept / kept)
+
+
+@test
+def deep_stacks_kept_whole_or_marked():
+    interp = Interpreter("debian bookworm, static", "/usr/bin/python3.11")
+    for depth in (1000, 1500):
+        with Workload(interp, "deep.py", depth) as w:
+            doc, _ = record(w.pid, seconds=1, name="deep%d" % depth)
+        for frames, _ in stacks(doc, main_profile(doc, w.pid)):
+            names = [f["name"] for f in frames]
+            assert names[0] == "<module>" and frames[-1].get("line") == line_of("deep.py", "BOTTOM"), names[:3]
+            if depth + 1 <= 1024:
+                assert names == ["<module>"] + ["descend"] * depth, "depth %d: %d frames" % (depth, len(names))
+            else:
+                gap = depth + 1 - 1024
+                assert names == ["<module>"] + ["descend"] * 255 + ["[%d frames truncated]" % gap] + \
+                    ["descend"] * 768, "depth %d: %s" % (depth, [n for n in names if n != "descend"])
+    return "1001 frames whole; 1501 as 256 + [477 frames truncated] + 768"
+
+
 # ---- system-wide (-a) and launch (-- CMD) modes -----------------------------
 
 def processes_in(doc):

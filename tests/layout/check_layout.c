@@ -31,6 +31,8 @@
 # include "internal/pycore_interp.h"
 #endif
 
+#include "internal/pycore_gil.h"		/* struct _gil_runtime_state */
+
 #include <stdio.h>
 #include <string.h>
 #include "py_layout.h"
@@ -157,7 +159,22 @@ int main(void)
 	CHECK(bpf.interp_next, ==, offsetof(PyInterpreterState, next));
 	CHECK(bpf.interp_threads_head, ==, offsetof(PyInterpreterState, INTERP_THREADS_HEAD));
 
+	/* The GIL: embedded in _PyRuntime up to 3.11, pointed to by the interpreter after */
+#if PY_VERSION_HEX < 0x030C0000
+	CHECK(bpf.runtime_ceval_gil, ==, offsetof(_PyRuntimeState, ceval.gil));
+	CHECK(bpf.interp_gil, ==, NONE);
+#else
+	CHECK(bpf.runtime_ceval_gil, ==, NONE);
+	CHECK(bpf.interp_gil, ==, offsetof(PyInterpreterState, ceval.gil));
+#endif
+	CHECK(bpf.gil_holder, ==, offsetof(struct _gil_runtime_state, last_holder));
+	CHECK(bpf.gil_locked, ==, offsetof(struct _gil_runtime_state, locked));
+	check("sizeof(struct _gil_runtime_state)", "==",
+	      sizeof(struct _gil_runtime_state) == PYPERF_GIL_SPAN, PYPERF_GIL_SPAN,
+	      sizeof(struct _gil_runtime_state));
+
 	/* PyThreadState */
+	CHECK(bpf.tstate_interp, ==, offsetof(PyThreadState, interp));
 	CHECK(bpf.tstate_next, ==, offsetof(PyThreadState, next));
 	CHECK(bpf.tstate_thread_id, ==, offsetof(PyThreadState, thread_id));
 	CHECK(bpf.tstate_frame, ==, offsetof(PyThreadState, TSTATE_FRAME));
@@ -178,6 +195,12 @@ int main(void)
 	CHECK(bpf.frame_instr, ==, offsetof(frame_t, FRAME_INSTR));
 	need = MAX2(END(frame_t, FRAME_PREVIOUS),
 		    MAX2(END(frame_t, FRAME_CODE), END(frame_t, FRAME_INSTR)));
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+	CHECK(bpf.frame_is_entry, ==, offsetof(frame_t, is_entry));
+	need = MAX2(need, END(frame_t, is_entry));
+#else
+	CHECK(bpf.frame_is_entry, ==, NONE);
+#endif
 #ifdef HAVE_FRAME_OWNER
 	CHECK(bpf.frame_owner, ==, offsetof(frame_t, owner));
 	need = MAX2(need, END(frame_t, owner));

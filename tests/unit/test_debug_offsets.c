@@ -75,7 +75,7 @@ Test(debug_offsets, real_binaries_decode_to_sane_layouts)
 		/* Facts every 3.13+ default build shares, whatever the patch level. */
 		cr_assert_eq(L.minor, b->minor);
 		cr_assert_eq(L.bpf.tstate_next, 8);
-		cr_assert_eq(L.tstate_interp, 16);
+		cr_assert_eq(L.bpf.tstate_interp, 16);
 		cr_assert_eq(L.bpf.frame_previous, 8);
 		cr_assert_eq(L.bpf.frame_code, 0);
 		cr_assert_eq(L.object_type, 8);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One BPF sample record into one profile stack (frame ids, outermost
+ * first): its Python frames symbolized, an explicit frame where frames were
+ * left out, and with --native/--kernel the native frames interleaved.
+ */
+#ifndef PYBPF_SAMPLE_STACK_H
+#define PYBPF_SAMPLE_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "profile.h"
+#include "symbolizer.h"
+#include "../bpf/pyperf.h"
+
+/* Room for every Python frame, the markers and the native and kernel frames. */
+#define SAMPLE_STACK_MAX	(PYPERF_MAX_FRAMES + 512)
+
+struct sample_stack {
+	struct profile *profile;
+	uint32_t frames[SAMPLE_STACK_MAX];	/* the result, outermost first */
+	size_t depth;
+	uint32_t python[PYPERF_MAX_FRAMES];	/* scratch: innermost first */
+	bool entry[PYPERF_MAX_FRAMES];
+	uint32_t unwalked_frame;		/* "[outer frames not read ...]" */
+	uint64_t unresolved;			/* Python frames that did not resolve */
+};
+
+int sample_stack_init(struct sample_stack *b, struct profile *profile);
+
+/*
+ * Build B->frames from S (SIZE bytes) of the process SYM symbolizes.
+ * 0, or -EINVAL for a record too short for what its header claims.
+ */
+int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
+		       const struct pyperf_sample *s, size_t size);
+
+/* Append one frame at the leaf. */
+void sample_stack_push(struct sample_stack *b, uint32_t frame);
+
+#endif
