@@ -17,7 +17,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps demo check unit layouts integration formats vmlinux clean npm pythons bench bench-deps bench-quick
+.PHONY: all deps demo check check-asan fuzz fuzz-corpora unit layouts integration formats faults vmlinux clean npm pythons bench bench-deps bench-quick
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h vmlinux/vmlinux.h
@@ -98,7 +98,87 @@ integration: $(BUILD)/pybpf $(BUILD)/embedded-app npm pythons
 formats: $(BUILD)/pybpf npm
 	$(PYTHON311) tests/integration/formats.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 
-check: all unit layouts integration formats
+# A process that looks like CPython to pybpf but holds hostile memory,
+# following pybpf's own layout table.
+$(BUILD)/hostile: tests/workloads/hostile.c $(BUILD)/obj/py_layout.o
+	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -lpthread -o $@
+
+# Faults (issue 8): bad targets, signals, full disks, floods, hostile and
+# corrupt targets, privileges, the output file, memory limits.
+faults: $(BUILD)/pybpf $(BUILD)/hostile npm pythons
+	$(PYTHON311) tests/integration/faults.py --pybpf $(BUILD)/pybpf --build $(BUILD)
+
+check: all unit layouts integration formats faults fuzz-corpora
+
+# pybpf and the unit tests rebuilt with ASan, LSan and UBSan in $(ASAN_BUILD),
+# then the unit, integration and format tests run against them.  Any
+# sanitizer error, or memory pybpf still holds at exit, ends it with status
+# 86, which no test accepts.  The interpreters, npm modules, fixtures and
+# embedded app are $(BUILD)'s, linked rather than fetched again.
+# tests/lsan.supp lists the leaks that belong to other libraries (ncurses).
+# Criterion counts a test as passed before its worker exits, so a leak found
+# at that exit would go unnoticed: the unit tests' reports go to files in
+# $(ASAN_REPORTS), and any file there fails the run.  GCC's "undefined" leaves
+# out float-cast-overflow, which options given in seconds need.
+ASAN_BUILD   ?= build-asan
+ASAN_CFLAGS  := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer
+ASAN_OPTS    := detect_leaks=1:halt_on_error=1:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1
+ASAN_REPORTS := $(CURDIR)/$(ASAN_BUILD)/unit-reports
+ASAN_MAKE    := CFLAGS="$(ASAN_CFLAGS)" UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
+check-asan: npm pythons $(BUILD)/fixtures/.stamp $(BUILD)/embedded-app
+	mkdir -p $(ASAN_BUILD)
+	for f in npm pythons fixtures embedded-app; do ln -sfn $(abspath $(BUILD))/$$f $(ASAN_BUILD)/$$f; done
+	rm -rf $(ASAN_REPORTS) && mkdir $(ASAN_REPORTS)
+	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS):log_path=$(ASAN_REPORTS)/report $(MAKE) BUILD=$(ASAN_BUILD) unit
+	@! ls $(ASAN_REPORTS)/* > /dev/null 2>&1 || { cat $(ASAN_REPORTS)/*; echo "check-asan: sanitizer reports in the unit tests" >&2; exit 1; }
+	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS) $(MAKE) BUILD=$(ASAN_BUILD) integration formats
+
+# ---- fuzzing (issue 8) --------------------------------------------------
+# One libFuzzer target per parser of target-controlled data
+# (tests/fuzz/fuzz_NAME.c), under ASan and UBSan, seeded from
+# tests/fuzz/corpus/NAME/.  `make fuzz` runs each for FUZZ_SECONDS over
+# $(FUZZ_DIR)/corpus/NAME, a copy of the seeds kept between runs, so what it
+# finds never lands in the committed corpus; crashes go to
+# $(FUZZ_DIR)/crash-NAME-*.  `make fuzz-corpora` runs every seed once.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
+		-Wno-unused-parameter -Iuser -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+# The parsers and what they call, as an archive: each target links what it uses.
+FUZZ_LIB_SRCS := bytes cfi debug_offsets dwarf_expr dwarf_read eh_frame elf_symbols hashmap \
+		 linetable proc_maps profile py_layout pystr recording_reader target_mem unwind util
+FUZZ_RUN     = UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_DIR)/fuzz_$$n -timeout=10 \
+		-artifact_prefix=$(FUZZ_DIR)/crash-$$n-
+
+$(FUZZ_DIR)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/pyperf.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/libparsers.a: $(FUZZ_LIB_SRCS:%=$(FUZZ_DIR)/obj/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_DIR)/libparsers.a
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_DIR)/libparsers.a -lelf -lz -o $@
+
+fuzz: $(FUZZ_BINS)
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$n && cp tests/fuzz/corpus/$$n/* $(FUZZ_DIR)/corpus/$$n/ && \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s" && \
+		$(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(FUZZ_DIR)/corpus/$$n || exit 1; \
+	done
+
+fuzz-corpora: $(FUZZ_BINS)
+	@for n in $(FUZZ_NAMES); do \
+		$(FUZZ_RUN) tests/fuzz/corpus/$$n/* > $(FUZZ_DIR)/$$n.log 2>&1 || \
+			{ cat $(FUZZ_DIR)/$$n.log; exit 1; }; \
+		echo "fuzz-corpora: $$n: $$(ls tests/fuzz/corpus/$$n | wc -l) seeds pass"; \
+	done
 
 # Benchmarks against Austin, CPython's profiling.sampling and perf (issue 7):
 # numbers go to BENCHMARKS.md.  Not part of `make check`.

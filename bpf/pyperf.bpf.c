@@ -76,6 +76,14 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* Code objects already resolved in the current walk. */
+#define PYPERF_CODE_MEMO 16
+struct code_memo {
+	__u64 walk;				/* which walk the entry belongs to */
+	__u64 code;
+	__u32 fingerprint;
+};
+
 /* Per-CPU working state: too big for the 512-byte BPF stack. */
 struct scratch {
 	struct pyperf_offsets off;
@@ -86,6 +94,8 @@ struct scratch {
 	__u32 skipped;
 	__u64 gil;				/* the thread's GIL struct, 0: unknown */
 	__u64 ring[PYPERF_KEEP_OUTER];		/* outermost frames seen, by address */
+	__u64 walk;				/* this CPU's walks so far */
+	struct code_memo memo[PYPERF_CODE_MEMO];
 	__u8 frame_buf[PYPERF_FRAME_READ];
 	__u8 code_buf[PYPERF_CODE_READ];
 	struct pyperf_sample sample;
@@ -275,9 +285,22 @@ static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame
 	__u64 name, file, table, name_hash = 0;
 	__u32 firstlineno;
 
+	struct code_memo *memo = &s->memo[(code >> 4) & (PYPERF_CODE_MEMO - 1)];
+
 	out->code = code | entry;
 	out->instr_offset = PYPERF_INSTR_UNKNOWN;
 	out->fingerprint = 0;
+	/*
+	 * A frame holds a reference to its code object, so within one walk an
+	 * address seen before is the same code object: its fingerprint holds
+	 * (recursion costs one read per frame).  Not with thread-local
+	 * bytecode, whose offset needs the code object's header.
+	 */
+	if (memo->walk == s->walk && memo->code == code && off->frame_tlbc_index == PYPERF_OFF_NONE) {
+		out->instr_offset = instr_offset(s, code);
+		out->fingerprint = memo->fingerprint;
+		return;
+	}
 	if (read_prefix(s->code_buf, off->code_read_size, PYPERF_CODE_READ, code)) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 		return;
@@ -292,6 +315,9 @@ static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame
 		return;
 	}
 	out->fingerprint = pyperf_fingerprint(name, file, table, firstlineno, name_hash);
+	memo->walk = s->walk;
+	memo->code = code;
+	memo->fingerprint = out->fingerprint;
 }
 
 /* Read the frame at ADDR into frame_buf; its code object, 0 for a shim frame. */
@@ -388,6 +414,7 @@ static __always_inline void walk_stack(struct scratch *s, __u64 tstate)
 {
 	__u32 depth;
 
+	s->walk++;
 	s->cursor = top_frame(s, tstate);
 	bpf_loop(PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED, visit_frame, NULL, 0);
 	/*

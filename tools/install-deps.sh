@@ -4,7 +4,9 @@
 # tests drive Debian's chromium with playwright-core; no browser is downloaded.
 set -eu
 
-PACKAGES="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
+# libclang-rt-14-dev: libFuzzer and the sanitizer runtimes (`make fuzz`), only
+# recommended by clang.
+PACKAGES="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libclang-rt-14-dev
 libcriterion-dev libncurses-dev tmux python3.11 python3.11-dev util-linux procps mmdebstrap
 chromium"
 

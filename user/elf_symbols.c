@@ -14,34 +14,55 @@ struct elf_file {
 	Elf *elf;
 };
 
-struct elf_file *elf_file_open(const char *path)
+/* Take over FD (or -1 for IMAGE, SIZE bytes in memory): a 64-bit ELF file only. */
+static struct elf_file *elf_file_begin(int fd, void *image, size_t size)
 {
 	struct elf_file *ef;
 
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		errno = ENOSYS;
-		return NULL;
+		goto fail;
 	}
 	ef = calloc(1, sizeof(*ef));
 	if (!ef)
-		return NULL;
-	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (ef->fd < 0)
 		goto fail;
-	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	ef->fd = fd;
+	ef->elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : elf_memory(image, size);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || gelf_getclass(ef->elf) != ELFCLASS64) {
+		elf_file_close(ef);
 		errno = ENOEXEC;
-		goto fail;
+		return NULL;
 	}
 	return ef;
 fail:
-	{
+	if (fd >= 0) {
 		int saved = errno;
 
-		elf_file_close(ef);
+		close(fd);
 		errno = saved;
 	}
 	return NULL;
+}
+
+struct elf_file *elf_file_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? NULL : elf_file_begin(fd, NULL, 0);
+}
+
+struct elf_file *elf_file_open_fd(int fd)
+{
+	if (fd < 0) {
+		errno = EBADF;
+		return NULL;
+	}
+	return elf_file_begin(fd, NULL, 0);
+}
+
+struct elf_file *elf_file_open_memory(void *image, size_t size)
+{
+	return elf_file_begin(-1, image, size);
 }
 
 void elf_file_close(struct elf_file *ef)
@@ -55,8 +76,13 @@ void elf_file_close(struct elf_file *ef)
 	free(ef);
 }
 
-static int find_in_symtab(struct elf_file *ef, Elf64_Word type, const char *name,
-			  uint64_t *value, uint64_t *size)
+/*
+ * Call CB for each defined symbol of every section of type TYPE (SHT_SYMTAB
+ * or SHT_DYNSYM) until it returns non-zero, which is then returned.
+ */
+static int for_each_symbol(struct elf_file *ef, Elf64_Word type,
+			   int (*cb)(void *ctx, const GElf_Sym *sym, const char *name),
+			   void *ctx)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr shdr;
@@ -74,19 +100,41 @@ static int find_in_symtab(struct elf_file *ef, Elf64_Word type, const char *name
 		for (size_t i = 0; i < count; i++) {
 			GElf_Sym sym;
 			const char *sname;
+			int ret;
 
 			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF)
 				continue;
 			sname = elf_strptr(ef->elf, shdr.sh_link, sym.st_name);
-			if (sname && !strcmp(sname, name)) {
-				*value = sym.st_value;
-				if (size)
-					*size = sym.st_size;
-				return 0;
-			}
+			if (sname && (ret = cb(ctx, &sym, sname)))
+				return ret;
 		}
 	}
-	return -ENOENT;
+	return 0;
+}
+
+struct symbol_query {
+	const char *name;
+	uint64_t *value, *size;
+};
+
+static int match_name(void *ctx, const GElf_Sym *sym, const char *name)
+{
+	struct symbol_query *q = ctx;
+
+	if (strcmp(name, q->name))
+		return 0;
+	*q->value = sym->st_value;
+	if (q->size)
+		*q->size = sym->st_size;
+	return 1;
+}
+
+static int find_in_symtab(struct elf_file *ef, Elf64_Word type, const char *name,
+			  uint64_t *value, uint64_t *size)
+{
+	struct symbol_query q = { name, value, size };
+
+	return for_each_symbol(ef, type, match_name, &q) ? 0 : -ENOENT;
 }
 
 int elf_file_symbol(struct elf_file *ef, const char *name, uint64_t *value, uint64_t *size)
@@ -94,6 +142,35 @@ int elf_file_symbol(struct elf_file *ef, const char *name, uint64_t *value, uint
 	if (!find_in_symtab(ef, SHT_DYNSYM, name, value, size))
 		return 0;
 	return find_in_symtab(ef, SHT_SYMTAB, name, value, size);
+}
+
+struct function_walk {
+	int (*cb)(void *ctx, const struct elf_function *fn);
+	void *ctx;
+};
+
+static int visit_function(void *ctx, const GElf_Sym *sym, const char *name)
+{
+	struct function_walk *w = ctx;
+	int type = GELF_ST_TYPE(sym->st_info);
+	struct elf_function fn;
+
+	if ((type != STT_FUNC && type != STT_GNU_IFUNC) || !sym->st_value || !*name)
+		return 0;
+	fn.name = name;
+	fn.value = sym->st_value;
+	fn.size = sym->st_size;
+	fn.bind = GELF_ST_BIND(sym->st_info);
+	return w->cb(w->ctx, &fn);
+}
+
+int elf_file_for_each_function(struct elf_file *ef,
+			       int (*cb)(void *ctx, const struct elf_function *fn), void *ctx)
+{
+	struct function_walk w = { cb, ctx };
+	int ret = for_each_symbol(ef, SHT_SYMTAB, visit_function, &w);
+
+	return ret ? ret : for_each_symbol(ef, SHT_DYNSYM, visit_function, &w);
 }
 
 static Elf_Scn *find_section(struct elf_file *ef, const char *name, GElf_Shdr *shdr)

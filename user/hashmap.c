@@ -87,6 +87,35 @@ uintptr_t *hmap_upsert(struct hmap *m, const void *key, size_t len, bool *create
 	return &s->value;
 }
 
+bool hmap_remove(struct hmap *m, const void *key, size_t len)
+{
+	size_t mask = m->cap - 1, hole, i;
+	struct hmap_slot *s;
+
+	if (!m->cap)
+		return false;
+	s = probe(m->slots, m->cap, hmap_hash(key, len), key, len);
+	if (!s->key)
+		return false;
+	free(s->key);
+	/*
+	 * No tombstones: shift later entries of the probe run back into the
+	 * hole, unless that would put one before its home slot.
+	 */
+	hole = s - m->slots;
+	for (i = (hole + 1) & mask; m->slots[i].key; i = (i + 1) & mask) {
+		size_t home = m->slots[i].hash & mask;
+
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			m->slots[hole] = m->slots[i];
+			hole = i;
+		}
+	}
+	m->slots[hole].key = NULL;
+	m->len--;
+	return true;
+}
+
 void hmap_free(struct hmap *m)
 {
 	for (size_t i = 0; i < m->cap; i++)

@@ -38,6 +38,9 @@ uintptr_t *hmap_find(const struct hmap *m, const void *key, size_t len);
  */
 uintptr_t *hmap_upsert(struct hmap *m, const void *key, size_t len, bool *created);
 
+/* Remove KEY; whether it was there.  Pointers to other values may move. */
+bool hmap_remove(struct hmap *m, const void *key, size_t len);
+
 void hmap_free(struct hmap *m);
 
 #define hmap_for_each(m, s) \

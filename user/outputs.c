@@ -101,13 +101,18 @@ int outputs_write(struct outputs *o, struct profile *p, const char *title,
 {
 	for (size_t i = 0; i < o->n; i++) {
 		struct output *out = &o->list[i];
-		int rc = out->format->write ? out->format->write(out->file.fp, p, title) :
-					      recording_writer_finish(&o->recording, p, title);
+		int rc;
 
+		errno = 0;
+		rc = out->format->write ? out->format->write(out->file.fp, p, title) :
+					  recording_writer_finish(&o->recording, p, title);
 		if (rc) {
+			/* Writers see a stream error (-EIO); the failed write() said why. */
+			int e = rc == -EIO && errno ? errno : -rc;
+
 			snprintf(err, errlen, "writing %s failed: %s (nothing was overwritten)",
-				 out->path, strerror(-rc));
-			return rc;
+				 out->path, strerror(e));
+			return -e;
 		}
 		rc = output_file_commit(&out->file, err, errlen);
 		if (rc)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
 #include "preflight.h"
 
 #ifndef CAP_PERFMON
@@ -56,4 +57,18 @@ int preflight_btf(const char *btf_path, const char *kernel_btf, char *err, size_
 		snprintf(err, errlen, "this kernel exposes no BTF type information (%s is missing): use a kernel built with CONFIG_DEBUG_INFO_BTF=y, or pass a BTF file with --btf",
 			 path);
 	return -ENOENT;
+}
+
+int preflight_ringbuf_result(int probe, char *err, size_t errlen)
+{
+	if (probe != 0)
+		return 0;	/* there (1), or the probe itself failed (< 0) */
+	snprintf(err, errlen, "this kernel has no BPF ring buffers (BPF_MAP_TYPE_RINGBUF, added in Linux 5.8): run pybpf on a kernel >= 5.8 (5.17+ for all it needs)");
+	return -ENOTSUP;
+}
+
+int preflight_ringbuf(char *err, size_t errlen)
+{
+	return preflight_ringbuf_result(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL),
+					err, errlen);
 }

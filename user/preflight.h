@@ -13,4 +13,12 @@ int preflight_capabilities(char *err, size_t errlen);
 /* The file given with --btf (BTF_PATH), else the kernel's own KERNEL_BTF. */
 int preflight_btf(const char *btf_path, const char *kernel_btf, char *err, size_t errlen);
 
+/*
+ * BPF ring buffers (BPF_MAP_TYPE_RINGBUF, Linux 5.8), probed with libbpf;
+ * a probe that cannot tell lets the program load decide.
+ */
+int preflight_ringbuf(char *err, size_t errlen);
+/* What PROBE (libbpf_probe_bpf_map_type's result) means: 0, or the error in ERR. */
+int preflight_ringbuf_result(int probe, char *err, size_t errlen);
+
 #endif

@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "proc_maps.h"
 #include "util.h"
@@ -112,4 +114,27 @@ const struct map_entry *proc_maps_first(const struct proc_maps *m, const char *p
 		    (!best || m->entries[i].start < best->start))
 			best = &m->entries[i];
 	return best;
+}
+
+int proc_maps_open_file(pid_t pid, const struct map_entry *m)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid,
+		 m->start, m->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 || m->path[0] != '/')
+		return fd >= 0 ? fd : -errno;
+	/* The path may have been replaced since it was mapped (an upgrade). */
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_ino != m->inode) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
 }

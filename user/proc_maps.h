@@ -27,4 +27,12 @@ void proc_maps_free(struct proc_maps *m);
 /* The lowest mapping of PATH (the one a load bias is computed from). */
 const struct map_entry *proc_maps_first(const struct proc_maps *m, const char *path);
 
+/*
+ * Open (read-only) the file behind mapping M of PID as the process sees it:
+ * through /proc/PID/map_files/, which works for files in another mount
+ * namespace and for deleted ones, else through /proc/PID/root/PATH if that
+ * is still the same inode.  An fd, or -errno.
+ */
+int proc_maps_open_file(pid_t pid, const struct map_entry *m);
+
 #endif

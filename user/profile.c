@@ -9,6 +9,25 @@ void profile_init(struct profile *p, uint64_t interval_ns)
 	memset(p, 0, sizeof(*p));
 	p->interval_ns = interval_ns;
 	p->keep_order = true;
+	p->limits = (struct limits)LIMITS_DEFAULT;
+}
+
+#define STRING_TABLE_FULL	"[string table full]"
+#define FRAME_TABLE_FULL	"[frame table full]"
+#define STACK_TABLE_FULL	"[stack table full]"
+#define OTHER_THREADS		"[other threads]"
+
+/* pybpf's own markers: made past the bounds, once each. */
+static bool is_marker(const char *text)
+{
+	static const char *const markers[] = {
+		"", STRING_TABLE_FULL, FRAME_TABLE_FULL, STACK_TABLE_FULL, OTHER_THREADS,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(markers); i++)
+		if (!strcmp(text, markers[i]))
+			return true;
+	return false;
 }
 
 static void thread_free(struct prof_thread *t)
@@ -54,6 +73,10 @@ uint32_t profile_string(struct profile *p, const char *text)
 
 	if (slot)
 		return (uint32_t)(*slot - 1);
+	if (p->string_bytes + len + 1 > p->limits.string_bytes && !is_marker(text)) {
+		p->over.strings++;
+		return profile_string(p, STRING_TABLE_FULL);
+	}
 	if (array_reserve(&p->strings, &p->strings_cap, p->nstrings + 1, sizeof(char *)))
 		return UINT32_MAX;
 	copy = strdup(text);
@@ -63,6 +86,7 @@ uint32_t profile_string(struct profile *p, const char *text)
 		return UINT32_MAX;
 	}
 	p->strings[p->nstrings] = copy;
+	p->string_bytes += len + 1;
 	*slot = ++p->nstrings;
 	return (uint32_t)(*slot - 1);
 }
@@ -81,6 +105,10 @@ uint32_t profile_frame(struct profile *p, const char *name, const char *file, in
 	slot = hmap_find(&p->frame_index, &f, sizeof(f));
 	if (slot)
 		return (uint32_t)(*slot - 1);
+	if (p->nframes >= p->limits.frames && !(is_marker(name) && !*file)) {
+		p->over.frames++;
+		return profile_frame(p, FRAME_TABLE_FULL, "", 0);
+	}
 	if (array_reserve(&p->frames, &p->frames_cap, p->nframes + 1, sizeof(f)))
 		return UINT32_MAX;
 	slot = hmap_upsert(&p->frame_index, &f, sizeof(f), NULL);
@@ -117,6 +145,11 @@ struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t t
 
 	if (slot)
 		return p->threads[*slot - 1];
+	/* Tid 0 is no thread of a process: it stands for those past the bound. */
+	if (p->nthreads >= p->limits.threads && tid != 0) {
+		p->over.threads++;
+		return profile_thread(p, process, 0, OTHER_THREADS);
+	}
 	if (array_reserve(&p->threads, &p->threads_cap, p->nthreads + 1, sizeof(t)))
 		return NULL;
 	t = calloc(1, sizeof(*t));
@@ -168,6 +201,19 @@ int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames
 	struct prof_stack *s;
 	uint32_t stack;
 
+	if (!slot && (p->nstacks >= p->limits.stacks ||
+		      p->stack_frames + depth > p->limits.stack_frames)) {
+		uint32_t full;
+
+		if (!p->stack_full_frame)
+			p->stack_full_frame = profile_frame(p, STACK_TABLE_FULL, "", 0) + 1;
+		full = p->stack_full_frame - 1;
+		if (full != UINT32_MAX && !(depth == 1 && frames[0] == full)) {
+			p->over.stacks += count;
+			return profile_add(p, t, &full, 1, count);
+		}
+	}
+
 	/* Everything that can fail comes before the stack is created. */
 	if (p->keep_order && array_reserve(&t->runs, &t->runs_cap, t->nruns + 1 + count / UINT32_MAX,
 					   sizeof(*t->runs)))
@@ -186,6 +232,8 @@ int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames
 		s->depth = depth;
 		s->count = 0;
 		*slot = ++t->nstacks;
+		p->nstacks++;
+		p->stack_frames += depth;
 	}
 	stack = (uint32_t)(*slot - 1);
 	if (p->keep_order)

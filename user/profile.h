@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hashmap.h"
+#include "mem_limits.h"
 
 struct prof_frame {
 	uint32_t name;		/* string id: qualified function name */
@@ -88,6 +89,16 @@ struct profile {
 	struct hmap thread_index;	/* (pid, tid) -> index + 1 */
 	struct prof_thread **threads;
 	size_t nthreads, threads_cap;
+	/*
+	 * Bounds (LIMITS_DEFAULT from profile_init) and what went past them.
+	 * Past a bound, names, frames, stacks and threads are counted under a
+	 * marker ("[frame table full]", a process's "[other threads]" with tid
+	 * 0...), so every sample still counts.
+	 */
+	struct limits limits;
+	struct limit_overflows over;
+	uint64_t string_bytes, nstacks, stack_frames;	/* use, against the bounds */
+	uint32_t stack_full_frame;	/* "[stack table full]" + 1, 0 until made */
 };
 
 /* An empty profile that keeps the order of samples. */

@@ -16,15 +16,18 @@ int py_for_each_thread(const struct python_target *t,
 		       int (*fn)(void *ctx, uint64_t interp, uint64_t tstate), void *ctx)
 {
 	const struct pyperf_offsets *o = &t->layout.bpf;
+	struct py_cycle interps = { 0 };
 	uint64_t interp, tstate;
 	int rc;
 
 	if (target_read_u64(t->pid, t->runtime_addr + o->runtime_interp_head, &interp))
 		return -EFAULT;
-	for (int i = 0; interp && i < MAX_INTERPS; i++) {
+	for (int i = 0; interp && i < MAX_INTERPS && !py_cycle_seen(&interps, interp); i++) {
+		struct py_cycle threads = { 0 };
+
 		if (target_read_u64(t->pid, interp + o->interp_threads_head, &tstate))
 			return -EFAULT;
-		for (int n = 0; tstate && n < PY_WALK_MAX_THREADS; n++) {
+		for (int n = 0; tstate && n < PY_WALK_MAX_THREADS && !py_cycle_seen(&threads, tstate); n++) {
 			rc = fn(ctx, interp, tstate);
 			if (rc)
 				return rc;

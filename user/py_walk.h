@@ -15,6 +15,28 @@
 #define PY_WALK_MAX_THREADS 8192
 #define PY_WALK_MAX_FRAMES 4096
 
+/*
+ * Brent's cycle detection, for a chain read from the target: corrupt or
+ * hostile memory can make any list loop, and a bound of thousands of
+ * steps per list, nested, is no bound.  Pass each address in turn (the
+ * struct zeroed first); true once one comes round again.
+ */
+struct py_cycle {
+	uint64_t saved, power, steps;
+};
+
+static inline bool py_cycle_seen(struct py_cycle *c, uint64_t addr)
+{
+	if (c->power && addr == c->saved)
+		return true;
+	if (++c->steps >= c->power) {
+		c->saved = addr;
+		c->power = c->power ? 2 * c->power : 1;
+		c->steps = 0;
+	}
+	return false;
+}
+
 struct py_frame_info {
 	uint64_t previous;
 	uint64_t code;		/* 0 for shim/entry frames, to be skipped */

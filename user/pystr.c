@@ -77,44 +77,69 @@ size_t pystr_to_utf8(int kind, const void *data, size_t n, char *out, size_t siz
 	return len;
 }
 
+int pystr_parse_header(const struct py_layout *L, const uint8_t *obj, size_t len,
+		       struct pystr_header *h)
+{
+	uint32_t state;
+	int64_t length;
+
+	if ((size_t)L->str_length + sizeof(length) > len ||
+	    (size_t)L->str_state + sizeof(state) > len ||
+	    (size_t)L->bpf.str_hash + sizeof(h->hash) > len)
+		return -EINVAL;
+	memcpy(&length, obj + L->str_length, sizeof(length));
+	memcpy(&state, obj + L->str_state, sizeof(state));
+	memcpy(&h->hash, obj + L->bpf.str_hash, sizeof(h->hash));
+	h->kind = (state & L->str_kind_mask) >> L->str_kind_shift;
+	if (length < 0 || (h->kind != 1 && h->kind != 2 && h->kind != 4) ||
+	    !(state & L->str_compact_mask))
+		return -EINVAL;
+	if ((state & L->str_ascii_mask) && h->kind != 1)
+		return -EINVAL;
+	h->length = (uint64_t)length;
+	h->data_at = state & L->str_ascii_mask ? L->str_ascii_data : L->str_compact_data;
+	return 0;
+}
+
+size_t pystr_decode(const struct pystr_header *h, const void *data, size_t len, char *out,
+		    size_t size)
+{
+	size_t n = len / h->kind;
+
+	if (n > h->length)
+		n = h->length;
+	if (n > PYSTR_MAX_CHARS)
+		n = PYSTR_MAX_CHARS;
+	len = pystr_to_utf8(h->kind, data, n, out, size);
+	/* Mark names cut short, unless the encoder already did. */
+	if (h->length > n && len + 4 <= size && (len < 3 || strcmp(out + len - 3, "..."))) {
+		strcpy(out + len, "...");
+		len += 3;
+	}
+	return len;
+}
+
 int pystr_read(pid_t pid, const struct py_layout *L, uint64_t addr, char *out,
 	       size_t size, uint64_t *hash)
 {
 	uint8_t hdr[128], data[PYSTR_MAX_CHARS * 4];
-	uint32_t state;
-	int64_t length;
-	uint64_t data_addr;
-	int kind, err;
-	size_t n, len;
+	struct pystr_header h;
+	size_t n;
+	int err;
 
 	if (L->str_compact_data > sizeof(hdr))
 		return -EINVAL;
 	err = target_read(pid, addr, hdr, L->str_compact_data);
+	if (!err)
+		err = pystr_parse_header(L, hdr, L->str_compact_data, &h);
 	if (err)
 		return err;
-	memcpy(&length, hdr + L->str_length, sizeof(length));
-	memcpy(&state, hdr + L->str_state, sizeof(state));
 	if (hash)
-		memcpy(hash, hdr + L->bpf.str_hash, sizeof(*hash));
-	kind = (state & L->str_kind_mask) >> L->str_kind_shift;
-	if (length < 0 || (kind != 1 && kind != 2 && kind != 4) ||
-	    !(state & L->str_compact_mask))
-		return -EINVAL;
-	if (state & L->str_ascii_mask) {
-		if (kind != 1)
-			return -EINVAL;
-		data_addr = addr + L->str_ascii_data;
-	} else {
-		data_addr = addr + L->str_compact_data;
-	}
-	n = (uint64_t)length < PYSTR_MAX_CHARS ? (size_t)length : PYSTR_MAX_CHARS;
-	err = n ? target_read(pid, data_addr, data, n * kind) : 0;
+		*hash = h.hash;
+	n = h.length < PYSTR_MAX_CHARS ? h.length : PYSTR_MAX_CHARS;
+	err = n ? target_read(pid, addr + h.data_at, data, n * h.kind) : 0;
 	if (err)
 		return err;
-	len = pystr_to_utf8(kind, data, n, out, size);
-	/* Mark names cut at PYSTR_MAX_CHARS, unless the encoder already did. */
-	if ((uint64_t)length > n && len + 4 <= size &&
-	    (len < 3 || strcmp(out + len - 3, "...")))
-		strcpy(out + len, "...");
+	pystr_decode(&h, data, n * h.kind, out, size);
 	return 0;
 }

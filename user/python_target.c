@@ -37,23 +37,10 @@ static int is_candidate(const char *path, const char *exe)
 	return !strcmp(path, exe) || strstr(base, "python");
 }
 
-/*
- * Open a mapped file the way the target sees it.  map_files/ works even when
- * the path only exists inside the target's mount namespace or was deleted;
- * root/ covers kernels that restrict map_files.
- */
+/* Open a mapped file the way the target sees it (even in a container, or deleted). */
 static struct elf_file *open_mapped(pid_t pid, const struct map_entry *m)
 {
-	char path[PATH_MAX + 64];
-	struct elf_file *ef;
-
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
-		 (unsigned long long)m->start, (unsigned long long)m->end);
-	ef = elf_file_open(path);
-	if (ef)
-		return ef;
-	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
-	return elf_file_open(path);
+	return elf_file_open_fd(proc_maps_open_file(pid, m));
 }
 
 struct runtime_hit {

@@ -23,8 +23,10 @@
 #include "cli.h"
 #include "launch.h"
 #include "log.h"
+#include "mem_limits.h"
 #include "outputs.h"
 #include "preflight.h"
+#include "privileges.h"
 #include "profile.h"
 #include "record.h"
 #include "sampler.h"
@@ -34,6 +36,7 @@
 
 #define DEFAULT_RATE_HZ 100
 #define MAX_RATE_HZ 100000
+#define MAX_DURATION_S 1e9		/* 31 years */
 #define DEFAULT_MAX_PROCESSES 256
 #define RINGBUF_BYTES (4u << 20)
 #define TOP_FUNCTIONS 10
@@ -116,8 +119,10 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'd':
 		o->duration_s = strtod(arg, &end);
-		if (*end || !(o->duration_s > 0))
-			argp_error(state, "invalid duration '%s': give a positive number of seconds", arg);
+		/* Capped: in nanoseconds, the stop time must fit the timer's u64. */
+		if (*end || !(o->duration_s > 0 && o->duration_s <= MAX_DURATION_S))
+			argp_error(state, "invalid duration '%s': give a positive number of seconds, at most %.0f",
+				   arg, MAX_DURATION_S);
 		break;
 	case 'r':
 		o->rate_hz = cli_number(state, arg, "rate", 1, MAX_RATE_HZ);
@@ -251,7 +256,7 @@ static enum stop_reason run_loop(struct event_loop *l, struct sampler *sampler,
 				if (read(l->signal, &si, sizeof(si)) == sizeof(si))
 					*signo = si.ssi_signo;
 				/* A second Ctrl-C is not caught: it ends pybpf at once. */
-				unblock_sigint();
+				unblock_sigint(output_file_remove_temps);
 				return STOP_SIGNAL;
 			} else if (fd == l->command) {
 				return STOP_COMMAND_EXITED;
@@ -288,10 +293,27 @@ static void print_summary(struct tracker *t, const struct record_opts *o, const 
 	if (o->gil_only)
 		fprintf(stderr, "pybpf: --gil: %llu samples of threads not holding the GIL left out\n",
 			(unsigned long long)t->gil_dropped);
+	if (o->native)
+		native_stack_print_summary(&t->native, stderr);
 	if (o->wall)
 		fprintf(stderr, "pybpf: --mode wall: %llu off-CPU waits, %llu lost; weights in microseconds\n",
 			(unsigned long long)t->wall.waits_added,
 			(unsigned long long)t->wall.waits_lost);
+}
+
+/*
+ * What the profile is missing, and why: never silent, even with -q.  Lost
+ * samples are gone for good; unreadable frames are in it as [unknown].
+ */
+static void warn_losses(struct tracker *t, const struct profile *p, const uint64_t *stats)
+{
+	unsigned long long lost = stats[PYPERF_STAT_LOST];
+
+	if (lost)
+		fprintf(stderr, "pybpf: warning: %llu samples (%.1f%%) were lost because the ring buffer was full: lower the rate (-r)\n",
+			lost, 100.0 * lost / (lost + t->samples));
+	tracker_warn_unreadable(t, stderr);
+	limits_warn(&p->over, stderr);
 }
 
 /*
@@ -300,16 +322,12 @@ static void print_summary(struct tracker *t, const struct record_opts *o, const 
  * after pybpf started the first sample arrived.
  */
 static void write_stats(const struct record_opts *o, struct tracker *t, struct sampler *sampler,
-			const uint64_t *stats, uint64_t start_ns, double secs)
+			const uint64_t *stats, uint64_t start_ns, double secs, struct output_file *file)
 {
 	uint64_t run_cnt = 0, run_time_ns = 0;
-	FILE *f = fopen(o->stats_path, "we");
+	FILE *f = file->fp;
+	char err[1024];
 
-	if (!f) {
-		fprintf(stderr, "pybpf: warning: cannot write --stats file %s: %s\n", o->stats_path,
-			strerror(errno));
-		return;
-	}
 	sampler_bpf_runtime(sampler, &run_cnt, &run_time_ns);
 	fprintf(f, "{\"duration_s\":%.3f,\"rate_hz\":%u,\"samples\":%llu,\"lost\":%llu,"
 		"\"read_errors\":%llu,\"unresolved_frames\":%llu,\"first_sample_ms\":%.3f,"
@@ -325,12 +343,18 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 
 		if (!tr->was_profiled)
 			continue;
-		fprintf(f, "%s{\"pid\":%d,\"python\":\"%s\",\"samples\":%llu,\"idle\":%llu,\"lost\":%llu}",
+		fprintf(f, "%s{\"pid\":%d,\"python\":\"%s\",\"samples\":%llu,\"idle\":%llu,\"lost\":%llu,"
+			"\"frames\":%llu,\"unresolved_frames\":%llu,\"read_errors\":%llu}",
 			n++ ? "," : "", tr->pid, tr->target.version, (unsigned long long)tr->samples,
-			(unsigned long long)tr->idle, (unsigned long long)tr->lost);
+			(unsigned long long)tr->idle, (unsigned long long)tr->lost,
+			(unsigned long long)tr->frames, (unsigned long long)tr->unresolved,
+			(unsigned long long)tr->read_errors);
 	}
-	fputs("]}\n", f);
-	fclose(f);
+	fputs("],\"limits\":", f);
+	limits_json(&t->profile->over, f);
+	fputs("}\n", f);
+	if (output_file_commit(file, err, sizeof(err)))
+		fprintf(stderr, "pybpf: warning: --stats: %s\n", err);
 }
 
 /*
@@ -390,6 +414,7 @@ int record_main(int argc, char **argv)
 	struct sampler_opts so = { 0 };
 	struct event_loop loop = { -1, -1, -1, -1, -1, -1, -1 };
 	struct launch cmd = { -1, -1, -1 };
+	struct output_file stats_file = { .open = false };	/* --stats */
 	struct profile profile;
 	struct tracker t;
 	struct recorder recorder = { .tracker = &t };
@@ -403,10 +428,14 @@ int record_main(int argc, char **argv)
 	profile_init(&profile, 0);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 2;
+	if (limits_parse(&profile.limits, getenv("PYBPF_LIMITS"), err, sizeof(err)))
+		return fail(err);
 	profile.interval_ns = 1000000000ULL / o.rate_hz;
 	modes.cpu_weight = 1;
 	modes.wall = o.wall;
 	modes.gil_only = o.gil_only;
+	modes.native = o.native;
+	modes.kernel = o.kernel;
 	if (o.wall) {
 		/* Waits are timed to the microsecond; a sample stands for its period. */
 		modes.cpu_weight = profile.interval_ns / 1000;
@@ -418,7 +447,8 @@ int record_main(int argc, char **argv)
 		snprintf(stem, sizeof(stem), "pybpf-%s", o.all ? "all" : "command");
 	outputs_default(&o.outputs, stem);
 	if (preflight_capabilities(err, sizeof(err)) ||
-	    preflight_btf(o.btf_path, KERNEL_BTF_PATH, err, sizeof(err)))
+	    preflight_btf(o.btf_path, KERNEL_BTF_PATH, err, sizeof(err)) ||
+	    preflight_ringbuf(err, sizeof(err)))
 		return fail(err);
 
 	if (o.all) {
@@ -438,7 +468,8 @@ int record_main(int argc, char **argv)
 			}
 		}
 	}
-	if (outputs_open(&o.outputs, err, sizeof(err))) {
+	if (outputs_open(&o.outputs, err, sizeof(err)) ||
+	    (o.stats_path && output_file_begin(&stats_file, o.stats_path, err, sizeof(err)))) {
 		fail(err);
 		goto out;
 	}
@@ -484,7 +515,9 @@ int record_main(int argc, char **argv)
 	profile.start_ns = realtime_ns();
 	recorder.origin_ns = monotonic_ns();
 	outputs_attach(&o.outputs, &profile);
-	if (sampler_start(sampler, err, sizeof(err))) {
+	if (sampler_start(sampler, err, sizeof(err)) ||
+	    privileges_drop(PRIV_WRITE_FILES | (o.command ? PRIV_SIGNAL_COMMAND : 0) |
+			    (o.kernel ? PRIV_KERNEL_SYMBOLS : 0), err, sizeof(err))) {
 		fail(err);
 		goto out;
 	}
@@ -492,9 +525,11 @@ int record_main(int argc, char **argv)
 	tracker_start_waits(&t, t0);
 	launch_release(&cmd);
 	why = run_loop(&loop, sampler, &t, !o.all && !o.command, &signo);
+	sampler_stop(sampler);
 	sampler_drain(sampler);
 	tracker_finish(&t, monotonic_ns());
 	sampler_stats(sampler, stats);
+	tracker_take_lost(&t);
 	profile.duration_ns = monotonic_ns() - recorder.origin_ns;
 	rc = 0;
 	if (o.command) {
@@ -515,12 +550,14 @@ int record_main(int argc, char **argv)
 		top_functions_print(&profile, TOP_FUNCTIONS, stderr);
 		outputs_print(&o.outputs, &profile, stderr);
 	}
+	warn_losses(&t, &profile, stats);
 	if (o.stats_path)
-		write_stats(&o, &t, sampler, stats, start_ns, (monotonic_ns() - t0) / 1e9);
+		write_stats(&o, &t, sampler, stats, start_ns, (monotonic_ns() - t0) / 1e9, &stats_file);
 out:
 	if (o.command && cmd.pid > 0 && rc == 1)
 		launch_abort(&cmd);
 	outputs_close(&o.outputs);
+	output_file_abort(&stats_file);
 	tracker_free(&t);
 	sampler_close(sampler);
 	close_event_loop(&loop);

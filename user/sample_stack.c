@@ -4,12 +4,14 @@
 #include <string.h>
 #include "sample_stack.h"
 
-int sample_stack_init(struct sample_stack *b, struct profile *profile)
+int sample_stack_init(struct sample_stack *b, struct profile *profile,
+		      struct native_stack *native)
 {
 	char name[96];
 
 	memset(b, 0, sizeof(*b));
 	b->profile = profile;
+	b->native = native;
 	snprintf(name, sizeof(name), "[outer frames not read: stack deeper than %d frames]",
 		 PYPERF_MAX_WALK);
 	b->unwalked_frame = profile_frame(profile, name, "", 0);
@@ -31,37 +33,56 @@ static uint32_t gap_frame(struct sample_stack *b, uint64_t n)
 	return profile_frame(b->profile, name, "", 0);
 }
 
-/* Symbolize the Python frames into b->python (innermost first). */
+/*
+ * Symbolize the Python frames into b->python (innermost first), with the
+ * gap frame where frames were left out and the root marker of a walk that
+ * ended early.  Returns the count.
+ */
 static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 			    const struct pyperf_sample *s, size_t n)
 {
+	size_t k = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		struct pyperf_frame f = s->frames[i];
 
-		b->entry[i] = f.code & PYPERF_FRAME_ENTRY;
+		/* Between the innermost frames kept and the outermost ones. */
+		if (i == PYPERF_KEEP_INNER && s->hdr.depth > n) {
+			b->entry[k] = false;
+			b->python[k++] = gap_frame(b, s->hdr.depth - n);
+		}
+		b->entry[k] = f.code & PYPERF_FRAME_ENTRY;
 		f.code &= ~PYPERF_FRAME_ENTRY;
-		b->python[i] = symbolizer_frame(sym, &f);
-		b->unresolved += b->python[i] == sym->unknown_frame;
+		b->python[k] = symbolizer_frame(sym, &f);
+		b->unresolved += b->python[k++] == sym->unknown_frame;
 	}
-	return n;
+	if (s->hdr.flags & PYPERF_SAMPLE_TRUNCATED) {
+		b->entry[k] = false;
+		b->python[k++] = b->unwalked_frame;
+	}
+	return k;
 }
 
 int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
 		       const struct pyperf_sample *s, size_t size)
 {
-	size_t n = s->hdr.nframes;
+	const struct pyperf_offsets *off = &sym->layout->bpf;
+	size_t n = s->hdr.nframes, k;
 
 	b->depth = 0;
 	if (n > PYPERF_MAX_FRAMES || size < sizeof(s->hdr) + n * sizeof(struct pyperf_frame))
 		return -EINVAL;
-	python_frames(b, sym, s, n);
-	if (s->hdr.flags & PYPERF_SAMPLE_TRUNCATED)
-		sample_stack_push(b, b->unwalked_frame);
-	for (size_t i = n; i-- > 0;) {
-		sample_stack_push(b, b->python[i]);
-		/* Between the outermost frames kept and the innermost ones. */
-		if (i == PYPERF_KEEP_INNER && s->hdr.depth > n)
-			sample_stack_push(b, gap_frame(b, s->hdr.depth - n));
+	k = python_frames(b, sym, s, n);
+	if (b->native) {
+		/* Up to 3.10 every frame is a call of the eval loop of its own. */
+		bool every = off->frame_owner == PYPERF_OFF_NONE &&
+			     off->frame_is_entry == PYPERF_OFF_NONE;
+
+		native_stack_merge(b->native, s, size, b->python, b->entry, k, every, b->frames,
+				   &b->depth, SAMPLE_STACK_MAX);
+		return 0;
 	}
+	for (size_t i = k; i-- > 0;)
+		sample_stack_push(b, b->python[i]);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "native_stack.h"
 #include "profile.h"
 #include "symbolizer.h"
 #include "../bpf/pyperf.h"
@@ -19,15 +20,19 @@
 
 struct sample_stack {
 	struct profile *profile;
+	struct native_stack *native;		/* NULL: Python frames only */
 	uint32_t frames[SAMPLE_STACK_MAX];	/* the result, outermost first */
 	size_t depth;
-	uint32_t python[PYPERF_MAX_FRAMES];	/* scratch: innermost first */
-	bool entry[PYPERF_MAX_FRAMES];
+	/* Scratch: the Python frames innermost first, with pybpf's markers. */
+	uint32_t python[PYPERF_MAX_FRAMES + 2];
+	bool entry[PYPERF_MAX_FRAMES + 2];
 	uint32_t unwalked_frame;		/* "[outer frames not read ...]" */
 	uint64_t unresolved;			/* Python frames that did not resolve */
 };
 
-int sample_stack_init(struct sample_stack *b, struct profile *profile);
+/* NATIVE may be NULL (no --native or --kernel). */
+int sample_stack_init(struct sample_stack *b, struct profile *profile,
+		      struct native_stack *native);
 
 /*
  * Build B->frames from S (SIZE bytes) of the process SYM symbolizes.

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -15,7 +17,13 @@
 
 struct sampler {
 	struct pyperf_bpf *skel;
-	struct ring_buffer *rb;
+	struct ring_buffer *rb;		/* samples */
+	struct ring_buffer *events_rb;	/* process lifecycle */
+	int epoll_fd;			/* readable when either has data */
+	bool stopped;			/* sampler_stop(): nothing new comes */
+	uint64_t budget_end_ns;		/* this drain stops taking samples then */
+	uint64_t events_at_ns;		/* last drain of the lifecycle events */
+	unsigned int delivered;		/* samples in this drain */
 	struct bpf_link **links;
 	int *perf_fds;
 	int ncpus;
@@ -24,12 +32,27 @@ struct sampler {
 	struct sampler_opts opts;
 };
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct sampler *s = ctx;
 
 	if (size >= sizeof(struct pyperf_sample_header))
 		s->opts.on_sample(s->opts.ctx, data, size);
+	/*
+	 * Samples can come faster than they are symbolized: past its budget a
+	 * drain stops (the sample is consumed), so the caller still sees its
+	 * timers and signals.  The rest waits for the next drain.
+	 */
+	if (!(++s->delivered % 64) && !s->stopped && now_ns() > s->budget_end_ns)
+		return -EAGAIN;
 	return 0;
 }
 
@@ -54,6 +77,7 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 		return -ENOMEM;
 	s->opts = *opts;
 	s->stats_fd = -1;
+	s->epoll_fd = -1;
 	s->drain_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (s->drain_fd < 0) {
 		rc = -errno;
@@ -101,10 +125,15 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 			 strerror(-rc));
 		goto fail;
 	}
-	/* Samples first: each drain handles them before the lifecycle events. */
+	/* Two rings apart: a flood of samples must not hold up the lifecycle events. */
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_sample, s, NULL);
-	if (!s->rb || ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.proc_events),
-				       on_proc_event, s)) {
+	s->events_rb = ring_buffer__new(bpf_map__fd(s->skel->maps.proc_events), on_proc_event, s, NULL);
+	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (!s->rb || !s->events_rb || s->epoll_fd < 0 ||
+	    epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb),
+		      &(struct epoll_event){ .events = EPOLLIN }) ||
+	    epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->events_rb),
+		      &(struct epoll_event){ .events = EPOLLIN })) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot set up the BPF ring buffers: %s", strerror(-rc));
 		goto fail;
@@ -254,7 +283,7 @@ fail:
 
 int sampler_fd(struct sampler *s)
 {
-	return ring_buffer__epoll_fd(s->rb);
+	return s->epoll_fd;
 }
 
 int sampler_timer_fd(struct sampler *s)
@@ -264,11 +293,34 @@ int sampler_timer_fd(struct sampler *s)
 
 int sampler_drain(struct sampler *s)
 {
-	uint64_t expirations;
+	uint64_t expirations, now = now_ns();
+	int n;
 
 	if (read(s->drain_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return -errno;
-	return ring_buffer__consume(s->rb);
+	s->delivered = 0;
+	s->budget_end_ns = now + SAMPLER_DRAIN_BUDGET_MS * 1000000ULL;
+	n = ring_buffer__consume(s->rb);
+	/*
+	 * Lifecycle events after the samples taken before them (an exit must
+	 * not drop its process's last samples), but never held back longer
+	 * than SAMPLER_EVENTS_WAIT_MS by a backlog of samples.
+	 */
+	if (n != -EAGAIN || now - s->events_at_ns > SAMPLER_EVENTS_WAIT_MS * 1000000ULL) {
+		ring_buffer__consume(s->events_rb);
+		s->events_at_ns = now;
+	}
+	return n == -EAGAIN ? (int)s->delivered : n;
+}
+
+void sampler_stop(struct sampler *s)
+{
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		bpf_link__destroy(s->links[cpu]);
+		s->links[cpu] = NULL;
+	}
+	pyperf_bpf__detach(s->skel);
+	s->stopped = true;
 }
 
 void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX])
@@ -318,6 +370,9 @@ void sampler_close(struct sampler *s)
 	free(s->links);
 	free(s->perf_fds);
 	ring_buffer__free(s->rb);
+	ring_buffer__free(s->events_rb);
+	if (s->epoll_fd >= 0)
+		close(s->epoll_fd);
 	pyperf_bpf__destroy(s->skel);
 	free(s);
 }

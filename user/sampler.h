@@ -56,8 +56,17 @@ int sampler_fd(struct sampler *s);
  */
 #define SAMPLER_DRAIN_MS 10
 int sampler_timer_fd(struct sampler *s);
-/* Deliver every waiting sample; number delivered or -errno. */
+/*
+ * Deliver the waiting samples, then the lifecycle events; number of samples
+ * delivered or -errno.  A drain takes samples for SAMPLER_DRAIN_BUDGET_MS
+ * at most (a flood must not hold the caller), the rest stays for the next
+ * one; after sampler_stop() it takes all of them.
+ */
+#define SAMPLER_DRAIN_BUDGET_MS 50
+#define SAMPLER_EVENTS_WAIT_MS 100
 int sampler_drain(struct sampler *s);
+/* Stop sampling and reporting lifecycle events, for a last, complete drain. */
+void sampler_stop(struct sampler *s);
 /* Totals of the kernel-side counters (enum pyperf_stat). */
 void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX]);
 /* With bpf_stats: runs of the sampling program and their total time. */

@@ -56,6 +56,23 @@ void symbolizer_free(struct symbolizer *s)
 	}
 	hmap_free(&s->codes);
 	hmap_free(&s->lines);
+	s->table_bytes = 0;
+}
+
+/*
+ * The cache is only a cache: when a process has more code objects (or line
+ * table bytes, or lines) than the bounds allow, it starts again empty, and
+ * what is still alive is read again.  Dead code objects go with it.
+ */
+static void bound_cache(struct symbolizer *s)
+{
+	const struct limits *l = &s->profile->limits;
+
+	if (s->codes.len < l->code_objects && s->table_bytes < l->code_bytes &&
+	    s->lines.len < 4 * l->code_objects)
+		return;
+	symbolizer_free(s);
+	s->profile->over.code_cache_flushes++;
 }
 
 static uint64_t field_u64(const uint8_t *buf, uint16_t off)
@@ -200,20 +217,24 @@ static struct code_info *lookup_code(struct symbolizer *s, uint64_t addr, uint32
 	if (load_code(s, addr, fingerprint, ci)) {
 		free(ci->linetable);
 		ci->linetable = NULL;
+		ci->linetable_len = 0;
 		ci->ok = 0;
 	}
+	s->table_bytes += ci->linetable_len;
 	*slot = (uintptr_t)ci;
 	return ci;
 }
 
 uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f)
 {
-	struct code_info *ci = lookup_code(s, f->code, f->fingerprint);
+	struct code_info *ci;
 	struct line_key key;
 	uintptr_t *slot;
 	bool created;
 	int line;
 
+	bound_cache(s);		/* this call adds at most one entry to each map */
+	ci = lookup_code(s, f->code, f->fingerprint);
 	if (!ci || !ci->ok) {
 		s->frames_failed++;
 		return s->unknown_frame;
@@ -239,11 +260,12 @@ size_t symbolizer_read_stack(struct symbolizer *s, const struct python_target *t
 			     uint64_t tstate, uint32_t *frames, size_t max)
 {
 	uint64_t frame = py_top_frame(t, tstate);
+	struct py_cycle seen = { 0 };
 	struct py_frame_info f;
 	size_t n = 0;
 
-	for (int walked = 0; frame && n < max && walked < PY_WALK_MAX_FRAMES;
-	     walked++, frame = f.previous) {
+	for (int walked = 0; frame && n < max && walked < PY_WALK_MAX_FRAMES &&
+	     !py_cycle_seen(&seen, frame); walked++, frame = f.previous) {
 		struct pyperf_frame pf;
 
 		if (py_read_frame(t, frame, &f))

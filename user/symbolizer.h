@@ -24,6 +24,7 @@ struct symbolizer {
 	uint32_t unknown_frame;		/* frame id used when a frame can't be resolved */
 	uint64_t frames_resolved;
 	uint64_t frames_failed;
+	uint64_t table_bytes;		/* line tables cached, against profile->limits */
 };
 
 int symbolizer_init(struct symbolizer *s, const struct python_target *t,

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "log.h"
 #include "preflight.h"
+#include "privileges.h"
 #include "top.h"
 #include "top_table.h"
 #include "tracker.h"
@@ -69,8 +70,9 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'i':
 		o->refresh_s = strtod(arg, &end);
-		if (*end || !(o->refresh_s >= 0.1))
-			argp_error(state, "invalid refresh interval '%s': give at least 0.1 seconds", arg);
+		/* Capped: the timer takes whole seconds as a time_t. */
+		if (*end || !(o->refresh_s >= 0.1 && o->refresh_s <= 86400))
+			argp_error(state, "invalid refresh interval '%s': give 0.1 to 86400 seconds", arg);
 		break;
 	case 0x100:
 		o->btf_path = arg;
@@ -196,16 +198,22 @@ static int run(struct top_state *s, double refresh_s)
 	int retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	int fds[] = { sampler_fd(s->sampler), sigfd, tick, retry, STDIN_FILENO,
 		      sampler_timer_fd(s->sampler) };
+	int own[] = { epfd, sigfd, tick, retry };	/* closed on every way out */
 	struct itimerspec its = { 0 };
 	bool running = true;
 	uint64_t next_retry, expirations;
+	int rc = 0;
 
-	if (epfd < 0 || sigfd < 0 || tick < 0 || retry < 0)
-		return -errno;
+	if (epfd < 0 || sigfd < 0 || tick < 0 || retry < 0) {
+		rc = -errno;
+		goto out;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		ev.data.fd = fds[i];
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fds[i], &ev))
-			return -errno;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fds[i], &ev)) {
+			rc = -errno;	/* e.g. stdin is /dev/null, which epoll refuses */
+			goto out;
+		}
 	}
 	its.it_interval.tv_sec = (time_t)refresh_s;
 	its.it_interval.tv_nsec = (long)((refresh_s - (time_t)refresh_s) * 1e9);
@@ -238,11 +246,11 @@ static int run(struct top_state *s, double refresh_s)
 		if (next_retry)
 			timerfd_arm_at(retry, next_retry);
 	}
-	close(epfd);
-	close(sigfd);
-	close(tick);
-	close(retry);
-	return 0;
+out:
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		if (own[i] >= 0)
+			close(own[i]);
+	return rc;
 }
 
 int top_main(int argc, char **argv)
@@ -266,7 +274,8 @@ int top_main(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 2;
 	if (preflight_capabilities(err, sizeof(err)) ||
-	    preflight_btf(o.btf_path, KERNEL_BTF_PATH, err, sizeof(err))) {
+	    preflight_btf(o.btf_path, KERNEL_BTF_PATH, err, sizeof(err)) ||
+	    preflight_ringbuf(err, sizeof(err))) {
 		fprintf(stderr, "pybpf: error: %s\n", err);
 		return 1;
 	}
@@ -300,7 +309,7 @@ int top_main(int argc, char **argv)
 		goto out;
 	if (o.all)
 		tracker_scan(&s.tracker);
-	if (sampler_start(s.sampler, err, sizeof(err)))
+	if (sampler_start(s.sampler, err, sizeof(err)) || privileges_drop(0, err, sizeof(err)))
 		goto out;
 
 	setlocale(LC_ALL, "");
@@ -310,11 +319,13 @@ int top_main(int argc, char **argv)
 	nodelay(stdscr, TRUE);
 	keypad(stdscr, TRUE);
 	curs_set(0);
-	rc = run(&s, o.refresh_s) ? 1 : 0;
+	rc = run(&s, o.refresh_s);
 	/* Whatever ended the loop (q, a signal), give the terminal back. */
 	endwin();
+	/* From run()'s status: endwin() has changed errno. */
 	if (rc)
-		snprintf(err, sizeof(err), "the event loop failed: %s", strerror(errno));
+		snprintf(err, sizeof(err), "the event loop failed: %s", strerror(-rc));
+	rc = rc ? 1 : 0;
 out:
 	if (rc && err[0])
 		fprintf(stderr, "pybpf: error: %s\n", err);

@@ -27,8 +27,13 @@ int tracker_init(struct tracker *t, struct profile *profile,
 		t->modes = *modes;
 	t->max_processes = max_processes;
 	wall_clock_init(&t->wall, profile);
+	if ((t->modes.native || t->modes.kernel) &&
+	    native_stack_init(&t->native, profile, t->modes.native, t->modes.kernel))
+		return -ENOMEM;
 	t->stack = malloc(sizeof(*t->stack));
-	return t->stack && !sample_stack_init(t->stack, profile) ? 0 : -ENOMEM;
+	return t->stack && !sample_stack_init(t->stack, profile,
+					      t->modes.native || t->modes.kernel ? &t->native : NULL) ?
+	       0 : -ENOMEM;
 }
 
 static void release(struct tracked *tr)
@@ -47,6 +52,7 @@ void tracker_free(struct tracker *t)
 	free(t->all);
 	free(t->stack);
 	wall_clock_free(&t->wall);
+	native_stack_free(&t->native);
 	hmap_free(&t->by_pid);
 	memset(t, 0, sizeof(*t));
 }
@@ -103,8 +109,33 @@ static void forget(struct tracker *t, struct tracked *tr)
 {
 	uintptr_t *slot = hmap_find(&t->by_pid, &tr->pid, sizeof(tr->pid));
 
+	/* Removed, not zeroed: -a sees every exec on the host, pids get reused. */
 	if (slot && *slot == (uintptr_t)tr)
-		*slot = 0;	/* keep the key: a later incarnation reuses it */
+		hmap_remove(&t->by_pid, &tr->pid, sizeof(tr->pid));
+}
+
+/*
+ * Free the incarnations that ended without being profiled (-a looks at
+ * every exec on the host): from the end of the list, where the one just
+ * looked at is, or all of them (FULL).  Only profiled ones stay.
+ */
+static void sweep(struct tracker *t, bool full)
+{
+	size_t kept = full ? 0 : t->nall;
+
+	while (kept && t->all[kept - 1]->state == TRACKED_ENDED && !t->all[kept - 1]->was_profiled)
+		free(t->all[--kept]);
+	if (!full) {
+		t->nall = kept;
+		return;
+	}
+	for (size_t i = 0; i < t->nall; i++) {
+		if (t->all[i]->state == TRACKED_ENDED && !t->all[i]->was_profiled)
+			free(t->all[i]);
+		else
+			t->all[kept++] = t->all[i];
+	}
+	t->nall = kept;
 }
 
 static void end_tracked(struct tracker *t, struct tracked *tr)
@@ -138,6 +169,8 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 
 	if (t->profiled >= t->max_processes)
 		rc = -E2BIG;
+	else if (t->profile->nprocesses >= t->profile->limits.processes)
+		rc = -EDQUOT;
 	else if (!in_bpf && t->sampler)
 		rc = sampler_add_process(t->sampler, tr->pid, tr->target.runtime_addr,
 					 &tr->target.layout.bpf);
@@ -150,6 +183,10 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 			warn_cap(t, tr->pid);
 			snprintf(err, errlen, "cannot profile PID %d: already profiling %u processes (raise --max-processes)",
 				 tr->pid, t->max_processes);
+		} else if (rc == -EDQUOT) {
+			t->profile->over.processes++;
+			snprintf(err, errlen, "cannot profile PID %d: this recording already has %llu processes (PYBPF_LIMITS processes)",
+				 tr->pid, (unsigned long long)t->profile->limits.processes);
 		} else {
 			snprintf(err, errlen, "cannot profile PID %d: %s", tr->pid, strerror(-rc));
 		}
@@ -199,6 +236,7 @@ int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, s
 {
 	struct tracked *old = current(t, pid), *tr;
 	char ignored[1024];
+	int rc;
 
 	if (old)
 		return 0;	/* found both by the scan and by an event */
@@ -211,7 +249,9 @@ int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, s
 		err = ignored;
 		errlen = sizeof(ignored);
 	}
-	return inspect(t, tr, err, errlen);
+	rc = inspect(t, tr, err, errlen);
+	sweep(t, false);
+	return rc;
 }
 
 int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, size_t errlen)
@@ -296,6 +336,9 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		return;
 	}
 	t->unresolved += b->unresolved;
+	tr->unresolved += b->unresolved;
+	tr->frames += b->depth;
+	tr->read_errors += !!(s->hdr.flags & PYPERF_SAMPLE_READ_ERROR);
 	if (s->hdr.kind == PYPERF_KIND_OFF_CPU) {
 		sample_stack_push(b, wall_clock_state_frame(&t->wall, s->hdr.task_state, s->hdr.syscall,
 							    s->hdr.flags & PYPERF_SAMPLE_GIL_WAIT));
@@ -326,6 +369,7 @@ static void on_fork(struct tracker *t, pid_t pid, pid_t ppid)
 	tr->target.pid = pid;
 	proc_cmdline(pid, tr->target.cmdline, sizeof(tr->target.cmdline));
 	start_profiling(t, tr, true, err, sizeof(err));
+	sweep(t, false);
 }
 
 void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e)
@@ -341,12 +385,15 @@ void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e)
 		break;
 	case PYPERF_PROC_EXEC:
 		/* A new program in the same PID: the old one is over. */
+		wall_clock_end(&t->wall, e->pid, e->timestamp_ns);
+		native_stack_forget(&t->native, e->pid);
 		if (tr)
 			end_tracked(t, tr);
 		tracker_add(t, e->pid, false, NULL, 0);
 		break;
 	case PYPERF_PROC_EXIT:
 		wall_clock_end(&t->wall, e->pid, e->timestamp_ns);
+		native_stack_forget(&t->native, e->pid);
 		if (tr)
 			end_tracked(t, tr);
 		break;
@@ -414,6 +461,7 @@ void tracker_finish(struct tracker *t, uint64_t now_ns)
 uint64_t tracker_retry(struct tracker *t, uint64_t now_ns)
 {
 	uint64_t next = 0;
+	bool ended = false;
 
 	for (size_t i = 0; i < t->nall; i++) {
 		struct tracked *tr = t->all[i];
@@ -424,12 +472,15 @@ uint64_t tracker_retry(struct tracker *t, uint64_t now_ns)
 			char err[1024];
 
 			inspect(t, tr, err, sizeof(err));
+			ended |= tr->state == TRACKED_ENDED;
 			if (tr->state != TRACKED_PENDING)
 				continue;
 		}
 		if (!next || tr->retry_at_ns < next)
 			next = tr->retry_at_ns;
 	}
+	if (ended)
+		sweep(t, true);
 	return next;
 }
 
@@ -442,8 +493,38 @@ unsigned int tracker_explicit_alive(const struct tracker *t)
 	return n;
 }
 
+void tracker_take_lost(struct tracker *t)
+{
+	for (size_t i = 0; i < t->nall; i++)
+		if (t->all[i]->state == TRACKED_PROFILED && t->sampler)
+			t->all[i]->lost += sampler_take_lost(t->sampler, t->all[i]->pid);
+}
+
+void tracker_warn_unreadable(const struct tracker *t, FILE *out)
+{
+	for (size_t i = 0; i < t->nall; i++) {
+		const struct tracked *tr = t->all[i];
+
+		if (!tr->was_profiled)
+			continue;
+		/* On a CPU all along, never in Python: its _PyRuntime is not where it says. */
+		if (!tr->samples && tr->idle >= 20)
+			fprintf(out, "pybpf: warning: PID %d (%s): none of its %llu samples had a Python stack: it only ran threads without one, or its memory does not hold a Python %s that pybpf can read\n",
+				tr->pid, tr->target.cmdline, (unsigned long long)tr->idle,
+				tr->target.version);
+		/* Churn makes a few [unknown]; most of them means the memory is not what it seems. */
+		if (tr->frames < 100 || tr->unresolved * 2 < tr->frames)
+			continue;
+		fprintf(out, "pybpf: warning: PID %d (%s): %.0f%% of the %llu frames sampled could not be read, and %llu samples had failed reads: its memory does not hold a Python %s that pybpf can read; those frames show as [unknown]\n",
+			tr->pid, tr->target.cmdline, 100.0 * tr->unresolved / tr->frames,
+			(unsigned long long)tr->frames, (unsigned long long)tr->read_errors,
+			tr->target.version);
+	}
+}
+
 void tracker_print_summary(struct tracker *t, FILE *out)
 {
+	tracker_take_lost(t);
 	fprintf(out, "pybpf:   %-8s %-9s %-9s %8s %6s  %s\n", "PID", "NS-PID", "PYTHON",
 		"SAMPLES", "LOST", "COMMAND");
 	for (size_t i = 0; i < t->nall; i++) {
@@ -452,8 +533,6 @@ void tracker_print_summary(struct tracker *t, FILE *out)
 		/* A forked child that exec'd at once leaves nothing worth a line. */
 		if (!tr->was_profiled || (tr->state == TRACKED_ENDED && !tr->samples && !tr->lost))
 			continue;
-		if (tr->state == TRACKED_PROFILED && t->sampler)
-			tr->lost += sampler_take_lost(t->sampler, tr->pid);
 		fprintf(out, "pybpf:   %-8d %-9d %-9s %8llu %6llu  %s%s\n", tr->pid, tr->ns_pid,
 			tr->target.version, (unsigned long long)tr->samples,
 			(unsigned long long)tr->lost, tr->target.cmdline,

@@ -24,6 +24,7 @@
 struct tracker_modes {
 	bool wall;			/* off-CPU waits too; weights in microseconds */
 	bool gil_only;			/* keep on-CPU samples of the GIL holder only */
+	bool native, kernel;		/* --native, --kernel */
 	uint64_t cpu_weight;		/* what one on-CPU sample adds (1, or its period in us) */
 };
 
@@ -52,6 +53,8 @@ struct tracked {
 	size_t process;			/* index in profile.processes */
 	struct hmap threads;		/* tid -> struct prof_thread * */
 	uint64_t samples, idle, lost;
+	uint64_t frames, unresolved;	/* frames in its samples, and those shown as [unknown] */
+	uint64_t read_errors;		/* samples in which a read of its memory failed */
 };
 
 struct tracker {
@@ -66,6 +69,7 @@ struct tracker {
 	size_t nall, all_cap;
 	struct tracker_modes modes;
 	struct sample_stack *stack;	/* the sample being added */
+	struct native_stack native;
 	struct wall_clock wall;
 	uint64_t samples, dropped, unresolved, gil_dropped;
 	uint64_t first_sample_ns;	/* CLOCK_MONOTONIC of the first sample seen */
@@ -115,6 +119,12 @@ uint64_t tracker_retry(struct tracker *t, uint64_t now_ns);
 
 /* Profiled processes that were named explicitly and are still running. */
 unsigned int tracker_explicit_alive(const struct tracker *t);
+
+/* Move the kernel's per-process counts of lost samples into each process's. */
+void tracker_take_lost(struct tracker *t);
+
+/* A warning on OUT for each process whose frames could mostly not be read, or were never there. */
+void tracker_warn_unreadable(const struct tracker *t, FILE *out);
 
 /* Per-process table on OUT: pid, Python, samples, lost, command. */
 void tracker_print_summary(struct tracker *t, FILE *out);

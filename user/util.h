@@ -45,8 +45,11 @@ uint64_t monotonic_ns(void);
 /* Block SIGINT, SIGTERM and SIGHUP and return a signalfd that reports them. */
 int stop_signals_fd(void);
 
-/* Let a second SIGINT end the process at once (after the first was caught). */
-void unblock_sigint(void);
+/*
+ * Let a second SIGINT end the process at once (after the first was caught):
+ * CLEANUP (async-signal-safe, or NULL) runs, then the process dies of it.
+ */
+void unblock_sigint(void (*cleanup)(void));
 
 /* Arm timerfd FD (CLOCK_MONOTONIC) to fire once at DEADLINE_NS. */
 void timerfd_arm_at(int fd, uint64_t deadline_ns);

@@ -428,6 +428,9 @@ def wall_mode_accounts_for_every_thread():
             cpu_doc, _, cpu_st = record_stats(w.pid, 2, "wall-cpu", [])
         duration_ns = st["duration_s"] * 1e9
         for name, tid in tids.items():
+            if interp.python.endswith("3.14"):
+                # 3.14's threading names OS threads after Python threads.
+                assert "(%s)" % name in thread_profile(doc, tid)["name"], thread_profile(doc, tid)["name"]
             total = sum(thread_profile(doc, tid)["weights"])
             assert abs(total - duration_ns) <= 0.05 * duration_ns, "%s (%s): %.3f s of %.3f s" % (
                 name, interp.label(), total / 1e9, duration_ns / 1e9)
@@ -493,6 +496,34 @@ def deep_stacks_kept_whole_or_marked():
                 assert names == ["<module>"] + ["descend"] * 255 + ["[%d frames truncated]" % gap] + \
                     ["descend"] * 768, "depth %d: %s" % (depth, [n for n in names if n != "descend"])
     return "1001 frames whole; 1501 as 256 + [477 frames truncated] + 768"
+
+
+@test
+def native_frames_between_python_frames():
+    # Debian's python3.11 and libz have no frame pointers: the stack copy is
+    # unwound with their .eh_frame.
+    interp = Interpreter("debian bookworm, static", "/usr/bin/python3.11")
+    with Workload(interp, "native.py") as w:
+        doc, err = record(w.pid, seconds=2, name="native", extra=["--native"])
+    compress = line_of("native.py", "COMPRESS")
+    in_zlib = total = 0
+    for frames, weight in stacks(doc, main_profile(doc, w.pid)):
+        names = [f["name"] for f in frames]
+        total += weight
+        assert "_PyEval_EvalFrameDefault" not in names, names
+        python = [(f["name"], f.get("line")) for f in frames if f.get("file", "").endswith(".py")]
+        if python[-1] != ("compress_block", compress):
+            continue
+        assert python == [("<module>", line_of("native.py", "MAIN")), ("main", line_of("native.py", "CALL")),
+                          ("compress_block", compress)] or python[0][0] != "<module>", python
+        below = frames[[f["name"] for f in frames].index("compress_block") + 1:]
+        if any("libz.so" in f.get("file", "") for f in below):
+            in_zlib += weight
+            # Native frames only under the innermost Python frame, and the
+            # interpreter's own frames between <module>, main and compress_block.
+            assert all(not f.get("file", "").endswith(".py") for f in below), names
+    assert in_zlib >= 0.5 * total, "only %.0f%% of samples reach libz under compress_block" % (100 * in_zlib / total)
+    return "%.0f%% of samples in libz under compress_block" % (100 * in_zlib / total)
 
 
 # ---- system-wide (-a) and launch (-- CMD) modes -----------------------------
@@ -679,8 +710,11 @@ class Tmux:
         self.name = "pybpf-top-%d" % os.getpid()
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
         command = "%s top %s; echo EXITED rc=$?; sleep 60" % (PYBPF, " ".join(args))
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24",
-                        "sh", "-c", command], check=True)
+        # A tmux server already running gives the pane its own environment,
+        # not ours: pass on the sanitizers' options (make check-asan).
+        env = sum((["-e", "%s=%s" % kv] for kv in os.environ.items() if kv[0].endswith("SAN_OPTIONS")), [])
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24"] + env +
+                       ["sh", "-c", command], check=True)
 
     def screen(self):
         return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
@@ -744,6 +778,15 @@ def top_restores_the_terminal_on_sigterm():
             assert "%Own" not in screen, screen
         finally:
             tmux.close()
+
+
+@test
+def top_without_a_usable_terminal():
+    # ncurses refuses the terminal and ends pybpf itself (under check-asan,
+    # this is tests/lsan.supp's case).
+    with Workload("/usr/bin/python3.11", "split.py") as w:
+        result = run_pybpf(["top", "-p", str(w.pid)], env=dict(os.environ, TERM="pybpf-no-such-term"))
+    assert result.returncode == 1 and "pybpf-no-such-term" in result.stderr, (result.returncode, result.stderr)
 
 
 def dump(args):
@@ -915,6 +958,9 @@ def error_output_not_writable():
 def error_bad_arguments():
     result = run_pybpf(["record", "-p", "abc"])
     assert result.returncode == 2 and "invalid PID 'abc'" in result.stderr, result.stderr
+    # Past what nanoseconds in a u64 hold: refused, not a stop at once.
+    result = run_pybpf(["record", "-p", "1", "-d", "1e300"])
+    assert result.returncode == 2 and "invalid duration '1e300'" in result.stderr, result.stderr
     result = run_pybpf(["record"])
     assert result.returncode == 2 and "nothing to profile: use -p PID, -a, or -- COMMAND" in result.stderr, result.stderr
 
@@ -936,7 +982,8 @@ def run_one(name, fn, arg, counts):
         return False
 
 
-def main():
+def main(tests=TESTS, matrix=MATRIX, suite="integration"):
+    """Run TESTS and the MATRIX for every interpreter; other suites (faults.py) pass their own."""
     global PYBPF, BUILD, TMP
     parser = argparse.ArgumentParser()
     parser.add_argument("--pybpf", required=True)
@@ -953,7 +1000,7 @@ def main():
         os.chmod(TMP, 0o755)
         for interp in interpreters():
             ran = []
-            for fn in MATRIX:
+            for fn in matrix:
                 name = "%s [%s]" % (fn.__name__, interp.label())
                 if args.filter not in name:
                     continue
@@ -969,11 +1016,11 @@ def main():
             elif ran:
                 summary.append("interpreter %-8s %-50s %6s          skipped (not on this machine)" % (
                     os.path.basename(interp.python), interp.kind, "-"))
-        for name, fn, _ in TESTS:
+        for name, fn, _ in tests:
             if args.filter in name:
                 run_one(name, fn, None, counts)
     print("\n".join(summary))
-    print("integration: %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
+    print(suite + ": %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
     sys.exit(1 if counts["failed"] else 0)
 
 

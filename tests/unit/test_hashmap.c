@@ -256,3 +256,35 @@ Test(hashmap, absent_lookups_at_every_fill_level, .timeout = 10)
 		cr_assert_eq(*hmap_find(&m, &k, sizeof(k)), k + 1);
 	hmap_free(&m);
 }
+
+/* Removal shifts later entries of a probe run back: every other key must
+ * stay findable with its value, whatever runs the removed keys were in. */
+Test(hashmap, remove_keeps_every_other_key_findable)
+{
+	struct hmap m = HMAP_INIT;
+	uint32_t k;
+
+	for (k = 0; k < 1000; k++)
+		*hmap_upsert(&m, &k, sizeof(k), NULL) = k + 1;
+	for (k = 0; k < 1000; k += 3)
+		cr_assert(hmap_remove(&m, &k, sizeof(k)), "key %u was there", k);
+	cr_assert_not(hmap_remove(&m, &(uint32_t){ 0 }, sizeof(uint32_t)), "removed twice");
+	cr_assert_not(hmap_remove(&m, &(uint32_t){ 5000 }, sizeof(uint32_t)), "never there");
+	cr_assert_eq(m.len, 1000 - 334);
+	cr_assert_eq(count_slots(&m), m.len);
+	for (k = 0; k < 1000; k++) {
+		uintptr_t *v = hmap_find(&m, &k, sizeof(k));
+
+		if (k % 3 == 0) {
+			cr_assert_null(v, "key %u was removed", k);
+		} else {
+			cr_assert_not_null(v, "key %u lost", k);
+			cr_assert_eq(*v, k + 1);
+		}
+	}
+	/* And the slots are usable again. */
+	*hmap_upsert(&m, &(uint32_t){ 3 }, sizeof(uint32_t), NULL) = 77;
+	cr_assert_eq(*hmap_find(&m, &(uint32_t){ 3 }, sizeof(uint32_t)), 77);
+	hmap_free(&m);
+	cr_assert_not(hmap_remove(&m, "a", 1), "an empty map has nothing to remove");
+}

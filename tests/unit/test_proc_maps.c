@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "proc_maps.h"
 
@@ -273,4 +274,48 @@ Test(proc_maps, read_missing_pid)
 
 	/* Above the kernel's PID_MAX_LIMIT (4194304). */
 	cr_assert_eq(proc_maps_read(99999999, &m), -ENOENT);
+}
+
+/* The file behind a real mapping of ours, through map_files/. */
+Test(proc_maps, open_file_of_a_live_mapping)
+{
+	uint64_t code = (uint64_t)(uintptr_t)proc_maps_parse;
+	const struct map_entry *e = NULL;
+	struct proc_maps m;
+	struct stat st;
+	int fd;
+
+	cr_assert_eq(proc_maps_read(getpid(), &m), 0);
+	for (size_t i = 0; i < m.n; i++)
+		if (code >= m.entries[i].start && code < m.entries[i].end)
+			e = &m.entries[i];
+	cr_assert_not_null(e);
+	fd = proc_maps_open_file(getpid(), e);
+	cr_assert(fd >= 0, "%s", strerror(-fd));
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(st.st_ino, e->inode);
+	close(fd);
+	proc_maps_free(&m);
+}
+
+/* Without map_files/ (no such mapping), the path serves only if it is still the same file. */
+Test(proc_maps, open_file_falls_back_to_the_path_of_the_same_inode)
+{
+	char path[] = "/tmp/pybpf-maps-XXXXXX";
+	struct map_entry e = { .start = 0x1000, .end = 0x2000, .path = path };
+	struct stat st;
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	close(fd);
+	e.inode = st.st_ino;
+	fd = proc_maps_open_file(getpid(), &e);
+	cr_assert(fd >= 0, "%s", strerror(-fd));
+	close(fd);
+	e.inode = st.st_ino + 1;	/* replaced since it was mapped */
+	cr_assert_eq(proc_maps_open_file(getpid(), &e), -ESTALE);
+	e.path = (char *)"";
+	cr_assert_eq(proc_maps_open_file(getpid(), &e), -ENOENT, "anonymous: nothing to open");
+	unlink(path);
 }
