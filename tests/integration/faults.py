@@ -465,13 +465,14 @@ def hostile_neighbours_leave_a_real_python_alone():
             Workload(Interpreter("corrupt ELF", pythons["garbage"]), "named.py", "hot_beta") as bad, \
             Workload(Interpreter("corrupt ELF", pythons["lying"]), "named.py", "hot_delta") as lying, \
             Workload(PYTHON, "named.py", "hot_alpha") as good:
-        out = tmp("neighbours.json")
-        proc = pybpf_popen(["record", "-a", "-r", "1000", "-d", "3", "-o", out])
-        # Sampling has started once pybpf has dropped its privileges.
+        out, stats_path = tmp("neighbours.json"), tmp("neighbours.stats")
+        proc = pybpf_popen(["record", "-a", "-r", "1000", "-d", "3", "-o", out, "--stats", stats_path])
+        # Sampling runs from when pybpf has dropped its privileges, for 3 s.
         wait_for(lambda: status_field(proc.pid, "NoNewPrivs") == "1", 10, "pybpf to start")
-        cpu = cpu_seconds(good.pid)
-        err, peak_mb, took = finish(proc)
+        started, cpu = time.monotonic(), cpu_seconds(good.pid)
+        time.sleep(max(0, started + 3 - time.monotonic()))
         cpu = cpu_seconds(good.pid) - cpu
+        err, peak_mb, took = finish(proc)
     assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
     validate(out)
     doc = json.load(open(out, encoding="utf-8"))
@@ -481,17 +482,21 @@ def hostile_neighbours_leave_a_real_python_alone():
         total += weight
         hot += weight * ("hot_alpha" in names)
         unknown += weight * ("[unknown]" in names)
-    # Its samples stand for the CPU time it had while sampled, all of them right.
-    assert total / 1e9 > 0.7 * cpu, "the real Python ran %.2f s, %.2f s sampled" % (cpu, total / 1e9)
+    # Its samples stand for the CPU time it had while sampled, all of them
+    # right.  Those its hostile neighbours' floods pushed out of the ring
+    # buffer (when pybpf is slow, under ASan) are counted, never silent.
+    lost = sum(p["lost"] for p in json.load(open(stats_path))["processes"] if p["pid"] == good.pid) / 1000
+    assert total / 1e9 + lost > 0.7 * cpu, "the real Python ran %.2f s, %.2f s sampled, %.2f s lost" % (
+        cpu, total / 1e9, lost)
     assert hot >= 0.95 * total and not unknown, "real Python: %d%% in hot_alpha, %d%% [unknown]" % (
         100 * hot // total, 100 * unknown // total)
     about = lambda pid: [l for l in warnings(err) if "PID %d " % pid in l]
     for pid, what in ((h11.pid, "could not be read"), (h12.pid, "could not be read"),
                       (lying.pid, "had a Python stack"), (good.pid, None), (bad.pid, None)):
         assert [what in l for l in about(pid)] == ([True] if what else []), (pid, what, warnings(err))
-    assert peak_mb < 160 and took < 3 + 5, (peak_mb, took)
-    return "real Python: %.2f s sampled of %.2f s run, all in hot_alpha; peak RSS %.0f MB; %s" % (
-        total / 1e9, cpu, peak_mb, " | ".join(l[len("pybpf: warning: "):][:70] for l in warnings(err)))
+    assert peak_mb < 160 and took < 5, (peak_mb, took)
+    return "real Python: %.2f s sampled and %.2f s lost of %.2f s run, all in hot_alpha; peak RSS %.0f MB; %s" % (
+        total / 1e9, lost, cpu, peak_mb, " | ".join(l[len("pybpf: warning: "):][:70] for l in warnings(err)))
 
 
 # ---- privileges and the output file ----------------------------------------
@@ -627,9 +632,18 @@ def lowered_limits_are_reported():
                if [f["name"] for f in frames] == ["[stack table full]"]) / (1e9 / rate)
     assert round(full) == over["stacks"], (full, over)
     assert any("[other threads]" in p["name"] for p in doc["profiles"])
+    # A command whose two forked workers come after the one process allowed.
+    launched = subprocess.run([run.PYBPF, "record", "-q", "--subprocesses", "-o", tmp("limits-cmd.json"),
+                               "--stats", stats_path, "--", PYTHON, os.path.join(run.WORKLOADS, "workers.py"),
+                               "1", "fork"], capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, PYBPF_LIMITS="processes=1"))
+    assert launched.returncode == 3, launched.stderr
+    st = json.load(open(stats_path))
+    assert len(st["processes"]) == 1 and st["limits"]["processes"] == 2, st
+    assert "2 processes not profiled" in launched.stderr, launched.stderr
     bad = run_pybpf(["record", "-p", "1", "-o", tmp("x.json")], env=dict(os.environ, PYBPF_LIMITS="stacks=lots"))
     expect_error(bad, r"PYBPF_LIMITS: 'stacks=lots' is not NAME=N")
-    return "overflows %s" % over
+    return "overflows %s; 2 forked workers past processes=1" % over
 
 
 if __name__ == "__main__":
