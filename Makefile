@@ -108,33 +108,38 @@ $(BUILD)/hostile: tests/workloads/hostile.c $(BUILD)/obj/py_layout.o
 faults: $(BUILD)/pybpf $(BUILD)/hostile npm pythons
 	$(PYTHON311) tests/integration/faults.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 
-check: all unit layouts integration formats faults fuzz-corpora
+check: all unit layouts integration formats faults fuzz-corpora check-asan
 
 # pybpf and the unit tests rebuilt with ASan, LSan and UBSan in $(ASAN_BUILD),
-# then the unit, integration and format tests run against them.  Any
-# sanitizer error, or memory pybpf still holds at exit, ends it with status
-# 86, which no test accepts.  The interpreters, npm modules, fixtures and
-# embedded app are $(BUILD)'s, linked rather than fetched again.
+# then the unit, integration, format and fault tests run against them.  Any
+# sanitizer error, or a leak at exit, ends pybpf with status 86, which no
+# test accepts.  GCC's "undefined" leaves out float-cast-overflow, which
+# options given in seconds need.  The interpreters, npm modules, fixtures
+# and workload programs are $(BUILD)'s, linked rather than fetched or built
+# again (-o: the sanitized objects never make the programs out of date).
 # tests/lsan.supp lists the leaks that belong to other libraries (ncurses).
 # Criterion counts a test as passed before its worker exits, so a leak found
 # at that exit would go unnoticed: the unit tests' reports go to files in
-# $(ASAN_REPORTS), and any file there fails the run.  GCC's "undefined" leaves
-# out float-cast-overflow, which options given in seconds need.
+# $(ASAN_REPORTS), and any file there fails the run.  faults.py bounds
+# pybpf's peak RSS, which ASan's 256 MB quarantine of freed blocks alone
+# would pass: it gets 16 MB of quarantine.
 ASAN_BUILD   ?= build-asan
 ASAN_CFLAGS  := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer
 ASAN_OPTS    := detect_leaks=1:halt_on_error=1:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1
-ASAN_REPORTS := $(CURDIR)/$(ASAN_BUILD)/unit-reports
+ASAN_REPORTS := $(abspath $(ASAN_BUILD))/unit-reports
 ASAN_MAKE    := CFLAGS="$(ASAN_CFLAGS)" UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+ASAN_SUBMAKE  = $(MAKE) BUILD=$(ASAN_BUILD) -o $(ASAN_BUILD)/embedded-app -o $(ASAN_BUILD)/hostile
 
-check-asan: npm pythons $(BUILD)/fixtures/.stamp $(BUILD)/embedded-app
+check-asan: npm pythons $(BUILD)/fixtures/.stamp $(BUILD)/embedded-app $(BUILD)/hostile
 	mkdir -p $(ASAN_BUILD)
-	for f in npm pythons fixtures embedded-app; do ln -sfn $(abspath $(BUILD))/$$f $(ASAN_BUILD)/$$f; done
+	for f in npm pythons fixtures embedded-app hostile; do ln -sfn $(abspath $(BUILD))/$$f $(ASAN_BUILD)/$$f; done
 	rm -rf $(ASAN_REPORTS) && mkdir $(ASAN_REPORTS)
-	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS):log_path=$(ASAN_REPORTS)/report $(MAKE) BUILD=$(ASAN_BUILD) unit
+	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS):log_path=$(ASAN_REPORTS)/report $(ASAN_SUBMAKE) unit
 	@! ls $(ASAN_REPORTS)/* > /dev/null 2>&1 || { cat $(ASAN_REPORTS)/*; echo "check-asan: sanitizer reports in the unit tests" >&2; exit 1; }
-	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS) $(MAKE) BUILD=$(ASAN_BUILD) integration formats
+	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS) $(ASAN_SUBMAKE) integration formats
+	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS):quarantine_size_mb=16 $(ASAN_SUBMAKE) faults
 
 # ---- fuzzing (issue 8) --------------------------------------------------
 # One libFuzzer target per parser of target-controlled data

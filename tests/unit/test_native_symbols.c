@@ -505,7 +505,7 @@ Test(native_symbols, deleted_executable_and_its_bias)
 	struct native_symbols *ns = native_symbols_new(NULL);
 	struct native_module_ref ref;
 	struct native_symbol out;
-	uint64_t entry, expect;
+	uint64_t entry = 0, expect;
 	struct elf_file *ef;
 	Elf64_Ehdr eh;
 	char name[64];
@@ -524,7 +524,7 @@ Test(native_symbols, deleted_executable_and_its_bias)
 		execl(exe, "sleep-copy", "100", (char *)NULL);
 		_exit(127);
 	}
-	/* Until the exec is done. */
+	/* Until the exec is done: the new exe shows before the new auxv is filled in. */
 	for (int i = 0; i < 5000; i++) {
 		char path[64];
 		ssize_t n;
@@ -532,15 +532,13 @@ Test(native_symbols, deleted_executable_and_its_bias)
 		snprintf(path, sizeof(path), "/proc/%d/exe", child);
 		n = readlink(path, link, sizeof(link) - 1);
 		link[n > 0 ? n : 0] = '\0';
-		if (!strcmp(link, exe))
+		if (!strcmp(link, exe) && (entry = auxv_entry(child)))
 			break;
 		usleep(1000);
 	}
 	cr_assert_str_eq(link, exe);
 	cr_assert_eq(unlink(exe), 0);
 	cr_assert_eq(rmdir(dir), 0);
-
-	entry = auxv_entry(child);
 	cr_assert_neq(entry, 0);
 	cr_assert_eq(native_symbols_find_module(ns, child, entry, &ref), 0);
 	cr_assert_eq(ref.bias, entry - eh.e_entry, "bias %#jx, want %#jx", (uintmax_t)ref.bias,
