@@ -9,6 +9,7 @@
 #include "native_stack.h"
 #include "native_symbols.h"
 #include "unwind.h"
+#include "util.h"
 
 int native_stack_init(struct native_stack *n, struct profile *profile, bool user, bool kernel)
 {
@@ -126,7 +127,7 @@ static void merge_user(struct native_stack *n, const struct pyperf_sample *s, si
 	struct unwind_stack stack;
 	struct unwind_result res;
 	struct find_ctx ctx = { n, (pid_t)s->hdr.pid };
-	size_t ends[PYPERF_MAX_FRAMES], nseg, npcs, evals = 0, seg;
+	size_t ends[PYPERF_MAX_FRAMES + 2], nseg, npcs, evals = 0, seg;
 	struct native_symbol sym;
 	char why[96];
 
@@ -142,12 +143,19 @@ static void merge_user(struct native_stack *n, const struct pyperf_sample *s, si
 	n->complete += res.stop == UNWIND_STOP_END;
 	n->stops[res.stop & 15]++;
 
-	/* Which native frames are the eval loop's: their count tells how many segments they hold. */
+	/*
+	 * Symbolize each pc once: the eval loop's frames are counted (each
+	 * holds one segment of Python frames), the others become profile frames.
+	 */
 	for (size_t i = 0; i < npcs; i++) {
-		native_symbols_lookup(n->user, ctx.pid, i ? n->pcs[i] - 1 : n->pcs[i], &sym);
-		evals += is_eval_loop(sym.name);
+		int rc = native_symbols_lookup(n->user, ctx.pid, i ? n->pcs[i] - 1 : n->pcs[i], &sym);
+
+		n->eval[i] = is_eval_loop(sym.name);
+		evals += n->eval[i];
+		if (!n->eval[i])
+			n->frames[i] = native_frame(n, &sym, rc);
 	}
-	nseg = segments(entry, npy, every, ends, PYPERF_MAX_FRAMES);
+	nseg = segments(entry, npy, every, ends, ARRAY_SIZE(ends));
 	/*
 	 * The unwind ended before the outermost eval-loop call: the Python
 	 * frames of the calls it did not reach go on top, then a frame saying
@@ -165,17 +173,13 @@ static void merge_user(struct native_stack *n, const struct pyperf_sample *s, si
 		}
 	}
 	for (size_t i = npcs; i-- > 0;) {
-		int rc = native_symbols_lookup(n->user, ctx.pid, i ? n->pcs[i] - 1 : n->pcs[i], &sym);
-
-		if (is_eval_loop(sym.name)) {
+		if (!n->eval[i]) {
+			push(out, depth, max, n->frames[i]);
+		} else if (seg > 0) {
 			/* Outermost eval call first: segments go from seg-1 down to 0. */
-			if (seg > 0) {
-				seg--;
-				push_python(python, seg ? ends[seg - 1] : 0, ends[seg], out, depth, max);
-			}
-			continue;
+			seg--;
+			push_python(python, seg ? ends[seg - 1] : 0, ends[seg], out, depth, max);
 		}
-		push(out, depth, max, native_frame(n, &sym, rc));
 	}
 }
 

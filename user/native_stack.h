@@ -23,7 +23,10 @@ struct native_stack {
 	struct profile *profile;
 	struct native_symbols *user;	/* NULL without --native */
 	struct kernel_symbols *kernel;	/* NULL without --kernel */
+	/* Scratch for one unwind: its pcs, and each one's frame or eval-loop mark. */
 	uint64_t pcs[NATIVE_STACK_MAX];
+	uint32_t frames[NATIVE_STACK_MAX];
+	bool eval[NATIVE_STACK_MAX];
 	/* What the unwinds gave: for the summary. */
 	uint64_t unwinds, complete, stops[16];
 };

@@ -70,6 +70,7 @@ int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
 	size_t n = s->hdr.nframes, k;
 
 	b->depth = 0;
+	b->unresolved = 0;
 	if (n > PYPERF_MAX_FRAMES || size < sizeof(s->hdr) + n * sizeof(struct pyperf_frame))
 		return -EINVAL;
 	k = python_frames(b, sym, s, n);

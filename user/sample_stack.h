@@ -27,7 +27,7 @@ struct sample_stack {
 	uint32_t python[PYPERF_MAX_FRAMES + 2];
 	bool entry[PYPERF_MAX_FRAMES + 2];
 	uint32_t unwalked_frame;		/* "[outer frames not read ...]" */
-	uint64_t unresolved;			/* Python frames that did not resolve */
+	uint64_t unresolved;			/* Python frames of the last build not resolved */
 };
 
 /* NATIVE may be NULL (no --native or --kernel). */

@@ -330,7 +330,6 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		return;
 	}
 	th = thread_for(t, tr, s->hdr.tid);
-	b->unresolved = 0;
 	if (!th || sample_stack_build(b, &tr->sym, s, size)) {
 		t->dropped++;
 		return;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include "util.h"
 #include "wall_clock.h"
 
 struct off_cpu_wait {
@@ -87,10 +88,7 @@ void wall_clock_leave(struct wall_clock *w, struct prof_thread *th, uint32_t tid
 	if (created)
 		*slot = (uintptr_t)calloc(1, sizeof(*wait));
 	wait = (struct off_cpu_wait *)*slot;
-	if (!wait || (depth > wait->cap &&
-		      !(wait->frames = realloc(wait->frames, (wait->cap = depth) * sizeof(*frames))))) {
-		if (wait)
-			wait->cap = 0;
+	if (!wait || array_reserve(&wait->frames, &wait->cap, depth, sizeof(*frames))) {
 		w->waits_lost++;
 		return;
 	}
