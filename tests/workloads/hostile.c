@@ -12,8 +12,8 @@
  *   - thread "wild": frames and code objects in unmapped memory;
  *   - thread "churn": a frame chain rewritten as fast as it can run, over a
  *     pool of 4096 valid-looking code objects that each claim a 1 MB line
- *     table (gigabytes, if a reader cached them all), and whose names it
- *     swaps under the reader.
+ *     table (gigabytes, if a reader cached them all), and half of whose
+ *     names it swaps under the reader.
  *
  * Usage: hostile MINOR   (11 or 12); prints "ready" once its memory is set.
  * Built against user/py_layout.c, so it follows the table pybpf trusts.
@@ -272,7 +272,12 @@ static void churn(void)
 			put64(f[i], L->bpf.frame_code, UNMAPPED + (r & 0xfff0));
 			break;
 		case 2:
-			put64(pool[r % POOL], L->bpf.code_name, names[(r >> 3) % POOL]);
+			/*
+			 * Only the odd half of the pool: the even half stays
+			 * readable whenever pybpf gets to it, so its 1 MB line
+			 * tables are read, and bound the cache, however late.
+			 */
+			put64(pool[(r % POOL) | 1], L->bpf.code_name, names[(r >> 3) % POOL]);
 			break;
 		case 3:
 			put64(f[i], L->bpf.frame_previous, i + 1 < CHAIN ? f[i + 1] : 0);
