@@ -91,12 +91,18 @@ struct scratch {
 	__u64 cursor;				/* thread or frame being visited */
 	__u64 found;				/* tstate matching fsbase */
 	__u32 walked_threads;			/* thread states seen by the last walk */
+	__u32 reads;				/* of target memory, this sample */
 	__u32 skipped;
 	__u64 gil;				/* the thread's GIL struct, 0: unknown */
 	__u64 ring[PYPERF_KEEP_OUTER];		/* outermost frames seen, by address */
 	__u64 walk;				/* this CPU's walks so far */
 	struct code_memo memo[PYPERF_CODE_MEMO];
+	__u64 win_start;			/* target address of window[0] */
+	__u64 win_len;				/* bytes valid in window, 0: none */
+	__u64 last_frame;			/* address of the frame read before */
 	__u8 frame_buf[PYPERF_FRAME_READ];
+	/* Slack after the window: a frame copied from its end may overrun it. */
+	__u8 window[PYPERF_FRAME_WINDOW + PYPERF_FRAME_READ];
 	__u8 code_buf[PYPERF_CODE_READ];
 	struct pyperf_sample sample;
 };
@@ -120,13 +126,18 @@ static __always_inline struct scratch *get_scratch(void)
 	return bpf_map_lookup_elem(&scratch_map, &cpu);
 }
 
-static __always_inline void count(enum pyperf_stat which)
+static __always_inline void add_count(enum pyperf_stat which, __u64 n)
 {
 	__u32 key = which;
 	__u64 *v = bpf_map_lookup_elem(&stats, &key);
 
 	if (v)
-		*v += 1;
+		*v += n;
+}
+
+static __always_inline void count(enum pyperf_stat which)
+{
+	add_count(which, 1);
 }
 
 /* Little-endian field loads from a read buffer at a data-driven offset. */
@@ -145,16 +156,28 @@ static __always_inline __u32 load_u32(const __u8 *buf, __u32 off, __u32 size)
 }
 
 /* Read the first SIZE bytes (at most MAX, the buffer's size) of a struct. */
-static __always_inline int read_prefix(__u8 *dst, __u32 size, __u32 max, __u64 addr)
+/*
+ * Every read of the target's memory goes through here, and is counted (in
+ * the scratch: a stats-map update per read would double the verifier's
+ * work; sample_current() adds the count up once).
+ */
+static __always_inline int read_user(struct scratch *s, void *dst, __u32 size, __u64 addr)
 {
-	if (size > max)
-		size = max;
+	s->reads++;
 	return bpf_probe_read_user(dst, size, (const void *)addr);
 }
 
-static __always_inline int read_ptr(__u64 *dst, __u64 addr)
+static __always_inline int read_prefix(struct scratch *s, __u8 *dst, __u32 size, __u32 max,
+				       __u64 addr)
 {
-	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr);
+	if (size > max)
+		size = max;
+	return read_user(s, dst, size, addr);
+}
+
+static __always_inline int read_ptr(struct scratch *s, __u64 *dst, __u64 addr)
+{
+	return read_user(s, dst, sizeof(*dst), addr);
 }
 
 /* bpf_loop body: one thread of an interpreter's thread list. */
@@ -166,13 +189,13 @@ static long visit_thread(__u32 index, void *ctx)
 	if (!s || !s->cursor)
 		return 1;
 	s->walked_threads++;
-	if (read_ptr(&thread_id, s->cursor + s->off.tstate_thread_id))
+	if (read_ptr(s, &thread_id, s->cursor + s->off.tstate_thread_id))
 		return 1;
 	if (thread_id == s->fsbase) {
 		s->found = s->cursor;
 		return 1;
 	}
-	if (read_ptr(&next, s->cursor + s->off.tstate_next))
+	if (read_ptr(s, &next, s->cursor + s->off.tstate_next))
 		next = 0;
 	s->cursor = next;
 	return 0;
@@ -190,15 +213,15 @@ static __always_inline __u64 find_tstate(struct scratch *s, __u64 runtime)
 
 	s->found = 0;
 	s->walked_threads = 0;
-	if (read_ptr(&interp, runtime + s->off.runtime_interp_head))
+	if (read_ptr(s, &interp, runtime + s->off.runtime_interp_head))
 		return 0;
 	for (i = 0; i < PYPERF_MAX_INTERPS && interp; i++) {
-		if (read_ptr(&s->cursor, interp + s->off.interp_threads_head))
+		if (read_ptr(s, &s->cursor, interp + s->off.interp_threads_head))
 			return 0;
 		bpf_loop(PYPERF_MAX_THREADS, visit_thread, NULL, 0);
 		if (s->found)
 			return s->found;
-		if (read_ptr(&interp, interp + s->off.interp_next))
+		if (read_ptr(s, &interp, interp + s->off.interp_next))
 			return 0;
 	}
 	return 0;
@@ -216,7 +239,7 @@ static __always_inline __u64 cached_tstate(struct scratch *s, __u64 pid_tgid,
 			return 0;
 		/* A thread state can be freed and its memory reused: re-check. */
 		if (e->tstate &&
-		    !read_ptr(&thread_id, e->tstate + s->off.tstate_thread_id) &&
+		    !read_ptr(s, &thread_id, e->tstate + s->off.tstate_thread_id) &&
 		    thread_id == s->fsbase)
 			return e->tstate;
 	}
@@ -233,11 +256,11 @@ static __always_inline __u64 top_frame(struct scratch *s, __u64 tstate)
 {
 	__u64 frame;
 
-	if (read_ptr(&frame, tstate + s->off.tstate_frame))
+	if (read_ptr(s, &frame, tstate + s->off.tstate_frame))
 		return 0;
 	/* 3.11/3.12 keep the frame pointer in a separate CFrame struct. */
 	if (frame && s->off.cframe_current_frame != PYPERF_OFF_NONE &&
-	    read_ptr(&frame, frame + s->off.cframe_current_frame))
+	    read_ptr(s, &frame, frame + s->off.cframe_current_frame))
 		return 0;
 	return frame;
 }
@@ -266,7 +289,7 @@ static __always_inline __s32 instr_offset(struct scratch *s, __u64 code)
 			__u64 array = load_u64(s->code_buf, off->code_tlbc, PYPERF_CODE_READ);
 
 			/* _PyCodeArray: { Py_ssize_t size; char *entries[]; } */
-			if (!array || read_ptr(&base, array + 8 + 8 * (__u64)(tlbc & 0xffff)))
+			if (!array || read_ptr(s, &base, array + 8 + 8 * (__u64)(tlbc & 0xffff)))
 				return PYPERF_INSTR_UNKNOWN;
 		}
 	}
@@ -285,7 +308,8 @@ static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame
 	__u64 name, file, table, name_hash = 0;
 	__u32 firstlineno;
 
-	struct code_memo *memo = &s->memo[(code >> 4) & (PYPERF_CODE_MEMO - 1)];
+	/* Multiplicative hash: code objects' addresses share their low bits. */
+	struct code_memo *memo = &s->memo[((code >> 4) * 0x9E3779B97F4A7C15ULL) >> 60];
 
 	out->code = code | entry;
 	out->instr_offset = PYPERF_INSTR_UNKNOWN;
@@ -301,7 +325,7 @@ static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame
 		out->fingerprint = memo->fingerprint;
 		return;
 	}
-	if (read_prefix(s->code_buf, off->code_read_size, PYPERF_CODE_READ, code)) {
+	if (read_prefix(s, s->code_buf, off->code_read_size, PYPERF_CODE_READ, code)) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 		return;
 	}
@@ -310,7 +334,7 @@ static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame
 	file = load_u64(s->code_buf, off->code_filename, PYPERF_CODE_READ);
 	table = load_u64(s->code_buf, off->code_linetable, PYPERF_CODE_READ);
 	firstlineno = load_u32(s->code_buf, off->code_firstlineno, PYPERF_CODE_READ);
-	if (!name || read_ptr(&name_hash, name + off->str_hash)) {
+	if (!name || read_ptr(s, &name_hash, name + off->str_hash)) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 		return;
 	}
@@ -320,12 +344,60 @@ static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame
 	memo->fingerprint = out->fingerprint;
 }
 
+/*
+ * frame_buf = the window's bytes from OFF on, a word at a time (memcpy would
+ * copy bytes: the offset's alignment is unknown).
+ */
+static __always_inline void copy_frame(struct scratch *s, __u64 off)
+{
+	__u64 *dst = (__u64 *)s->frame_buf;
+	const __u64 *src = (const __u64 *)(s->window + (off & (PYPERF_FRAME_WINDOW - 1)));
+
+#pragma unroll
+	for (int i = 0; i < PYPERF_FRAME_READ / 8; i++)
+		dst[i] = src[i];
+}
+
+/*
+ * Copy the SIZE bytes at ADDR into frame_buf, from the window when it holds
+ * them, else with a read of the window below ADDR, within ADDR's page, when
+ * the last frame was just above (callers below callees: 3.11+'s data stack,
+ * and mostly the allocator's pools before), or for the first frame; ADDR
+ * alone when frames are far apart.  The window never reaches into a page
+ * other than ADDR's own and those the frame itself spans.
+ */
+static __always_inline int fetch_frame(struct scratch *s, __u64 addr, __u32 size)
+{
+	__u64 start, len, page = addr & ~(__u64)4095, last = s->last_frame;
+
+	if (size > PYPERF_FRAME_READ)
+		size = PYPERF_FRAME_READ;
+	s->last_frame = addr;
+	if (addr >= s->win_start && addr + size <= s->win_start + s->win_len) {
+		copy_frame(s, addr - s->win_start);
+		return 0;
+	}
+	s->win_len = 0;
+	if (last && (last <= addr || last - addr > PYPERF_FRAME_WINDOW))
+		return read_prefix(s, s->frame_buf, size, PYPERF_FRAME_READ, addr);
+	start = addr + size > page + PYPERF_FRAME_WINDOW ? addr + size - PYPERF_FRAME_WINDOW : page;
+	len = addr + size - start;
+	if (len > PYPERF_FRAME_WINDOW)
+		len = PYPERF_FRAME_WINDOW;
+	if (read_user(s, s->window, len, start))
+		return read_prefix(s, s->frame_buf, size, PYPERF_FRAME_READ, addr);
+	s->win_start = start;
+	s->win_len = len;
+	copy_frame(s, addr - start);
+	return 0;
+}
+
 /* Read the frame at ADDR into frame_buf; its code object, 0 for a shim frame. */
 static __always_inline int read_frame(struct scratch *s, __u64 addr, __u64 *code)
 {
 	struct pyperf_offsets *off = &s->off;
 
-	if (read_prefix(s->frame_buf, off->frame_read_size, PYPERF_FRAME_READ, addr))
+	if (fetch_frame(s, addr, off->frame_read_size))
 		return -1;
 	*code = 0;
 	if (off->frame_owner != PYPERF_OFF_NONE && off->frame_owner < PYPERF_FRAME_READ &&
@@ -415,6 +487,8 @@ static __always_inline void walk_stack(struct scratch *s, __u64 tstate)
 	__u32 depth;
 
 	s->walk++;
+	s->win_len = 0;
+	s->last_frame = 0;
 	s->cursor = top_frame(s, tstate);
 	bpf_loop(PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED, visit_frame, NULL, 0);
 	/*
@@ -450,12 +524,12 @@ static __always_inline void check_gil(struct scratch *s, __u64 runtime, __u64 ts
 		gil = runtime + off->runtime_ceval_gil;
 	} else {
 		if (off->interp_gil == PYPERF_OFF_NONE ||
-		    read_ptr(&interp, tstate + off->tstate_interp) ||
-		    read_ptr(&gil, interp + off->interp_gil) || !gil)
+		    read_ptr(s, &interp, tstate + off->tstate_interp) ||
+		    read_ptr(s, &gil, interp + off->interp_gil) || !gil)
 			return;
 	}
-	if (read_ptr(&holder, gil + off->gil_holder) ||
-	    bpf_probe_read_user(&locked, sizeof(locked), (const void *)(gil + off->gil_locked)))
+	if (read_ptr(s, &holder, gil + off->gil_holder) ||
+	    read_user(s, &locked, sizeof(locked), gil + off->gil_locked))
 		return;
 	s->gil = gil;
 	s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_KNOWN;
@@ -514,7 +588,7 @@ static __always_inline __u32 add_native(void *ctx, struct scratch *s, struct tas
 		barrier_var(size);
 		if (!chunk || chunk > 4096 || size > sizeof(s->sample) - 4096)
 			break;
-		if (bpf_probe_read_user(base + size, chunk, (const void *)(sp + len)))
+		if (read_user(s, base + size, chunk, sp + len))
 			break;
 		len += chunk;
 		size += chunk;
@@ -568,6 +642,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->off = proc->off;
 	s->fsbase = BPF_CORE_READ(task, thread.fsbase);
 	s->skipped = 0;
+	s->reads = 0;
 	s->gil = 0;
 	__builtin_memset(&s->sample.hdr, 0, sizeof(s->sample.hdr));
 	s->sample.hdr.pid = pid;
@@ -608,6 +683,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 		}
 	}
 	submit(s, pid, add_native(ctx, s, task));
+	add_count(PYPERF_STAT_READS, s->reads);
 }
 
 SEC("perf_event")

@@ -41,6 +41,14 @@
 #define PYPERF_FRAME_READ	128
 #define PYPERF_CODE_READ	192
 /*
+ * A probe read costs about as much for one page as for one word (its fixed
+ * cost dominates), and a thread's frames sit next to each other: in 3.11+
+ * on its data stack, callers below callees; before 3.11 often in the same
+ * allocator pool.  The walk reads up to a page around a frame at once and
+ * takes its neighbours from that copy.  A power of two.
+ */
+#define PYPERF_FRAME_WINDOW	4096
+/*
  * How long a "this thread has no PyThreadState" answer is trusted: long
  * enough that native threads cost little, short enough that a new Python
  * thread is seen soon.
@@ -218,6 +226,7 @@ enum pyperf_stat {
 	PYPERF_STAT_NO_TSTATE,		/* thread without a PyThreadState */
 	PYPERF_STAT_TRUNCATED,
 	PYPERF_STAT_OFF_CPU,		/* --mode wall: switches out */
+	PYPERF_STAT_READS,		/* reads of target memory (the walk's main cost) */
 	PYPERF_STAT_MAX,
 };
 

@@ -3,17 +3,33 @@
 #include <string.h>
 #include "hashmap.h"
 
+/* 64x64->128 multiply folded to 64 bits: one round of mixing. */
+static inline uint64_t fold_mul(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/*
+ * A word at a time: the keys are mostly frame-id arrays, hashed once per
+ * sample, where a byte-at-a-time hash cost more than the rest of the lookup.
+ */
 uint64_t hmap_hash(const void *key, size_t len)
 {
 	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a, then a final mix */
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
-	return h;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = fold_mul(h ^ w, 0xbf58476d1ce4e5b9ULL);
+	}
+	if (len) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = fold_mul(h ^ w, 0x94d049bb133111ebULL);
+	}
+	return fold_mul(h, 0x2545f4914f6cdd1dULL);
 }
 
 static struct hmap_slot *probe(struct hmap_slot *slots, size_t cap, uint64_t hash,

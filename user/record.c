@@ -331,13 +331,14 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 	sampler_bpf_runtime(sampler, &run_cnt, &run_time_ns);
 	fprintf(f, "{\"duration_s\":%.3f,\"rate_hz\":%u,\"samples\":%llu,\"lost\":%llu,"
 		"\"read_errors\":%llu,\"unresolved_frames\":%llu,\"first_sample_ms\":%.3f,"
-		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"processes\":[",
+		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"bpf_reads\":%llu,\"processes\":[",
 		secs, o->rate_hz, (unsigned long long)t->samples,
 		(unsigned long long)stats[PYPERF_STAT_LOST],
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
 		(unsigned long long)t->unresolved,
 		t->first_sample_ns ? (t->first_sample_ns - start_ns) / 1e6 : -1.0,
-		(unsigned long long)run_cnt, (unsigned long long)run_time_ns);
+		(unsigned long long)run_cnt, (unsigned long long)run_time_ns,
+		(unsigned long long)stats[PYPERF_STAT_READS]);
 	for (size_t i = 0, n = 0; i < t->nall; i++) {
 		struct tracked *tr = t->all[i];
 

@@ -25,6 +25,20 @@ struct code_key {
 	uint32_t pad;
 };
 
+/*
+ * Direct-mapped, in front of the maps: a profile's samples repeat the same
+ * few frames, and a hit costs one compare instead of two hash lookups.
+ */
+#define FRAME_MEMO_SLOTS 1024
+
+struct frame_memo {
+	uint64_t code;
+	int32_t instr_offset;
+	uint32_t fingerprint;
+	uint32_t frame_plus_1;		/* 0: empty */
+	uint32_t pad;
+};
+
 struct line_key {
 	const struct code_info *code;
 	int32_t offset;
@@ -43,7 +57,8 @@ int symbolizer_init(struct symbolizer *s, const struct python_target *t,
 	return s->unknown_frame == UINT32_MAX ? -ENOMEM : 0;
 }
 
-void symbolizer_free(struct symbolizer *s)
+/* Forget every code object and line (the memo's frames go with them). */
+static void forget_codes(struct symbolizer *s)
 {
 	struct hmap_slot *slot;
 
@@ -57,6 +72,15 @@ void symbolizer_free(struct symbolizer *s)
 	hmap_free(&s->codes);
 	hmap_free(&s->lines);
 	s->table_bytes = 0;
+	if (s->memo)
+		memset(s->memo, 0, FRAME_MEMO_SLOTS * sizeof(*s->memo));
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	forget_codes(s);
+	free(s->memo);
+	s->memo = NULL;
 }
 
 /*
@@ -71,7 +95,7 @@ static void bound_cache(struct symbolizer *s)
 	if (s->codes.len < l->code_objects && s->table_bytes < l->code_bytes &&
 	    s->lines.len < 4 * l->code_objects)
 		return;
-	symbolizer_free(s);
+	forget_codes(s);
 	s->profile->over.code_cache_flushes++;
 }
 
@@ -225,7 +249,7 @@ static struct code_info *lookup_code(struct symbolizer *s, uint64_t addr, uint32
 	return ci;
 }
 
-uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f)
+static uint32_t resolve_frame(struct symbolizer *s, const struct pyperf_frame *f)
 {
 	struct code_info *ci;
 	struct line_key key;
@@ -254,6 +278,36 @@ uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f)
 					  s->profile->strings[ci->file], line > 0 ? line : 0);
 	}
 	return (uint32_t)(*slot - 1);
+}
+
+uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f)
+{
+	uint64_t h = (f->code >> 4) * 0x9e3779b97f4a7c15ULL ^ (uint32_t)f->instr_offset * 0xbf58476d1ce4e5b9ULL;
+	struct frame_memo *m;
+	uint32_t frame;
+
+	if (!s->memo)
+		s->memo = calloc(FRAME_MEMO_SLOTS, sizeof(*s->memo));
+	if (!s->memo)
+		return resolve_frame(s, f);
+	m = &s->memo[(h >> 40) & (FRAME_MEMO_SLOTS - 1)];
+	if (m->frame_plus_1 && m->code == f->code && m->instr_offset == f->instr_offset &&
+	    m->fingerprint == f->fingerprint) {
+		if (m->frame_plus_1 - 1 == s->unknown_frame)
+			s->frames_failed++;
+		else
+			s->frames_resolved++;
+		return m->frame_plus_1 - 1;
+	}
+	frame = resolve_frame(s, f);
+	/* After resolve_frame: a flush there empties the memo. */
+	if (frame != UINT32_MAX) {
+		m->code = f->code;
+		m->instr_offset = f->instr_offset;
+		m->fingerprint = f->fingerprint;
+		m->frame_plus_1 = frame + 1;
+	}
+	return frame;
 }
 
 size_t symbolizer_read_stack(struct symbolizer *s, const struct python_target *t,

@@ -14,6 +14,8 @@
 #include "profile.h"
 #include "python_target.h"
 
+struct frame_memo;
+
 struct symbolizer {
 	pid_t pid;
 	const struct py_layout *layout;
@@ -21,6 +23,7 @@ struct symbolizer {
 	struct profile *profile;
 	struct hmap codes;		/* (address, fingerprint) -> struct code_info * */
 	struct hmap lines;		/* (code_info *, offset) -> frame id + 1 */
+	struct frame_memo *memo;	/* in front of both: the frames seen lately */
 	uint32_t unknown_frame;		/* frame id used when a frame can't be resolved */
 	uint64_t frames_resolved;
 	uint64_t frames_failed;

@@ -144,6 +144,29 @@ Test(hashmap, hash_is_deterministic)
 	cr_assert_neq(hmap_hash("ab", 2), hmap_hash("ba", 2));
 }
 
+/*
+ * The table masks the hash's low bits: keys that differ in one word of a
+ * frame-id array, or only in trailing zero bytes, must spread over them.
+ */
+Test(hashmap, hash_spreads_similar_keys)
+{
+	static bool seen[1024];
+	uint32_t frames[27] = { 0 };
+	int distinct = 0;
+
+	for (uint32_t i = 0; i < 4096; i++) {
+		frames[i % 27] = i;
+		uint64_t h = hmap_hash(frames, sizeof(frames)) & 1023;
+
+		distinct += !seen[h];
+		seen[h] = true;
+	}
+	/* 4096 random keys into 1024 buckets leave about 2% of them empty. */
+	cr_assert_gt(distinct, 950, "%d of 1024 buckets used", distinct);
+	cr_assert_neq(hmap_hash("\0", 1), hmap_hash("\0\0", 2));
+	cr_assert_neq(hmap_hash("abcdefgh\0", 9), hmap_hash("abcdefgh", 8));
+}
+
 #define MANY 100000
 
 Test(hashmap, many_keys_with_growth)

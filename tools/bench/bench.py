@@ -418,7 +418,7 @@ class Bench:
             lost = st["lost"]
             first_ms = st["first_sample_ms"] if st["first_sample_ms"] >= 0 else None
             r.update(bpf_ns=st["bpf_run_time_ns"], bpf_cnt=st["bpf_run_cnt"], stats_samples=st["samples"],
-                     read_errors=st["read_errors"])
+                     read_errors=st["read_errors"], bpf_reads=st.get("bpf_reads"))
         elif cfg.kind == "austin":
             parse_collapsed(out, acc, True)
             m = re.search(r"Error rate\s*:\s*(\d+)/(\d+)", errtext)
@@ -569,14 +569,18 @@ def summarize(runs, cfgs):
                                       if r.get("expected")])
                 per = []
                 bpf = []
+                reads = []
                 for r in rows:
                     tot = r["prof_cpu"] * 1e9 + r.get("bpf_ns", 0)
                     if r["samples"]:
                         per.append(tot / r["samples"] / 1000.0)
                     if c.kind == "pybpf" and r.get("stats_samples"):
                         bpf.append(r["bpf_ns"] / r["stats_samples"] / 1000.0)
+                        if r.get("bpf_reads") is not None:
+                            reads.append(r["bpf_reads"] / r["stats_samples"])
                 s["cpu_per_sample_us"] = med(per)
                 s["bpf_per_sample_us"] = med(bpf)
+                s["reads_per_sample"] = med(reads)
                 # BPF runs in the target's context: its share of the target's CPU
                 s["bpf_pct"] = s["bpf_per_sample_us"] * c.rate / 1e4 if bpf else None
                 leaves = [sum(r["leaf"].values()) for r in rows if r.get("leaf")]
@@ -590,7 +594,7 @@ def summarize(runs, cfgs):
 
 COLS = ["config", "slowdown % med [min..max]", "profiler CPU ms", "CPU % of a core", "peak RSS MB",
         "samples (all)", "timed-phase samples / expected", "lost", "CPU per sample us",
-        "BPF per sample us", "BPF % of target CPU", "first sample ms", "share error pp", "deepest stack"]
+        "BPF per sample us", "BPF reads per sample", "BPF % of target CPU", "first sample ms", "share error pp", "deepest stack"]
 
 
 def table_rows(summary, cfgs, wl):
@@ -619,6 +623,7 @@ def table_rows(summary, cfgs, wl):
             fmt(s["lost"], "%d"),
             fmt(s["cpu_per_sample_us"], "%.1f"),
             fmt(s["bpf_per_sample_us"], "%.2f", "-"),
+            fmt(s.get("reads_per_sample"), "%.1f", "-"),
             fmt(s["bpf_pct"], "%.2f", "-"),
             first,
             fmt(s["share_err"], "%.1f", "-") + (" (σ %.1f)" % s["share_sigma"] if s.get("share_sigma") else ""),
@@ -795,7 +800,10 @@ How to read the columns:
   `bpf_run_time_ns` is the BPF program's run time over all its runs on all
   CPUs, including the cheap runs that find a non-target process on the CPU
   (`bpf_run_cnt` counts them), so this is the cost per *delivered* sample,
-  not per program run.
+  not per program run. **BPF reads per sample**: the program's reads of the
+  target's memory (`bpf_reads` in `--stats`) per sample; each costs about
+  65 ns here whatever its size up to a page, which is why the walk reads a
+  page of neighbouring frames at once.
 - **BPF % of target CPU**: BPF per sample x rate: the share of the target's
   CPU time that pybpf's BPF program takes (it runs on the target's CPU, in
   its context, at each sample): the part of pybpf's slowdown that noise
