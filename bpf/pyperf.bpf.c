@@ -59,7 +59,11 @@ struct tstate_entry {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	/*
+	 * Preallocated, so its size is start-up time: a thread pushed out
+	 * only costs one walk of its thread list on its next sample.
+	 */
+	__uint(max_entries, 16384);
 	__type(key, __u64);			/* pid_tgid */
 	__type(value, struct tstate_entry);
 } tstates SEC(".maps");
