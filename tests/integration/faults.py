@@ -494,7 +494,9 @@ def hostile_neighbours_leave_a_real_python_alone():
     for pid, what in ((h11.pid, "could not be read"), (h12.pid, "could not be read"),
                       (lying.pid, "had a Python stack"), (good.pid, None), (bad.pid, None)):
         assert [what in l for l in about(pid)] == ([True] if what else []), (pid, what, warnings(err))
-    assert peak_mb < 160 and took < 5, (peak_mb, took)
+    # Ends soon after -d 3 whatever its neighbours do: a bound against a
+    # hang, with room for ASan's slower exit (not a speed target).
+    assert peak_mb < 160 and took < 3 + 5, (peak_mb, took)
     return "real Python: %.2f s sampled and %.2f s lost of %.2f s run, all in hot_alpha; peak RSS %.0f MB; %s" % (
         total / 1e9, lost, cpu, peak_mb, " | ".join(l[len("pybpf: warning: "):][:70] for l in warnings(err)))
 
