@@ -159,7 +159,6 @@ static __always_inline __u32 load_u32(const __u8 *buf, __u32 off, __u32 size)
 	return *(const __u32 *)(buf + off);
 }
 
-/* Read the first SIZE bytes (at most MAX, the buffer's size) of a struct. */
 /*
  * Every read of the target's memory goes through here, and is counted (in
  * the scratch: a stats-map update per read would double the verifier's
@@ -171,6 +170,7 @@ static __always_inline int read_user(struct scratch *s, void *dst, __u32 size, _
 	return bpf_probe_read_user(dst, size, (const void *)addr);
 }
 
+/* Read the first SIZE bytes (at most MAX, the buffer's size) of a struct. */
 static __always_inline int read_prefix(struct scratch *s, __u8 *dst, __u32 size, __u32 max,
 				       __u64 addr)
 {

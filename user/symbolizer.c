@@ -54,7 +54,12 @@ int symbolizer_init(struct symbolizer *s, const struct python_target *t,
 	s->code_type_addr = t->code_type_addr;
 	s->profile = profile;
 	s->unknown_frame = profile_frame(profile, "[unknown]", "", 0);
-	return s->unknown_frame == UINT32_MAX ? -ENOMEM : 0;
+	s->memo = calloc(FRAME_MEMO_SLOTS, sizeof(*s->memo));
+	if (s->unknown_frame == UINT32_MAX || !s->memo) {
+		symbolizer_free(s);	/* callers do not free what failed */
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Forget every code object and line (the memo's frames go with them). */
@@ -286,10 +291,6 @@ uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f)
 	struct frame_memo *m;
 	uint32_t frame;
 
-	if (!s->memo)
-		s->memo = calloc(FRAME_MEMO_SLOTS, sizeof(*s->memo));
-	if (!s->memo)
-		return resolve_frame(s, f);
 	m = &s->memo[(h >> 40) & (FRAME_MEMO_SLOTS - 1)];
 	if (m->frame_plus_1 && m->code == f->code && m->instr_offset == f->instr_offset &&
 	    m->fingerprint == f->fingerprint) {
