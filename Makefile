@@ -11,7 +11,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
 CPPFLAGS += -I$(BUILD) -Ibpf -Iuser
 LDLIBS   += -lbpf -lelf -lz -lncursesw
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
@@ -20,7 +20,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 .PHONY: all deps demo check check-asan fuzz fuzz-corpora unit layouts integration formats faults vmlinux clean npm pythons bench bench-deps bench-quick
 all: $(BUILD)/pybpf
 
-$(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h vmlinux/vmlinux.h
+$(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h bpf/stack_check.h vmlinux/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@

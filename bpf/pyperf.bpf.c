@@ -4,17 +4,35 @@
  * interrupted task belongs to a profiled Python process it finds the thread's
  * PyThreadState, walks the frame chain and pushes one compact sample (code
  * object address, instruction offset and fingerprint per frame) into a ring
- * buffer.  All CPython layout knowledge arrives through the "procs" map.
+ * buffer.  A code object met for the first time in a process is reported
+ * with its names and line table just before the sample, so userspace can
+ * name it even if it is freed a moment later.  All CPython layout knowledge
+ * arrives through the "procs" map.
+ *
+ * x86_64 only: the FS base is pthread_self(), registers come from struct
+ * pt_regs's ip/sp/bp/orig_ax/di, and futex is system call 202.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "pyperf.h"
+#include "stack_check.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define PF_EXITING	0x00000004	/* include/linux/sched.h: getting shut down */
+#define NR_FUTEX	202		/* x86_64 */
+
+_Static_assert((PYPERF_MAX_FRAMES & (PYPERF_MAX_FRAMES - 1)) == 0, "frame index masks");
+_Static_assert((PYPERF_KEEP_OUTER & (PYPERF_KEEP_OUTER - 1)) == 0, "ring index masks");
+_Static_assert((PYPERF_FRAME_READ & (PYPERF_FRAME_READ - 1)) == 0, "frame byte masks");
+_Static_assert((PYPERF_FRAME_WINDOW & (PYPERF_FRAME_WINDOW - 1)) == 0, "window offset masks");
+_Static_assert((PYPERF_CODE_SEEN_SLOTS & (PYPERF_CODE_SEEN_SLOTS - 1)) == 0, "code cache index mask");
+_Static_assert((PYPERF_NAME_BYTES & (PYPERF_NAME_BYTES - 1)) == 0 &&
+	       (PYPERF_FILE_BYTES & (PYPERF_FILE_BYTES - 1)) == 0 &&
+	       (PYPERF_TABLE_BYTES & (PYPERF_TABLE_BYTES - 1)) == 0, "copy length masks");
+_Static_assert(PYPERF_FRAME_WINDOW <= PYPERF_PAGE_SIZE, "the window stays within a page");
 
 /* -a: report every exec, and sample the forks of every profiled process. */
 const volatile bool follow_all = false;
@@ -52,21 +70,38 @@ struct {
 	__type(value, __u64);
 } lost_by_pid SEC(".maps");
 
-struct tstate_entry {
-	__u64 tstate;				/* 0: thread has no PyThreadState */
-	__u64 checked_ns;			/* when a negative answer was found */
+enum thread_state { THREAD_SEARCHING, THREAD_FOUND, THREAD_ABSENT };
+
+/*
+ * A thread's PyThreadState, or where the search for it stands: the search
+ * visits PYPERF_SCAN_STEP thread states per sample and goes on from there
+ * on the thread's next sample, interpreter after interpreter, so no thread
+ * is out of reach however long the lists are.
+ */
+struct thread_entry {
+	__u64 tstate;				/* THREAD_FOUND */
+	__u64 interp;				/* ... the interpreter whose list held it */
+	__u64 checked_ns;			/* when the last search began */
+	__u64 scan_interp;			/* searching: the list being visited */
+	__u64 scan_cursor;			/* ... its next thread state, 0: next list */
+	struct chain_cycle scan_cycle;		/* ... over that list */
+	__u32 scan_interps;			/* ... lists entered */
+	__u32 generation;			/* the process incarnation it belongs to */
+	__u32 state;				/* enum thread_state */
+	__u32 pad;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	/*
-	 * Preallocated, so its size is start-up time: a thread pushed out
-	 * only costs one walk of its thread list on its next sample.
+	 * Preallocated, so its size is start-up time.  Threads that are
+	 * sampled stay (the LRU keeps what is used); one pushed out costs a
+	 * new search.
 	 */
-	__uint(max_entries, 16384);
+	__uint(max_entries, 32768);
 	__type(key, __u64);			/* pid_tgid */
-	__type(value, struct tstate_entry);
-} tstates SEC(".maps");
+	__type(value, struct thread_entry);
+} threads SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -80,34 +115,84 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/*
+ * Code objects already reported with their names, direct-mapped by
+ * (process, address): a slot taken by another code object only costs a new
+ * report.  Slots are written without locks; a slot torn by two CPUs at
+ * once can only fail to match, or match a code object whose report went
+ * out, so the worst case is a report sent twice or an [unknown] frame.
+ */
+struct code_seen {
+	__u64 code;
+	__u32 tgid;
+	__u32 generation;
+	__u32 fingerprint;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PYPERF_CODE_SEEN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct code_seen);
+} codes_seen SEC(".maps");
+
 /* Code objects already resolved in the current walk. */
 #define PYPERF_CODE_MEMO 16
+_Static_assert(PYPERF_CODE_MEMO == 16, "memo index is the top 4 bits of a 64-bit hash");
 struct code_memo {
 	__u64 walk;				/* which walk the entry belongs to */
 	__u64 code;
 	__u32 fingerprint;
+	__u32 framesize;			/* words on the data stack */
+};
+
+/* Looking for the current thread's PyThreadState. */
+struct thread_search {
+	struct thread_entry entry;		/* the thread's, copied in and out */
+	__u64 runtime;
+	__u64 fsbase;
+	__u64 found;
+	__u32 ns_tid;				/* native_thread_id to match, 0: unknown */
+	__u32 failed;				/* a read failed: give up */
+};
+
+/* Walking one thread's frame chain. */
+struct frame_walk {
+	__u64 cursor;				/* frame being visited */
+	__u64 cframe_previous;			/* 3.11/3.12: the calling eval loop's CFrame */
+	__u64 walk;				/* this CPU's walks so far */
+	__u32 skipped;
+	struct stack_check check;
+	struct chain_cycle cycle;
+	struct code_memo memo[PYPERF_CODE_MEMO];
+	__u64 ring[PYPERF_KEEP_OUTER];		/* outermost frames seen, by address */
+};
+
+/* The page of target memory around the frames being read. */
+struct frame_window {
+	__u64 start;				/* target address of bytes[0] */
+	__u64 len;				/* bytes valid, 0: none */
+	__u64 last_frame;			/* address of the frame read before */
+	/* Slack after the window: a frame copied from its end may overrun it. */
+	__u8 bytes[PYPERF_FRAME_WINDOW + PYPERF_FRAME_READ];
 };
 
 /* Per-CPU working state: too big for the 512-byte BPF stack. */
 struct scratch {
 	struct pyperf_offsets off;
-	__u64 fsbase;
-	__u64 cursor;				/* thread or frame being visited */
-	__u64 found;				/* tstate matching fsbase */
-	__u32 walked_threads;			/* thread states seen by the last walk */
+	__u32 tgid;
+	__u32 generation;
 	__u32 reads;				/* of target memory, this sample */
-	__u32 skipped;
 	__u64 gil;				/* the thread's GIL struct, 0: unknown */
-	__u64 ring[PYPERF_KEEP_OUTER];		/* outermost frames seen, by address */
-	__u64 walk;				/* this CPU's walks so far */
-	struct code_memo memo[PYPERF_CODE_MEMO];
-	__u64 win_start;			/* target address of window[0] */
-	__u64 win_len;				/* bytes valid in window, 0: none */
-	__u64 last_frame;			/* address of the frame read before */
+	struct thread_search search;
+	struct frame_walk walk;
+	struct frame_window window;
+	__u8 tstate_buf[PYPERF_TSTATE_READ];
+	__u8 cframe_buf[PYPERF_CFRAME_READ];
 	__u8 frame_buf[PYPERF_FRAME_READ];
-	/* Slack after the window: a frame copied from its end may overrun it. */
-	__u8 window[PYPERF_FRAME_WINDOW + PYPERF_FRAME_READ];
 	__u8 code_buf[PYPERF_CODE_READ];
+	struct pyperf_code_record code_report;
 	struct pyperf_sample sample;
 };
 
@@ -184,89 +269,187 @@ static __always_inline int read_ptr(struct scratch *s, __u64 *dst, __u64 addr)
 	return read_user(s, dst, sizeof(*dst), addr);
 }
 
-/* bpf_loop body: one thread of an interpreter's thread list. */
-static long visit_thread(__u32 index, void *ctx)
-{
-	struct scratch *s = get_scratch();
-	__u64 thread_id, next;
+/* ---- the thread's PyThreadState ------------------------------------------ */
 
-	if (!s || !s->cursor)
-		return 1;
-	s->walked_threads++;
-	if (read_ptr(s, &thread_id, s->cursor + s->off.tstate_thread_id))
-		return 1;
-	if (thread_id == s->fsbase) {
-		s->found = s->cursor;
-		return 1;
-	}
-	if (read_ptr(s, &next, s->cursor + s->off.tstate_next))
-		next = 0;
-	s->cursor = next;
-	return 0;
+/* The current task's thread id in its own pid namespace (native_thread_id). */
+static __always_inline __u32 ns_tid(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid upid;
+
+	if (bpf_core_read(&upid, sizeof(upid), &pid->numbers[level & 31]))
+		return 0;
+	return upid.nr;
+}
+
+/* Does the thread state in tstate_buf belong to the thread being sampled? */
+static __always_inline bool tstate_is_ours(struct scratch *s)
+{
+	struct thread_search *q = &s->search;
+	__u32 native;
+
+	if (load_u64(s->tstate_buf, s->off.tstate_thread_id, PYPERF_TSTATE_READ) != q->fsbase)
+		return false;
+	if (s->off.tstate_native_thread_id == PYPERF_OFF_NONE || !q->ns_tid)
+		return true;
+	native = (__u32)load_u64(s->tstate_buf, s->off.tstate_native_thread_id, PYPERF_TSTATE_READ);
+	return native == q->ns_tid;
 }
 
 /*
- * The PyThreadState whose thread_id (pthread_self(), which is the FS base on
- * x86_64 glibc) is the current thread's.  Works for threads that do not hold
- * the GIL and in any pid namespace.
+ * bpf_loop body: one step of the search, either into the next interpreter's
+ * thread list or to the next thread state of the current one.
  */
-static __always_inline __u64 find_tstate(struct scratch *s, __u64 runtime)
+static long visit_thread(__u32 index, void *ctx)
 {
-	__u64 interp;
-	int i;
+	struct scratch *s = get_scratch();
+	struct thread_search *q;
+	struct thread_entry *e;
+	__u64 interp, next;
 
-	s->found = 0;
-	s->walked_threads = 0;
-	if (read_ptr(s, &interp, runtime + s->off.runtime_interp_head))
+	if (!s)
+		return 1;
+	q = &s->search;
+	e = &q->entry;
+	if (!e->scan_cursor) {
+		/* Next list: the first interpreter's, then each one's next. */
+		if (e->scan_interp ? read_ptr(s, &interp, e->scan_interp + s->off.interp_next) :
+				     read_ptr(s, &interp, q->runtime + s->off.runtime_interp_head)) {
+			q->failed = 1;
+			return 1;
+		}
+		if (!interp || ++e->scan_interps > PYPERF_MAX_INTERPS) {
+			e->state = THREAD_ABSENT;	/* every list seen: not a Python thread */
+			return 1;
+		}
+		e->scan_interp = interp;
+		__builtin_memset(&e->scan_cycle, 0, sizeof(e->scan_cycle));
+		if (read_ptr(s, &e->scan_cursor, interp + s->off.interp_threads_head)) {
+			q->failed = 1;
+			return 1;
+		}
 		return 0;
-	for (i = 0; i < PYPERF_MAX_INTERPS && interp; i++) {
-		if (read_ptr(s, &s->cursor, interp + s->off.interp_threads_head))
-			return 0;
-		bpf_loop(PYPERF_MAX_THREADS, visit_thread, NULL, 0);
-		if (s->found)
-			return s->found;
-		if (read_ptr(s, &interp, interp + s->off.interp_next))
-			return 0;
 	}
+	if (read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, e->scan_cursor)) {
+		q->failed = 1;
+		return 1;
+	}
+	if (tstate_is_ours(s)) {
+		q->found = e->scan_cursor;
+		return 1;
+	}
+	next = load_u64(s->tstate_buf, s->off.tstate_next, PYPERF_TSTATE_READ);
+	/* A list that loops has been seen whole: on to the next one. */
+	e->scan_cursor = chain_cycle_seen(&e->scan_cycle, next) ? 0 : next;
 	return 0;
 }
 
-static __always_inline __u64 cached_tstate(struct scratch *s, __u64 pid_tgid,
-					    __u64 runtime, __u64 now)
+/* Start a new search for the thread from the first interpreter. */
+static __always_inline void search_restart(struct thread_entry *e, __u32 generation, __u64 now)
 {
-	struct tstate_entry *e = bpf_map_lookup_elem(&tstates, &pid_tgid);
-	struct tstate_entry fresh = {};
-	__u64 thread_id;
-
-	if (e) {
-		if (!e->tstate && now - e->checked_ns < PYPERF_NEGATIVE_TTL_NS)
-			return 0;
-		/* A thread state can be freed and its memory reused: re-check. */
-		if (e->tstate &&
-		    !read_ptr(s, &thread_id, e->tstate + s->off.tstate_thread_id) &&
-		    thread_id == s->fsbase)
-			return e->tstate;
-	}
-	fresh.tstate = find_tstate(s, runtime);
-	fresh.checked_ns = now;
-	/* Before the runtime has threads (still starting up) nothing is cached. */
-	if (fresh.tstate || s->walked_threads)
-		bpf_map_update_elem(&tstates, &pid_tgid, &fresh, BPF_ANY);
-	return fresh.tstate;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->state = THREAD_SEARCHING;
+	e->generation = generation;
+	e->checked_ns = now;
 }
 
-/* Address of the innermost frame of a thread state, 0 if none. */
-static __always_inline __u64 top_frame(struct scratch *s, __u64 tstate)
+/*
+ * The PyThreadState of the thread being sampled (its first bytes left in
+ * tstate_buf), or 0: with *PENDING set while the search is still going on.
+ * A thread state is matched by its thread_id (pthread_self(), the FS base
+ * on x86_64 glibc and musl), and from 3.11 by its native_thread_id too,
+ * which a freed thread state's leftover memory does not give a new thread.
+ */
+static __always_inline __u64 thread_state(struct scratch *s, struct task_struct *task,
+					  __u64 pid_tgid, __u64 runtime, __u64 now, bool *pending)
 {
-	__u64 frame;
+	struct thread_search *q = &s->search;
+	struct thread_entry *cached = bpf_map_lookup_elem(&threads, &pid_tgid);
+	struct thread_entry *e = &q->entry;
+	__u64 tstate;
 
-	if (read_ptr(s, &frame, tstate + s->off.tstate_frame))
+	*pending = false;
+	q->runtime = runtime;
+	q->fsbase = BPF_CORE_READ(task, thread.fsbase);
+	q->ns_tid = s->off.tstate_native_thread_id == PYPERF_OFF_NONE ? 0 : ns_tid(task);
+	q->found = 0;
+	q->failed = 0;
+	if (cached && cached->generation == s->generation) {
+		*e = *cached;
+		if (e->state == THREAD_ABSENT && now - e->checked_ns < PYPERF_NEGATIVE_TTL_NS)
+			return 0;
+		if (e->state == THREAD_FOUND) {
+			tstate = e->tstate;
+			if (!read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, tstate) &&
+			    tstate_is_ours(s) &&
+			    load_u64(s->tstate_buf, s->off.tstate_interp, PYPERF_TSTATE_READ) == e->interp &&
+			    /* Without frames it may be a freed one: look again now and then. */
+			    (load_u64(s->tstate_buf, s->off.tstate_frame, PYPERF_TSTATE_READ) ||
+			     now - e->checked_ns < PYPERF_NEGATIVE_TTL_NS))
+				return tstate;
+			search_restart(e, s->generation, now);
+		} else if (e->state == THREAD_ABSENT) {
+			search_restart(e, s->generation, now);
+		}
+	} else {
+		search_restart(e, s->generation, now);
+	}
+	count(PYPERF_STAT_TSTATE_SEARCHES);
+	bpf_loop(PYPERF_SCAN_STEP, visit_thread, NULL, 0);
+	if (q->found) {
+		e->state = THREAD_FOUND;
+		e->tstate = q->found;
+		e->interp = e->scan_interp;
+	} else if (q->failed) {
+		e->state = THREAD_ABSENT;	/* its memory is unreadable: as good as none */
+	}
+	/* Nothing is cached before the runtime has an interpreter (starting up). */
+	if (e->state != THREAD_ABSENT || e->scan_interps)
+		bpf_map_update_elem(&threads, &pid_tgid, e, BPF_ANY);
+	*pending = e->state == THREAD_SEARCHING;
+	return q->found;
+}
+
+/* ---- the frame chain ------------------------------------------------------ */
+
+/*
+ * The innermost frame of the thread state in tstate_buf, 0 if none; for
+ * 3.11/3.12 also the calling eval loop's CFrame, for the chain's checks.
+ */
+static __always_inline __u64 top_frame(struct scratch *s)
+{
+	struct pyperf_offsets *off = &s->off;
+	__u64 frame = load_u64(s->tstate_buf, off->tstate_frame, PYPERF_TSTATE_READ);
+
+	s->walk.cframe_previous = 0;
+	if (!frame || off->cframe_current_frame == PYPERF_OFF_NONE)
+		return frame;
+	/* 3.11/3.12 keep the frame pointer in a CFrame on the C stack. */
+	if (read_user(s, s->cframe_buf, PYPERF_CFRAME_READ, frame))
 		return 0;
-	/* 3.11/3.12 keep the frame pointer in a separate CFrame struct. */
-	if (frame && s->off.cframe_current_frame != PYPERF_OFF_NONE &&
-	    read_ptr(s, &frame, frame + s->off.cframe_current_frame))
-		return 0;
-	return frame;
+	s->walk.cframe_previous = load_u64(s->cframe_buf, off->cframe_previous, PYPERF_CFRAME_READ);
+	return load_u64(s->cframe_buf, off->cframe_current_frame, PYPERF_CFRAME_READ);
+}
+
+/*
+ * 3.11/3.12: the first frame an eval loop call ran (3.11's is_entry frame,
+ * 3.12's shim) links to the frame its caller's CFrame holds as current;
+ * then the caller's CFrame is the one to compare with.  0, or a torn rule.
+ */
+static __always_inline int check_eval_call(struct scratch *s, __u64 previous)
+{
+	struct pyperf_offsets *off = &s->off;
+
+	if (off->cframe_previous == PYPERF_OFF_NONE)
+		return PYPERF_TORN_NONE;
+	if (!s->walk.cframe_previous || read_user(s, s->cframe_buf, PYPERF_CFRAME_READ,
+						  s->walk.cframe_previous))
+		return PYPERF_TORN_CFRAME;
+	if (load_u64(s->cframe_buf, off->cframe_current_frame, PYPERF_CFRAME_READ) != previous)
+		return PYPERF_TORN_CFRAME;
+	s->walk.cframe_previous = load_u64(s->cframe_buf, off->cframe_previous, PYPERF_CFRAME_READ);
+	return PYPERF_TORN_NONE;
 }
 
 /*
@@ -292,28 +475,126 @@ static __always_inline __s32 instr_offset(struct scratch *s, __u64 code)
 		if (tlbc > 0) {
 			__u64 array = load_u64(s->code_buf, off->code_tlbc, PYPERF_CODE_READ);
 
-			/* _PyCodeArray: { Py_ssize_t size; char *entries[]; } */
-			if (!array || read_ptr(s, &base, array + 8 + 8 * (__u64)(tlbc & 0xffff)))
+			/* An index is an int; more than 65536 threads' copies is not a code object. */
+			if (!array || tlbc > 0xffff ||
+			    read_ptr(s, &base, array + off->code_tlbc_entries + 8 * (__u64)tlbc))
 				return PYPERF_INSTR_UNKNOWN;
 		}
 	}
 	return (__s32)(ip - base);
 }
 
+/* ---- code objects met for the first time ---------------------------------- */
+
+static __always_inline struct code_seen *code_slot(__u32 tgid, __u64 code)
+{
+	__u32 key = (__u32)((((code >> 4) ^ ((__u64)tgid << 40)) * 0x9E3779B97F4A7C15ULL) >> 32) &
+		    (PYPERF_CODE_SEEN_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&codes_seen, &key);
+}
+
+/*
+ * Copy the characters (or bytes) of the object whose header is in HEAD to
+ * DST when they run past HEAD, which then holds them all: DATA_AT bytes into
+ * the object, LEN bytes long.  Returns the bytes copied to DST.
+ */
+static __always_inline __u32 copy_tail(struct scratch *s, __u8 *dst, __u32 max, __u64 obj,
+				       __u32 data_at, __u64 len)
+{
+	if (!len || data_at + len <= PYPERF_STR_HEAD)
+		return 0;
+	if (len > max)
+		len = max;
+	barrier_var(len);
+	if (len > max || read_user(s, dst, len, obj + data_at))
+		return 0;
+	return len;
+}
+
+/* A str object's characters: where they start and how many bytes. */
+static __always_inline __u64 str_bytes(struct scratch *s, const __u8 *head, __u32 *data_at)
+{
+	struct pyperf_offsets *off = &s->off;
+	__u32 state = load_u32(head, off->str_state, PYPERF_STR_HEAD);
+	__u64 length = load_u64(head, off->str_length, PYPERF_STR_HEAD);
+	__u32 kind = (state & off->str_kind_mask) >> (off->str_kind_shift & 31);
+
+	/* Code objects' strings are compact: their characters follow the header. */
+	if (!(state & off->str_compact_mask) || (kind != 1 && kind != 2 && kind != 4) ||
+	    length > (1u << 20))
+		return 0;
+	*data_at = state & off->str_ascii_mask ? off->str_ascii_data : off->str_compact_data;
+	return length * kind;
+}
+
+/*
+ * Report the code object whose header is in code_buf, its name's header
+ * already in code_report.info.name_head: its file name and the characters
+ * and line table that run past the headers.  Userspace decodes them.
+ */
+static __always_inline void report_code(struct scratch *s, __u64 code, __u32 fingerprint,
+					__u64 name, __u64 file, __u64 table, __s32 firstlineno)
+{
+	struct pyperf_offsets *off = &s->off;
+	struct pyperf_code_record *r = &s->code_report;
+	struct pyperf_code_info *ci = &r->info;
+	struct code_seen *seen = code_slot(s->tgid, code);
+	__u32 data_at = 0, size;
+	__u64 len;
+
+	if (!seen || (seen->code == code && seen->tgid == s->tgid &&
+		      seen->generation == s->generation && seen->fingerprint == fingerprint))
+		return;
+	__builtin_memset(&r->hdr, 0, sizeof(r->hdr));
+	r->hdr.pid = s->tgid;
+	r->hdr.kind = PYPERF_KIND_CODE;
+	ci->code = code;
+	ci->fingerprint = fingerprint;
+	ci->firstlineno = firstlineno;
+	ci->name_len = ci->file_len = 0;
+	ci->table_len = 0;
+	len = str_bytes(s, ci->name_head, &data_at);
+	ci->name_len = copy_tail(s, ci->name, PYPERF_NAME_BYTES, name, data_at, len);
+	if (read_user(s, ci->file_head, PYPERF_STR_HEAD, file))
+		__builtin_memset(ci->file_head, 0, PYPERF_STR_HEAD);
+	len = str_bytes(s, ci->file_head, &data_at);
+	ci->file_len = copy_tail(s, ci->file, PYPERF_FILE_BYTES, file, data_at, len);
+	if (read_user(s, ci->table_head, PYPERF_STR_HEAD, table))
+		__builtin_memset(ci->table_head, 0, PYPERF_STR_HEAD);
+	len = load_u64(ci->table_head, off->varobject_size, PYPERF_STR_HEAD);
+	ci->table_len = copy_tail(s, ci->table, PYPERF_TABLE_BYTES, table, off->bytes_data, len);
+	size = offsetof(struct pyperf_code_record, info.table) + ci->table_len;
+	if (size > sizeof(*r))
+		return;
+	if (bpf_ringbuf_output(&events, r, size, BPF_RB_NO_WAKEUP)) {
+		count(PYPERF_STAT_CODES_LOST);
+		return;
+	}
+	count(PYPERF_STAT_CODES_REPORTED);
+	add_count(PYPERF_STAT_CODE_BYTES, size);
+	seen->code = code;
+	seen->tgid = s->tgid;
+	seen->generation = s->generation;
+	seen->fingerprint = fingerprint;
+}
+
 /*
  * The frame in frame_buf with code object CODE, into OUT: code address,
  * instruction offset and fingerprint (two more reads: the code object's
- * header and its name's cached hash).
+ * header and its name's header with its cached hash).  Returns the frame's
+ * size in words on the data stack, 0 if unknown.
  */
-static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame *out,
-					  __u64 code, __u64 entry)
+static __always_inline __u32 resolve_frame(struct scratch *s, struct pyperf_frame *out,
+					   __u64 code, __u64 entry)
 {
 	struct pyperf_offsets *off = &s->off;
-	__u64 name, file, table, name_hash = 0;
-	__u32 firstlineno;
+	__u64 name, file, table, name_hash;
+	__s32 firstlineno;
+	__u32 framesize;
 
 	/* Multiplicative hash: code objects' addresses share their low bits. */
-	struct code_memo *memo = &s->memo[((code >> 4) * 0x9E3779B97F4A7C15ULL) >> 60];
+	struct code_memo *memo = &s->walk.memo[((code >> 4) * 0x9E3779B97F4A7C15ULL) >> 60];
 
 	out->code = code | entry;
 	out->instr_offset = PYPERF_INSTR_UNKNOWN;
@@ -324,28 +605,42 @@ static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame
 	 * (recursion costs one read per frame).  Not with thread-local
 	 * bytecode, whose offset needs the code object's header.
 	 */
-	if (memo->walk == s->walk && memo->code == code && off->frame_tlbc_index == PYPERF_OFF_NONE) {
+	if (memo->walk == s->walk.walk && memo->code == code &&
+	    off->frame_tlbc_index == PYPERF_OFF_NONE) {
 		out->instr_offset = instr_offset(s, code);
 		out->fingerprint = memo->fingerprint;
-		return;
+		return memo->framesize;
 	}
 	if (read_prefix(s, s->code_buf, off->code_read_size, PYPERF_CODE_READ, code)) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
-		return;
+		return 0;
 	}
 	out->instr_offset = instr_offset(s, code);
+	framesize = stack_check_framesize(off, s->code_buf, PYPERF_CODE_READ);
 	name = load_u64(s->code_buf, off->code_name, PYPERF_CODE_READ);
 	file = load_u64(s->code_buf, off->code_filename, PYPERF_CODE_READ);
 	table = load_u64(s->code_buf, off->code_linetable, PYPERF_CODE_READ);
-	firstlineno = load_u32(s->code_buf, off->code_firstlineno, PYPERF_CODE_READ);
-	if (!name || read_ptr(s, &name_hash, name + off->str_hash)) {
+	firstlineno = (__s32)load_u32(s->code_buf, off->code_firstlineno, PYPERF_CODE_READ);
+	/*
+	 * The name's header holds its hash, and maybe all of its characters.
+	 * A short name may end its memory before the header's size: then the
+	 * hash alone, and no report.
+	 */
+	if (name && !read_user(s, s->code_report.info.name_head, PYPERF_STR_HEAD, name)) {
+		name_hash = load_u64(s->code_report.info.name_head, off->str_hash, PYPERF_STR_HEAD);
+		out->fingerprint = pyperf_fingerprint(name, file, table, (__u32)firstlineno, name_hash);
+		report_code(s, code, out->fingerprint, name, file, table, firstlineno);
+	} else if (name && !read_ptr(s, &name_hash, name + off->str_hash)) {
+		out->fingerprint = pyperf_fingerprint(name, file, table, (__u32)firstlineno, name_hash);
+	} else {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
-		return;
+		return framesize;
 	}
-	out->fingerprint = pyperf_fingerprint(name, file, table, firstlineno, name_hash);
-	memo->walk = s->walk;
+	memo->walk = s->walk.walk;
 	memo->code = code;
 	memo->fingerprint = out->fingerprint;
+	memo->framesize = framesize;
+	return framesize;
 }
 
 /*
@@ -355,7 +650,7 @@ static __always_inline void resolve_frame(struct scratch *s, struct pyperf_frame
 static __always_inline void copy_frame(struct scratch *s, __u64 off)
 {
 	__u64 *dst = (__u64 *)s->frame_buf;
-	const __u64 *src = (const __u64 *)(s->window + (off & (PYPERF_FRAME_WINDOW - 1)));
+	const __u64 *src = (const __u64 *)(s->window.bytes + (off & (PYPERF_FRAME_WINDOW - 1)));
 
 #pragma unroll
 	for (int i = 0; i < PYPERF_FRAME_READ / 8; i++)
@@ -372,41 +667,48 @@ static __always_inline void copy_frame(struct scratch *s, __u64 off)
  */
 static __always_inline int fetch_frame(struct scratch *s, __u64 addr, __u32 size)
 {
-	__u64 start, len, page = addr & ~(__u64)4095, last = s->last_frame;
+	struct frame_window *w = &s->window;
+	__u64 start, len, page = addr & ~(__u64)(PYPERF_PAGE_SIZE - 1), last = w->last_frame;
 
 	if (size > PYPERF_FRAME_READ)
 		size = PYPERF_FRAME_READ;
-	s->last_frame = addr;
-	if (addr >= s->win_start && addr + size <= s->win_start + s->win_len) {
-		copy_frame(s, addr - s->win_start);
+	w->last_frame = addr;
+	if (addr >= w->start && addr + size <= w->start + w->len) {
+		copy_frame(s, addr - w->start);
 		return 0;
 	}
-	s->win_len = 0;
+	w->len = 0;
 	if (last && (last <= addr || last - addr > PYPERF_FRAME_WINDOW))
 		return read_prefix(s, s->frame_buf, size, PYPERF_FRAME_READ, addr);
 	start = addr + size > page + PYPERF_FRAME_WINDOW ? addr + size - PYPERF_FRAME_WINDOW : page;
 	len = addr + size - start;
 	if (len > PYPERF_FRAME_WINDOW)
 		len = PYPERF_FRAME_WINDOW;
-	if (read_user(s, s->window, len, start))
+	if (read_user(s, w->bytes, len, start))
 		return read_prefix(s, s->frame_buf, size, PYPERF_FRAME_READ, addr);
-	s->win_start = start;
-	s->win_len = len;
+	w->start = start;
+	w->len = len;
 	copy_frame(s, addr - start);
 	return 0;
 }
 
-/* Read the frame at ADDR into frame_buf; its code object, 0 for a shim frame. */
-static __always_inline int read_frame(struct scratch *s, __u64 addr, __u64 *code)
+/*
+ * Read the frame at ADDR into frame_buf; its code object, 0 for a shim
+ * frame; its owner byte (0 where frames have none).
+ */
+static __always_inline int read_frame(struct scratch *s, __u64 addr, __u64 *code, __u8 *owner)
 {
 	struct pyperf_offsets *off = &s->off;
 
 	if (fetch_frame(s, addr, off->frame_read_size))
 		return -1;
 	*code = 0;
-	if (off->frame_owner != PYPERF_OFF_NONE && off->frame_owner < PYPERF_FRAME_READ &&
-	    s->frame_buf[off->frame_owner & (PYPERF_FRAME_READ - 1)] >= off->owner_skip_from)
-		return 0;	/* an interpreter entry/shim frame, not Python code */
+	*owner = 0;
+	if (off->frame_owner != PYPERF_OFF_NONE && off->frame_owner < PYPERF_FRAME_READ) {
+		*owner = s->frame_buf[off->frame_owner & (PYPERF_FRAME_READ - 1)];
+		if (*owner >= off->owner_skip_from)
+			return 0;	/* an interpreter entry/shim frame, not Python code */
+	}
 	*code = load_u64(s->frame_buf, off->frame_code, PYPERF_FRAME_READ) &
 		~(__u64)off->code_tag_mask;
 	return 0;
@@ -423,32 +725,59 @@ static __always_inline void mark_entry(struct scratch *s)
 	if (n < PYPERF_KEEP_INNER)
 		s->sample.frames[n & (PYPERF_MAX_FRAMES - 1)].code |= PYPERF_FRAME_ENTRY;
 	else
-		s->ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)] |= PYPERF_FRAME_ENTRY;
+		s->walk.ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)] |= PYPERF_FRAME_ENTRY;
+}
+
+/*
+ * Stop the walk: the chain broke rule WHY at the frame being visited.  Only
+ * the frames still known to be the thread's stay.
+ */
+static __always_inline long torn(struct scratch *s, int why)
+{
+	__u32 keep = stack_check_keep(&s->walk.check, why);
+
+	s->sample.hdr.flags |= PYPERF_SAMPLE_TORN;
+	s->sample.hdr.torn = why;
+	if (keep < s->sample.hdr.depth)
+		s->sample.hdr.depth = keep;
+	s->walk.cursor = 0;
+	return 1;
 }
 
 /*
  * bpf_loop body: one frame of the chain, innermost first.  The innermost
- * PYPERF_KEEP_INNER Python frames are resolved on the way; past them only
- * the frame addresses of the last PYPERF_KEEP_OUTER are kept (one read per
- * frame), and resolve_outer() finishes those once the walk has ended.
+ * PYPERF_KEEP_INNER Python frames are resolved on the way and checked
+ * against their neighbours; past them only the frame addresses of the last
+ * PYPERF_KEEP_OUTER are kept (one read per frame), and resolve_outer()
+ * finishes those once the walk has ended.
  */
 static long visit_frame(__u32 index, void *ctx)
 {
 	struct scratch *s = get_scratch();
-	__u64 frame, code, entry = 0;
-	__u32 n;
+	__u64 frame, code, previous, entry = 0;
+	__u32 n, framesize = 0;
+	__u8 owner;
+	int why;
 
-	if (!s || !s->cursor)
+	if (!s || !s->walk.cursor)
 		return 1;
-	frame = s->cursor;
-	if (read_frame(s, frame, &code)) {
-		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
+	frame = s->walk.cursor;
+	if (chain_cycle_seen(&s->walk.cycle, frame))
+		return torn(s, PYPERF_TORN_CYCLE);
+	if (read_frame(s, frame, &code, &owner)) {
+		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR | PYPERF_SAMPLE_UNREADABLE;
+		s->walk.cursor = 0;
 		return 1;
 	}
-	s->cursor = load_u64(s->frame_buf, s->off.frame_previous, PYPERF_FRAME_READ);
+	previous = load_u64(s->frame_buf, s->off.frame_previous, PYPERF_FRAME_READ);
 	if (!code) {
+		/* 3.12: a shim starts each eval call; its link is the CFrame's. */
+		if ((why = check_eval_call(s, previous)))
+			return torn(s, why);
+		stack_check_kind(&s->walk.check, &s->off, frame, 1, 0);
+		s->walk.cursor = previous;
 		mark_entry(s);
-		return ++s->skipped > PYPERF_MAX_SKIPPED;
+		return ++s->walk.skipped > PYPERF_MAX_SKIPPED;
 	}
 	if (s->off.frame_is_entry != PYPERF_OFF_NONE &&
 	    s->frame_buf[s->off.frame_is_entry & (PYPERF_FRAME_READ - 1)])
@@ -456,10 +785,17 @@ static long visit_frame(__u32 index, void *ctx)
 
 	n = s->sample.hdr.depth;
 	if (n < PYPERF_KEEP_INNER)
-		resolve_frame(s, &s->sample.frames[n & (PYPERF_MAX_FRAMES - 1)], code, entry);
-	else
-		s->ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)] = frame | entry;
+		framesize = resolve_frame(s, &s->sample.frames[n & (PYPERF_MAX_FRAMES - 1)], code, entry);
+	why = stack_check_frame(&s->walk.check, &s->off, frame, owner, framesize, n);
+	if (!why && entry)
+		why = check_eval_call(s, previous);
+	if (why)
+		return torn(s, why);
+	stack_check_kind(&s->walk.check, &s->off, frame, 0, entry != 0);
+	if (n >= PYPERF_KEEP_INNER)
+		s->walk.ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)] = frame | entry;
 	s->sample.hdr.depth = n + 1;
+	s->walk.cursor = previous;
 	return n + 1 >= PYPERF_MAX_WALK;
 }
 
@@ -469,14 +805,15 @@ static long resolve_outer(__u32 k, void *ctx)
 	struct scratch *s = get_scratch();
 	__u32 depth, kept, n;
 	__u64 frame, code;
+	__u8 owner;
 
 	if (!s)
 		return 1;
 	depth = s->sample.hdr.depth;
 	kept = s->sample.hdr.nframes - PYPERF_KEEP_INNER;
 	n = depth - kept + k;
-	frame = s->ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)];
-	if (read_frame(s, frame & ~PYPERF_FRAME_ENTRY, &code) || !code) {
+	frame = s->walk.ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)];
+	if (read_frame(s, frame & ~PYPERF_FRAME_ENTRY, &code, &owner) || !code) {
 		/* Changed under us since the walk: keep the slot, unresolvable. */
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 		code = 0;
@@ -486,22 +823,31 @@ static long resolve_outer(__u32 k, void *ctx)
 	return 0;
 }
 
-static __always_inline void walk_stack(struct scratch *s, __u64 tstate)
+/* Walk the chain of the thread state in tstate_buf. */
+static __always_inline void walk_stack(struct scratch *s)
 {
 	__u32 depth;
 
-	s->walk++;
-	s->win_len = 0;
-	s->last_frame = 0;
-	s->cursor = top_frame(s, tstate);
-	bpf_loop(PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED, visit_frame, NULL, 0);
+	s->walk.walk++;
+	s->walk.skipped = 0;
+	s->window.len = 0;
+	s->window.last_frame = 0;
+	__builtin_memset(&s->walk.cycle, 0, sizeof(s->walk.cycle));
+	stack_check_init(&s->walk.check, &s->off, s->tstate_buf, PYPERF_TSTATE_READ);
+	s->walk.cursor = top_frame(s);
+	if (s->walk.cursor)
+		bpf_loop(PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED, visit_frame, NULL, 0);
 	/*
-	 * Stopped with frames left (walk or skip budget spent) without a
-	 * failed read: the outermost frames are out of reach.  Never cut
-	 * silently.
+	 * Stopped with frames left (walk or skip budget spent): the outermost
+	 * frames are out of reach.  Ended at a NULL link: whole only if the
+	 * last frame is the thread's base.  Never cut silently.
 	 */
-	if (s->cursor && !(s->sample.hdr.flags & PYPERF_SAMPLE_READ_ERROR))
+	if (s->walk.cursor)
 		s->sample.hdr.flags |= PYPERF_SAMPLE_TRUNCATED;
+	else if (s->sample.hdr.depth &&
+		 !(s->sample.hdr.flags & (PYPERF_SAMPLE_TORN | PYPERF_SAMPLE_UNREADABLE)) &&
+		 stack_check_end(&s->walk.check))
+		torn(s, PYPERF_TORN_BASE);
 	depth = s->sample.hdr.depth;
 	if (depth <= PYPERF_KEEP_INNER) {
 		s->sample.hdr.nframes = depth;
@@ -527,8 +873,8 @@ static __always_inline void check_gil(struct scratch *s, __u64 runtime, __u64 ts
 	if (off->runtime_ceval_gil != PYPERF_OFF_NONE) {
 		gil = runtime + off->runtime_ceval_gil;
 	} else {
-		if (off->interp_gil == PYPERF_OFF_NONE ||
-		    read_ptr(s, &interp, tstate + off->tstate_interp) ||
+		interp = load_u64(s->tstate_buf, off->tstate_interp, PYPERF_TSTATE_READ);
+		if (off->interp_gil == PYPERF_OFF_NONE || !interp ||
 		    read_ptr(s, &gil, interp + off->interp_gil) || !gil)
 			return;
 	}
@@ -585,12 +931,12 @@ static __always_inline __u32 add_native(void *ctx, struct scratch *s, struct tas
 	s->sample.hdr.flags |= PYPERF_SAMPLE_USER_REGS;
 	/* Page by page, so a stack that ends sooner still gives what it has. */
 	len = 0;
-	for (i = 0; i < PYPERF_USER_STACK_BYTES / 4096 + 1; i++) {
-		chunk = 4096 - ((sp + len) & 4095);
+	for (i = 0; i < PYPERF_USER_STACK_BYTES / PYPERF_PAGE_SIZE + 1; i++) {
+		chunk = PYPERF_PAGE_SIZE - ((sp + len) & (PYPERF_PAGE_SIZE - 1));
 		if (len + chunk > PYPERF_USER_STACK_BYTES)
 			chunk = PYPERF_USER_STACK_BYTES - len;
 		barrier_var(size);
-		if (!chunk || chunk > 4096 || size > sizeof(s->sample) - 4096)
+		if (!chunk || chunk > PYPERF_PAGE_SIZE || size > sizeof(s->sample) - PYPERF_PAGE_SIZE)
 			break;
 		if (read_user(s, base + size, chunk, sp + len))
 			break;
@@ -625,6 +971,23 @@ static __always_inline void submit(struct scratch *s, __u32 pid, __u32 size)
 	}
 }
 
+/* The counters of what the sample in the scratch is missing. */
+static __always_inline void count_flags(__u16 flags)
+{
+	if (flags & PYPERF_SAMPLE_READ_ERROR)
+		count(PYPERF_STAT_READ_ERRORS);
+	if (flags & PYPERF_SAMPLE_TRUNCATED)
+		count(PYPERF_STAT_TRUNCATED);
+	if (flags & PYPERF_SAMPLE_UNREADABLE)
+		count(PYPERF_STAT_UNREADABLE);
+	if (flags & PYPERF_SAMPLE_TORN)
+		count(PYPERF_STAT_TORN);
+	if (flags & PYPERF_SAMPLE_TSTATE_PENDING)
+		count(PYPERF_STAT_TSTATE_PENDING);
+	if (flags & PYPERF_SAMPLE_NO_TSTATE)
+		count(PYPERF_STAT_NO_TSTATE);
+}
+
 /*
  * Sample the current thread of a profiled process: its Python stack (and
  * with --native/--kernel its native stacks), into the ring buffer.  The
@@ -637,6 +1000,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	struct task_struct *task;
 	struct scratch *s;
 	__u64 tstate, now;
+	bool pending;
 
 	s = get_scratch();
 	if (!s)
@@ -644,8 +1008,8 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	now = bpf_ktime_get_ns();
 	task = bpf_get_current_task_btf();
 	s->off = proc->off;
-	s->fsbase = BPF_CORE_READ(task, thread.fsbase);
-	s->skipped = 0;
+	s->tgid = pid;
+	s->generation = proc->generation;
 	s->reads = 0;
 	s->gil = 0;
 	__builtin_memset(&s->sample.hdr, 0, sizeof(s->sample.hdr));
@@ -657,20 +1021,16 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->sample.hdr.task_state = task_state;
 	s->sample.hdr.syscall = -1;
 
-	tstate = cached_tstate(s, pid_tgid, proc->runtime_addr, now);
+	tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, &pending);
 	s->sample.hdr.tstate = tstate;
-	if (!tstate) {
-		s->sample.hdr.flags |= PYPERF_SAMPLE_NO_TSTATE;
-		count(PYPERF_STAT_NO_TSTATE);
-	} else {
-		walk_stack(s, tstate);
+	if (tstate) {
+		walk_stack(s);
 		if (want_gil)
 			check_gil(s, proc->runtime_addr, tstate);
+	} else {
+		s->sample.hdr.flags |= pending ? PYPERF_SAMPLE_TSTATE_PENDING : PYPERF_SAMPLE_NO_TSTATE;
 	}
-	if (s->sample.hdr.flags & PYPERF_SAMPLE_READ_ERROR)
-		count(PYPERF_STAT_READ_ERRORS);
-	if (s->sample.hdr.flags & PYPERF_SAMPLE_TRUNCATED)
-		count(PYPERF_STAT_TRUNCATED);
+	count_flags(s->sample.hdr.flags);
 
 	if (kind == PYPERF_KIND_OFF_CPU) {
 		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -681,7 +1041,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 			s->sample.hdr.syscall = (__s32)BPF_CORE_READ(regs, orig_ax);
 			uaddr = BPF_CORE_READ(regs, di);
 			/* Blocked on the GIL's condition variable or mutex. */
-			if (s->sample.hdr.syscall == 202 /* futex */ && s->gil &&
+			if (s->sample.hdr.syscall == NR_FUTEX && s->gil &&
 			    uaddr >= s->gil && uaddr < s->gil + PYPERF_GIL_SPAN)
 				s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_WAIT;
 		}

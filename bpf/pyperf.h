@@ -34,12 +34,20 @@
 /* --native: kernel frames kept, and the user stack copied for unwinding. */
 #define PYPERF_MAX_KERNEL_FRAMES	64
 #define PYPERF_USER_STACK_BYTES		16384
-/* Bound on the thread list walked per interpreter when a thread is new. */
-#define PYPERF_MAX_THREADS	8192
+/*
+ * Looking for a thread's PyThreadState: thread states visited per sample.
+ * A search goes on from where the last sample of the same thread left it,
+ * so every thread of a process with any number of threads is found; the
+ * samples taken meanwhile are marked (PYPERF_SAMPLE_TSTATE_PENDING).
+ */
+#define PYPERF_SCAN_STEP	256
 #define PYPERF_MAX_INTERPS	8
-/* Largest prefix of a frame / code object read in one probe read. */
+/* Largest prefix of a frame / code object / thread state read in one probe read. */
 #define PYPERF_FRAME_READ	128
 #define PYPERF_CODE_READ	192
+#define PYPERF_TSTATE_READ	384
+/* _PyCFrame (3.11/3.12): current_frame and previous, whatever their order. */
+#define PYPERF_CFRAME_READ	24
 /*
  * A probe read costs about as much for one page as for one word (its fixed
  * cost dominates), and a thread's frames sit next to each other: in 3.11+
@@ -49,9 +57,16 @@
  */
 #define PYPERF_FRAME_WINDOW	4096
 /*
- * How long a "this thread has no PyThreadState" answer is trusted: long
- * enough that native threads cost little, short enough that a new Python
- * thread is seen soon.
+ * CPython 3.11+ allocates its data-stack chunks with mmap, so each chunk
+ * starts a page and its first frame sits a header (or, in the first chunk,
+ * a header and a slot) into it.
+ */
+#define PYPERF_PAGE_SIZE	4096
+/*
+ * How long a "this thread has no PyThreadState" answer is trusted, and how
+ * often a thread state seen without frames is looked up again (it may be a
+ * freed one whose memory still names the thread): long enough that native
+ * threads cost little, short enough that a new Python thread is seen soon.
  */
 #define PYPERF_NEGATIVE_TTL_NS	(20ULL * 1000 * 1000)
 
@@ -65,17 +80,50 @@
 /* Ring-buffer backlog at which the BPF program wakes userspace early. */
 #define PYPERF_WAKEUP_BYTES	(64u << 10)
 
+/*
+ * A code object seen for the first time in a process is reported with its
+ * names and line table (struct pyperf_code_info), so that one freed a
+ * moment later is still named.  What is copied, at most:
+ */
+#define PYPERF_STR_HEAD		96	/* a str object's header (>= sizeof(PyCompactUnicodeObject)) */
+#define PYPERF_NAME_BYTES	256	/* a qualified name's characters */
+#define PYPERF_FILE_BYTES	512	/* a file name's characters */
+#define PYPERF_TABLE_BYTES	16384	/* a line table: a longer one arrives cut */
+/* Slots of the cache of code objects already reported; a power of two. */
+#define PYPERF_CODE_SEEN_SLOTS	65536
+
 #define PYPERF_OFF_NONE		0xffff
 #define PYPERF_INSTR_UNKNOWN	(-0x7fffffff)
 
 enum pyperf_sample_flags {
 	PYPERF_SAMPLE_TRUNCATED  = 1 << 0, /* deeper than PYPERF_MAX_WALK: outer frames missing */
-	PYPERF_SAMPLE_READ_ERROR = 1 << 1, /* a target read failed mid-walk */
+	PYPERF_SAMPLE_READ_ERROR = 1 << 1, /* a target read failed (a frame or a code object) */
 	PYPERF_SAMPLE_NO_TSTATE  = 1 << 2, /* thread has no PyThreadState */
 	PYPERF_SAMPLE_GIL_KNOWN  = 1 << 3, /* GIL_HELD is meaningful */
 	PYPERF_SAMPLE_GIL_HELD   = 1 << 4, /* the thread held the GIL */
 	PYPERF_SAMPLE_USER_REGS  = 1 << 5, /* struct pyperf_user_regs + stack follow */
 	PYPERF_SAMPLE_GIL_WAIT   = 1 << 6, /* off CPU in a futex on the GIL's cond/mutex */
+	/* The walk stopped at a frame it could not read: outer frames missing. */
+	PYPERF_SAMPLE_UNREADABLE = 1 << 7,
+	/*
+	 * The chain does not end at the thread's base, or breaks a rule every
+	 * live chain keeps (hdr.torn says which): caught mid-update, the
+	 * frames past the break are not the thread's.  Outer frames missing.
+	 */
+	PYPERF_SAMPLE_TORN       = 1 << 8,
+	/* The thread's PyThreadState is still being looked for: no frames yet. */
+	PYPERF_SAMPLE_TSTATE_PENDING = 1 << 9,
+};
+
+/* Which rule a PYPERF_SAMPLE_TORN chain broke (hdr.torn). */
+enum pyperf_torn {
+	PYPERF_TORN_NONE = 0,
+	PYPERF_TORN_BASE,	/* ended (previous == NULL) at a frame that is not the base */
+	PYPERF_TORN_SPACING,	/* a caller not exactly its frame size below its callee */
+	PYPERF_TORN_ABOVE_TOP,	/* a frame above the top of the data stack */
+	PYPERF_TORN_CFRAME,	/* an eval call's first frame not linked as its C frame says */
+	PYPERF_TORN_CYCLE,	/* the chain comes back to a frame it passed */
+	PYPERF_TORN_MAX,
 };
 
 /* What a record in the "events" ring buffer is. */
@@ -83,6 +131,7 @@ enum pyperf_sample_kind {
 	PYPERF_KIND_CPU = 0,		/* a perf-event sample of a running thread */
 	PYPERF_KIND_OFF_CPU = 1,	/* the thread left the CPU with this stack */
 	PYPERF_KIND_ON_CPU = 2,		/* the thread is back on a CPU: no frames */
+	PYPERF_KIND_CODE = 3,		/* struct pyperf_code_info: a code object's identity */
 };
 
 /*
@@ -96,6 +145,14 @@ enum pyperf_sample_kind {
 enum pyperf_instr_kind {
 	PYPERF_INSTR_LASTI = 0,	/* int index (f_lasti), times lasti_unit bytes */
 	PYPERF_INSTR_PTR = 1,	/* pointer into the code object's inline bytecode */
+};
+
+/* How a whole frame chain ends (what the thread's outermost frame is). */
+enum pyperf_base {
+	PYPERF_BASE_NULL = 0,	/* any frame whose link is NULL (3.8-3.10 f_back) */
+	PYPERF_BASE_ENTRY = 1,	/* a frame marked is_entry (3.11) */
+	PYPERF_BASE_SHIM = 2,	/* an interpreter shim frame, owner >= owner_skip_from (3.12-3.14) */
+	PYPERF_BASE_SENTINEL = 3, /* the frame tstate->base_frame points to (3.15+) */
 };
 
 /*
@@ -112,8 +169,13 @@ struct pyperf_offsets {
 	/* PyThreadState */
 	__u16 tstate_next;
 	__u16 tstate_thread_id;		/* pthread_self() == the thread's FS base */
+	__u16 tstate_native_thread_id;	/* gettid() in the process's namespace, NONE before 3.11 */
 	__u16 tstate_frame;		/* top frame, or the CFrame pointer */
+	__u16 tstate_datastack_chunk;	/* then datastack_top, datastack_limit; NONE before 3.11 */
+	__u16 tstate_base_frame;	/* PYPERF_BASE_SENTINEL: the bottom frame */
+	__u16 tstate_read_size;		/* bytes covering every thread state field */
 	__u16 cframe_current_frame;	/* NONE unless tstate_frame is a CFrame* */
+	__u16 cframe_previous;		/* the calling eval loop's CFrame */
 	/* frame (PyFrameObject up to 3.10, _PyInterpreterFrame after) */
 	__u16 frame_previous;
 	__u16 frame_code;
@@ -124,17 +186,40 @@ struct pyperf_offsets {
 	__u8 lasti_unit;		/* bytes per f_lasti unit */
 	__u8 owner_skip_from;		/* frames with owner >= this are shims */
 	__u8 code_tag_mask;		/* tag bits to clear from f_executable */
+	__u8 base_kind;			/* enum pyperf_base */
+	__u8 owner_thread;		/* owner of frames on the data stack; 0xff: none */
 	__u16 frame_tlbc_index;		/* free-threaded 3.14+: thread-local bytecode */
 	/* PyCodeObject */
 	__u16 code_adaptive;		/* inline bytecode (PYPERF_INSTR_PTR) */
 	__u16 code_tlbc;		/* free-threaded 3.14+: _PyCodeArray *co_tlbc */
+	__u16 code_tlbc_entries;	/* _PyCodeArray.entries */
 	__u16 code_firstlineno;
 	__u16 code_name;		/* co_qualname where it exists, else co_name */
 	__u16 code_filename;
 	__u16 code_linetable;
+	/*
+	 * A frame's size on the data stack in words: the int at
+	 * code_framesize, plus the int at code_framesize_plus (NONE: no
+	 * such term), plus framesize_words.
+	 */
+	__u16 code_framesize;
+	__u16 code_framesize_plus;
+	__u8 framesize_words;
+	__u8 chunk_first_frame;		/* a data-stack chunk's first frame is at most this far into its page */
 	__u16 code_read_size;		/* bytes covering every code field above */
-	/* PyASCIIObject */
+	/* PyVarObject / PyBytesObject */
+	__u16 varobject_size;		/* ob_size */
+	__u16 bytes_data;		/* ob_sval */
+	/* PyASCIIObject / PyCompactUnicodeObject */
 	__u16 str_hash;
+	__u16 str_length;
+	__u16 str_state;
+	__u16 str_ascii_data;		/* sizeof(PyASCIIObject) */
+	__u16 str_compact_data;		/* sizeof(PyCompactUnicodeObject) */
+	__u8 str_kind_shift;
+	__u32 str_kind_mask;
+	__u32 str_compact_mask;
+	__u32 str_ascii_mask;
 	/* The GIL (struct _gil_runtime_state) */
 	__u16 tstate_interp;
 	__u16 runtime_ceval_gil;	/* embedded in _PyRuntime (up to 3.11) */
@@ -148,6 +233,12 @@ struct pyperf_offsets {
 /* Value of the BPF "procs" map, keyed by host tgid. */
 struct pyperf_proc {
 	__u64 runtime_addr;		/* &_PyRuntime in the target */
+	/*
+	 * Which incarnation of the pid, and of userspace's cache of its code
+	 * objects: a new one makes every code object new to the kernel.
+	 */
+	__u32 generation;
+	__u32 pad;
 	struct pyperf_offsets off;
 };
 
@@ -166,6 +257,7 @@ struct pyperf_frame {
  * A sample record: the header, NFRAMES frames (innermost first), NKERNEL
  * kernel addresses (innermost first), then with PYPERF_SAMPLE_USER_REGS the
  * user registers and STACK_LEN bytes of the user stack from regs.sp.
+ * A PYPERF_KIND_CODE record is a header and a struct pyperf_code_info.
  */
 struct pyperf_sample_header {
 	__u32 pid;			/* host tgid */
@@ -181,6 +273,39 @@ struct pyperf_sample_header {
 	__u16 nkernel;
 	__s32 syscall;			/* OFF_CPU: system call the thread blocked in, or -1 */
 	__u32 stack_len;
+	__u8 torn;			/* enum pyperf_torn */
+	__u8 pad[7];
+};
+
+/*
+ * What userspace needs to name a code object, copied by the kernel the
+ * first time it meets it in a process: the str objects and the line
+ * table's bytes object as they are in the target (userspace decodes
+ * them).  *_len are the bytes in name/file/table.
+ */
+struct pyperf_code_info {
+	__u64 code;
+	__u32 fingerprint;
+	__s32 firstlineno;
+	__u16 name_len;
+	__u16 file_len;
+	__u32 table_len;
+	/*
+	 * The first PYPERF_STR_HEAD bytes of each object, characters (bytes)
+	 * included where they fit; name/file/table hold them where they do
+	 * not (as much as fits).
+	 */
+	__u8 name_head[PYPERF_STR_HEAD];
+	__u8 file_head[PYPERF_STR_HEAD];
+	__u8 table_head[PYPERF_STR_HEAD];
+	__u8 name[PYPERF_NAME_BYTES];
+	__u8 file[PYPERF_FILE_BYTES];
+	__u8 table[PYPERF_TABLE_BYTES];
+};
+
+struct pyperf_code_record {
+	struct pyperf_sample_header hdr;
+	struct pyperf_code_info info;
 };
 
 struct pyperf_user_regs {
@@ -227,6 +352,13 @@ enum pyperf_stat {
 	PYPERF_STAT_TRUNCATED,
 	PYPERF_STAT_OFF_CPU,		/* --mode wall: switches out */
 	PYPERF_STAT_READS,		/* reads of target memory (the walk's main cost) */
+	PYPERF_STAT_UNREADABLE,		/* samples whose walk stopped at an unreadable frame */
+	PYPERF_STAT_TORN,		/* samples whose chain broke a rule (torn mid-update) */
+	PYPERF_STAT_TSTATE_PENDING,	/* samples taken while the thread state was looked for */
+	PYPERF_STAT_TSTATE_SEARCHES,	/* samples that looked for a thread state */
+	PYPERF_STAT_CODES_REPORTED,	/* code objects reported with their names */
+	PYPERF_STAT_CODE_BYTES,		/* bytes of those reports */
+	PYPERF_STAT_CODES_LOST,		/* reports that did not fit in the ring buffer */
 	PYPERF_STAT_MAX,
 };
 

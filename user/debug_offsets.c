@@ -32,7 +32,8 @@ static const struct field fields_313[] = {
 	F(176, bpf.tstate_interp),
 	F(184, bpf.tstate_frame),		/* current_frame */
 	F(192, bpf.tstate_thread_id),
-	F(200, tstate_native_thread_id),
+	F(200, bpf.tstate_native_thread_id),
+	F(208, bpf.tstate_datastack_chunk),
 	F(232, bpf.frame_previous),
 	F(240, bpf.frame_code),			/* f_executable */
 	F(248, bpf.frame_instr),		/* instr_ptr */
@@ -43,11 +44,11 @@ static const struct field fields_313[] = {
 	F(312, bpf.code_firstlineno),
 	F(344, bpf.code_adaptive),
 	F(360, object_type),
-	F(520, varobject_size),			/* bytes_object.ob_size */
-	F(528, bytes_data),
-	F(544, str_state),
-	F(552, str_length),
-	F(560, str_ascii_data),
+	F(520, bpf.varobject_size),			/* bytes_object.ob_size */
+	F(528, bpf.bytes_data),
+	F(544, bpf.str_state),
+	F(552, bpf.str_length),
+	F(560, bpf.str_ascii_data),
 };
 
 static const struct field fields_314[] = {
@@ -62,7 +63,8 @@ static const struct field fields_314[] = {
 	F(200, bpf.tstate_interp),
 	F(208, bpf.tstate_frame),
 	F(216, bpf.tstate_thread_id),
-	F(224, tstate_native_thread_id),
+	F(224, bpf.tstate_native_thread_id),
+	F(232, bpf.tstate_datastack_chunk),
 	F(256, bpf.frame_previous),
 	F(264, bpf.frame_code),
 	F(272, bpf.frame_instr),
@@ -75,11 +77,11 @@ static const struct field fields_314[] = {
 	F(384, bpf.code_adaptive),
 	FT(392, bpf.code_tlbc),
 	F(408, object_type),
-	F(600, varobject_size),
-	F(608, bytes_data),
-	F(624, str_state),
-	F(632, str_length),
-	F(640, str_ascii_data),
+	F(600, bpf.varobject_size),
+	F(608, bpf.bytes_data),
+	F(624, bpf.str_state),
+	F(632, bpf.str_length),
+	F(640, bpf.str_ascii_data),
 };
 
 static const struct field fields_315[] = {
@@ -93,8 +95,10 @@ static const struct field fields_315[] = {
 	F(192, bpf.tstate_next),
 	F(200, bpf.tstate_interp),
 	F(208, bpf.tstate_frame),
+	F(216, bpf.tstate_base_frame),
 	F(240, bpf.tstate_thread_id),
-	F(248, tstate_native_thread_id),
+	F(248, bpf.tstate_native_thread_id),
+	F(256, bpf.tstate_datastack_chunk),
 	F(320, bpf.frame_previous),
 	F(328, bpf.frame_code),
 	F(336, bpf.frame_instr),
@@ -107,12 +111,12 @@ static const struct field fields_315[] = {
 	F(448, bpf.code_adaptive),
 	FT(456, bpf.code_tlbc),
 	F(472, object_type),
-	F(696, varobject_size),
-	F(704, bytes_data),
-	F(720, str_state),
-	F(728, str_length),
-	F(736, str_ascii_data),
-	F(744, str_compact_data),		/* exported from 3.15 */
+	F(696, bpf.varobject_size),
+	F(704, bpf.bytes_data),
+	F(720, bpf.str_state),
+	F(728, bpf.str_length),
+	F(736, bpf.str_ascii_data),
+	F(744, bpf.str_compact_data),		/* exported from 3.15 */
 };
 
 struct parser {
@@ -189,7 +193,8 @@ int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 		return -EINVAL;
 	}
 	*out = *base;
-	out->str_compact_data = PYPERF_OFF_NONE;
+	out->bpf.str_compact_data = PYPERF_OFF_NONE;
+	out->bpf.tstate_base_frame = PYPERF_OFF_NONE;
 	for (size_t i = 0; i < p->nfields; i++) {
 		const struct field *f = &p->fields[i];
 		uint64_t v;
@@ -217,8 +222,8 @@ int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 	out->bpf.gil_locked -= out->interp_gil_embedded;
 
 	/* Before 3.15: PyCompactUnicodeObject is PyASCIIObject + utf8_length + utf8. */
-	if (out->str_compact_data == PYPERF_OFF_NONE)
-		out->str_compact_data = out->str_ascii_data + 16;
+	if (out->bpf.str_compact_data == PYPERF_OFF_NONE)
+		out->bpf.str_compact_data = out->bpf.str_ascii_data + 16;
 
 	o->frame_read_size = 0;
 	o->frame_read_size = max_end(o->frame_read_size, o->frame_previous);
@@ -233,10 +238,24 @@ int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 	o->code_read_size = max_end(o->code_read_size, o->code_linetable);
 	o->code_read_size = max_end(o->code_read_size, o->code_firstlineno);
 	o->code_read_size = max_end(o->code_read_size, o->code_tlbc);
+	o->code_read_size = max_end(o->code_read_size, o->code_framesize);
+	o->code_read_size = max_end(o->code_read_size, o->code_framesize_plus);
+	o->tstate_read_size = 0;
+	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_next);
+	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_interp);
+	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_frame);
+	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_base_frame);
+	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_thread_id);
+	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_native_thread_id);
+	/* datastack_chunk, then datastack_top and datastack_limit */
+	if (o->tstate_datastack_chunk != PYPERF_OFF_NONE)
+		o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_datastack_chunk + 16);
 	if (o->frame_read_size > PYPERF_FRAME_READ || o->code_read_size > PYPERF_CODE_READ ||
-	    out->str_compact_data > 128 || o->str_hash + 8 > out->str_compact_data) {
-		snprintf(err, errlen, "_Py_DebugOffsets describe frames, code objects or strings larger than pybpf reads (frame %u, code %u, str %u bytes)",
-			 o->frame_read_size, o->code_read_size, out->str_compact_data);
+	    o->tstate_read_size > PYPERF_TSTATE_READ ||
+	    out->bpf.str_compact_data > PYPERF_STR_HEAD || o->str_hash + 8 > out->bpf.str_compact_data) {
+		snprintf(err, errlen, "_Py_DebugOffsets describe thread states, frames, code objects or strings larger than pybpf reads (thread state %u, frame %u, code %u, str %u bytes)",
+			 o->tstate_read_size, o->frame_read_size, o->code_read_size,
+			 out->bpf.str_compact_data);
 		return -EINVAL;
 	}
 	out->major = (hdr.version >> 24) & 0xff;

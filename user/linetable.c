@@ -7,6 +7,7 @@
  * and the running line number is kept in unsigned arithmetic so that garbage
  * can only produce a garbage line, never undefined behaviour.
  */
+#include <stdbool.h>
 #include "linetable.h"
 
 /* The 3.10 line delta meaning "these instructions have no line". */
@@ -26,7 +27,7 @@
  * ever, and an empty table means every instruction is on FIRSTLINENO.  A
  * trailing odd byte is ignored, as CPython does.
  */
-static int lnotab_line(const uint8_t *t, size_t len, int firstlineno, int offset)
+static int lnotab_line(const uint8_t *t, size_t len, int firstlineno, int offset, bool whole)
 {
 	uint32_t line = (uint32_t)firstlineno;
 	uint64_t addr = 0;
@@ -34,10 +35,11 @@ static int lnotab_line(const uint8_t *t, size_t len, int firstlineno, int offset
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		addr += t[i];
 		if (addr > (uint64_t)offset)
-			break;
+			return (int)line;
 		line += (uint32_t)(int8_t)t[i + 1];
 	}
-	return (int)line;
+	/* Past the end of a cut table, the line may be any of the rest. */
+	return whole ? (int)line : -1;
 }
 
 /*
@@ -48,7 +50,7 @@ static int lnotab_line(const uint8_t *t, size_t len, int firstlineno, int offset
  * beyond +-127 are split into several pairs).
  */
 static int linetable310_line(const uint8_t *t, size_t len, int firstlineno,
-			     int offset)
+			     int offset, bool whole)
 {
 	uint32_t line = (uint32_t)firstlineno;
 	uint64_t end = 0;
@@ -125,7 +127,7 @@ static uint32_t location_line_delta(int code, const uint8_t *t, size_t i,
  * does, keeps the walk in step even if an entry's payload is malformed.
  */
 static int locations_line(const uint8_t *t, size_t len, int firstlineno,
-			  int offset)
+			  int offset, bool whole)
 {
 	uint32_t line = (uint32_t)firstlineno;
 	uint64_t addr = 0;
@@ -138,6 +140,9 @@ static int locations_line(const uint8_t *t, size_t len, int firstlineno,
 
 		while (next < len && !(t[next] & 0x80))
 			next++;
+		/* In a cut table the last entry may be cut too: only whole ones count. */
+		if (!whole && next >= len)
+			return -1;
 		line += location_line_delta(code, t, i + 1, next);
 		if ((uint64_t)offset < addr + size)	/* and addr <= offset */
 			return code == LOC_NONE ? -1 : (int)line;
@@ -147,8 +152,8 @@ static int locations_line(const uint8_t *t, size_t len, int firstlineno,
 	return -1;
 }
 
-int linetable_line(enum linetable_format fmt, const uint8_t *table, size_t len,
-		   int firstlineno, int offset)
+static int line_of(enum linetable_format fmt, const uint8_t *table, size_t len,
+		   int firstlineno, int offset, bool whole)
 {
 	if (offset < 0)
 		return firstlineno;
@@ -156,11 +161,23 @@ int linetable_line(enum linetable_format fmt, const uint8_t *table, size_t len,
 		len = 0;
 	switch (fmt) {
 	case LINETABLE_LNOTAB:
-		return lnotab_line(table, len, firstlineno, offset);
+		return lnotab_line(table, len, firstlineno, offset, whole);
 	case LINETABLE_310:
-		return linetable310_line(table, len, firstlineno, offset);
+		return linetable310_line(table, len, firstlineno, offset, whole);
 	case LINETABLE_LOCATIONS:
-		return locations_line(table, len, firstlineno, offset);
+		return locations_line(table, len, firstlineno, offset, whole);
 	}
 	return -1;
+}
+
+int linetable_line(enum linetable_format fmt, const uint8_t *table, size_t len,
+		   int firstlineno, int offset)
+{
+	return line_of(fmt, table, len, firstlineno, offset, true);
+}
+
+int linetable_line_prefix(enum linetable_format fmt, const uint8_t *table, size_t len,
+			  int firstlineno, int offset)
+{
+	return line_of(fmt, table, len, firstlineno, offset, false);
 }

@@ -23,4 +23,12 @@ enum linetable_format {
 int linetable_line(enum linetable_format fmt, const uint8_t *table, size_t len,
 		   int firstlineno, int offset);
 
+/*
+ * The same for the first LEN bytes of a longer table (the rest cut off):
+ * -1 also where the answer needs bytes beyond LEN, so a cut table never
+ * gives a line the whole one would not.
+ */
+int linetable_line_prefix(enum linetable_format fmt, const uint8_t *table, size_t len,
+			  int firstlineno, int offset);
+
 #endif

@@ -23,25 +23,11 @@ struct py_layout {
 	bool needs_debug_offsets;
 	struct pyperf_offsets bpf;
 
-	/* PyObject / PyVarObject */
+	/* PyObject */
 	uint16_t object_refcnt;		/* ob_refcnt (64-bit), NONE: no liveness test */
 	uint16_t object_type;		/* ob_type */
-	uint16_t varobject_size;	/* ob_size */
-	/* PyBytesObject */
-	uint16_t bytes_data;		/* ob_sval */
-	/* PyASCIIObject / PyCompactUnicodeObject */
-	uint16_t str_length;
-	uint16_t str_state;
-	uint16_t str_ascii_data;	/* sizeof(PyASCIIObject) */
-	uint16_t str_compact_data;	/* sizeof(PyCompactUnicodeObject) */
-	uint32_t str_kind_mask;
-	uint8_t str_kind_shift;
-	uint32_t str_compact_mask;
-	uint32_t str_ascii_mask;
 	/* The GIL's own fields are in bpf (the sampler reads them too). */
 	uint16_t interp_gil_embedded;	/* PyInterpreterState._gil (3.13+ parsing aid) */
-	/* PyThreadState */
-	uint16_t tstate_native_thread_id;	/* NONE before 3.11 */
 	/* PyCodeObject */
 	uint16_t code_code;		/* co_code bytes object (<= 3.10), else NONE */
 	enum linetable_format linetable_format;

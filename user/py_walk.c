@@ -156,8 +156,8 @@ int py_thread_tid(const struct python_target *t, uint64_t tstate, pid_t *tid)
 	uint32_t ns_tid;
 	int offset;
 
-	if (L->tstate_native_thread_id != PYPERF_OFF_NONE) {
-		if (target_read_u64(t->pid, tstate + L->tstate_native_thread_id, &v))
+	if (L->bpf.tstate_native_thread_id != PYPERF_OFF_NONE) {
+		if (target_read_u64(t->pid, tstate + L->bpf.tstate_native_thread_id, &v))
 			return -EFAULT;
 		*tid = host_tid(t->pid, (pid_t)v);
 		return *tid ? 0 : -ESRCH;

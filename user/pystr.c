@@ -83,21 +83,21 @@ int pystr_parse_header(const struct py_layout *L, const uint8_t *obj, size_t len
 	uint32_t state;
 	int64_t length;
 
-	if ((size_t)L->str_length + sizeof(length) > len ||
-	    (size_t)L->str_state + sizeof(state) > len ||
+	if ((size_t)L->bpf.str_length + sizeof(length) > len ||
+	    (size_t)L->bpf.str_state + sizeof(state) > len ||
 	    (size_t)L->bpf.str_hash + sizeof(h->hash) > len)
 		return -EINVAL;
-	memcpy(&length, obj + L->str_length, sizeof(length));
-	memcpy(&state, obj + L->str_state, sizeof(state));
+	memcpy(&length, obj + L->bpf.str_length, sizeof(length));
+	memcpy(&state, obj + L->bpf.str_state, sizeof(state));
 	memcpy(&h->hash, obj + L->bpf.str_hash, sizeof(h->hash));
-	h->kind = (state & L->str_kind_mask) >> L->str_kind_shift;
+	h->kind = (state & L->bpf.str_kind_mask) >> L->bpf.str_kind_shift;
 	if (length < 0 || (h->kind != 1 && h->kind != 2 && h->kind != 4) ||
-	    !(state & L->str_compact_mask))
+	    !(state & L->bpf.str_compact_mask))
 		return -EINVAL;
-	if ((state & L->str_ascii_mask) && h->kind != 1)
+	if ((state & L->bpf.str_ascii_mask) && h->kind != 1)
 		return -EINVAL;
 	h->length = (uint64_t)length;
-	h->data_at = state & L->str_ascii_mask ? L->str_ascii_data : L->str_compact_data;
+	h->data_at = state & L->bpf.str_ascii_mask ? L->bpf.str_ascii_data : L->bpf.str_compact_data;
 	return 0;
 }
 
@@ -127,11 +127,11 @@ int pystr_read(pid_t pid, const struct py_layout *L, uint64_t addr, char *out,
 	size_t n;
 	int err;
 
-	if (L->str_compact_data > sizeof(hdr))
+	if (L->bpf.str_compact_data > sizeof(hdr))
 		return -EINVAL;
-	err = target_read(pid, addr, hdr, L->str_compact_data);
+	err = target_read(pid, addr, hdr, L->bpf.str_compact_data);
 	if (!err)
-		err = pystr_parse_header(L, hdr, L->str_compact_data, &h);
+		err = pystr_parse_header(L, hdr, L->bpf.str_compact_data, &h);
 	if (err)
 		return err;
 	if (hash)

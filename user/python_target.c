@@ -123,7 +123,7 @@ static int validate_thread(void *ctx, uint64_t interp, uint64_t tstate)
 			 (unsigned long long)tstate);
 		return -EINVAL;
 	}
-	if (t->layout.tstate_native_thread_id != PYPERF_OFF_NONE &&
+	if (t->layout.bpf.tstate_native_thread_id != PYPERF_OFF_NONE &&
 	    py_thread_tid(t, tstate, &tid)) {
 		snprintf(v->why, v->len, "a thread id is not a thread of the process");
 		return -EINVAL;

@@ -290,6 +290,7 @@ static void print_summary(struct tracker *t, const struct record_opts *o, const 
 		(unsigned long long)stats[PYPERF_STAT_LOST],
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
 		(unsigned long long)t->unresolved);
+	incomplete_print(&t->incomplete, stderr);
 	if (o->gil_only)
 		fprintf(stderr, "pybpf: --gil: %llu samples of threads not holding the GIL left out\n",
 			(unsigned long long)t->gil_dropped);
@@ -331,25 +332,37 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 	sampler_bpf_runtime(sampler, &run_cnt, &run_time_ns);
 	fprintf(f, "{\"duration_s\":%.3f,\"rate_hz\":%u,\"samples\":%llu,\"lost\":%llu,"
 		"\"read_errors\":%llu,\"unresolved_frames\":%llu,\"first_sample_ms\":%.3f,"
-		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"bpf_reads\":%llu,\"processes\":[",
+		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"bpf_reads\":%llu,"
+		"\"codes_reported\":%llu,\"code_report_bytes\":%llu,\"code_reports_lost\":%llu,"
+		"\"tstate_searches\":%llu,\"incomplete\":",
 		secs, o->rate_hz, (unsigned long long)t->samples,
 		(unsigned long long)stats[PYPERF_STAT_LOST],
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
 		(unsigned long long)t->unresolved,
 		t->first_sample_ns ? (t->first_sample_ns - start_ns) / 1e6 : -1.0,
 		(unsigned long long)run_cnt, (unsigned long long)run_time_ns,
-		(unsigned long long)stats[PYPERF_STAT_READS]);
+		(unsigned long long)stats[PYPERF_STAT_READS],
+		(unsigned long long)stats[PYPERF_STAT_CODES_REPORTED],
+		(unsigned long long)stats[PYPERF_STAT_CODE_BYTES],
+		(unsigned long long)stats[PYPERF_STAT_CODES_LOST],
+		(unsigned long long)stats[PYPERF_STAT_TSTATE_SEARCHES]);
+	incomplete_json(&t->incomplete, f);
+	fputs(",\"processes\":[", f);
 	for (size_t i = 0, n = 0; i < t->nall; i++) {
 		struct tracked *tr = t->all[i];
 
 		if (!tr->was_profiled)
 			continue;
 		fprintf(f, "%s{\"pid\":%d,\"python\":\"%s\",\"samples\":%llu,\"idle\":%llu,\"lost\":%llu,"
-			"\"frames\":%llu,\"unresolved_frames\":%llu,\"read_errors\":%llu}",
+			"\"frames\":%llu,\"unresolved_frames\":%llu,\"read_errors\":%llu,"
+			"\"codes_reported\":%llu,\"incomplete\":",
 			n++ ? "," : "", tr->pid, tr->target.version, (unsigned long long)tr->samples,
 			(unsigned long long)tr->idle, (unsigned long long)tr->lost,
 			(unsigned long long)tr->frames, (unsigned long long)tr->unresolved,
-			(unsigned long long)tr->read_errors);
+			(unsigned long long)tr->read_errors,
+			(unsigned long long)tr->codes_reported);
+		incomplete_json(&tr->incomplete, f);
+		fputc('}', f);
 	}
 	fputs("],\"limits\":", f);
 	limits_json(&t->profile->over, f);

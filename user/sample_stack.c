@@ -15,7 +15,20 @@ int sample_stack_init(struct sample_stack *b, struct profile *profile,
 	snprintf(name, sizeof(name), "[outer frames not read: stack deeper than %d frames]",
 		 PYPERF_MAX_WALK);
 	b->unwalked_frame = profile_frame(profile, name, "", 0);
-	return b->unwalked_frame == UINT32_MAX ? -ENOMEM : 0;
+	b->torn_frame = profile_frame(profile, "[incomplete stack: torn read]", "", 0);
+	b->unreadable_frame = profile_frame(profile, "[incomplete stack: unreadable frame]", "", 0);
+	b->pending_frame = profile_frame(profile, "[thread state not found yet]", "", 0);
+	return b->unwalked_frame == UINT32_MAX || b->torn_frame == UINT32_MAX ||
+	       b->unreadable_frame == UINT32_MAX || b->pending_frame == UINT32_MAX ? -ENOMEM : 0;
+}
+
+/* Samples that say their stack is not whole (or not there yet). */
+#define INCOMPLETE_FLAGS (PYPERF_SAMPLE_TRUNCATED | PYPERF_SAMPLE_TORN | \
+			  PYPERF_SAMPLE_UNREADABLE | PYPERF_SAMPLE_TSTATE_PENDING)
+
+bool sample_stack_wanted(const struct pyperf_sample *s)
+{
+	return s->hdr.nframes || (s->hdr.flags & INCOMPLETE_FLAGS);
 }
 
 void sample_stack_push(struct sample_stack *b, uint32_t frame)
@@ -56,9 +69,13 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 		b->python[k] = symbolizer_frame(sym, &f);
 		b->unresolved += b->python[k++] == sym->unknown_frame;
 	}
-	if (s->hdr.flags & PYPERF_SAMPLE_TRUNCATED) {
+	/* At the root, what the stack is missing: never shown as whole. */
+	if (s->hdr.flags & INCOMPLETE_FLAGS) {
 		b->entry[k] = false;
-		b->python[k++] = b->unwalked_frame;
+		b->python[k++] = s->hdr.flags & PYPERF_SAMPLE_TSTATE_PENDING ? b->pending_frame :
+				 s->hdr.flags & PYPERF_SAMPLE_TORN ? b->torn_frame :
+				 s->hdr.flags & PYPERF_SAMPLE_UNREADABLE ? b->unreadable_frame :
+				 b->unwalked_frame;
 	}
 	return k;
 }

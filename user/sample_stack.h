@@ -26,13 +26,23 @@ struct sample_stack {
 	/* Scratch: the Python frames innermost first, with pybpf's markers. */
 	uint32_t python[PYPERF_MAX_FRAMES + 2];
 	bool entry[PYPERF_MAX_FRAMES + 2];
+	/* Root frames of stacks known not to be whole (pyperf_sample_flags). */
 	uint32_t unwalked_frame;		/* "[outer frames not read ...]" */
+	uint32_t torn_frame;			/* "[incomplete stack: torn read]" */
+	uint32_t unreadable_frame;		/* "[incomplete stack: unreadable frame]" */
+	uint32_t pending_frame;			/* "[thread state not found yet]" */
 	uint64_t unresolved;			/* Python frames of the last build not resolved */
 };
 
 /* NATIVE may be NULL (no --native or --kernel). */
 int sample_stack_init(struct sample_stack *b, struct profile *profile,
 		      struct native_stack *native);
+
+/*
+ * Whether S stands for time in Python that the profile must show: it has
+ * frames, or it is marked as having some that could not be read.
+ */
+bool sample_stack_wanted(const struct pyperf_sample *s);
 
 /*
  * Build B->frames from S (SIZE bytes) of the process SYM symbolizes.

@@ -151,14 +151,12 @@ fail:
 	return rc;
 }
 
-int sampler_add_process(struct sampler *s, pid_t pid, uint64_t runtime_addr,
-			const struct pyperf_offsets *off)
+int sampler_add_process(struct sampler *s, pid_t pid, const struct pyperf_proc *proc)
 {
-	struct pyperf_proc proc = { .runtime_addr = runtime_addr, .off = *off };
 	__u32 key = pid;
 
-	return bpf_map__update_elem(s->skel->maps.procs, &key, sizeof(key), &proc,
-				    sizeof(proc), BPF_ANY) ? -errno : 0;
+	return bpf_map__update_elem(s->skel->maps.procs, &key, sizeof(key), proc,
+				    sizeof(*proc), BPF_ANY) ? -errno : 0;
 }
 
 void sampler_remove_process(struct sampler *s, pid_t pid)

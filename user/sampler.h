@@ -38,9 +38,11 @@ struct sampler_opts {
 
 int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 		 char *err, size_t errlen);
-/* Start sampling PID with this layout; -E2BIG when the maps are full. */
-int sampler_add_process(struct sampler *s, pid_t pid, uint64_t runtime_addr,
-			const struct pyperf_offsets *off);
+/*
+ * Start sampling PID with this runtime, layout and generation (or update
+ * them); -E2BIG when the maps are full.
+ */
+int sampler_add_process(struct sampler *s, pid_t pid, const struct pyperf_proc *proc);
 void sampler_remove_process(struct sampler *s, pid_t pid);
 /* Report PID's exec and exit (and, with DESCENDANTS, its children's). */
 int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how);

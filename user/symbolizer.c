@@ -13,6 +13,7 @@
 
 struct code_info {
 	int ok;
+	bool table_cut;			/* linetable is the start of a longer table */
 	uint32_t name, file;		/* profile string ids */
 	int firstlineno;
 	uint8_t *linetable;
@@ -101,6 +102,7 @@ static void bound_cache(struct symbolizer *s)
 	    s->lines.len < 4 * l->code_objects)
 		return;
 	forget_codes(s);
+	s->flushes++;
 	s->profile->over.code_cache_flushes++;
 }
 
@@ -118,7 +120,7 @@ static int read_bytes_object(struct symbolizer *s, uint64_t addr, struct code_in
 	int64_t size;
 	int err;
 
-	err = target_read(s->pid, addr + L->varobject_size, &size, sizeof(size));
+	err = target_read(s->pid, addr + L->bpf.varobject_size, &size, sizeof(size));
 	if (err)
 		return err;
 	if (size < 0 || size > MAX_LINETABLE)
@@ -127,7 +129,7 @@ static int read_bytes_object(struct symbolizer *s, uint64_t addr, struct code_in
 	if (!ci->linetable)
 		return -ENOMEM;
 	ci->linetable_len = size;
-	return size ? target_read(s->pid, addr + L->bytes_data, ci->linetable, size) : 0;
+	return size ? target_read(s->pid, addr + L->bpf.bytes_data, ci->linetable, size) : 0;
 }
 
 /*
@@ -228,6 +230,107 @@ uint32_t symbolizer_fingerprint(struct symbolizer *s, uint64_t addr)
 	return pyperf_fingerprint(cf.name, cf.file, cf.table, (uint32_t)cf.firstlineno, name_hash);
 }
 
+/*
+ * The characters (or bytes) of an object the kernel copied: in HEAD where
+ * they fit, else the LEN bytes of TAIL (all of them or their start).
+ * DATA_AT and BYTES are where they start and how many there are.
+ */
+static const uint8_t *copied_data(const uint8_t *head, const uint8_t *tail, size_t len,
+				  size_t data_at, uint64_t bytes, size_t *got)
+{
+	if (data_at + bytes <= PYPERF_STR_HEAD) {
+		*got = bytes;
+		return head + data_at;
+	}
+	*got = len < bytes ? len : bytes;
+	return tail;
+}
+
+/* Decode a str the kernel copied into OUT; whether it arrived whole. */
+static bool copied_str(const struct py_layout *L, const uint8_t *head, const uint8_t *tail,
+		       size_t len, char *out, size_t size)
+{
+	struct pystr_header h;
+	const uint8_t *data;
+	size_t got;
+
+	if (pystr_parse_header(L, head, PYPERF_STR_HEAD, &h)) {
+		out[0] = '\0';
+		return false;
+	}
+	data = copied_data(head, tail, len, h.data_at, h.length * h.kind, &got);
+	pystr_decode(&h, data, got, out, size);
+	return got == h.length * h.kind;
+}
+
+/* The line table the kernel copied, into CI (the start of it if it was cut). */
+static int copied_table(const struct py_layout *L, const struct pyperf_code_info *info,
+			struct code_info *ci)
+{
+	const uint8_t *data;
+	int64_t size;
+	size_t got;
+
+	memcpy(&size, info->table_head + L->bpf.varobject_size, sizeof(size));
+	if (L->bpf.varobject_size + sizeof(size) > PYPERF_STR_HEAD || size < 0 ||
+	    size > MAX_LINETABLE || info->table_len > PYPERF_TABLE_BYTES)
+		return -EINVAL;
+	data = copied_data(info->table_head, info->table, info->table_len, L->bpf.bytes_data,
+			   (uint64_t)size, &got);
+	ci->linetable = malloc(got ? got : 1);
+	if (!ci->linetable)
+		return -ENOMEM;
+	memcpy(ci->linetable, data, got);
+	ci->linetable_len = got;
+	ci->table_cut = got < (size_t)size;
+	return 0;
+}
+
+int symbolizer_add_code(struct symbolizer *s, const struct pyperf_code_info *info, size_t size)
+{
+	char name[PYSTR_MAX_CHARS * 4 + 8], file[PYSTR_MAX_CHARS * 4 + 8];
+	struct code_key key = { info->code, info->fingerprint, 0 };
+	struct code_info *ci;
+	uintptr_t *slot;
+	bool created, whole;
+
+	if (size < offsetof(struct pyperf_code_info, table) + info->table_len || !info->fingerprint)
+		return -EINVAL;
+	bound_cache(s);
+	slot = hmap_upsert(&s->codes, &key, sizeof(key), &created);
+	if (!slot)
+		return -ENOMEM;
+	/* Known already (a second report after the kernel's cache forgot it), or failed for good. */
+	if (!created)
+		return 0;
+	ci = calloc(1, sizeof(*ci));
+	if (!ci) {
+		hmap_remove(&s->codes, &key, sizeof(key));
+		return -ENOMEM;
+	}
+	*slot = (uintptr_t)ci;
+	s->codes_reported++;
+	whole = copied_str(s->layout, info->name_head, info->name, info->name_len, name, sizeof(name));
+	whole &= copied_str(s->layout, info->file_head, info->file, info->file_len, file, sizeof(file));
+	/* A name too long for the report is read whole from the target if it is still there. */
+	if (!whole && !load_code(s, info->code, info->fingerprint, ci))
+		goto done;
+	free(ci->linetable);
+	ci->linetable = NULL;
+	ci->linetable_len = 0;
+	if (!name[0] || copied_table(s->layout, info, ci)) {
+		ci->ok = 0;	/* nothing to name it by: [unknown] */
+		goto done;
+	}
+	ci->name = profile_string(s->profile, name);
+	ci->file = profile_string(s->profile, file);
+	ci->firstlineno = info->firstlineno;
+	ci->ok = ci->name != UINT32_MAX && ci->file != UINT32_MAX;
+done:
+	s->table_bytes += ci->linetable_len;
+	return 0;
+}
+
 static struct code_info *lookup_code(struct symbolizer *s, uint64_t addr, uint32_t fingerprint)
 {
 	struct code_key key = { addr, fingerprint, 0 };
@@ -254,6 +357,33 @@ static struct code_info *lookup_code(struct symbolizer *s, uint64_t addr, uint32
 	return ci;
 }
 
+/*
+ * The source line of F.  A line table the kernel cut short answers only for
+ * the instructions it covers; for the rest the whole table is read from
+ * the target, if that code object is still there.  0: unknown.
+ */
+static int code_line(struct symbolizer *s, struct code_info *ci, const struct pyperf_frame *f)
+{
+	enum linetable_format fmt = s->layout->linetable_format;
+	struct code_info whole = { 0 };
+	int line;
+
+	if (!ci->table_cut)
+		return linetable_line(fmt, ci->linetable, ci->linetable_len, ci->firstlineno,
+				      f->instr_offset);
+	line = linetable_line_prefix(fmt, ci->linetable, ci->linetable_len, ci->firstlineno,
+				     f->instr_offset);
+	if (line >= 0 || load_code(s, f->code, f->fingerprint, &whole))
+		return line;
+	s->table_bytes += whole.linetable_len - ci->linetable_len;
+	free(ci->linetable);
+	ci->linetable = whole.linetable;
+	ci->linetable_len = whole.linetable_len;
+	ci->table_cut = false;
+	return linetable_line(fmt, ci->linetable, ci->linetable_len, ci->firstlineno,
+			      f->instr_offset);
+}
+
 static uint32_t resolve_frame(struct symbolizer *s, const struct pyperf_frame *f)
 {
 	struct code_info *ci;
@@ -276,9 +406,7 @@ static uint32_t resolve_frame(struct symbolizer *s, const struct pyperf_frame *f
 	if (!slot)
 		return s->unknown_frame;
 	if (created) {
-		line = f->instr_offset == PYPERF_INSTR_UNKNOWN ? 0 :
-		       linetable_line(s->layout->linetable_format, ci->linetable,
-				      ci->linetable_len, ci->firstlineno, f->instr_offset);
+		line = f->instr_offset == PYPERF_INSTR_UNKNOWN ? 0 : code_line(s, ci, f);
 		*slot = 1 + profile_frame(s->profile, s->profile->strings[ci->name],
 					  s->profile->strings[ci->file], line > 0 ? line : 0);
 	}

@@ -27,6 +27,8 @@ struct symbolizer {
 	uint32_t unknown_frame;		/* frame id used when a frame can't be resolved */
 	uint64_t frames_resolved;
 	uint64_t frames_failed;
+	uint64_t codes_reported;	/* code objects named from the kernel's reports */
+	uint64_t flushes;		/* times the cache was emptied (the kernel must report again) */
 	uint64_t table_bytes;		/* line tables cached, against profile->limits */
 };
 
@@ -39,6 +41,14 @@ void symbolizer_free(struct symbolizer *s);
  * ADDR (for frames read from userspace).  0 when it cannot be read.
  */
 uint32_t symbolizer_fingerprint(struct symbolizer *s, uint64_t addr);
+
+/*
+ * A code object as the kernel copied it when it first met it (SIZE bytes
+ * of record), so it is named even after it is freed: cached under its
+ * address and fingerprint, unless known already.  0, or -EINVAL for a
+ * record too short for what it says, -ENOMEM.
+ */
+int symbolizer_add_code(struct symbolizer *s, const struct pyperf_code_info *info, size_t size);
 
 /* Profile frame id for one sampled frame (the unknown frame when unresolvable). */
 uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f);

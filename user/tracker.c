@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,7 @@ static struct tracked *new_tracked(struct tracker *t, pid_t pid, bool explicit_t
 		return NULL;
 	}
 	tr->pid = pid;
+	tr->generation = ++t->generations;
 	tr->explicit_target = explicit_target;
 	tr->first_seen_ns = monotonic_ns();
 	*slot = (uintptr_t)tr;
@@ -161,6 +163,18 @@ static void warn_cap(struct tracker *t, pid_t pid)
 		t->max_processes, pid);
 }
 
+/* Tell the kernel TR's runtime, layout and generation. */
+static int register_bpf(struct tracker *t, struct tracked *tr)
+{
+	struct pyperf_proc proc = {
+		.runtime_addr = tr->target.runtime_addr,
+		.generation = tr->generation,
+		.off = tr->target.layout.bpf,
+	};
+
+	return sampler_add_process(t->sampler, tr->pid, &proc);
+}
+
 /* TR's target is known: make it a process of the profile and sample it. */
 static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 			   char *err, size_t errlen)
@@ -172,8 +186,7 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 	else if (t->profile->nprocesses >= t->profile->limits.processes)
 		rc = -EDQUOT;
 	else if (!in_bpf && t->sampler)
-		rc = sampler_add_process(t->sampler, tr->pid, tr->target.runtime_addr,
-					 &tr->target.layout.bpf);
+		rc = register_bpf(t, tr);
 	if (!rc)
 		rc = symbolizer_init(&tr->sym, &tr->target, t->profile);
 	if (rc) {
@@ -260,9 +273,7 @@ int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, s
 	for (size_t i = 0; i < t->nall; i++) {
 		struct tracked *tr = t->all[i];
 
-		if (tr->state == TRACKED_PROFILED &&
-		    sampler_add_process(sampler, tr->pid, tr->target.runtime_addr,
-					&tr->target.layout.bpf)) {
+		if (tr->state == TRACKED_PROFILED && register_bpf(t, tr)) {
 			snprintf(err, errlen, "cannot profile PID %d: the BPF process map is full", tr->pid);
 			return -E2BIG;
 		}
@@ -304,6 +315,64 @@ static struct prof_thread *thread_for(struct tracker *t, struct tracked *tr, uin
 	return (struct prof_thread *)*slot;
 }
 
+void incomplete_count(struct incomplete_counts *c, uint16_t flags, uint8_t torn)
+{
+	if (flags & PYPERF_SAMPLE_TSTATE_PENDING) {
+		c->pending++;
+	} else if (flags & PYPERF_SAMPLE_TORN) {
+		c->torn++;
+		c->torn_by_rule[torn < PYPERF_TORN_MAX ? torn : PYPERF_TORN_NONE]++;
+	} else if (flags & PYPERF_SAMPLE_UNREADABLE) {
+		c->unreadable++;
+	} else if (flags & PYPERF_SAMPLE_TRUNCATED) {
+		c->too_deep++;
+	}
+}
+
+/* Names of the rules a torn chain broke, by enum pyperf_torn. */
+static const char *const torn_rules[PYPERF_TORN_MAX] = {
+	[PYPERF_TORN_NONE] = "other",
+	[PYPERF_TORN_BASE] = "base",
+	[PYPERF_TORN_SPACING] = "spacing",
+	[PYPERF_TORN_ABOVE_TOP] = "above_top",
+	[PYPERF_TORN_CFRAME] = "cframe",
+	[PYPERF_TORN_CYCLE] = "cycle",
+};
+
+void incomplete_print(const struct incomplete_counts *c, FILE *out)
+{
+	if (!c->torn && !c->unreadable && !c->too_deep && !c->pending)
+		return;
+	fprintf(out, "pybpf: stacks marked incomplete: %llu torn reads, %llu at unreadable frames, %llu too deep; %llu samples before their thread state was found\n",
+		(unsigned long long)c->torn, (unsigned long long)c->unreadable,
+		(unsigned long long)c->too_deep, (unsigned long long)c->pending);
+}
+
+void incomplete_json(const struct incomplete_counts *c, FILE *out)
+{
+	fprintf(out, "{\"torn\":%llu,\"unreadable\":%llu,\"too_deep\":%llu,\"pending\":%llu,\"torn_by_rule\":{",
+		(unsigned long long)c->torn, (unsigned long long)c->unreadable,
+		(unsigned long long)c->too_deep, (unsigned long long)c->pending);
+	for (int i = 0; i < PYPERF_TORN_MAX; i++)
+		fprintf(out, "%s\"%s\":%llu", i ? "," : "", torn_rules[i],
+			(unsigned long long)c->torn_by_rule[i]);
+	fputs("}}", out);
+}
+
+/*
+ * The symbolizer emptied its cache of TR's code objects: the kernel must
+ * report them again, so they go under a new generation.
+ */
+static void sync_generation(struct tracker *t, struct tracked *tr)
+{
+	if (tr->sym.flushes == tr->flushes_seen)
+		return;
+	tr->flushes_seen = tr->sym.flushes;
+	tr->generation = ++t->generations;
+	if (t->sampler)
+		register_bpf(t, tr);
+}
+
 void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t size)
 {
 	struct tracked *tr = current(t, s->hdr.pid);
@@ -314,13 +383,25 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		wall_clock_return(&t->wall, s->hdr.tid, s->hdr.timestamp_ns);
 		return;
 	}
+	if (s->hdr.kind == PYPERF_KIND_CODE) {
+		if (tr && tr->state == TRACKED_PROFILED &&
+		    size >= offsetof(struct pyperf_code_record, info)) {
+			uint64_t before = tr->sym.codes_reported;
+
+			symbolizer_add_code(&tr->sym, &((const struct pyperf_code_record *)s)->info,
+					    size - offsetof(struct pyperf_code_record, info));
+			tr->codes_reported += tr->sym.codes_reported - before;
+			sync_generation(t, tr);
+		}
+		return;
+	}
 	if (!t->samples++)
 		t->first_sample_ns = monotonic_ns();
 	if (!tr || tr->state != TRACKED_PROFILED) {
 		t->dropped++;	/* a process already gone, or not ours */
 		return;
 	}
-	if (s->hdr.nframes == 0) {
+	if (!sample_stack_wanted(s)) {
 		tr->idle++;	/* no Python frames: idle, or not a Python thread */
 		return;
 	}
@@ -334,10 +415,13 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		t->dropped++;
 		return;
 	}
+	sync_generation(t, tr);
 	t->unresolved += b->unresolved;
 	tr->unresolved += b->unresolved;
 	tr->frames += b->depth;
 	tr->read_errors += !!(s->hdr.flags & PYPERF_SAMPLE_READ_ERROR);
+	incomplete_count(&tr->incomplete, s->hdr.flags, s->hdr.torn);
+	incomplete_count(&t->incomplete, s->hdr.flags, s->hdr.torn);
 	if (s->hdr.kind == PYPERF_KIND_OFF_CPU) {
 		sample_stack_push(b, wall_clock_state_frame(&t->wall, s->hdr.task_state, s->hdr.syscall,
 							    s->hdr.flags & PYPERF_SAMPLE_GIL_WAIT));
@@ -366,6 +450,7 @@ static void on_fork(struct tracker *t, pid_t pid, pid_t ppid)
 	}
 	tr->target = parent->target;
 	tr->target.pid = pid;
+	tr->generation = parent->generation;	/* the kernel copied the parent's entry */
 	proc_cmdline(pid, tr->target.cmdline, sizeof(tr->target.cmdline));
 	start_profiling(t, tr, true, err, sizeof(err));
 	sweep(t, false);

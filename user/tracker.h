@@ -35,6 +35,15 @@ struct tracker_filters {
 	const char *cgroup;		/* only processes whose cgroup path contains this */
 };
 
+/* Samples whose stacks are marked as not whole, by why (pyperf_sample_flags). */
+struct incomplete_counts {
+	uint64_t torn;			/* the chain broke a rule: caught mid-update */
+	uint64_t unreadable;		/* the walk stopped at a frame it could not read */
+	uint64_t too_deep;		/* deeper than the walk goes */
+	uint64_t pending;		/* the thread's state not found yet */
+	uint64_t torn_by_rule[PYPERF_TORN_MAX];
+};
+
 enum tracked_state {
 	TRACKED_PENDING,		/* exec'd, libpython not mapped yet */
 	TRACKED_PROFILED,
@@ -52,9 +61,13 @@ struct tracked {
 	struct symbolizer sym;
 	size_t process;			/* index in profile.processes */
 	struct hmap threads;		/* tid -> struct prof_thread * */
+	uint32_t generation;		/* the kernel's name for this incarnation and code cache */
+	uint64_t flushes_seen;		/* of sym's code cache, told to the kernel */
 	uint64_t samples, idle, lost;
 	uint64_t frames, unresolved;	/* frames in its samples, and those shown as [unknown] */
 	uint64_t read_errors;		/* samples in which a read of its memory failed */
+	uint64_t codes_reported;	/* code objects named from the kernel's reports */
+	struct incomplete_counts incomplete;
 };
 
 struct tracker {
@@ -71,7 +84,9 @@ struct tracker {
 	struct sample_stack *stack;	/* the sample being added */
 	struct native_stack native;
 	struct wall_clock wall;
+	uint32_t generations;		/* handed out so far */
 	uint64_t samples, dropped, unresolved, gil_dropped;
+	struct incomplete_counts incomplete;	/* every process's */
 	uint64_t first_sample_ns;	/* CLOCK_MONOTONIC of the first sample seen */
 	/* Optional: sees every symbolized stack (frame ids, outermost first). */
 	void (*on_stack)(void *ctx, const struct tracked *tr, uint32_t tid,
@@ -125,6 +140,13 @@ void tracker_take_lost(struct tracker *t);
 
 /* A warning on OUT for each process whose frames could mostly not be read, or were never there. */
 void tracker_warn_unreadable(const struct tracker *t, FILE *out);
+
+/* Add the marks of a sample with FLAGS and TORN rule to C. */
+void incomplete_count(struct incomplete_counts *c, uint16_t flags, uint8_t torn);
+/* One summary line on OUT (nothing when every stack was whole). */
+void incomplete_print(const struct incomplete_counts *c, FILE *out);
+/* C as a JSON object. */
+void incomplete_json(const struct incomplete_counts *c, FILE *out);
 
 /* Per-process table on OUT: pid, Python, samples, lost, command. */
 void tracker_print_summary(struct tracker *t, FILE *out);

@@ -16,7 +16,7 @@ static inline ssize_t decode_str_object(const struct py_layout *L, const uint8_t
 	struct pystr_header h;
 	size_t at;
 
-	if (L->str_compact_data > len || pystr_parse_header(L, obj, L->str_compact_data, &h))
+	if (L->bpf.str_compact_data > len || pystr_parse_header(L, obj, L->bpf.str_compact_data, &h))
 		return -1;
 	at = h.data_at < len ? h.data_at : len;
 	return (ssize_t)pystr_decode(&h, obj + at, len - at, out, size);

@@ -184,9 +184,9 @@ int main(void)
 	CHECK(bpf.cframe_current_frame, ==, NONE);
 #endif
 #ifdef HAVE_NATIVE_THREAD_ID
-	CHECK(tstate_native_thread_id, ==, offsetof(PyThreadState, native_thread_id));
+	CHECK(bpf.tstate_native_thread_id, ==, offsetof(PyThreadState, native_thread_id));
 #else
-	CHECK(tstate_native_thread_id, ==, NONE);
+	CHECK(bpf.tstate_native_thread_id, ==, NONE);
 #endif
 
 	/* frame: _PyInterpreterFrame (3.11+) or PyFrameObject */
@@ -237,19 +237,19 @@ int main(void)
 	/* PyObject, PyVarObject, PyBytesObject */
 	CHECK(object_refcnt, ==, offsetof(PyObject, ob_refcnt));
 	CHECK(object_type, ==, offsetof(PyObject, ob_type));
-	CHECK(varobject_size, ==, offsetof(PyVarObject, ob_size));
-	CHECK(bytes_data, ==, offsetof(PyBytesObject, ob_sval));
+	CHECK(bpf.varobject_size, ==, offsetof(PyVarObject, ob_size));
+	CHECK(bpf.bytes_data, ==, offsetof(PyBytesObject, ob_sval));
 
 	/* PyASCIIObject, PyCompactUnicodeObject */
 	CHECK(bpf.str_hash, ==, offsetof(PyASCIIObject, hash));
-	CHECK(str_length, ==, offsetof(PyASCIIObject, length));
-	CHECK(str_state, ==, offsetof(PyASCIIObject, state));
-	CHECK(str_ascii_data, ==, sizeof(PyASCIIObject));
-	CHECK(str_compact_data, ==, sizeof(PyCompactUnicodeObject));
-	CHECK(str_kind_mask, ==, kind_mask);
-	CHECK(str_kind_shift, ==, kind_mask ? __builtin_ctz(kind_mask) : 0);
-	CHECK(str_compact_mask, ==, STATE_MASK(compact));
-	CHECK(str_ascii_mask, ==, STATE_MASK(ascii));
+	CHECK(bpf.str_length, ==, offsetof(PyASCIIObject, length));
+	CHECK(bpf.str_state, ==, offsetof(PyASCIIObject, state));
+	CHECK(bpf.str_ascii_data, ==, sizeof(PyASCIIObject));
+	CHECK(bpf.str_compact_data, ==, sizeof(PyCompactUnicodeObject));
+	CHECK(bpf.str_kind_mask, ==, kind_mask);
+	CHECK(bpf.str_kind_shift, ==, kind_mask ? __builtin_ctz(kind_mask) : 0);
+	CHECK(bpf.str_compact_mask, ==, STATE_MASK(compact));
+	CHECK(bpf.str_ascii_mask, ==, STATE_MASK(ascii));
 
 	printf("layout %d.%d (%s): %d passed, %d failed\n", PY_MAJOR_VERSION,
 	       PY_MINOR_VERSION, INCDIR, passed, failed);

@@ -79,15 +79,15 @@ Test(debug_offsets, real_binaries_decode_to_sane_layouts)
 		cr_assert_eq(L.bpf.frame_previous, 8);
 		cr_assert_eq(L.bpf.frame_code, 0);
 		cr_assert_eq(L.object_type, 8);
-		cr_assert_eq(L.varobject_size, 16);
-		cr_assert_eq(L.bytes_data, 32);
-		cr_assert_eq(L.str_length, 16);
-		cr_assert_eq(L.str_state, 32);
-		cr_assert_eq(L.str_ascii_data, 40);
-		cr_assert_eq(L.str_compact_data, 56);
+		cr_assert_eq(L.bpf.varobject_size, 16);
+		cr_assert_eq(L.bpf.bytes_data, 32);
+		cr_assert_eq(L.bpf.str_length, 16);
+		cr_assert_eq(L.bpf.str_state, 32);
+		cr_assert_eq(L.bpf.str_ascii_data, 40);
+		cr_assert_eq(L.bpf.str_compact_data, 56);
 		cr_assert_eq(L.bpf.code_tlbc, PYPERF_OFF_NONE, "default builds have no TLBC");
 		cr_assert(L.bpf.runtime_interp_head > 0 && L.bpf.interp_threads_head > 0);
-		cr_assert_eq(L.tstate_native_thread_id, L.bpf.tstate_thread_id + 8);
+		cr_assert_eq(L.bpf.tstate_native_thread_id, L.bpf.tstate_thread_id + 8);
 		cr_assert(L.bpf.frame_read_size > L.bpf.frame_owner &&
 			  L.bpf.frame_read_size <= PYPERF_FRAME_READ);
 		cr_assert(L.bpf.code_read_size > L.bpf.code_linetable &&
@@ -176,6 +176,6 @@ Test(debug_offsets, free_threaded_reads_tlbc_fields)
 	cr_assert_eq(L.bpf.frame_tlbc_index, 48);
 	cr_assert_eq(L.bpf.code_tlbc, 48);
 	cr_assert_eq(L.bpf.str_hash, 40, "free-threaded object header is 32 bytes");
-	cr_assert_eq(L.str_kind_mask, 0x700);
+	cr_assert_eq(L.bpf.str_kind_mask, 0x700);
 	cr_assert_eq(L.object_refcnt, PYPERF_OFF_NONE);
 }

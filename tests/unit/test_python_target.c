@@ -85,7 +85,7 @@ Test(python_target, validation_rejects_wrong_layouts, .fini = kill_child)
 	/* What lies next to the thread list head differs: any reason will do. */
 	expect_invalid(&t, offsetof(struct py_layout, bpf.interp_threads_head), NULL);
 	expect_invalid(&t, offsetof(struct py_layout, bpf.tstate_interp), "does not point back");
-	expect_invalid(&t, offsetof(struct py_layout, tstate_native_thread_id), "is not a thread of the process");
+	expect_invalid(&t, offsetof(struct py_layout, bpf.tstate_native_thread_id), "is not a thread of the process");
 	expect_invalid(&t, offsetof(struct py_layout, bpf.frame_code), "no code objects");
 }
 

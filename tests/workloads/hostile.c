@@ -86,26 +86,26 @@ static void put32(uint64_t obj, uint16_t off, uint32_t v)
 static uint64_t str(const char *text, int64_t length, unsigned int kind, uint64_t hash)
 {
 	size_t n = strlen(text);
-	uint64_t s = alloc(L->str_compact_data + n + 1);
-	uint32_t state = ((kind << L->str_kind_shift) & L->str_kind_mask) | L->str_compact_mask |
-			 (kind == 1 ? L->str_ascii_mask : 0);
+	uint64_t s = alloc(L->bpf.str_compact_data + n + 1);
+	uint32_t state = ((kind << L->bpf.str_kind_shift) & L->bpf.str_kind_mask) | L->bpf.str_compact_mask |
+			 (kind == 1 ? L->bpf.str_ascii_mask : 0);
 
 	put64(s, L->object_refcnt, 1);
-	put64(s, L->str_length, (uint64_t)length);
+	put64(s, L->bpf.str_length, (uint64_t)length);
 	put64(s, L->bpf.str_hash, hash);
-	put32(s, L->str_state, state);
-	memcpy((void *)(uintptr_t)(s + (kind == 1 ? L->str_ascii_data : L->str_compact_data)), text, n);
+	put32(s, L->bpf.str_state, state);
+	memcpy((void *)(uintptr_t)(s + (kind == 1 ? L->bpf.str_ascii_data : L->bpf.str_compact_data)), text, n);
 	return s;
 }
 
 static uint64_t bytes(int64_t size, size_t real)
 {
-	uint64_t b = alloc(L->bytes_data + real);
+	uint64_t b = alloc(L->bpf.bytes_data + real);
 
 	put64(b, L->object_refcnt, 1);
-	put64(b, L->varobject_size, (uint64_t)size);
+	put64(b, L->bpf.varobject_size, (uint64_t)size);
 	for (size_t i = 0; i < real; i++)
-		((unsigned char *)(uintptr_t)(b + L->bytes_data))[i] = (unsigned char)rand();
+		((unsigned char *)(uintptr_t)(b + L->bpf.bytes_data))[i] = (unsigned char)rand();
 	return b;
 }
 
