@@ -86,6 +86,7 @@ struct thread_entry {
 	__u64 scan_cursor;			/* ... its next thread state, 0: next list */
 	struct chain_cycle scan_cycle;		/* ... over that list */
 	__u32 scan_interps;			/* ... lists entered */
+	__u64 first_head;			/* the first interpreter's list head when searched */
 	__u32 generation;			/* the process incarnation it belongs to */
 	__u32 state;				/* enum thread_state */
 	__u32 pad;
@@ -155,6 +156,7 @@ struct thread_search {
 	__u64 found;
 	__u32 ns_tid;				/* native_thread_id to match, 0: unknown */
 	__u32 failed;				/* a read failed: give up */
+	__u32 unbound;				/* a thread state with no thread yet was seen */
 };
 
 /* Walking one thread's frame chain. */
@@ -329,6 +331,8 @@ static long visit_thread(__u32 index, void *ctx)
 			q->failed = 1;
 			return 1;
 		}
+		if (e->scan_interps == 1)
+			e->first_head = e->scan_cursor;
 		return 0;
 	}
 	if (read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, e->scan_cursor)) {
@@ -339,10 +343,29 @@ static long visit_thread(__u32 index, void *ctx)
 		q->found = e->scan_cursor;
 		return 1;
 	}
+	/* Linked in before its thread is bound to it: maybe ours, in a moment. */
+	if (!load_u64(s->tstate_buf, s->off.tstate_thread_id, PYPERF_TSTATE_READ))
+		q->unbound = 1;
 	next = load_u64(s->tstate_buf, s->off.tstate_next, PYPERF_TSTATE_READ);
 	/* A list that loops has been seen whole: on to the next one. */
 	e->scan_cursor = chain_cycle_seen(&e->scan_cycle, next) ? 0 : next;
 	return 0;
+}
+
+/*
+ * The head of the first interpreter's thread list, ~0 if unreadable: a new
+ * thread state goes at the head, so while it stays the same no thread has
+ * gained one there since "not found" was the answer (a native thread calling
+ * into Python takes a new one for each call).
+ */
+static __always_inline __u64 first_head(struct scratch *s, __u64 runtime)
+{
+	__u64 interp, head;
+
+	if (read_ptr(s, &interp, runtime + s->off.runtime_interp_head) || !interp ||
+	    read_ptr(s, &head, interp + s->off.interp_threads_head))
+		return ~0ULL;
+	return head;
 }
 
 /* Start a new search for the thread from the first interpreter. */
@@ -357,12 +380,14 @@ static __always_inline void search_restart(struct thread_entry *e, __u32 generat
 /*
  * The PyThreadState of the thread being sampled (its first bytes left in
  * tstate_buf), or 0: with *PENDING set while the search is still going on.
+ * *CACHED_HIT: it is the one found before (FRESH_ONLY: look again instead).
  * A thread state is matched by its thread_id (pthread_self(), the FS base
  * on x86_64 glibc and musl), and from 3.11 by its native_thread_id too,
  * which a freed thread state's leftover memory does not give a new thread.
  */
 static __always_inline __u64 thread_state(struct scratch *s, struct task_struct *task,
-					  __u64 pid_tgid, __u64 runtime, __u64 now, bool *pending)
+					  __u64 pid_tgid, __u64 runtime, __u64 now, bool fresh_only,
+					  bool *pending, bool *cached_hit)
 {
 	struct thread_search *q = &s->search;
 	struct thread_entry *cached = bpf_map_lookup_elem(&threads, &pid_tgid);
@@ -370,24 +395,27 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 	__u64 tstate;
 
 	*pending = false;
+	*cached_hit = false;
 	q->runtime = runtime;
 	q->fsbase = BPF_CORE_READ(task, thread.fsbase);
 	q->ns_tid = s->off.tstate_native_thread_id == PYPERF_OFF_NONE ? 0 : ns_tid(task);
 	q->found = 0;
 	q->failed = 0;
+	q->unbound = 0;
 	if (cached && cached->generation == s->generation) {
 		*e = *cached;
-		if (e->state == THREAD_ABSENT && now - e->checked_ns < PYPERF_NEGATIVE_TTL_NS)
+		if (e->state == THREAD_ABSENT && now - e->checked_ns < PYPERF_NEGATIVE_TTL_NS &&
+		    first_head(s, runtime) == e->first_head)
 			return 0;
 		if (e->state == THREAD_FOUND) {
 			tstate = e->tstate;
-			if (!read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, tstate) &&
+			if (!fresh_only &&
+			    !read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, tstate) &&
 			    tstate_is_ours(s) &&
-			    load_u64(s->tstate_buf, s->off.tstate_interp, PYPERF_TSTATE_READ) == e->interp &&
-			    /* Without frames it may be a freed one: look again now and then. */
-			    (load_u64(s->tstate_buf, s->off.tstate_frame, PYPERF_TSTATE_READ) ||
-			     now - e->checked_ns < PYPERF_NEGATIVE_TTL_NS))
+			    load_u64(s->tstate_buf, s->off.tstate_interp, PYPERF_TSTATE_READ) == e->interp) {
+				*cached_hit = true;
 				return tstate;
+			}
 			search_restart(e, s->generation, now);
 		} else if (e->state == THREAD_ABSENT) {
 			search_restart(e, s->generation, now);
@@ -404,6 +432,8 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 	} else if (q->failed) {
 		e->state = THREAD_ABSENT;	/* its memory is unreadable: as good as none */
 	}
+	if (q->unbound)
+		e->first_head = ~0ULL;		/* "not found" holds for this sample only */
 	/* Nothing is cached before the runtime has an interpreter (starting up). */
 	if (e->state != THREAD_ABSENT || e->scan_interps)
 		bpf_map_update_elem(&threads, &pid_tgid, e, BPF_ANY);
@@ -1000,7 +1030,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	struct task_struct *task;
 	struct scratch *s;
 	__u64 tstate, now;
-	bool pending;
+	bool pending, cached;
 
 	s = get_scratch();
 	if (!s)
@@ -1021,7 +1051,15 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->sample.hdr.task_state = task_state;
 	s->sample.hdr.syscall = -1;
 
-	tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, &pending);
+	tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, false, &pending, &cached);
+	/*
+	 * A thread state found before that has no frames now may be a freed
+	 * one whose memory still names this thread (a PyGILState_Release'd
+	 * callback thread, a sub-interpreter left): look again at once.
+	 */
+	if (cached && !top_frame(s))
+		tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, true, &pending,
+				      &cached);
 	s->sample.hdr.tstate = tstate;
 	if (tstate) {
 		walk_stack(s);

@@ -334,7 +334,7 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		"\"read_errors\":%llu,\"unresolved_frames\":%llu,\"first_sample_ms\":%.3f,"
 		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"bpf_reads\":%llu,"
 		"\"codes_reported\":%llu,\"code_report_bytes\":%llu,\"code_reports_lost\":%llu,"
-		"\"tstate_searches\":%llu,\"incomplete\":",
+		"\"tstate_searches\":%llu,\"no_tstate\":%llu,\"incomplete\":",
 		secs, o->rate_hz, (unsigned long long)t->samples,
 		(unsigned long long)stats[PYPERF_STAT_LOST],
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
@@ -345,7 +345,8 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		(unsigned long long)stats[PYPERF_STAT_CODES_REPORTED],
 		(unsigned long long)stats[PYPERF_STAT_CODE_BYTES],
 		(unsigned long long)stats[PYPERF_STAT_CODES_LOST],
-		(unsigned long long)stats[PYPERF_STAT_TSTATE_SEARCHES]);
+		(unsigned long long)stats[PYPERF_STAT_TSTATE_SEARCHES],
+		(unsigned long long)stats[PYPERF_STAT_NO_TSTATE]);
 	incomplete_json(&t->incomplete, f);
 	fputs(",\"processes\":[", f);
 	for (size_t i = 0, n = 0; i < t->nall; i++) {

@@ -3,7 +3,10 @@ recursive prefix.  Each leaf spins until it has used its share of a 100 ms
 cycle of this thread's CPU time, so the split is exact whatever the speed of
 the machine, and the cycle is long enough not to alias with the sampling
 period (a short fixed iteration count did: a 1.6 ms cycle against a 1 ms
-period gave leaf_a 63%).  Lines marked HOT-x are asserted."""
+period gave leaf_a 63%).  A leaf runs two lines, HOT-x and LOOP-x; how
+the time divides between them depends on what a clock read costs on the
+machine, so tests assert that every leaf sample is on one of the two, with
+more on HOT-x (ten thousand additions against one clock read)."""
 import time
 
 CYCLE = 0.100
@@ -12,21 +15,21 @@ CHUNK = 10000
 
 def leaf_a(seconds):
     x, end = 0, time.thread_time() + seconds
-    while time.thread_time() < end:
+    while time.thread_time() < end:  # LOOP-A
         for i in range(CHUNK): x += i  # HOT-A
     return x
 
 
 def leaf_b(seconds):
     x, end = 0, time.thread_time() + seconds
-    while time.thread_time() < end:
+    while time.thread_time() < end:  # LOOP-B
         for i in range(CHUNK): x += i  # HOT-B
     return x
 
 
 def leaf_c(seconds):
     x, end = 0, time.thread_time() + seconds
-    while time.thread_time() < end:
+    while time.thread_time() < end:  # LOOP-C
         for i in range(CHUNK): x += i  # HOT-C
     return x
 
