@@ -168,7 +168,7 @@ check-asan: npm pythons $(BUILD)/fixtures/.stamp $(BUILD)/embedded-app $(BUILD)/
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
-		-Wno-unused-parameter -Iuser -fsanitize=address,undefined -fno-sanitize-recover=undefined
+		-Wno-unused-parameter -Iuser -Ibpf -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # The parsers and what they call, as an archive: each target links what it uses.

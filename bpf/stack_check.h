@@ -33,7 +33,7 @@ static __inline __u64 stack_check_u64(const __u8 *buf, __u32 off, __u32 size)
 {
 	__u64 v = 0;
 
-	if (off != PYPERF_OFF_NONE && off + 8 <= size)
+	if (off != PYPERF_OFF_NONE && off + 8u <= size)
 		__builtin_memcpy(&v, buf + off, sizeof(v));
 	return v;
 }
@@ -49,6 +49,7 @@ static __inline void stack_check_init(struct stack_check *c, const struct pyperf
 	c->chunk_limit = chunk == PYPERF_OFF_NONE ? 0 : stack_check_u64(tstate, chunk + 16, size);
 	c->base_frame = stack_check_u64(tstate, off->tstate_base_frame, size);
 	c->callee = 0;
+	c->callee_depth = 0;
 	c->last_is_base = 0;
 }
 
@@ -58,11 +59,11 @@ static __inline __u32 stack_check_framesize(const struct pyperf_offsets *off, co
 {
 	__u32 words = 0, v;
 
-	if (off->code_framesize == PYPERF_OFF_NONE || off->code_framesize + 4 > size)
+	if (off->code_framesize == PYPERF_OFF_NONE || off->code_framesize + 4u > size)
 		return 0;
 	__builtin_memcpy(&v, code + off->code_framesize, sizeof(v));
 	words = v;
-	if (off->code_framesize_plus != PYPERF_OFF_NONE && off->code_framesize_plus + 4 <= size) {
+	if (off->code_framesize_plus != PYPERF_OFF_NONE && off->code_framesize_plus + 4u <= size) {
 		__builtin_memcpy(&v, code + off->code_framesize_plus, sizeof(v));
 		words += v;
 	}

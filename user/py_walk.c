@@ -16,18 +16,18 @@ int py_for_each_thread(const struct python_target *t,
 		       int (*fn)(void *ctx, uint64_t interp, uint64_t tstate), void *ctx)
 {
 	const struct pyperf_offsets *o = &t->layout.bpf;
-	struct py_cycle interps = { 0 };
+	struct chain_cycle interps = { 0 };
 	uint64_t interp, tstate;
 	int rc;
 
 	if (target_read_u64(t->pid, t->runtime_addr + o->runtime_interp_head, &interp))
 		return -EFAULT;
-	for (int i = 0; interp && i < MAX_INTERPS && !py_cycle_seen(&interps, interp); i++) {
-		struct py_cycle threads = { 0 };
+	for (int i = 0; interp && i < MAX_INTERPS && !chain_cycle_seen(&interps, interp); i++) {
+		struct chain_cycle threads = { 0 };
 
 		if (target_read_u64(t->pid, interp + o->interp_threads_head, &tstate))
 			return -EFAULT;
-		for (int n = 0; tstate && n < PY_WALK_MAX_THREADS && !py_cycle_seen(&threads, tstate); n++) {
+		for (int n = 0; tstate && n < PY_WALK_MAX_THREADS && !chain_cycle_seen(&threads, tstate); n++) {
 			rc = fn(ctx, interp, tstate);
 			if (rc)
 				return rc;
@@ -75,7 +75,9 @@ int py_read_frame(const struct python_target *t, uint64_t addr, struct py_frame_
 	out->previous = u64_at(frame, o->frame_previous);
 	out->code = u64_at(frame, o->frame_code) & ~(uint64_t)o->code_tag_mask;
 	out->instr_offset = PYPERF_INSTR_UNKNOWN;
-	if (o->frame_owner != PYPERF_OFF_NONE && frame[o->frame_owner] >= o->owner_skip_from)
+	out->owner = o->frame_owner != PYPERF_OFF_NONE ? frame[o->frame_owner] : 0;
+	out->entry = o->frame_is_entry != PYPERF_OFF_NONE && frame[o->frame_is_entry];
+	if (o->frame_owner != PYPERF_OFF_NONE && out->owner >= o->owner_skip_from)
 		out->code = 0;	/* an interpreter entry/shim frame */
 	if (!out->code)
 		return 0;
@@ -89,6 +91,93 @@ int py_read_frame(const struct python_target *t, uint64_t addr, struct py_frame_
 			out->instr_offset = (int32_t)(ip - (out->code + o->code_adaptive));
 	}
 	return 0;
+}
+
+/* Mirrors check_eval_call() in bpf/pyperf.bpf.c: 3.11/3.12's CFrame links. */
+static int check_eval_call(const struct python_target *t, uint64_t *cframe_previous,
+			   uint64_t previous)
+{
+	const struct pyperf_offsets *o = &t->layout.bpf;
+	uint8_t cframe[PYPERF_CFRAME_READ];
+
+	if (o->cframe_previous == PYPERF_OFF_NONE)
+		return PYPERF_TORN_NONE;
+	if (!*cframe_previous || target_read(t->pid, *cframe_previous, cframe, sizeof(cframe)) ||
+	    stack_check_u64(cframe, o->cframe_current_frame, sizeof(cframe)) != previous)
+		return PYPERF_TORN_CFRAME;
+	*cframe_previous = stack_check_u64(cframe, o->cframe_previous, sizeof(cframe));
+	return PYPERF_TORN_NONE;
+}
+
+/* Frame size in words of CODE's frames, 0 if unknown. */
+static uint32_t framesize(const struct python_target *t, uint64_t code)
+{
+	const struct pyperf_offsets *o = &t->layout.bpf;
+	uint8_t buf[PYPERF_CODE_READ];
+
+	if (o->code_framesize == PYPERF_OFF_NONE || target_read(t->pid, code, buf, o->code_read_size))
+		return 0;
+	return stack_check_framesize(o, buf, o->code_read_size);
+}
+
+/* Mirrors walk_stack() and visit_frame() in bpf/pyperf.bpf.c, from userspace. */
+size_t py_read_stack(const struct python_target *t, uint64_t tstate, struct py_frame_info *out,
+		     size_t max, uint16_t *flags)
+{
+	const struct pyperf_offsets *o = &t->layout.bpf;
+	uint8_t ts[PYPERF_TSTATE_READ], cframe[PYPERF_CFRAME_READ];
+	struct chain_cycle cycle = { 0 };
+	struct stack_check check;
+	uint64_t frame, cframe_previous = 0;
+	struct py_frame_info f;
+	size_t n = 0;
+	int why = PYPERF_TORN_NONE;
+
+	*flags = 0;
+	if (target_read(t->pid, tstate, ts, o->tstate_read_size)) {
+		*flags = PYPERF_SAMPLE_UNREADABLE;
+		return 0;
+	}
+	stack_check_init(&check, o, ts, o->tstate_read_size);
+	frame = stack_check_u64(ts, o->tstate_frame, o->tstate_read_size);
+	if (frame && o->cframe_current_frame != PYPERF_OFF_NONE) {
+		if (target_read(t->pid, frame, cframe, sizeof(cframe))) {
+			*flags = PYPERF_SAMPLE_UNREADABLE;
+			return 0;
+		}
+		cframe_previous = stack_check_u64(cframe, o->cframe_previous, sizeof(cframe));
+		frame = stack_check_u64(cframe, o->cframe_current_frame, sizeof(cframe));
+	}
+	for (size_t walked = 0; frame && !why; walked++, frame = f.previous) {
+		if (walked >= PY_WALK_MAX_FRAMES || n == max) {
+			*flags |= PYPERF_SAMPLE_TRUNCATED;
+			break;
+		}
+		if (chain_cycle_seen(&cycle, frame)) {
+			why = PYPERF_TORN_CYCLE;
+		} else if (py_read_frame(t, frame, &f)) {
+			*flags |= PYPERF_SAMPLE_UNREADABLE;
+			break;
+		} else if (!f.code) {
+			why = check_eval_call(t, &cframe_previous, f.previous);
+			stack_check_kind(&check, o, frame, 1, 0);
+		} else {
+			why = stack_check_frame(&check, o, frame, f.owner, framesize(t, f.code), n);
+			if (!why && f.entry)
+				why = check_eval_call(t, &cframe_previous, f.previous);
+			stack_check_kind(&check, o, frame, 0, f.entry);
+			if (!why)
+				out[n++] = f;
+		}
+	}
+	if (!why && !frame && n && !*flags)
+		why = stack_check_end(&check);
+	if (why) {
+		*flags |= PYPERF_SAMPLE_TORN;
+		if (stack_check_keep(&check, why) < n)
+			n = stack_check_keep(&check, why);
+	}
+	return n;
 }
 
 /* The host tid of the task whose tid inside the target's namespace is NS_TID. */

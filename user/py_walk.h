@@ -11,36 +11,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "python_target.h"
+#include "stack_check.h"
 
 #define PY_WALK_MAX_THREADS 8192
 #define PY_WALK_MAX_FRAMES 4096
-
-/*
- * Brent's cycle detection, for a chain read from the target: corrupt or
- * hostile memory can make any list loop, and a bound of thousands of
- * steps per list, nested, is no bound.  Pass each address in turn (the
- * struct zeroed first); true once one comes round again.
- */
-struct py_cycle {
-	uint64_t saved, power, steps;
-};
-
-static inline bool py_cycle_seen(struct py_cycle *c, uint64_t addr)
-{
-	if (c->power && addr == c->saved)
-		return true;
-	if (++c->steps >= c->power) {
-		c->saved = addr;
-		c->power = c->power ? 2 * c->power : 1;
-		c->steps = 0;
-	}
-	return false;
-}
 
 struct py_frame_info {
 	uint64_t previous;
 	uint64_t code;		/* 0 for shim/entry frames, to be skipped */
 	int32_t instr_offset;	/* bytes into the bytecode */
+	uint8_t owner;		/* 0 where frames have no owner byte */
+	bool entry;		/* 3.11's is_entry: an eval call's first frame */
 };
 
 /* Call FN for every thread state of every interpreter; stops when FN returns non-zero. */
@@ -52,6 +33,16 @@ uint64_t py_top_frame(const struct python_target *t, uint64_t tstate);
 
 /* Read the frame at ADDR. 0 or -errno. */
 int py_read_frame(const struct python_target *t, uint64_t addr, struct py_frame_info *out);
+
+/*
+ * The Python frames of TSTATE's chain, innermost first, into OUT (at most
+ * MAX): read now, while the thread runs, and checked by the rules the
+ * sampler checks (bpf/stack_check.h).  *FLAGS gets PYPERF_SAMPLE_TORN,
+ * _UNREADABLE or _TRUNCATED when the chain is not all there; then only the
+ * frames known to be the thread's are kept.  Returns their count.
+ */
+size_t py_read_stack(const struct python_target *t, uint64_t tstate, struct py_frame_info *out,
+		     size_t max, uint16_t *flags);
 
 /* Linux thread id of TSTATE (native_thread_id, or via glibc's struct pthread before 3.11). */
 int py_thread_tid(const struct python_target *t, uint64_t tstate, pid_t *tid);

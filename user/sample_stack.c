@@ -3,32 +3,20 @@
 #include <stdio.h>
 #include <string.h>
 #include "sample_stack.h"
+#include "stack_marks.h"
 
 int sample_stack_init(struct sample_stack *b, struct profile *profile,
 		      struct native_stack *native)
 {
-	char name[96];
-
 	memset(b, 0, sizeof(*b));
 	b->profile = profile;
 	b->native = native;
-	snprintf(name, sizeof(name), "[outer frames not read: stack deeper than %d frames]",
-		 PYPERF_MAX_WALK);
-	b->unwalked_frame = profile_frame(profile, name, "", 0);
-	b->torn_frame = profile_frame(profile, "[incomplete stack: torn read]", "", 0);
-	b->unreadable_frame = profile_frame(profile, "[incomplete stack: unreadable frame]", "", 0);
-	b->pending_frame = profile_frame(profile, "[thread state not found yet]", "", 0);
-	return b->unwalked_frame == UINT32_MAX || b->torn_frame == UINT32_MAX ||
-	       b->unreadable_frame == UINT32_MAX || b->pending_frame == UINT32_MAX ? -ENOMEM : 0;
+	return 0;
 }
-
-/* Samples that say their stack is not whole (or not there yet). */
-#define INCOMPLETE_FLAGS (PYPERF_SAMPLE_TRUNCATED | PYPERF_SAMPLE_TORN | \
-			  PYPERF_SAMPLE_UNREADABLE | PYPERF_SAMPLE_TSTATE_PENDING)
 
 bool sample_stack_wanted(const struct pyperf_sample *s)
 {
-	return s->hdr.nframes || (s->hdr.flags & INCOMPLETE_FLAGS);
+	return s->hdr.nframes || stack_incomplete(s->hdr.flags);
 }
 
 void sample_stack_push(struct sample_stack *b, uint32_t frame)
@@ -54,6 +42,7 @@ static uint32_t gap_frame(struct sample_stack *b, uint64_t n)
 static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 			    const struct pyperf_sample *s, size_t n)
 {
+	uint32_t mark;
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -70,12 +59,10 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 		b->unresolved += b->python[k++] == sym->unknown_frame;
 	}
 	/* At the root, what the stack is missing: never shown as whole. */
-	if (s->hdr.flags & INCOMPLETE_FLAGS) {
+	mark = stack_mark_frame(b->profile, s->hdr.flags);
+	if (mark != UINT32_MAX) {
 		b->entry[k] = false;
-		b->python[k++] = s->hdr.flags & PYPERF_SAMPLE_TSTATE_PENDING ? b->pending_frame :
-				 s->hdr.flags & PYPERF_SAMPLE_TORN ? b->torn_frame :
-				 s->hdr.flags & PYPERF_SAMPLE_UNREADABLE ? b->unreadable_frame :
-				 b->unwalked_frame;
+		b->python[k++] = mark;
 	}
 	return k;
 }

@@ -26,11 +26,6 @@ struct sample_stack {
 	/* Scratch: the Python frames innermost first, with pybpf's markers. */
 	uint32_t python[PYPERF_MAX_FRAMES + 2];
 	bool entry[PYPERF_MAX_FRAMES + 2];
-	/* Root frames of stacks known not to be whole (pyperf_sample_flags). */
-	uint32_t unwalked_frame;		/* "[outer frames not read ...]" */
-	uint32_t torn_frame;			/* "[incomplete stack: torn read]" */
-	uint32_t unreadable_frame;		/* "[incomplete stack: unreadable frame]" */
-	uint32_t pending_frame;			/* "[thread state not found yet]" */
 	uint64_t unresolved;			/* Python frames of the last build not resolved */
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "pystr.h"
 #include "py_walk.h"
+#include "stack_marks.h"
 #include "symbolizer.h"
 #include "target_mem.h"
 
@@ -442,23 +443,27 @@ uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f)
 size_t symbolizer_read_stack(struct symbolizer *s, const struct python_target *t,
 			     uint64_t tstate, uint32_t *frames, size_t max)
 {
-	uint64_t frame = py_top_frame(t, tstate);
-	struct py_cycle seen = { 0 };
-	struct py_frame_info f;
-	size_t n = 0;
+	struct py_frame_info *read;
+	uint16_t flags;
+	uint32_t mark;
+	size_t n;
 
-	for (int walked = 0; frame && n < max && walked < PY_WALK_MAX_FRAMES &&
-	     !py_cycle_seen(&seen, frame); walked++, frame = f.previous) {
-		struct pyperf_frame pf;
+	if (!max || !(read = malloc(max * sizeof(*read))))
+		return 0;
+	/* Room for the mark at the root. */
+	n = py_read_stack(t, tstate, read, max - 1, &flags);
+	for (size_t i = 0; i < n; i++) {
+		struct pyperf_frame pf = {
+			.code = read[i].code,
+			.instr_offset = read[i].instr_offset,
+			.fingerprint = symbolizer_fingerprint(s, read[i].code),
+		};
 
-		if (py_read_frame(t, frame, &f))
-			break;
-		if (!f.code)
-			continue;	/* a shim frame */
-		pf.code = f.code;
-		pf.instr_offset = f.instr_offset;
-		pf.fingerprint = symbolizer_fingerprint(s, f.code);
-		frames[n++] = symbolizer_frame(s, &pf);
+		frames[i] = symbolizer_frame(s, &pf);
 	}
+	free(read);
+	mark = stack_mark_frame(s->profile, flags);
+	if (mark != UINT32_MAX)
+		frames[n++] = mark;
 	return n;
 }

@@ -166,10 +166,10 @@ Test(mem_limits, warning_names_each_overflow)
 /* A chain 0 -> 1 -> ... -> n-1, then back to LOOP_TO (or the end, -1). */
 static size_t walk(size_t n, long loop_to)
 {
-	struct py_cycle c = { 0 };
+	struct chain_cycle c = { 0 };
 	size_t steps = 0;
 
-	for (long at = 0; at >= 0 && !py_cycle_seen(&c, 0x1000 + 8 * (uint64_t)at); steps++)
+	for (long at = 0; at >= 0 && !chain_cycle_seen(&c, 0x1000 + 8 * (uint64_t)at); steps++)
 		at = at + 1 < (long)n ? at + 1 : loop_to;
 	return steps;
 }
