@@ -17,7 +17,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale formats faults vmlinux clean npm pythons bench bench-deps bench-quick
+.PHONY: all deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h bpf/stack_check.h vmlinux/vmlinux.h
@@ -209,6 +209,19 @@ bench-deps: all
 
 bench: bench-deps
 	$(PYTHON311) tools/bench/bench.py --build $(BUILD)
+	$(MAKE) truth-bench
+
+# Issue 12's costs against pybpf before it (BASE_REV), alternating in one
+# run; replaces its section of BENCHMARKS.md.
+BASE_REV ?= 320894d
+$(BUILD)/base-$(BASE_REV)/build/pybpf:
+	rm -rf $(BUILD)/base-$(BASE_REV) && mkdir -p $(BUILD)/base-$(BASE_REV)
+	git archive $(BASE_REV) | tar -x -C $(BUILD)/base-$(BASE_REV)
+	$(MAKE) -C $(BUILD)/base-$(BASE_REV) all
+
+truth-bench: all $(BUILD)/base-$(BASE_REV)/build/pybpf
+	$(PYTHON311) tools/bench/truth_cost.py --pybpf $(BUILD)/pybpf \
+		--base $(BUILD)/base-$(BASE_REV)/build/pybpf --base-rev $(BASE_REV) --out BENCHMARKS.md
 
 # A smoke run; it leaves the committed full results alone.
 bench-quick: bench-deps

@@ -186,6 +186,7 @@ struct scratch {
 	__u32 tgid;
 	__u32 generation;
 	__u32 reads;				/* of target memory, this sample */
+	__u32 reports;				/* code objects reported, this sample */
 	__u64 gil;				/* the thread's GIL struct, 0: unknown */
 	struct thread_search search;
 	struct frame_walk walk;
@@ -574,8 +575,10 @@ static __always_inline void report_code(struct scratch *s, __u64 code, __u32 fin
 	__u64 len;
 
 	if (!seen || (seen->code == code && seen->tgid == s->tgid &&
-		      seen->generation == s->generation && seen->fingerprint == fingerprint))
+		      seen->generation == s->generation && seen->fingerprint == fingerprint) ||
+	    s->reports >= PYPERF_REPORTS_PER_SAMPLE)
 		return;
+	s->reports++;
 	__builtin_memset(&r->hdr, 0, sizeof(r->hdr));
 	r->hdr.pid = s->tgid;
 	r->hdr.kind = PYPERF_KIND_CODE;
@@ -1041,6 +1044,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->tgid = pid;
 	s->generation = proc->generation;
 	s->reads = 0;
+	s->reports = 0;
 	s->gil = 0;
 	__builtin_memset(&s->sample.hdr, 0, sizeof(s->sample.hdr));
 	s->sample.hdr.pid = pid;

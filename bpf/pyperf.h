@@ -89,6 +89,12 @@
 #define PYPERF_NAME_BYTES	256	/* a qualified name's characters */
 #define PYPERF_FILE_BYTES	512	/* a file name's characters */
 #define PYPERF_TABLE_BYTES	16384	/* a line table: a longer one arrives cut */
+/*
+ * Reports in one sample at most: the first sample of a deep stack of
+ * distinct functions must not cost hundreds of them at once; the rest go
+ * out with the next samples that meet them.
+ */
+#define PYPERF_REPORTS_PER_SAMPLE 16
 /* Slots of the cache of code objects already reported; a power of two. */
 #define PYPERF_CODE_SEEN_SLOTS	65536
 
