@@ -560,6 +560,41 @@ static __always_inline __u64 str_bytes(struct scratch *s, const __u8 *head, __u3
 }
 
 /*
+ * The first PYPERF_STR_HEAD bytes of the str (or, BYTES, bytes) object at
+ * OBJ into HEAD, but no more than the object has: a small object at the
+ * end of its allocator's arena must not make the read run into an
+ * unmapped page.  Its header first, then the whole object if it is
+ * smaller than HEAD.  0, or -1 with HEAD zeroed.
+ */
+static __always_inline int read_head(struct scratch *s, __u8 *head, __u64 obj, bool bytes)
+{
+	struct pyperf_offsets *off = &s->off;
+	__u32 data_at = bytes ? off->bytes_data : 0, header;
+	__u64 len;
+
+	if (!read_user(s, head, PYPERF_STR_HEAD, obj))
+		return 0;
+	header = bytes ? off->varobject_size + 8 : off->str_state + 4;
+	if (!bytes && off->str_length + 8 > header)
+		header = off->str_length + 8;
+	if (!bytes && off->str_hash + 8 > header)
+		header = off->str_hash + 8;
+	if (header > PYPERF_STR_HEAD || read_user(s, head, header & (PYPERF_STR_HEAD - 1), obj))
+		goto fail;
+	len = bytes ? load_u64(head, off->varobject_size, PYPERF_STR_HEAD) : str_bytes(s, head, &data_at);
+	if (data_at + len < PYPERF_STR_HEAD && data_at + len > header) {
+		len += data_at;
+		barrier_var(len);
+		if (len > PYPERF_STR_HEAD || read_user(s, head, len, obj))
+			goto fail;
+	}
+	return 0;
+fail:
+	__builtin_memset(head, 0, PYPERF_STR_HEAD);
+	return -1;
+}
+
+/*
  * Report the code object whose header is in code_buf, its name's header
  * already in code_report.info.name_head: its file name and the characters
  * and line table that run past the headers.  Userspace decodes them.
@@ -589,12 +624,10 @@ static __always_inline void report_code(struct scratch *s, __u64 code, __u32 fin
 	ci->table_len = 0;
 	len = str_bytes(s, ci->name_head, &data_at);
 	ci->name_len = copy_tail(s, ci->name, PYPERF_NAME_BYTES, name, data_at, len);
-	if (read_user(s, ci->file_head, PYPERF_STR_HEAD, file))
-		__builtin_memset(ci->file_head, 0, PYPERF_STR_HEAD);
+	read_head(s, ci->file_head, file, false);
 	len = str_bytes(s, ci->file_head, &data_at);
 	ci->file_len = copy_tail(s, ci->file, PYPERF_FILE_BYTES, file, data_at, len);
-	if (read_user(s, ci->table_head, PYPERF_STR_HEAD, table))
-		__builtin_memset(ci->table_head, 0, PYPERF_STR_HEAD);
+	read_head(s, ci->table_head, table, true);
 	len = load_u64(ci->table_head, off->varobject_size, PYPERF_STR_HEAD);
 	ci->table_len = copy_tail(s, ci->table, PYPERF_TABLE_BYTES, table, off->bytes_data, len);
 	size = offsetof(struct pyperf_code_record, info.table) + ci->table_len;
@@ -654,21 +687,14 @@ static __always_inline __u32 resolve_frame(struct scratch *s, struct pyperf_fram
 	file = load_u64(s->code_buf, off->code_filename, PYPERF_CODE_READ);
 	table = load_u64(s->code_buf, off->code_linetable, PYPERF_CODE_READ);
 	firstlineno = (__s32)load_u32(s->code_buf, off->code_firstlineno, PYPERF_CODE_READ);
-	/*
-	 * The name's header holds its hash, and maybe all of its characters.
-	 * A short name may end its memory before the header's size: then the
-	 * hash alone, and no report.
-	 */
-	if (name && !read_user(s, s->code_report.info.name_head, PYPERF_STR_HEAD, name)) {
-		name_hash = load_u64(s->code_report.info.name_head, off->str_hash, PYPERF_STR_HEAD);
-		out->fingerprint = pyperf_fingerprint(name, file, table, (__u32)firstlineno, name_hash);
-		report_code(s, code, out->fingerprint, name, file, table, firstlineno);
-	} else if (name && !read_ptr(s, &name_hash, name + off->str_hash)) {
-		out->fingerprint = pyperf_fingerprint(name, file, table, (__u32)firstlineno, name_hash);
-	} else {
+	/* The name's header holds its hash, and maybe all of its characters. */
+	if (!name || read_head(s, s->code_report.info.name_head, name, false)) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 		return framesize;
 	}
+	name_hash = load_u64(s->code_report.info.name_head, off->str_hash, PYPERF_STR_HEAD);
+	out->fingerprint = pyperf_fingerprint(name, file, table, (__u32)firstlineno, name_hash);
+	report_code(s, code, out->fingerprint, name, file, table, firstlineno);
 	memo->walk = s->walk.walk;
 	memo->code = code;
 	memo->fingerprint = out->fingerprint;

@@ -3,10 +3,11 @@ recursive prefix.  Each leaf spins until it has used its share of a 100 ms
 cycle of this thread's CPU time, so the split is exact whatever the speed of
 the machine, and the cycle is long enough not to alias with the sampling
 period (a short fixed iteration count did: a 1.6 ms cycle against a 1 ms
-period gave leaf_a 63%).  A leaf runs two lines, HOT-x and LOOP-x; how
-the time divides between them depends on what a clock read costs on the
-machine, so tests assert that every leaf sample is on one of the two, with
-more on HOT-x (ten thousand additions against one clock read)."""
+period gave leaf_a 63%).  A leaf spends its time on two lines, HOT-x and
+LOOP-x (and a moment on its others); how it divides between them depends on
+what a clock read costs on the machine, so tests assert that every leaf
+sample is on one of the leaf's lines, with more on HOT-x (ten thousand
+additions against one clock read)."""
 import time
 
 CYCLE = 0.100
