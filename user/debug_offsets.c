@@ -170,6 +170,16 @@ static uint16_t max_end(uint16_t a, uint16_t b)
 	return b + 8 > UINT16_MAX ? UINT16_MAX : b + 8;
 }
 
+/* Bytes from a struct's start that cover each of its N u64 FIELDS (NONE: absent). */
+static uint16_t read_size(const uint16_t *fields, size_t n)
+{
+	uint16_t size = 0;
+
+	for (size_t i = 0; i < n; i++)
+		size = max_end(size, fields[i]);
+	return size;
+}
+
 int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 			 struct py_layout *out, char *err, size_t errlen)
 {
@@ -225,31 +235,18 @@ int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 	if (out->bpf.str_compact_data == PYPERF_OFF_NONE)
 		out->bpf.str_compact_data = out->bpf.str_ascii_data + 16;
 
-	o->frame_read_size = 0;
-	o->frame_read_size = max_end(o->frame_read_size, o->frame_previous);
-	o->frame_read_size = max_end(o->frame_read_size, o->frame_code);
-	o->frame_read_size = max_end(o->frame_read_size, o->frame_instr);
-	o->frame_read_size = max_end(o->frame_read_size, o->frame_owner);
-	o->frame_read_size = max_end(o->frame_read_size, o->frame_tlbc_index);
-	o->code_read_size = max_end(0, out->object_type);
-	o->code_read_size = max_end(o->code_read_size, out->object_refcnt);
-	o->code_read_size = max_end(o->code_read_size, o->code_name);
-	o->code_read_size = max_end(o->code_read_size, o->code_filename);
-	o->code_read_size = max_end(o->code_read_size, o->code_linetable);
-	o->code_read_size = max_end(o->code_read_size, o->code_firstlineno);
-	o->code_read_size = max_end(o->code_read_size, o->code_tlbc);
-	o->code_read_size = max_end(o->code_read_size, o->code_framesize);
-	o->code_read_size = max_end(o->code_read_size, o->code_framesize_plus);
-	o->tstate_read_size = 0;
-	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_next);
-	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_interp);
-	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_frame);
-	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_base_frame);
-	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_thread_id);
-	o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_native_thread_id);
-	/* datastack_chunk, then datastack_top and datastack_limit */
-	if (o->tstate_datastack_chunk != PYPERF_OFF_NONE)
-		o->tstate_read_size = max_end(o->tstate_read_size, o->tstate_datastack_chunk + 16);
+	/* datastack_chunk is followed by datastack_top and datastack_limit. */
+	o->frame_read_size = read_size((uint16_t[]){ o->frame_previous, o->frame_code, o->frame_instr,
+						     o->frame_owner, o->frame_tlbc_index }, 5);
+	o->code_read_size = read_size((uint16_t[]){ out->object_type, out->object_refcnt, o->code_name,
+						    o->code_filename, o->code_linetable,
+						    o->code_firstlineno, o->code_tlbc, o->code_framesize,
+						    o->code_framesize_plus }, 9);
+	o->tstate_read_size = read_size((uint16_t[]){ o->tstate_next, o->tstate_interp, o->tstate_frame,
+						      o->tstate_base_frame, o->tstate_thread_id,
+						      o->tstate_native_thread_id,
+						      o->tstate_datastack_chunk == PYPERF_OFF_NONE ?
+						      PYPERF_OFF_NONE : o->tstate_datastack_chunk + 16 }, 7);
 	if (o->frame_read_size > PYPERF_FRAME_READ || o->code_read_size > PYPERF_CODE_READ ||
 	    o->tstate_read_size > PYPERF_TSTATE_READ ||
 	    out->bpf.str_compact_data > PYPERF_STR_HEAD || o->str_hash + 8 > out->bpf.str_compact_data) {
