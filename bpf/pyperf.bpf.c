@@ -579,13 +579,14 @@ static __always_inline int read_head(struct scratch *s, __u8 *head, __u64 obj, b
 		header = off->str_length + 8;
 	if (!bytes && off->str_hash + 8 > header)
 		header = off->str_hash + 8;
-	if (header > PYPERF_STR_HEAD || read_user(s, head, header & (PYPERF_STR_HEAD - 1), obj))
+	/* The mask changes nothing (header <= 96): it is what the verifier needs. */
+	_Static_assert(PYPERF_STR_HEAD < 128, "the masks below");
+	if (header > PYPERF_STR_HEAD || read_user(s, head, header & 127, obj))
 		goto fail;
 	len = bytes ? load_u64(head, off->varobject_size, PYPERF_STR_HEAD) : str_bytes(s, head, &data_at);
 	if (data_at + len < PYPERF_STR_HEAD && data_at + len > header) {
 		len += data_at;
-		barrier_var(len);
-		if (len > PYPERF_STR_HEAD || read_user(s, head, len, obj))
+		if (len > PYPERF_STR_HEAD || read_user(s, head, len & 127, obj))
 			goto fail;
 	}
 	return 0;
