@@ -210,7 +210,8 @@ def callback_thread_states(interp):
     os.makedirs(host_dir, exist_ok=True)
     shutil.copy(os.path.join(run.BUILD, "libgilstate.so"), host_dir)
     report = os.path.join(host_dir, "gilstate-cpu.txt")
-    lines = (line_of("gilstate.py", "CHURN-HOT"), line_of("gilstate.py", "CHURN-RETURN"))
+    # churn_busy's lines: its def (3.11+'s RESUME) down to its return.
+    lines = range(line_of("gilstate.py", "CHURN-HOT") - 2, line_of("gilstate.py", "CHURN-RETURN") + 1)
     with Workload(interp, "gilstate.py", os.path.join(seen_dir, "libgilstate.so"),
                   os.path.join(seen_dir, "gilstate-cpu.txt")) as w:
         time.sleep(0.3)
