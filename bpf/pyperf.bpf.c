@@ -38,6 +38,8 @@ _Static_assert(PYPERF_FRAME_WINDOW <= PYPERF_PAGE_SIZE, "the window stays within
 const volatile bool follow_all = false;
 /* --gil, and --mode wall (to tell a wait for the GIL). */
 const volatile bool want_gil = false;
+/* The perf event's sampling period, for the brake. */
+const volatile __u64 period_ns = 10000000;
 /* --kernel: kernel frames; --native: user registers and stack for unwinding. */
 const volatile bool want_kernel_stack = false;
 const volatile bool want_user_stack = false;
@@ -61,6 +63,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 << 10);
 } proc_events SEC(".maps");
+
+/* The brake's state, per process (struct pyperf_brake). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);		/* resized with "procs" */
+	__type(key, __u32);
+	__type(value, struct pyperf_brake);
+} brakes SEC(".maps");
 
 /* Samples lost to a full ring buffer, per process. */
 struct {
@@ -254,6 +264,10 @@ static __always_inline __u32 load_u32(const __u8 *buf, __u32 off, __u32 size)
  */
 static __always_inline int read_user(struct scratch *s, void *dst, __u32 size, __u64 addr)
 {
+	if (s->reads >= PYPERF_READ_BUDGET) {
+		s->sample.hdr.flags |= PYPERF_SAMPLE_BUDGET;
+		return -1;
+	}
 	s->reads++;
 	return bpf_probe_read_user(dst, size, (const void *)addr);
 }
@@ -825,7 +839,9 @@ static long visit_frame(__u32 index, void *ctx)
 	if (chain_cycle_seen(&s->walk.cycle, frame))
 		return torn(s, PYPERF_TORN_CYCLE);
 	if (read_frame(s, frame, &code, &owner)) {
-		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR | PYPERF_SAMPLE_UNREADABLE;
+		/* Out of budget, the frame is not unreadable: the walk is cut. */
+		if (!(s->sample.hdr.flags & PYPERF_SAMPLE_BUDGET))
+			s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR | PYPERF_SAMPLE_UNREADABLE;
 		s->walk.cursor = 0;
 		return 1;
 	}
@@ -905,7 +921,8 @@ static __always_inline void walk_stack(struct scratch *s)
 	if (s->walk.cursor)
 		s->sample.hdr.flags |= PYPERF_SAMPLE_TRUNCATED;
 	else if (s->sample.hdr.depth &&
-		 !(s->sample.hdr.flags & (PYPERF_SAMPLE_TORN | PYPERF_SAMPLE_UNREADABLE)) &&
+		 !(s->sample.hdr.flags & (PYPERF_SAMPLE_TORN | PYPERF_SAMPLE_UNREADABLE |
+					  PYPERF_SAMPLE_BUDGET)) &&
 		 stack_check_end(&s->walk.check))
 		torn(s, PYPERF_TORN_BASE);
 	depth = s->sample.hdr.depth;
@@ -1046,6 +1063,8 @@ static __always_inline void count_flags(__u16 flags)
 		count(PYPERF_STAT_TSTATE_PENDING);
 	if (flags & PYPERF_SAMPLE_NO_TSTATE)
 		count(PYPERF_STAT_NO_TSTATE);
+	if (flags & PYPERF_SAMPLE_BUDGET)
+		count(PYPERF_STAT_BUDGET);
 }
 
 /*
@@ -1054,7 +1073,7 @@ static __always_inline void count_flags(__u16 flags)
  * scratch's header fields other than the stack are the caller's.
  */
 static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, __u64 pid_tgid,
-					   __u8 kind, __u8 task_state)
+					   __u8 kind, __u8 task_state, __u16 weight)
 {
 	__u32 pid = pid_tgid >> 32;
 	struct task_struct *task;
@@ -1081,6 +1100,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->sample.hdr.kind = kind;
 	s->sample.hdr.task_state = task_state;
 	s->sample.hdr.syscall = -1;
+	s->sample.hdr.weight = weight;
 
 	tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, false, &pending, &cached);
 	/*
@@ -1115,8 +1135,59 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 				s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_WAIT;
 		}
 	}
+	s->sample.hdr.reads = s->reads;
 	submit(s, pid, add_native(ctx, s, task));
 	add_count(PYPERF_STAT_READS, s->reads);
+}
+
+/*
+ * The brake (see PYPERF_BRAKE_SHARE): whether to take this CPU sample of
+ * TGID, and how many samples it stands for.  0: skip it.
+ */
+static __always_inline __u16 brake_take(__u32 tgid, struct pyperf_brake **out)
+{
+	struct pyperf_brake fresh = {}, *b = bpf_map_lookup_elem(&brakes, &tgid);
+	__u64 mask;
+
+	if (!b) {
+		fresh.window_start_ns = bpf_ktime_get_ns();
+		bpf_map_update_elem(&brakes, &tgid, &fresh, BPF_NOEXIST);
+		b = bpf_map_lookup_elem(&brakes, &tgid);
+		if (!b)
+			return 1;
+	}
+	*out = b;
+	__sync_fetch_and_add(&b->window_samples, 1);
+	if (!b->level)
+		return 1;
+	mask = (1ULL << (b->level & 7)) - 1;
+	if (__sync_fetch_and_add(&b->counter, 1) & mask) {
+		__sync_fetch_and_add(&b->skipped, 1);
+		count(PYPERF_STAT_BRAKED);
+		return 0;
+	}
+	return mask + 1;
+}
+
+/* A sample of B's process took COST_NS: at a window's end, brake or release. */
+static __always_inline void brake_account(struct pyperf_brake *b, __u64 cost_ns, __u64 now)
+{
+	__u64 allowed;
+
+	__sync_fetch_and_add(&b->window_cost_ns, cost_ns);
+	if (now - b->window_start_ns < PYPERF_BRAKE_WINDOW_NS)
+		return;
+	/* Its samples, taken or not, may cost 1/SHARE of their periods. */
+	allowed = b->window_samples * (period_ns / PYPERF_BRAKE_SHARE);
+	if (b->window_cost_ns > allowed && b->level < PYPERF_BRAKE_MAX_LEVEL)
+		b->level++;
+	else if (b->window_cost_ns * 4 < allowed && b->level)
+		b->level--;
+	if (b->level > b->max_level)
+		b->max_level = b->level;
+	b->window_start_ns = now;
+	b->window_cost_ns = 0;
+	b->window_samples = 0;
 }
 
 SEC("perf_event")
@@ -1126,12 +1197,25 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
 	__u32 pid = pid_tgid >> 32;
 	struct pyperf_proc *proc;
 
+	struct pyperf_brake *brake = NULL;
+	__u64 start;
+	__u16 weight;
+
 	/* The one cost every other process on the machine pays. */
 	proc = bpf_map_lookup_elem(&procs, &pid);
 	if (!proc)
 		return 0;
 	count(PYPERF_STAT_SAMPLES);
-	sample_current(ctx, proc, pid_tgid, PYPERF_KIND_CPU, 0);
+	weight = brake_take(pid, &brake);
+	if (!weight)
+		return 0;
+	start = bpf_ktime_get_ns();
+	sample_current(ctx, proc, pid_tgid, PYPERF_KIND_CPU, 0, weight);
+	if (brake) {
+		__u64 now = bpf_ktime_get_ns();
+
+		brake_account(brake, now - start, now);
+	}
 	return 0;
 }
 
@@ -1170,8 +1254,9 @@ int BPF_PROG(pyperf_switch, bool preempt, struct task_struct *prev, struct task_
 	if (!proc)
 		return 0;
 	/* 0: preempted, still runnable; else the TASK_* sleep bits. */
+	/* Not braked: a wait must be timed from its start (its cost is bounded by the budget). */
 	sample_current(ctx, proc, ((__u64)prev_pid << 32) | (__u32)prev->pid, PYPERF_KIND_OFF_CPU,
-		       preempt || !prev_state ? 0 : (prev_state & 0xff) ?: 1);
+		       preempt || !prev_state ? 0 : (prev_state & 0xff) ?: 1, 1);
 	return 0;
 }
 

@@ -95,6 +95,24 @@
  * out with the next samples that meet them.
  */
 #define PYPERF_REPORTS_PER_SAMPLE 16
+/*
+ * What one sample may cost, whatever the target's memory holds: reads of
+ * target memory (a read costs about 65 ns; the chain's own loops are
+ * bounded by PYPERF_MAX_WALK and cycle detection).  A sample that spends
+ * it is cut there and marked (PYPERF_SAMPLE_BUDGET).
+ */
+#define PYPERF_READ_BUDGET	512
+/*
+ * The brake: over each PYPERF_BRAKE_WINDOW_NS, a process's CPU samples may
+ * cost on average at most 1/PYPERF_BRAKE_SHARE of the sampling period (a
+ * quarter, as the kernel's own perf_cpu_time_max_percent allows).
+ * Past that, 1 in 2 of its samples is taken (each standing for 2), then 1
+ * in 4 ... down to 1 in 2^PYPERF_BRAKE_MAX_LEVEL; back up when it costs a
+ * quarter of that.  Other processes keep their rate.
+ */
+#define PYPERF_BRAKE_WINDOW_NS	(100ULL * 1000 * 1000)
+#define PYPERF_BRAKE_SHARE	4
+#define PYPERF_BRAKE_MAX_LEVEL	6
 /* Slots of the cache of code objects already reported; a power of two. */
 #define PYPERF_CODE_SEEN_SLOTS	65536
 
@@ -119,6 +137,8 @@ enum pyperf_sample_flags {
 	PYPERF_SAMPLE_TORN       = 1 << 8,
 	/* The thread's PyThreadState is still being looked for: no frames yet. */
 	PYPERF_SAMPLE_TSTATE_PENDING = 1 << 9,
+	/* The sample spent its read budget: outer frames missing. */
+	PYPERF_SAMPLE_BUDGET     = 1 << 10,
 };
 
 /* Which rule a PYPERF_SAMPLE_TORN chain broke (hdr.torn). */
@@ -280,7 +300,9 @@ struct pyperf_sample_header {
 	__s32 syscall;			/* OFF_CPU: system call the thread blocked in, or -1 */
 	__u32 stack_len;
 	__u8 torn;			/* enum pyperf_torn */
-	__u8 pad[7];
+	__u8 pad;
+	__u16 weight;			/* samples it stands for (the brake took 1 of WEIGHT) */
+	__u32 reads;			/* of target memory, to take it */
 };
 
 /*
@@ -326,6 +348,17 @@ struct pyperf_sample {
 	__u8 stack[PYPERF_USER_STACK_BYTES];
 };
 
+/* Value of the BPF "brakes" map, keyed by host tgid: the brake's state. */
+struct pyperf_brake {
+	__u64 window_start_ns;
+	__u64 window_cost_ns;		/* BPF time of the samples taken in this window */
+	__u64 window_samples;		/* perf samples that hit it, taken or not */
+	__u64 counter;			/* samples seen while braked: which to take */
+	__u64 skipped;			/* samples not taken, in all */
+	__u32 level;			/* 1 in 2^level samples taken */
+	__u32 max_level;
+};
+
 /* Process lifecycle, pushed into the "proc_events" ring buffer. */
 enum pyperf_proc_event_type {
 	PYPERF_PROC_EXEC = 1,	/* a watched or profiled process ran execve */
@@ -365,6 +398,8 @@ enum pyperf_stat {
 	PYPERF_STAT_CODES_REPORTED,	/* code objects reported with their names */
 	PYPERF_STAT_CODE_BYTES,		/* bytes of those reports */
 	PYPERF_STAT_CODES_LOST,		/* reports that did not fit in the ring buffer */
+	PYPERF_STAT_BUDGET,		/* samples cut by the read budget */
+	PYPERF_STAT_BRAKED,		/* samples the brake did not take */
 	PYPERF_STAT_MAX,
 };
 

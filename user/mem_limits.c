@@ -17,6 +17,7 @@ static const struct {
 	{ "stack_frames", offsetof(struct limits, stack_frames) },
 	{ "threads", offsetof(struct limits, threads) },
 	{ "processes", offsetof(struct limits, processes) },
+	{ "ring_bytes", offsetof(struct limits, ring_bytes) },
 };
 
 static const struct {
@@ -58,8 +59,15 @@ int limits_parse(struct limits *l, const char *spec, char *err, size_t errlen)
 				break;
 		v = eq ? strtoull(eq + 1, &end, 10) : 0;
 		if (!eq || i == ARRAY_SIZE(limit_names) || end == eq + 1 || *end || v == 0) {
-			snprintf(err, errlen, "PYBPF_LIMITS: '%s' is not NAME=N with N > 0 and NAME one of code_objects, code_bytes, string_bytes, frames, stacks, stack_frames, threads, processes",
+			snprintf(err, errlen, "PYBPF_LIMITS: '%s' is not NAME=N with N > 0 and NAME one of code_objects, code_bytes, string_bytes, frames, stacks, stack_frames, threads, processes, ring_bytes",
 				 item);
+			rc = -EINVAL;
+			break;
+		}
+		if (limit_names[i].offset == offsetof(struct limits, ring_bytes) &&
+		    (v < 4096 || v > (1ULL << 30) || (v & (v - 1)))) {
+			snprintf(err, errlen, "PYBPF_LIMITS: ring_bytes=%llu: give a power of two from 4096 to 1073741824",
+				 v);
 			rc = -EINVAL;
 			break;
 		}

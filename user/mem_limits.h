@@ -26,6 +26,8 @@ struct limits {
 	uint64_t stack_frames;		/* frames those stacks hold */
 	uint64_t threads;
 	uint64_t processes;		/* each exec and fork counts */
+	/* The kernel's ring buffer of samples: a power of two, >= a page. */
+	uint64_t ring_bytes;
 };
 
 #define LIMITS_DEFAULT {				\
@@ -37,6 +39,7 @@ struct limits {
 	.stack_frames = 32000000,			\
 	.threads = 100000,				\
 	.processes = 65536,				\
+	.ring_bytes = 4ULL << 20,			\
 }
 
 /* What did not fit. */

@@ -38,7 +38,6 @@
 #define MAX_RATE_HZ 100000
 #define MAX_DURATION_S 1e9		/* 31 years */
 #define DEFAULT_MAX_PROCESSES 256
-#define RINGBUF_BYTES (4u << 20)
 #define TOP_FUNCTIONS 10
 
 struct record_opts {
@@ -334,7 +333,7 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		"\"read_errors\":%llu,\"unresolved_frames\":%llu,\"first_sample_ms\":%.3f,"
 		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"bpf_reads\":%llu,"
 		"\"codes_reported\":%llu,\"code_report_bytes\":%llu,\"code_reports_lost\":%llu,"
-		"\"tstate_searches\":%llu,\"no_tstate\":%llu,\"incomplete\":",
+		"\"tstate_searches\":%llu,\"no_tstate\":%llu,\"budget_cut\":%llu,\"braked\":%llu,\"incomplete\":",
 		secs, o->rate_hz, (unsigned long long)t->samples,
 		(unsigned long long)stats[PYPERF_STAT_LOST],
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
@@ -346,7 +345,9 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		(unsigned long long)stats[PYPERF_STAT_CODE_BYTES],
 		(unsigned long long)stats[PYPERF_STAT_CODES_LOST],
 		(unsigned long long)stats[PYPERF_STAT_TSTATE_SEARCHES],
-		(unsigned long long)stats[PYPERF_STAT_NO_TSTATE]);
+		(unsigned long long)stats[PYPERF_STAT_NO_TSTATE],
+		(unsigned long long)stats[PYPERF_STAT_BUDGET],
+		(unsigned long long)stats[PYPERF_STAT_BRAKED]);
 	incomplete_json(&t->incomplete, f);
 	fputs(",\"processes\":[", f);
 	for (size_t i = 0, n = 0; i < t->nall; i++) {
@@ -356,12 +357,13 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 			continue;
 		fprintf(f, "%s{\"pid\":%d,\"python\":\"%s\",\"samples\":%llu,\"idle\":%llu,\"lost\":%llu,"
 			"\"frames\":%llu,\"unresolved_frames\":%llu,\"read_errors\":%llu,"
-			"\"codes_reported\":%llu,\"incomplete\":",
+			"\"codes_reported\":%llu,\"braked\":%llu,\"brake_level\":%u,\"incomplete\":",
 			n++ ? "," : "", tr->pid, tr->target.version, (unsigned long long)tr->samples,
 			(unsigned long long)tr->idle, (unsigned long long)tr->lost,
 			(unsigned long long)tr->frames, (unsigned long long)tr->unresolved,
 			(unsigned long long)tr->read_errors,
-			(unsigned long long)tr->codes_reported);
+			(unsigned long long)tr->codes_reported, (unsigned long long)tr->braked,
+			tr->brake_level);
 		incomplete_json(&tr->incomplete, f);
 		fputc('}', f);
 	}
@@ -491,7 +493,7 @@ int record_main(int argc, char **argv)
 
 	so.rate_hz = o.rate_hz;
 	so.btf_path = o.btf_path;
-	so.ringbuf_bytes = RINGBUF_BYTES;
+	so.ringbuf_bytes = profile.limits.ring_bytes;
 	so.max_processes = o.max_processes;
 	so.follow_all = o.all;
 	so.off_cpu = o.wall;

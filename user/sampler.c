@@ -110,9 +110,11 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	if (opts->max_processes) {
 		bpf_map__set_max_entries(s->skel->maps.procs, opts->max_processes);
 		bpf_map__set_max_entries(s->skel->maps.lost_by_pid, opts->max_processes);
+		bpf_map__set_max_entries(s->skel->maps.brakes, opts->max_processes);
 	}
 	bpf_map__set_max_entries(s->skel->maps.scratch_map, libbpf_num_possible_cpus());
 	s->skel->rodata->follow_all = opts->follow_all;
+	s->skel->rodata->period_ns = 1000000000ULL / (opts->rate_hz ? opts->rate_hz : 1);
 	s->skel->rodata->want_gil = opts->gil || opts->off_cpu;
 	s->skel->rodata->want_kernel_stack = opts->kernel_stacks;
 	s->skel->rodata->want_user_stack = opts->user_stacks;
@@ -184,6 +186,14 @@ uint64_t sampler_take_lost(struct sampler *s, pid_t pid)
 					     &lost, sizeof(lost), 0))
 		return lost;
 	return 0;
+}
+
+int sampler_take_brake(struct sampler *s, pid_t pid, struct pyperf_brake *out)
+{
+	__u32 key = pid;
+
+	return bpf_map__lookup_and_delete_elem(s->skel->maps.brakes, &key, sizeof(key), out,
+						sizeof(*out), 0) ? -errno : 0;
 }
 
 /* Parse a CPU list such as "0-3,6" into ONLINE[0..max). */

@@ -48,6 +48,8 @@ void sampler_remove_process(struct sampler *s, pid_t pid);
 int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how);
 /* Samples of PID lost to a full ring buffer so far; the count is reset. */
 uint64_t sampler_take_lost(struct sampler *s, pid_t pid);
+/* The brake's state for PID (how much it was held back); it is reset.  0 or -ENOENT. */
+int sampler_take_brake(struct sampler *s, pid_t pid, struct pyperf_brake *out);
 /* Begin sampling (perf events enabled once every process is registered). */
 int sampler_start(struct sampler *s, char *err, size_t errlen);
 /* File descriptor that becomes readable when samples are waiting. */

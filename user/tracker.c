@@ -140,12 +140,25 @@ static void sweep(struct tracker *t, bool full)
 	t->nall = kept;
 }
 
+/* Move the kernel's per-process counts (lost samples, the brake) into TR's. */
+static void take_kernel_counts(struct tracker *t, struct tracked *tr)
+{
+	struct pyperf_brake brake;
+
+	tr->lost += sampler_take_lost(t->sampler, tr->pid);
+	if (!sampler_take_brake(t->sampler, tr->pid, &brake)) {
+		tr->braked += brake.skipped;
+		if (brake.max_level > tr->brake_level)
+			tr->brake_level = brake.max_level;
+	}
+}
+
 static void end_tracked(struct tracker *t, struct tracked *tr)
 {
 	if (tr->state == TRACKED_PROFILED) {
 		t->profiled--;
 		if (t->sampler) {
-			tr->lost += sampler_take_lost(t->sampler, tr->pid);
+			take_kernel_counts(t, tr);
 			sampler_remove_process(t->sampler, tr->pid);
 		}
 	}
@@ -324,6 +337,8 @@ void incomplete_count(struct incomplete_counts *c, uint16_t flags, uint8_t torn)
 		c->torn_by_rule[torn < PYPERF_TORN_MAX ? torn : PYPERF_TORN_NONE]++;
 	} else if (flags & PYPERF_SAMPLE_UNREADABLE) {
 		c->unreadable++;
+	} else if (flags & PYPERF_SAMPLE_BUDGET) {
+		c->budget++;
 	} else if (flags & PYPERF_SAMPLE_TRUNCATED) {
 		c->too_deep++;
 	}
@@ -341,18 +356,20 @@ static const char *const torn_rules[PYPERF_TORN_MAX] = {
 
 void incomplete_print(const struct incomplete_counts *c, FILE *out)
 {
-	if (!c->torn && !c->unreadable && !c->too_deep && !c->pending)
+	if (!c->torn && !c->unreadable && !c->too_deep && !c->pending && !c->budget)
 		return;
-	fprintf(out, "pybpf: stacks marked incomplete: %llu torn reads, %llu at unreadable frames, %llu too deep; %llu samples before their thread state was found\n",
+	fprintf(out, "pybpf: stacks marked incomplete: %llu torn reads, %llu at unreadable frames, %llu out of read budget, %llu too deep; %llu samples before their thread state was found\n",
 		(unsigned long long)c->torn, (unsigned long long)c->unreadable,
-		(unsigned long long)c->too_deep, (unsigned long long)c->pending);
+		(unsigned long long)c->budget, (unsigned long long)c->too_deep,
+		(unsigned long long)c->pending);
 }
 
 void incomplete_json(const struct incomplete_counts *c, FILE *out)
 {
-	fprintf(out, "{\"torn\":%llu,\"unreadable\":%llu,\"too_deep\":%llu,\"pending\":%llu,\"torn_by_rule\":{",
+	fprintf(out, "{\"torn\":%llu,\"unreadable\":%llu,\"budget\":%llu,\"too_deep\":%llu,\"pending\":%llu,\"torn_by_rule\":{",
 		(unsigned long long)c->torn, (unsigned long long)c->unreadable,
-		(unsigned long long)c->too_deep, (unsigned long long)c->pending);
+		(unsigned long long)c->budget, (unsigned long long)c->too_deep,
+		(unsigned long long)c->pending);
 	for (int i = 0; i < PYPERF_TORN_MAX; i++)
 		fprintf(out, "%s\"%s\":%llu", i ? "," : "", torn_rules[i],
 			(unsigned long long)c->torn_by_rule[i]);
@@ -428,7 +445,9 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		wall_clock_leave(&t->wall, th, s->hdr.tid, b->frames, b->depth, s->hdr.timestamp_ns);
 		return;
 	}
-	if (profile_add(t->profile, th, b->frames, b->depth, t->modes.cpu_weight))
+	/* A sample the brake took stands for the ones it did not. */
+	if (profile_add(t->profile, th, b->frames, b->depth,
+			t->modes.cpu_weight * (s->hdr.weight ? s->hdr.weight : 1)))
 		t->dropped++;
 	else
 		tr->samples++;
@@ -581,13 +600,19 @@ void tracker_take_lost(struct tracker *t)
 {
 	for (size_t i = 0; i < t->nall; i++)
 		if (t->all[i]->state == TRACKED_PROFILED && t->sampler)
-			t->all[i]->lost += sampler_take_lost(t->sampler, t->all[i]->pid);
+			take_kernel_counts(t, t->all[i]);
 }
 
 void tracker_warn_unreadable(const struct tracker *t, FILE *out)
 {
 	for (size_t i = 0; i < t->nall; i++) {
 		const struct tracked *tr = t->all[i];
+		uint64_t broken;
+
+		if (tr->was_profiled && tr->braked)
+			fprintf(out, "pybpf: warning: PID %d (%s) was sampled less, down to 1 in %u samples (%llu not taken): its stacks cost more than 1/%d of the sampling period to read; each sample taken stands for those not taken\n",
+				tr->pid, tr->target.cmdline, 1u << tr->brake_level,
+				(unsigned long long)tr->braked, PYPERF_BRAKE_SHARE);
 
 		if (!tr->was_profiled)
 			continue;
@@ -596,11 +621,18 @@ void tracker_warn_unreadable(const struct tracker *t, FILE *out)
 			fprintf(out, "pybpf: warning: PID %d (%s): none of its %llu samples had a Python stack: it only ran threads without one, or its memory does not hold a Python %s that pybpf can read\n",
 				tr->pid, tr->target.cmdline, (unsigned long long)tr->idle,
 				tr->target.version);
-		/* Churn makes a few [unknown]; most of them means the memory is not what it seems. */
-		if (tr->frames < 100 || tr->unresolved * 2 < tr->frames)
+		/*
+		 * Churn makes a few [unknown] frames and torn stacks; most of
+		 * them means the memory is not what it seems.
+		 */
+		broken = tr->incomplete.torn + tr->incomplete.unreadable;
+		if ((tr->frames < 100 || tr->unresolved * 2 < tr->frames) &&
+		    (tr->samples < 20 || broken * 2 < tr->samples))
 			continue;
-		fprintf(out, "pybpf: warning: PID %d (%s): %.0f%% of the %llu frames sampled could not be read, and %llu samples had failed reads: its memory does not hold a Python %s that pybpf can read; those frames show as [unknown]\n",
-			tr->pid, tr->target.cmdline, 100.0 * tr->unresolved / tr->frames,
+		fprintf(out, "pybpf: warning: PID %d (%s): %.0f%% of its %llu samples could not be read whole and %.0f%% of the %llu frames sampled could not be read (%llu samples had failed reads): its memory does not hold a Python %s that pybpf can read; those show as [incomplete stack: ...] and [unknown]\n",
+			tr->pid, tr->target.cmdline, tr->samples ? 100.0 * broken / tr->samples : 0.0,
+			(unsigned long long)tr->samples,
+			tr->frames ? 100.0 * tr->unresolved / tr->frames : 0.0,
 			(unsigned long long)tr->frames, (unsigned long long)tr->read_errors,
 			tr->target.version);
 	}

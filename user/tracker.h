@@ -40,6 +40,7 @@ struct incomplete_counts {
 	uint64_t torn;			/* the chain broke a rule: caught mid-update */
 	uint64_t unreadable;		/* the walk stopped at a frame it could not read */
 	uint64_t too_deep;		/* deeper than the walk goes */
+	uint64_t budget;		/* cut where the sample's read budget ran out */
 	uint64_t pending;		/* the thread's state not found yet */
 	uint64_t torn_by_rule[PYPERF_TORN_MAX];
 };
@@ -68,6 +69,8 @@ struct tracked {
 	uint64_t read_errors;		/* samples in which a read of its memory failed */
 	uint64_t codes_reported;	/* code objects named from the kernel's reports */
 	struct incomplete_counts incomplete;
+	uint64_t braked;		/* samples the brake did not take */
+	uint32_t brake_level;		/* the most it was held back: 1 in 2^level samples */
 };
 
 struct tracker {

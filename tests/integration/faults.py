@@ -299,7 +299,8 @@ def frames_that_change_under_the_reader():
     in_profile = unknown_frames(doc, 1e9 / rate)
     assert in_profile == st["unresolved_frames"], "%d [unknown] frames in the profile, %d counted" % (
         in_profile, st["unresolved_frames"])
-    assert st["unresolved_frames"] > 0, "the workload's freed code objects were all read in time: %s" % st
+    # Its code objects live one call: named from the kernel's reports.
+    assert st["codes_reported"] >= 100, "%d code objects reported" % st["codes_reported"]
     # A few, not most: the rest of the stacks are right.
     assert proc["unresolved_frames"] * 2 < proc["frames"], proc
     assert not warnings(err), warnings(err)
@@ -309,12 +310,15 @@ def frames_that_change_under_the_reader():
 
 @test
 def ring_buffer_overflow_is_reported():
-    # Two stacks 1000 frames deep (16 KB a sample) at the highest rate: the
-    # 4 MB ring buffer fills within milliseconds.
+    # Two stacks 1000 frames deep (16 KB a sample) at 2 kHz, into a ring
+    # buffer of 16 KB: one sample fits between two drains 10 ms apart, where
+    # about 40 arrive, whatever the speed of the machine.  (At 100 kHz a VM
+    # can spend all its time in timer interrupts: not a test of pybpf.)
     stats_path = tmp("flood.stats")
     with Workload(PYTHON, "deep.py", 1000) as a, Workload(PYTHON, "deep.py", 1000) as b:
-        proc = pybpf_popen(["record", "-q", "-p", a.pid, "-p", b.pid, "-r", "100000", "-d", "2",
-                            "-o", tmp("flood.json"), "--stats", stats_path])
+        proc = pybpf_popen(["record", "-q", "-p", a.pid, "-p", b.pid, "-r", "2000", "-d", "2",
+                            "-o", tmp("flood.json"), "--stats", stats_path],
+                           env=dict(os.environ, PYBPF_LIMITS="ring_bytes=16384"))
         err, peak_mb, _ = finish(proc)
     assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
     st = json.load(open(stats_path))
@@ -357,8 +361,10 @@ def hostile_target_is_contained():
         st = json.load(open(stats_path))
         (p,) = st["processes"]
         assert p["python"] == "3.%d.4" % minor and p["samples"] > 0, st
-        # Its frames are unreadable, and pybpf says so, about that process.
-        assert p["unresolved_frames"] * 2 > p["frames"], p
+        # Its stacks are torn or unreadable, its frames [unknown], and pybpf
+        # says so, about that process.
+        broken = p["incomplete"]["torn"] + p["incomplete"]["unreadable"]
+        assert broken * 2 > p["samples"] or p["unresolved_frames"] * 2 > p["frames"], p
         unreadable = [l for l in warnings(err) if "could not be read" in l]
         assert len(unreadable) == 1 and "PID %d " % h.pid in unreadable[0], warnings(err)
         # 4096 code objects claim 1 MB line tables each: the cache stays bounded.
@@ -367,8 +373,8 @@ def hostile_target_is_contained():
         assert took < 3 + 5, "took %.1f s" % took
         # dump walks the same cycles from userspace, and ends.
         assert dump.returncode in (0, 1) and "Traceback" not in dump.stderr, dump
-        notes.append("3.%d: %d samples, %d%% of frames unreadable, %d flushes, peak %.0f MB, %.1f s" % (
-            minor, p["samples"], 100 * p["unresolved_frames"] // p["frames"],
+        notes.append("3.%d: %d samples, %d%% marked incomplete, %d%% of frames unreadable, %d flushes, peak %.0f MB, %.1f s" % (
+            minor, p["samples"], 100 * broken // p["samples"], 100 * p["unresolved_frames"] // max(p["frames"], 1),
             st["limits"]["code_cache_flushes"], peak_mb, took))
     return "; ".join(notes)
 

@@ -15,10 +15,15 @@
  *     table (gigabytes, if a reader cached them all), and half of whose
  *     names it swaps under the reader.
  *
+ * Its chains are laid out as a live one is (each frame its frame size above
+ * its caller, ending at the version's base frame, CFrames linked), so that
+ * they pass pybpf's checks until the churn breaks them.
+ *
  * Usage: hostile MINOR   (11 or 12); prints "ready" once its memory is set.
  * Built against user/py_layout.c, so it follows the table pybpf trusts.
  */
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +38,7 @@
 #define CHAIN		32
 #define BIG_TABLE	((1u << 20) - 64)
 #define UNMAPPED	0x0000dead00000000ULL	/* no mapping there on x86-64 */
+#define FRAME_BYTES	192			/* every frame's size on the "data stack" */
 
 unsigned char _PyRuntime[4096] __attribute__((section(".PyRuntime"), aligned(64)));
 unsigned long Py_Version;
@@ -119,17 +125,48 @@ static uint64_t code(uint64_t name, uint64_t file, uint64_t table, int32_t first
 	put64(c, L->bpf.code_filename, file);
 	put64(c, L->bpf.code_linetable, table);
 	put32(c, L->bpf.code_firstlineno, (uint32_t)firstlineno);
+	/* Frames of FRAME_BYTES: the layout's size fields add up to it. */
+	put32(c, L->bpf.code_framesize, FRAME_BYTES / 8 - L->bpf.framesize_words);
 	return c;
+}
+
+static void frame_at(uint64_t f, uint64_t code_obj, uint64_t previous)
+{
+	put64(f, L->bpf.frame_code, code_obj);
+	put64(f, L->bpf.frame_previous, previous);
+	put64(f, L->bpf.frame_instr, code_obj + L->bpf.code_adaptive + 2 * (rand() % 64));
 }
 
 static uint64_t frame(uint64_t code_obj, uint64_t previous)
 {
-	uint64_t f = alloc(L->bpf.frame_read_size + 64);
+	uint64_t f = alloc(FRAME_BYTES);
 
-	put64(f, L->bpf.frame_code, code_obj);
-	put64(f, L->bpf.frame_previous, previous);
-	put64(f, L->bpf.frame_instr, code_obj + L->bpf.code_adaptive + 2 * (rand() % 64));
+	frame_at(f, code_obj, previous);
 	return f;
+}
+
+/*
+ * A chain of N frames running CODES[0] (innermost) to CODES[N-1], laid out
+ * as on a data stack (callers below callees, FRAME_BYTES apart) and ending
+ * at the base the version's chains end at.  Its frames go to OUT.
+ */
+static uint64_t chain(const uint64_t *codes, int n, uint64_t *out)
+{
+	uint64_t base = alloc((size_t)(n + 1) * FRAME_BYTES);
+
+	for (int i = 0; i < n; i++) {
+		out[i] = base + (uint64_t)(n - i) * FRAME_BYTES;
+		frame_at(out[i], codes[i], base + (uint64_t)(n - i - 1) * FRAME_BYTES);
+	}
+	/* The outermost: 3.11's is_entry frame, or the eval loop's shim. */
+	if (L->bpf.frame_is_entry != PYPERF_OFF_NONE) {
+		put64(out[n - 1], L->bpf.frame_previous, 0);
+		*(uint8_t *)(uintptr_t)(out[n - 1] + L->bpf.frame_is_entry) = 1;
+	} else {
+		*(uint8_t *)(uintptr_t)(base + L->bpf.frame_owner) = L->bpf.owner_skip_from;
+		put64(base, L->bpf.frame_previous, 0);
+	}
+	return out[0];
 }
 
 /* A thread state in the interpreter's (cyclic) thread list whose top frame is TOP. */
@@ -138,9 +175,11 @@ static uint64_t tstates[64];
 static void set_top_frame(uint64_t ts, uint64_t top)
 {
 	if (L->bpf.cframe_current_frame != PYPERF_OFF_NONE) {
-		uint64_t cframe = alloc(64);
+		/* The eval call's CFrame, whose caller is the thread's root CFrame. */
+		uint64_t cframe = alloc(64), root = alloc(64);
 
 		put64(cframe, L->bpf.cframe_current_frame, top);
+		put64(cframe, L->bpf.cframe_previous, root);
 		put64(ts, L->bpf.tstate_frame, cframe);
 	} else {
 		put64(ts, L->bpf.tstate_frame, top);
@@ -168,6 +207,8 @@ static void claim(int slot, uint64_t top)
 {
 	set_top_frame(tstates[slot], top);
 	put64(tstates[slot], L->bpf.tstate_thread_id, (uint64_t)pthread_self());
+	if (L->bpf.tstate_native_thread_id != PYPERF_OFF_NONE)
+		put64(tstates[slot], L->bpf.tstate_native_thread_id, (uint64_t)syscall(SYS_gettid));
 }
 
 static uint64_t cycle_chain(void)
@@ -191,10 +232,8 @@ static uint64_t cycle_chain(void)
 	put64(self, L->bpf.code_name, self);
 	put64(self, L->bpf.code_filename, self);
 	codes[7] = self;
-	for (int i = 0; i < 8; i++)
-		f[i] = frame(codes[i], 0);
-	for (int i = 0; i < 8; i++)
-		put64(f[i], L->bpf.frame_previous, f[(i + 1) % 8]);	/* the frame chain loops */
+	chain(codes, 8, f);
+	put64(f[7], L->bpf.frame_previous, f[0]);	/* the frame chain loops */
 	return f[0];
 }
 
@@ -244,11 +283,7 @@ static uint64_t f[CHAIN];
 
 static void churn_chain(void)
 {
-	for (int i = 0; i < CHAIN; i++)
-		f[i] = frame(pool[i], 0);
-	for (int i = 0; i + 1 < CHAIN; i++)
-		put64(f[i], L->bpf.frame_previous, f[i + 1]);
-	claim(63, f[0]);
+	claim(63, chain(pool, CHAIN, f));
 }
 
 /* Rewrites its own frames, and the pool's name pointers, as fast as it can. */
