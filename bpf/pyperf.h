@@ -101,7 +101,7 @@
  * bounded by PYPERF_MAX_WALK and cycle detection).  A sample that spends
  * it is cut there and marked (PYPERF_SAMPLE_BUDGET).
  */
-#define PYPERF_READ_BUDGET	512
+#define PYPERF_READ_BUDGET	1024
 /*
  * The brake: over each PYPERF_BRAKE_WINDOW_NS, a process's CPU samples may
  * cost on average at most 1/PYPERF_BRAKE_SHARE of the sampling period (a

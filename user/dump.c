@@ -16,6 +16,7 @@
 #include "dump.h"
 #include "json_writer.h"
 #include "log.h"
+#include "privileges.h"
 #include "profile.h"
 #include "py_walk.h"
 #include "python_target.h"
@@ -219,6 +220,11 @@ int dump_main(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 2;
+	/* Everything dump reads is the targets': read it as nobody, with reading rights only. */
+	if (privileges_drop(0, err, sizeof(err))) {
+		fprintf(stderr, "pybpf: error: %s\n", err);
+		return 1;
+	}
 	if (o.json)
 		printf("{\"processes\":[");
 	if (o.all) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <grp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "log.h"
@@ -68,7 +69,7 @@ static uint64_t wanted(unsigned int needs, bool bpf_cap)
 	uint64_t keep = BIT(CAP_SYS_PTRACE) | BIT(CAP_CHECKPOINT_RESTORE) | BIT(CAP_DAC_READ_SEARCH);
 
 	if (needs & PRIV_WRITE_FILES)
-		keep |= BIT(CAP_DAC_OVERRIDE);
+		keep |= BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FOWNER);
 	if (needs & PRIV_SIGNAL_COMMAND)
 		keep |= BIT(CAP_KILL);
 	if (needs & PRIV_KERNEL_SYMBOLS)
@@ -76,6 +77,22 @@ static uint64_t wanted(unsigned int needs, bool bpf_cap)
 	if (bpf_cap)
 		keep |= BIT(CAP_BPF);
 	return keep;
+}
+
+/*
+ * Become the unprivileged user (nobody), keeping the permitted capabilities
+ * through the change: from here on pybpf reads what its targets control
+ * (their ELF files, their memory, their /proc) with no uid 0 behind it.
+ */
+static int become_unprivileged(void)
+{
+	if (getuid() != 0 && geteuid() != 0)
+		return 0;	/* not root: capabilities only */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) ||
+	    setresgid(UNPRIVILEGED_ID, UNPRIVILEGED_ID, UNPRIVILEGED_ID) ||
+	    setresuid(UNPRIVILEGED_ID, UNPRIVILEGED_ID, UNPRIVILEGED_ID))
+		return -errno;
+	return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) ? -errno : 0;
 }
 
 int privileges_drop(unsigned int needs, char *err, size_t errlen)
@@ -86,6 +103,12 @@ int privileges_drop(unsigned int needs, char *err, size_t errlen)
 
 	if (!rc) {
 		keep = wanted(needs, bpf_needs_cap(&c));
+		/* The uid change empties the effective set; the permitted one stays. */
+		rc = become_unprivileged();
+		if (!rc)
+			rc = get_caps(&c);
+	}
+	if (!rc) {
 		for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
 			c.data[i].permitted &= (uint32_t)(keep >> (32 * i));
 			c.data[i].effective = c.data[i].permitted;

@@ -15,6 +15,8 @@
  * Kept for what a command asks for:
  *   CAP_DAC_OVERRIDE        PRIV_WRITE_FILES: rename the outputs into place in
  *                           a directory that root does not own (sudo's user's)
+ *   CAP_FOWNER              ... and, as nobody, in a sticky one such as /tmp
+ *                           (the temporary files belong to root or sudo's user)
  *   CAP_KILL                PRIV_SIGNAL_COMMAND: stop a launched command that
  *                           runs as the sudo user
  *   CAP_SYSLOG              PRIV_KERNEL_SYMBOLS: addresses in /proc/kallsyms
@@ -23,7 +25,15 @@
  *                           still needs it (before 6.5, with
  *                           kernel.unprivileged_bpf_disabled set): probed.
  * CAP_CHOWN is not kept: outputs get their owner when they are created.
+ *
+ * Run as root, pybpf also becomes nobody (uid and gid 65534, no groups)
+ * keeping only those: what it reads of a target after that (its ELF files,
+ * its memory, its /proc entries, all the target's to shape) is parsed with
+ * no uid 0 and no capability beyond reading.  The uid change leaves pybpf
+ * not dumpable, and its capabilities are not a subset of nobody's other
+ * processes': they cannot ptrace it.
  */
+#define UNPRIVILEGED_ID 65534
 #ifndef PYBPF_PRIVILEGES_H
 #define PYBPF_PRIVILEGES_H
 
@@ -36,9 +46,10 @@ enum privileges_need {
 };
 
 /*
- * Drop every other capability from the effective, permitted, inheritable
- * and ambient sets, and set no_new_privs.  -errno with a message in ERR.
- * The process must be single-threaded: capabilities are per thread.
+ * Become nobody (if root), drop every other capability from the effective,
+ * permitted, inheritable and ambient sets, and set no_new_privs.  -errno
+ * with a message in ERR.  The process must be single-threaded:
+ * capabilities are per thread.
  */
 int privileges_drop(unsigned int needs, char *err, size_t errlen);
 

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "proc_maps.h"
 #include "util.h"
@@ -116,25 +119,72 @@ const struct map_entry *proc_maps_first(const struct proc_maps *m, const char *p
 	return best;
 }
 
-int proc_maps_open_file(pid_t pid, const struct map_entry *m)
+/*
+ * FD is the file of mapping M: a regular file, the same device and inode
+ * (a FIFO or a device named like a library is never read).  FD, or -errno
+ * with FD closed.
+ */
+static int same_file(int fd, const struct map_entry *m)
 {
-	char path[PATH_MAX + 64];
 	struct stat st;
-	int fd;
+	int err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid,
-		 m->start, m->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 || m->path[0] != '/')
-		return fd >= 0 ? fd : -errno;
-	/* The path may have been replaced since it was mapped (an upgrade). */
-	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) || st.st_ino != m->inode) {
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	else if (st.st_ino != m->inode || major(st.st_dev) != m->dev_major ||
+		 minor(st.st_dev) != m->dev_minor)
+		err = -ESTALE;
+	if (err) {
 		close(fd);
-		return -ESTALE;
+		return err;
 	}
 	return fd;
+}
+
+/*
+ * Never block (a FIFO), never take a terminal: the target chose the path.
+ * The mapped file's size is what it is; O_NONBLOCK changes nothing for a
+ * regular one.
+ */
+#define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+
+int proc_maps_open_in_root(pid_t pid, const char *path)
+{
+	struct open_how how = {
+		.flags = OPEN_FLAGS,
+		/* Absolute links and ".." stay in the target's root; no /proc magic links. */
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char root[64];
+	int dir, fd, err;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	fd = syscall(SYS_openat2, dir, path, &how, sizeof(how));
+	err = errno;
+	close(dir);
+	return fd >= 0 ? fd : -err;
+}
+
+int proc_maps_open_file(pid_t pid, const struct map_entry *m)
+{
+	char path[128];
+	int fd;
+
+	if (!m->path[0])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid,
+		 m->start, m->end);
+	fd = same_file(open(path, OPEN_FLAGS), m);
+	if (fd >= 0 || m->path[0] != '/')
+		return fd;
+	/* Unmapped since (the target can race us), or a kernel without map_files: its path. */
+	fd = proc_maps_open_in_root(pid, m->path);
+	return fd >= 0 ? same_file(fd, m) : fd;
 }

@@ -30,9 +30,19 @@ const struct map_entry *proc_maps_first(const struct proc_maps *m, const char *p
 /*
  * Open (read-only) the file behind mapping M of PID as the process sees it:
  * through /proc/PID/map_files/, which works for files in another mount
- * namespace and for deleted ones, else through /proc/PID/root/PATH if that
- * is still the same inode.  An fd, or -errno.
+ * namespace and for deleted ones, else by its path inside the process's
+ * root.  Only a regular file of M's device and inode is returned, opened
+ * without blocking.  An fd, or -errno (-ESTALE: another file now, -EINVAL:
+ * not a regular file, -ENOENT: anonymous).
  */
 int proc_maps_open_file(pid_t pid, const struct map_entry *m);
+
+/*
+ * Open PATH as PID sees it, resolved inside its root (openat2's
+ * RESOLVE_IN_ROOT: absolute symlinks and ".." never leave it; no magic
+ * links), read-only, non-blocking, without taking a terminal.  An fd (of
+ * any file type: check it), or -errno.
+ */
+int proc_maps_open_in_root(pid_t pid, const char *path);
 
 #endif

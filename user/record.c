@@ -476,12 +476,13 @@ int record_main(int argc, char **argv)
 	}
 	if (tracker_init(&t, &profile, &filters, &modes, o.max_processes))
 		return fail("out of memory");
-	/* Explicit targets first: a bad PID is reported before anything loads. */
+	/* A PID that is not there is reported before anything loads. */
 	if (!o.all) {
 		for (size_t i = 0; i < o.pids.n; i++) {
-			if (tracker_add(&t, o.pids.pids[i], true, err, sizeof(err))) {
-				fail(err);
-				goto out;
+			if (!proc_alive(o.pids.pids[i])) {
+				snprintf(err, sizeof(err), "no running process with PID %d (check the PID with `ps -p %d`)",
+					 o.pids.pids[i], o.pids.pids[i]);
+				return fail(err);
 			}
 		}
 	}
@@ -513,8 +514,6 @@ int record_main(int argc, char **argv)
 		fail(err);
 		goto out;
 	}
-	if (o.all)
-		tracker_scan(&t);
 	if (o.command) {
 		if (launch_prepare(&cmd, o.command, err, sizeof(err)) ||
 		    sampler_watch(sampler, cmd.pid, o.subprocesses ? PYPERF_WATCH_DESCENDANTS :
@@ -537,6 +536,20 @@ int record_main(int argc, char **argv)
 			    (o.kernel ? PRIV_KERNEL_SYMBOLS : 0), err, sizeof(err))) {
 		fail(err);
 		goto out;
+	}
+	/*
+	 * Only now, attached and unprivileged, is anything the targets
+	 * control read: their maps, ELF files, _Py_DebugOffsets and memory.
+	 */
+	if (!o.all) {
+		for (size_t i = 0; i < o.pids.n; i++) {
+			if (tracker_add(&t, o.pids.pids[i], true, err, sizeof(err))) {
+				fail(err);
+				goto out;
+			}
+		}
+	} else {
+		tracker_scan(&t);
 	}
 	t0 = monotonic_ns();
 	tracker_start_waits(&t, t0);

@@ -292,9 +292,13 @@ int top_main(int argc, char **argv)
 		goto out;
 	s.tracker.on_stack = on_stack;
 	s.tracker.on_stack_ctx = &s;
-	for (size_t i = 0; !o.all && i < o.pids.n; i++)
-		if (tracker_add(&s.tracker, o.pids.pids[i], true, err, sizeof(err)))
+	for (size_t i = 0; !o.all && i < o.pids.n; i++) {
+		if (!proc_alive(o.pids.pids[i])) {
+			snprintf(err, sizeof(err), "no running process with PID %d (check the PID with `ps -p %d`)",
+				 o.pids.pids[i], o.pids.pids[i]);
 			goto out;
+		}
+	}
 	so.rate_hz = o.rate_hz;
 	so.btf_path = o.btf_path;
 	so.ringbuf_bytes = 4u << 20;
@@ -307,10 +311,14 @@ int top_main(int argc, char **argv)
 		goto out;
 	if (tracker_set_sampler(&s.tracker, s.sampler, err, sizeof(err)))
 		goto out;
-	if (o.all)
-		tracker_scan(&s.tracker);
 	if (sampler_start(s.sampler, err, sizeof(err)) || privileges_drop(0, err, sizeof(err)))
 		goto out;
+	/* Attached and unprivileged: now what the targets control is read. */
+	for (size_t i = 0; !o.all && i < o.pids.n; i++)
+		if (tracker_add(&s.tracker, o.pids.pids[i], true, err, sizeof(err)))
+			goto out;
+	if (o.all)
+		tracker_scan(&s.tracker);
 
 	setlocale(LC_ALL, "");
 	initscr();

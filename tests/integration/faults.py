@@ -155,7 +155,8 @@ def target_killed_mid_recording():
     kept = sum(main_profile(doc, w.pid)["weights"]) / 1e9
     # 1.5 s of a busy process; the machine's other load may take most of it.
     assert kept > 0.1, "only %.2f s of samples kept" % kept
-    assert stopped < 5, "pybpf took %.1f s to notice" % stopped
+    # A bound against a hang, not a speed: a loaded machine may take seconds.
+    assert stopped < 30, "pybpf took %.1f s to notice" % stopped
     return "%.2f s of samples kept, stopped %.2f s after the kill" % (kept, stopped)
 
 
@@ -237,7 +238,8 @@ def second_sigint_during_a_slow_shutdown():
         os.close(write_end)
     # Killed by the SIGINT itself: a shell reports 130, and a script loop stops.
     assert proc.returncode == -signal.SIGINT, "exit %d" % proc.returncode
-    assert took < 1, "the second SIGINT took %.2f s" % took
+    # Within proc.wait's 5 s: a bound against a hang, on any machine.
+    assert took < 5, "the second SIGINT took %.2f s" % took
     validate(out)        # written before the summary
     assert not [n for n in os.listdir(run.TMP) if n.startswith(".pybpf-")], os.listdir(run.TMP)
     return "ended %.0f ms after the second SIGINT, status %d" % (1000 * took, proc.returncode)
@@ -370,7 +372,7 @@ def hostile_target_is_contained():
         # 4096 code objects claim 1 MB line tables each: the cache stays bounded.
         assert st["limits"]["code_cache_flushes"] > 0, st["limits"]
         assert peak_mb < 128, "peak RSS %.1f MB" % peak_mb
-        assert took < 3 + 5, "took %.1f s" % took
+        assert took < 3 + 30, "took %.1f s" % took      # a bound against a hang
         # dump walks the same cycles from userspace, and ends.
         assert dump.returncode in (0, 1) and "Traceback" not in dump.stderr, dump
         notes.append("3.%d: %d samples, %d%% marked incomplete, %d%% of frames unreadable, %d flushes, peak %.0f MB, %.1f s" % (
@@ -457,7 +459,7 @@ def corrupt_elf_is_refused_alone():
             assert name == "lying", (name, err)
             (line,) = warnings(err)
             assert "PID %d " % w.pid in line and "had a Python stack" in line, line
-        assert peak_mb < 64 and took < 2 + 5, (name, peak_mb, took)
+        assert peak_mb < 64 and took < 2 + 30, (name, peak_mb, took)   # took: against a hang
         notes.append("%s: exit %d%s, peak %.0f MB" % (name, proc.returncode,
                                                       " (%s)" % err.split(": ")[-1][:40] if proc.returncode else "",
                                                       peak_mb))
@@ -502,7 +504,7 @@ def hostile_neighbours_leave_a_real_python_alone():
         assert [what in l for l in about(pid)] == ([True] if what else []), (pid, what, warnings(err))
     # Ends soon after -d 3 whatever its neighbours do: a bound against a
     # hang, with room for ASan's slower exit (not a speed target).
-    assert peak_mb < 160 and took < 3 + 5, (peak_mb, took)
+    assert peak_mb < 160 and took < 3 + 30, (peak_mb, took)
     return "real Python: %.2f s sampled and %.2f s lost of %.2f s run, all in hot_alpha; peak RSS %.0f MB; %s" % (
         total / 1e9, lost, cpu, peak_mb, " | ".join(l[len("pybpf: warning: "):][:70] for l in warnings(err)))
 

@@ -340,7 +340,8 @@ def pprof_decoded_by_a_real_reader():
     assert summary["sampleTypes"] == [["samples", "count"], ["cpu", "nanoseconds"]], summary["sampleTypes"]
     assert summary["periodType"] == ["cpu", "nanoseconds"] and summary["period"] == INTERVAL_NS
     assert summary["defaultSampleType"] == "cpu"
-    assert abs(summary["durationNanos"] / 1e9 - SECONDS) < 0.5, summary["durationNanos"]
+    # The recording's length: -d, and the final drain (seconds on a loaded machine).
+    assert SECONDS - 0.5 < summary["durationNanos"] / 1e9 < SECONDS + 30, summary["durationNanos"]
     assert abs(summary["timeNanos"] / 1e9 - time.time()) < 120, summary["timeNanos"]
     assert abs(summary["timeNanos"] - raw.start_ns) < 1000, (summary["timeNanos"], raw.start_ns)  # JS doubles
     by_thread = collections.Counter()

@@ -52,11 +52,14 @@ def weighed_stacks(doc, rate, profile=None):
 
 
 def record_stats(pid, seconds, rate, name, interp=None):
+    """record() with --stats; the stats get "cpu_s", the CPU time PID used meanwhile."""
     stats = os.path.join(run.TMP, "%s-%d.stats.json" % (name, pid))
-    doc, err = record(pid, seconds=seconds, rate=rate, name=name, extra=["--stats", stats],
-                      interp=interp)
+    doc, err, cpu = run.record_counting_cpu(pid, seconds=seconds, rate=rate, name=name,
+                                            extra=["--stats", stats], interp=interp)
     with open(stats, encoding="utf-8") as f:
-        return doc, json.load(f)
+        st = json.load(f)
+    st["cpu_s"] = cpu
+    return doc, st
 
 
 # ---- short-lived code -------------------------------------------------------
@@ -85,7 +88,8 @@ def short_lived_modules_named(interp):
                 named += n
             else:
                 misnamed += n
-        assert total >= 0.5 * 2 * rate, "%d samples at %d Hz" % (total, rate)
+        assert total >= 0.5 * stats["cpu_s"] * rate, "%d samples at %d Hz of %.2f s of CPU" % (
+            total, rate, stats["cpu_s"])
         assert unknown <= 0.005 * total, "%.2f%% of samples with an [unknown] frame at %d Hz" % (
             100 * unknown / total, rate)
         assert named + misnamed >= 100, "only %d module samples at %d Hz" % (named + misnamed, rate)
@@ -128,7 +132,7 @@ def torn_frames_marked(interp):
         else:
             assert names in legit, "stack %s shown as whole" % (names,)
             whole += n
-    assert whole >= 0.5 * 3 * 2000, "%d whole stacks" % whole
+    assert whole >= 0.5 * stats["cpu_s"] * 2000, "%d whole stacks of %.2f s of CPU" % (whole, stats["cpu_s"])
     rules = {k: v for k, v in stats["incomplete"]["torn_by_rule"].items() if v}
     return "%d whole stacks, %d marked torn %s" % (whole, torn, rules)
 

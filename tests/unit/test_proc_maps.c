@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* user/proc_maps.h: parsing /proc/PID/maps text. */
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <sys/sysmacros.h>
 #include <errno.h>
 #include <gnu/libc-version.h>
 #include <limits.h>
@@ -310,12 +313,72 @@ Test(proc_maps, open_file_falls_back_to_the_path_of_the_same_inode)
 	cr_assert_eq(fstat(fd, &st), 0);
 	close(fd);
 	e.inode = st.st_ino;
+	e.dev_major = major(st.st_dev);
+	e.dev_minor = minor(st.st_dev);
 	fd = proc_maps_open_file(getpid(), &e);
 	cr_assert(fd >= 0, "%s", strerror(-fd));
 	close(fd);
 	e.inode = st.st_ino + 1;	/* replaced since it was mapped */
 	cr_assert_eq(proc_maps_open_file(getpid(), &e), -ESTALE);
+	e.inode = st.st_ino;
+	e.dev_minor++;			/* the same inode number on another file system */
+	cr_assert_eq(proc_maps_open_file(getpid(), &e), -ESTALE);
 	e.path = (char *)"";
 	cr_assert_eq(proc_maps_open_file(getpid(), &e), -ENOENT, "anonymous: nothing to open");
 	unlink(path);
+}
+
+/*
+ * A chrooted process whose paths are symlinks out of its root, or FIFOs:
+ * resolved inside its root, never blocking, never a host file.
+ */
+Test(proc_maps, paths_resolved_inside_a_chrooted_process)
+{
+	char tree[] = "/tmp/pybpf-root-XXXXXX", path[256];
+	struct map_entry e = { .start = 0x1000, .end = 0x2000 };
+	struct stat st;
+	pid_t child;
+	int fd, ready[2];
+	char c;
+
+	cr_assert_not_null(mkdtemp(tree));
+	snprintf(path, sizeof(path), "%s/lib", tree);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	/* lib/libpython-evil.so -> /etc/hostname, as the attacker plants it */
+	snprintf(path, sizeof(path), "%s/lib/libpython-evil.so", tree);
+	cr_assert_eq(symlink("/etc/hostname", path), 0);
+	snprintf(path, sizeof(path), "%s/lib/libpython-up.so", tree);
+	cr_assert_eq(symlink("../../../../etc/hostname", path), 0);
+	snprintf(path, sizeof(path), "%s/lib/libpython-fifo.so", tree);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(pipe(ready), 0);
+	child = fork();
+	if (!child) {
+		if (chroot(tree) || chdir("/"))
+			_exit(1);
+		(void)!write(ready[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+
+	/* Out of the root: neither the absolute link nor ".." reaches the host's file. */
+	fd = proc_maps_open_in_root(child, "/lib/libpython-evil.so");
+	cr_assert_eq(fd, -ENOENT, "opened %d: the host's /etc/hostname", fd);
+	fd = proc_maps_open_in_root(child, "/lib/libpython-up.so");
+	cr_assert_eq(fd, -ENOENT, "opened %d through ..", fd);
+	/* No /proc magic links either. */
+	cr_assert_lt(proc_maps_open_in_root(child, "/proc/1/root/etc/hostname"), 0);
+	/* A FIFO opens at once, without a writer, and is refused as no library. */
+	e.path = (char *)"/lib/libpython-fifo.so";
+	e.inode = st.st_ino;
+	e.dev_major = major(st.st_dev);
+	e.dev_minor = minor(st.st_dev);
+	cr_assert_eq(proc_maps_open_file(child, &e), -EINVAL);
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	snprintf(path, sizeof(path), "rm -rf %s", tree);
+	cr_assert_eq(system(path), 0);
 }
