@@ -36,9 +36,10 @@ PYTHON = "/usr/bin/python3.11"
 TESTS = []
 
 # capability(7) numbers of what privileges.h documents as kept.
-CAPS = {"CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2, "CAP_KILL": 5, "CAP_SYS_PTRACE": 19,
-        "CAP_SYSLOG": 34, "CAP_CHECKPOINT_RESTORE": 40}
-KEPT = ("CAP_SYS_PTRACE", "CAP_CHECKPOINT_RESTORE", "CAP_DAC_READ_SEARCH", "CAP_DAC_OVERRIDE")
+CAPS = {"CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2, "CAP_FOWNER": 3, "CAP_KILL": 5,
+        "CAP_SYS_PTRACE": 19, "CAP_SYSLOG": 34, "CAP_CHECKPOINT_RESTORE": 40}
+KEPT = ("CAP_SYS_PTRACE", "CAP_CHECKPOINT_RESTORE", "CAP_DAC_READ_SEARCH", "CAP_DAC_OVERRIDE",
+        "CAP_FOWNER")
 
 
 def test(fn):
@@ -520,6 +521,7 @@ def caps_while_recording(args):
     try:
         wait_for(lambda: status_field(proc.pid, "NoNewPrivs") == "1", 10, "pybpf to drop its capabilities")
         found = {f: int(status_field(proc.pid, f), 16) for f in ("CapEff", "CapPrm", "CapInh", "CapAmb")}
+        found.update({f: status_field(proc.pid, f).split() for f in ("Uid", "Gid", "Groups")})
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -543,6 +545,8 @@ def capabilities_while_recording():
     assert rc == 0, err
     assert found["CapEff"] == found["CapPrm"] == cap_mask(KEPT), {k: hex(v) for k, v in found.items()}
     assert found["CapInh"] == found["CapAmb"] == 0, found
+    # Root no more: nobody, with no groups, from the moment targets are read.
+    assert found["Uid"] == found["Gid"] == ["65534"] * 4 and found["Groups"] == [], found
     # What is kept is enough: -a finds, after the drop, a chrooted 3.14 (map_files)
     # and a python only its owner (nobody) may read, running as nobody.
     late = {}
@@ -568,7 +572,7 @@ def capabilities_while_recording():
                                               "import time; time.sleep(2)"])
     assert rc == 0, err
     assert launched["CapEff"] == cap_mask(KEPT + ("CAP_KILL",)), hex(launched["CapEff"])
-    return "CapEff %#x (%s), +CAP_KILL with -- CMD" % (found["CapEff"], ", ".join(KEPT))
+    return "uid/gid 65534, CapEff %#x (%s), +CAP_KILL with -- CMD" % (found["CapEff"], ", ".join(KEPT))
 
 
 @test
