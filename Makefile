@@ -172,8 +172,9 @@ FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -W
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # The parsers and what they call, as an archive: each target links what it uses.
-FUZZ_LIB_SRCS := bytes cfi debug_offsets dwarf_expr dwarf_read eh_frame elf_symbols hashmap \
-		 linetable proc_maps profile py_layout pystr recording_reader target_mem unwind util
+FUZZ_LIB_SRCS := bytes cfi debug_offsets dwarf_expr dwarf_read eh_frame elf_symbols hashmap log \
+		 linetable proc_maps profile py_layout py_walk pystr python_target recording_reader \
+		 stack_marks symbol_table symbolizer target_mem unwind util
 FUZZ_RUN     = UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_DIR)/fuzz_$$n -timeout=10 \
 		-artifact_prefix=$(FUZZ_DIR)/crash-$$n-
 

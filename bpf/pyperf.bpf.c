@@ -509,7 +509,11 @@ static __always_inline __s32 instr_offset(struct scratch *s, __u64 code)
 
 	if (off->instr_kind != PYPERF_INSTR_PTR) {
 		lasti = (__s32)load_u32(s->frame_buf, off->frame_instr, PYPERF_FRAME_READ);
-		return lasti < 0 ? -1 : lasti * off->lasti_unit;
+		if (lasti < 0)
+			return -1;
+		/* As userspace's py_read_frame(): past INT32_MAX bytes it is no offset. */
+		return (__s64)lasti * off->lasti_unit > 0x7fffffff ? PYPERF_INSTR_UNKNOWN :
+		       lasti * off->lasti_unit;
 	}
 	ip = load_u64(s->frame_buf, off->frame_instr, PYPERF_FRAME_READ);
 	if (!ip)

@@ -229,3 +229,10 @@ for path in sys.argv[2:]:
 EOF
 
 du -sh "$CORPUS"/*
+
+# ---- target_walk: a small healthy runtime per built-in layout, laid out
+# by the table itself (tests/fuzz/seed_target_walk.c).
+mkdir -p "$CORPUS/target_walk"
+find "$CORPUS/target_walk" -type f ! -name 'crash-*' -delete
+${CC:-gcc} -std=gnu11 -Iuser -Ibpf tests/fuzz/seed_target_walk.c user/py_layout.c -o "$tmp/seed_target_walk"
+"$tmp/seed_target_walk" "$CORPUS/target_walk"

@@ -83,7 +83,10 @@ int py_read_frame(const struct python_target *t, uint64_t addr, struct py_frame_
 		return 0;
 	if (o->instr_kind == PYPERF_INSTR_LASTI) {
 		memcpy(&lasti, frame + o->frame_instr, sizeof(lasti));
-		out->instr_offset = lasti < 0 ? -1 : lasti * o->lasti_unit;
+		/* A target's f_lasti may be anything: past INT32_MAX bytes it is no offset. */
+		out->instr_offset = lasti < 0 ? -1 :
+				    (int64_t)lasti * o->lasti_unit > INT32_MAX ? PYPERF_INSTR_UNKNOWN :
+				    lasti * o->lasti_unit;
 	} else {
 		ip = u64_at(frame, o->frame_instr);
 		/* Free-threaded thread-local bytecode is not followed here: line 0. */
