@@ -40,6 +40,10 @@ const volatile bool follow_all = false;
 const volatile bool want_gil = false;
 /* The perf event's sampling period, for the brake. */
 const volatile __u64 period_ns = 10000000;
+/* The "events" ring buffer's size, for its fair share. */
+const volatile __u64 ring_bytes = 16 << 20;
+/* Processes being profiled now (userspace keeps it up to date). */
+volatile __u32 profiled_processes = 1;
 /* --kernel: kernel frames; --native: user registers and stack for unwinding. */
 const volatile bool want_kernel_stack = false;
 const volatile bool want_user_stack = false;
@@ -125,6 +129,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PYPERF_COST_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u64);
+} cost_histogram SEC(".maps");
 
 /*
  * Code objects already reported with their names, direct-mapped by
@@ -1028,18 +1039,46 @@ static __always_inline __u32 add_native(void *ctx, struct scratch *s, struct tas
 	return size;
 }
 
+/*
+ * Whether PID may put SIZE more bytes into the ring buffer now, holding
+ * AVAIL bytes (see PYPERF_FAIR_WINDOW_NS).
+ */
+static __always_inline bool fair_share(__u32 pid, __u32 size, __u64 avail)
+{
+	struct pyperf_brake *b = bpf_map_lookup_elem(&brakes, &pid);
+	__u64 now, nprocs = profiled_processes ? profiled_processes : 1;
+
+	if (!b)
+		return true;
+	now = bpf_ktime_get_ns();
+	if (now - b->ring_window_start_ns >= PYPERF_FAIR_WINDOW_NS) {
+		b->ring_window_start_ns = now;
+		b->ring_window_bytes = 0;
+	}
+	if (avail > ring_bytes / 2 && b->ring_window_bytes + size > ring_bytes / 2 / nprocs)
+		return false;
+	__sync_fetch_and_add(&b->ring_window_bytes, size);
+	return true;
+}
+
 static __always_inline void submit(struct scratch *s, __u32 pid, __u32 size)
 {
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	bool fair;
+
 	if (size > sizeof(s->sample))
 		size = sizeof(s->sample);
+	fair = fair_share(pid, size, avail);
+	if (!fair)
+		count(PYPERF_STAT_UNFAIR);
 	/*
 	 * Waking userspace for every sample costs it a system call each; it
 	 * drains on a short timer instead, and is woken only when a backlog
 	 * builds up.
 	 */
-	if (bpf_ringbuf_output(&events, &s->sample, size,
-			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= PYPERF_WAKEUP_BYTES ?
-			       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
+	if (!fair || bpf_ringbuf_output(&events, &s->sample, size,
+					avail >= PYPERF_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP :
+								       BPF_RB_NO_WAKEUP)) {
 		__u64 one = 1, *lost = bpf_map_lookup_elem(&lost_by_pid, &pid);
 
 		count(PYPERF_STAT_LOST);
@@ -1173,6 +1212,21 @@ static __always_inline __u16 brake_take(__u32 tgid, struct pyperf_brake **out)
 	return mask + 1;
 }
 
+/* The histogram of samples' cost, and the costliest sample on this CPU so far. */
+static __always_inline void note_cost(__u64 cost_ns)
+{
+	__u32 key = PYPERF_STAT_MAX_SAMPLE_NS, bucket = 0;
+	__u64 *v = bpf_map_lookup_elem(&stats, &key);
+
+	if (v && cost_ns > *v)
+		*v = cost_ns;
+	while (bucket + 1 < PYPERF_COST_BUCKETS && (cost_ns >> (bucket + 1)))
+		bucket++;
+	v = bpf_map_lookup_elem(&cost_histogram, &bucket);
+	if (v)
+		*v += 1;
+}
+
 /* A sample of B's process took COST_NS: at a window's end, brake or release. */
 static __always_inline void brake_account(struct pyperf_brake *b, __u64 cost_ns, __u64 now)
 {
@@ -1219,6 +1273,7 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
 		__u64 now = bpf_ktime_get_ns();
 
 		brake_account(brake, now - start, now);
+		note_cost(now - start);
 	}
 	return 0;
 }

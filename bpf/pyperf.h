@@ -94,7 +94,7 @@
  * distinct functions must not cost hundreds of them at once; the rest go
  * out with the next samples that meet them.
  */
-#define PYPERF_REPORTS_PER_SAMPLE 16
+#define PYPERF_REPORTS_PER_SAMPLE 8
 /*
  * What one sample may cost, whatever the target's memory holds: reads of
  * target memory (a read costs about 65 ns; the chain's own loops are
@@ -357,7 +357,19 @@ struct pyperf_brake {
 	__u64 skipped;			/* samples not taken, in all */
 	__u32 level;			/* 1 in 2^level samples taken */
 	__u32 max_level;
+	/* Its bytes in the ring buffer over the current PYPERF_FAIR_WINDOW_NS. */
+	__u64 ring_window_start_ns;
+	__u64 ring_window_bytes;
 };
+
+/*
+ * The ring buffer's fair share: once it is more than half full, a process
+ * that has put more than its share of that half (half the ring over the
+ * processes profiled) into it in the last PYPERF_FAIR_WINDOW_NS (about one
+ * drain) loses its samples first, so one that floods cannot crowd out the
+ * others.
+ */
+#define PYPERF_FAIR_WINDOW_NS	(10ULL * 1000 * 1000)
 
 /* Process lifecycle, pushed into the "proc_events" ring buffer. */
 enum pyperf_proc_event_type {
@@ -381,6 +393,12 @@ enum pyperf_watch {
 	PYPERF_WATCH_DESCENDANTS = 2,	/* ... and every process it forks */
 };
 
+/*
+ * Buckets of the histogram of CPU samples' cost: bucket K counts samples of
+ * [2^K, 2^(K+1)) ns (bucket 0 also the faster ones, the last the slower).
+ */
+#define PYPERF_COST_BUCKETS	24
+
 /* Per-CPU counters, indexes into the "stats" map. */
 enum pyperf_stat {
 	PYPERF_STAT_SAMPLES,		/* perf samples that hit a profiled process */
@@ -400,6 +418,8 @@ enum pyperf_stat {
 	PYPERF_STAT_CODES_LOST,		/* reports that did not fit in the ring buffer */
 	PYPERF_STAT_BUDGET,		/* samples cut by the read budget */
 	PYPERF_STAT_BRAKED,		/* samples the brake did not take */
+	PYPERF_STAT_UNFAIR,		/* samples refused for their process's share of the ring */
+	PYPERF_STAT_MAX_SAMPLE_NS,	/* the costliest CPU sample so far (a maximum, not a sum) */
 	PYPERF_STAT_MAX,
 };
 

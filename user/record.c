@@ -324,7 +324,7 @@ static void warn_losses(struct tracker *t, const struct profile *p, const uint64
 static void write_stats(const struct record_opts *o, struct tracker *t, struct sampler *sampler,
 			const uint64_t *stats, uint64_t start_ns, double secs, struct output_file *file)
 {
-	uint64_t run_cnt = 0, run_time_ns = 0;
+	uint64_t run_cnt = 0, run_time_ns = 0, buckets[PYPERF_COST_BUCKETS];
 	FILE *f = file->fp;
 	char err[1024];
 
@@ -333,7 +333,8 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		"\"read_errors\":%llu,\"unresolved_frames\":%llu,\"first_sample_ms\":%.3f,"
 		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"bpf_reads\":%llu,"
 		"\"codes_reported\":%llu,\"code_report_bytes\":%llu,\"code_reports_lost\":%llu,"
-		"\"tstate_searches\":%llu,\"no_tstate\":%llu,\"budget_cut\":%llu,\"braked\":%llu,\"incomplete\":",
+		"\"tstate_searches\":%llu,\"no_tstate\":%llu,\"budget_cut\":%llu,\"braked\":%llu,"
+		"\"unfair\":%llu,\"bpf_max_sample_ns\":%llu,\"incomplete\":",
 		secs, o->rate_hz, (unsigned long long)t->samples,
 		(unsigned long long)stats[PYPERF_STAT_LOST],
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
@@ -347,9 +348,15 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		(unsigned long long)stats[PYPERF_STAT_TSTATE_SEARCHES],
 		(unsigned long long)stats[PYPERF_STAT_NO_TSTATE],
 		(unsigned long long)stats[PYPERF_STAT_BUDGET],
-		(unsigned long long)stats[PYPERF_STAT_BRAKED]);
+		(unsigned long long)stats[PYPERF_STAT_BRAKED],
+		(unsigned long long)stats[PYPERF_STAT_UNFAIR],
+		(unsigned long long)stats[PYPERF_STAT_MAX_SAMPLE_NS]);
 	incomplete_json(&t->incomplete, f);
-	fputs(",\"processes\":[", f);
+	sampler_cost_histogram(sampler, buckets);
+	fputs(",\"cost_histogram_log2_ns\":[", f);
+	for (int k = 0; k < PYPERF_COST_BUCKETS; k++)
+		fprintf(f, "%s%llu", k ? "," : "", (unsigned long long)buckets[k]);
+	fputs("],\"processes\":[", f);
 	for (size_t i = 0, n = 0; i < t->nall; i++) {
 		struct tracked *tr = t->all[i];
 

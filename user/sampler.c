@@ -115,6 +115,7 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	bpf_map__set_max_entries(s->skel->maps.scratch_map, libbpf_num_possible_cpus());
 	s->skel->rodata->follow_all = opts->follow_all;
 	s->skel->rodata->period_ns = 1000000000ULL / (opts->rate_hz ? opts->rate_hz : 1);
+	s->skel->rodata->ring_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : 16 << 20;
 	s->skel->rodata->want_gil = opts->gil || opts->off_cpu;
 	s->skel->rodata->want_kernel_stack = opts->kernel_stacks;
 	s->skel->rodata->want_user_stack = opts->user_stacks;
@@ -155,17 +156,27 @@ fail:
 
 int sampler_add_process(struct sampler *s, pid_t pid, const struct pyperf_proc *proc)
 {
+	struct pyperf_proc old;
 	__u32 key = pid;
+	bool known = !bpf_map__lookup_elem(s->skel->maps.procs, &key, sizeof(key), &old,
+					   sizeof(old), 0);
 
-	return bpf_map__update_elem(s->skel->maps.procs, &key, sizeof(key), proc,
-				    sizeof(*proc), BPF_ANY) ? -errno : 0;
+	if (bpf_map__update_elem(s->skel->maps.procs, &key, sizeof(key), proc, sizeof(*proc),
+				 BPF_ANY))
+		return -errno;
+	/* How the ring buffer's fair share is counted. */
+	if (!known)
+		s->skel->data->profiled_processes++;
+	return 0;
 }
 
 void sampler_remove_process(struct sampler *s, pid_t pid)
 {
 	__u32 key = pid;
 
-	bpf_map__delete_elem(s->skel->maps.procs, &key, sizeof(key), 0);
+	if (!bpf_map__delete_elem(s->skel->maps.procs, &key, sizeof(key), 0) &&
+	    s->skel->data->profiled_processes > 1)
+		s->skel->data->profiled_processes--;
 }
 
 int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how)
@@ -343,9 +354,27 @@ void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX])
 		if (bpf_map__lookup_elem(s->skel->maps.stats, &key, sizeof(key), values,
 					 ncpus * sizeof(*values), 0))
 			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			totals[key] += values[cpu];
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			if (key == PYPERF_STAT_MAX_SAMPLE_NS)	/* a maximum, not a sum */
+				totals[key] = values[cpu] > totals[key] ? values[cpu] : totals[key];
+			else
+				totals[key] += values[cpu];
+		}
 	}
+	free(values);
+}
+
+void sampler_cost_histogram(struct sampler *s, uint64_t buckets[PYPERF_COST_BUCKETS])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *values = calloc(ncpus > 0 ? ncpus : 1, sizeof(*values));
+
+	memset(buckets, 0, PYPERF_COST_BUCKETS * sizeof(*buckets));
+	for (__u32 key = 0; values && key < PYPERF_COST_BUCKETS; key++)
+		if (!bpf_map__lookup_elem(s->skel->maps.cost_histogram, &key, sizeof(key), values,
+					  ncpus * sizeof(*values), 0))
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				buckets[key] += values[cpu];
 	free(values);
 }
 

@@ -76,6 +76,8 @@ int sampler_drain(struct sampler *s);
 void sampler_stop(struct sampler *s);
 /* Totals of the kernel-side counters (enum pyperf_stat). */
 void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX]);
+/* How many CPU samples cost [2^K, 2^(K+1)) ns, for each K. */
+void sampler_cost_histogram(struct sampler *s, uint64_t buckets[PYPERF_COST_BUCKETS]);
 /* With bpf_stats: runs of the sampling program and their total time. */
 int sampler_bpf_runtime(struct sampler *s, uint64_t *run_cnt, uint64_t *run_time_ns);
 void sampler_close(struct sampler *s);
