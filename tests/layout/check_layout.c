@@ -149,9 +149,17 @@ int main(void)
 		return 0;
 	}
 	if (L->needs_debug_offsets) {
-		printf("layout %d.%d (%s): offsets come from _Py_DebugOffsets at run time, nothing checked\n",
-		       PY_MAJOR_VERSION, PY_MINOR_VERSION, INCDIR);
-		return 0;
+		/* Only what the runtime does not export is in the table: that. */
+#if PY_VERSION_HEX >= 0x030D0000
+		CHECK(bpf.code_framesize, ==, offsetof(PyCodeObject, co_framesize));
+		CHECK(bpf.framesize_words, ==, 0);
+		CHECK(bpf.chunk_first_frame, ==, offsetof(_PyStackChunk, data) + sizeof(PyObject *));
+		CHECK(bpf.owner_thread, ==, FRAME_OWNED_BY_THREAD);
+		CHECK(bpf.owner_skip_from, ==, FRAME_OWNED_BY_CSTACK);
+#endif
+		printf("layout %d.%d (%s): the rest from _Py_DebugOffsets at run time; %d passed, %d failed\n",
+		       PY_MAJOR_VERSION, PY_MINOR_VERSION, INCDIR, passed, failed);
+		return failed ? 1 : 0;
 	}
 
 	/* _PyRuntimeState, PyInterpreterState */
@@ -187,6 +195,30 @@ int main(void)
 	CHECK(bpf.tstate_native_thread_id, ==, offsetof(PyThreadState, native_thread_id));
 #else
 	CHECK(bpf.tstate_native_thread_id, ==, NONE);
+#endif
+	need = MAX2(MAX2(END(PyThreadState, next), END(PyThreadState, interp)),
+		    MAX2(END(PyThreadState, thread_id), END(PyThreadState, TSTATE_FRAME)));
+#if PY_VERSION_HEX >= 0x030B0000
+	/* The data stack: chunk, top and limit, in that order. */
+	CHECK(bpf.tstate_datastack_chunk, ==, offsetof(PyThreadState, datastack_chunk));
+	CHECK(bpf.tstate_datastack_chunk + 8, ==, offsetof(PyThreadState, datastack_top));
+	CHECK(bpf.tstate_datastack_chunk + 16, ==, offsetof(PyThreadState, datastack_limit));
+	need = MAX2(need, MAX2(END(PyThreadState, datastack_limit), END(PyThreadState, native_thread_id)));
+	/* A chunk's first frame: after its header, one slot more in the first chunk. */
+	CHECK(bpf.chunk_first_frame, ==, offsetof(_PyStackChunk, data) + sizeof(PyObject *));
+	CHECK(bpf.owner_thread, ==, FRAME_OWNED_BY_THREAD);
+#else
+	CHECK(bpf.tstate_datastack_chunk, ==, NONE);
+	CHECK(bpf.owner_thread, ==, 0xff);
+#endif
+	CHECK(bpf.tstate_read_size, >=, need);
+	CHECK(bpf.tstate_read_size, <=, PYPERF_TSTATE_READ);
+#ifdef HAVE_CFRAME
+	CHECK(bpf.cframe_previous, ==, offsetof(_PyCFrame, previous));
+	CHECK(bpf.cframe_current_frame + 8, <=, PYPERF_CFRAME_READ);
+	CHECK(bpf.cframe_previous + 8, <=, PYPERF_CFRAME_READ);
+#else
+	CHECK(bpf.cframe_previous, ==, NONE);
 #endif
 
 	/* frame: _PyInterpreterFrame (3.11+) or PyFrameObject */
@@ -230,6 +262,21 @@ int main(void)
 	need = MAX2(need, MAX2(END(PyObject, ob_refcnt), END(PyObject, ob_type)));
 #ifdef HAVE_CODE_BYTES
 	need = MAX2(need, END(PyCodeObject, co_code));
+#endif
+	/* A frame's size on the data stack, in words. */
+#if PY_VERSION_HEX >= 0x030C0000
+	CHECK(bpf.code_framesize, ==, offsetof(PyCodeObject, co_framesize));
+	CHECK(bpf.code_framesize_plus, ==, NONE);
+	CHECK(bpf.framesize_words, ==, 0);
+	need = MAX2(need, END(PyCodeObject, co_framesize));
+#elif PY_VERSION_HEX >= 0x030B0000
+	/* 3.11 computes it: co_nlocalsplus + co_stacksize + FRAME_SPECIALS_SIZE */
+	CHECK(bpf.code_framesize, ==, offsetof(PyCodeObject, co_nlocalsplus));
+	CHECK(bpf.code_framesize_plus, ==, offsetof(PyCodeObject, co_stacksize));
+	CHECK(bpf.framesize_words, ==, FRAME_SPECIALS_SIZE);
+	need = MAX2(need, MAX2(END(PyCodeObject, co_nlocalsplus), END(PyCodeObject, co_stacksize)));
+#else
+	CHECK(bpf.code_framesize, ==, NONE);
 #endif
 	CHECK(bpf.code_read_size, >=, need);
 	CHECK(bpf.code_read_size, <=, PYPERF_CODE_READ);
