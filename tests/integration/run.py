@@ -474,7 +474,10 @@ def wall_mode_accounts_for_every_thread():
                 # 3.14's threading names OS threads after Python threads.
                 assert "(%s)" % name in thread_profile(doc, tid)["name"], thread_profile(doc, tid)["name"]
             total = sum(thread_profile(doc, tid)["weights"])
-            assert abs(total - duration_ns) <= 0.05 * duration_ns, "%s (%s): %.3f s of %.3f s" % (
+            # Waits are timed to the microsecond; time on a CPU is sampled,
+            # and a loaded VM delivers its timer late: 10 % for the busy one.
+            slack = 0.10 if name == "cpu_worker" else 0.05
+            assert abs(total - duration_ns) <= slack * duration_ns, "%s (%s): %.3f s of %.3f s" % (
                 name, interp.label(), total / 1e9, duration_ns / 1e9)
         # The sleeper also waits for the GIL each time it wakes (the busy
         # thread holds it for up to 5 ms): wall mode shows that too.
@@ -913,15 +916,19 @@ def target_exits_during_recording():
 def stop_with(sig):
     with Workload("/usr/bin/python3.11", "split.py") as w:
         out = os.path.join(TMP, "signal-%d.json" % sig)
+        before = cpu_seconds(w.pid)
         proc = subprocess.Popen([PYBPF, "record", "-p", str(w.pid), "-r", "1000", "-o", out],
                                 stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=30)
+        cpu = cpu_seconds(w.pid) - before
     assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
     validate(out)
     doc = json.load(open(out, encoding="utf-8"))
-    assert sum(main_profile(doc, w.pid)["weights"]) > 0.5e9, "less than 0.5 s of samples kept"
+    # The samples of the CPU time it had meanwhile, however much the machine gave it.
+    kept = sum(main_profile(doc, w.pid)["weights"]) / 1e9
+    assert kept > 0.5 * cpu > 0, "%.2f s of samples kept of %.2f s of CPU" % (kept, cpu)
 
 
 @test
