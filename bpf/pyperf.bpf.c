@@ -253,6 +253,16 @@ static __always_inline void count(enum pyperf_stat which)
 	add_count(which, 1);
 }
 
+/* Keep the largest V seen on this CPU in counter WHICH. */
+static __always_inline void note_max(enum pyperf_stat which, __u64 v)
+{
+	__u32 key = which;
+	__u64 *max = bpf_map_lookup_elem(&stats, &key);
+
+	if (max && v > *max)
+		*max = v;
+}
+
 /* Little-endian field loads from a read buffer at a data-driven offset. */
 static __always_inline __u64 load_u64(const __u8 *buf, __u32 off, __u32 size)
 {
@@ -1181,6 +1191,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->sample.hdr.reads = s->reads;
 	submit(s, pid, add_native(ctx, s, task));
 	add_count(PYPERF_STAT_READS, s->reads);
+	note_max(PYPERF_STAT_MAX_READS, s->reads);
 }
 
 /*
@@ -1215,11 +1226,10 @@ static __always_inline __u16 brake_take(__u32 tgid, struct pyperf_brake **out)
 /* The histogram of samples' cost, and the costliest sample on this CPU so far. */
 static __always_inline void note_cost(__u64 cost_ns)
 {
-	__u32 key = PYPERF_STAT_MAX_SAMPLE_NS, bucket = 0;
-	__u64 *v = bpf_map_lookup_elem(&stats, &key);
+	__u32 bucket = 0;
+	__u64 *v;
 
-	if (v && cost_ns > *v)
-		*v = cost_ns;
+	note_max(PYPERF_STAT_MAX_SAMPLE_NS, cost_ns);
 	while (bucket + 1 < PYPERF_COST_BUCKETS && (cost_ns >> (bucket + 1)))
 		bucket++;
 	v = bpf_map_lookup_elem(&cost_histogram, &bucket);

@@ -420,6 +420,7 @@ enum pyperf_stat {
 	PYPERF_STAT_BRAKED,		/* samples the brake did not take */
 	PYPERF_STAT_UNFAIR,		/* samples refused for their process's share of the ring */
 	PYPERF_STAT_MAX_SAMPLE_NS,	/* the costliest CPU sample so far (a maximum, not a sum) */
+	PYPERF_STAT_MAX_READS,		/* the most reads one sample made (a maximum) */
 	PYPERF_STAT_MAX,
 };
 

@@ -334,7 +334,8 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"bpf_reads\":%llu,"
 		"\"codes_reported\":%llu,\"code_report_bytes\":%llu,\"code_reports_lost\":%llu,"
 		"\"tstate_searches\":%llu,\"no_tstate\":%llu,\"budget_cut\":%llu,\"braked\":%llu,"
-		"\"unfair\":%llu,\"bpf_max_sample_ns\":%llu,\"incomplete\":",
+		"\"unfair\":%llu,\"bpf_max_sample_ns\":%llu,\"bpf_max_reads\":%llu,\"read_budget\":%d,"
+		"\"incomplete\":",
 		secs, o->rate_hz, (unsigned long long)t->samples,
 		(unsigned long long)stats[PYPERF_STAT_LOST],
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
@@ -350,7 +351,8 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		(unsigned long long)stats[PYPERF_STAT_BUDGET],
 		(unsigned long long)stats[PYPERF_STAT_BRAKED],
 		(unsigned long long)stats[PYPERF_STAT_UNFAIR],
-		(unsigned long long)stats[PYPERF_STAT_MAX_SAMPLE_NS]);
+		(unsigned long long)stats[PYPERF_STAT_MAX_SAMPLE_NS],
+		(unsigned long long)stats[PYPERF_STAT_MAX_READS], PYPERF_READ_BUDGET);
 	incomplete_json(&t->incomplete, f);
 	sampler_cost_histogram(sampler, buckets);
 	fputs(",\"cost_histogram_log2_ns\":[", f);

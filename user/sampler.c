@@ -355,7 +355,7 @@ void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX])
 					 ncpus * sizeof(*values), 0))
 			continue;
 		for (int cpu = 0; cpu < ncpus; cpu++) {
-			if (key == PYPERF_STAT_MAX_SAMPLE_NS)	/* a maximum, not a sum */
+			if (key == PYPERF_STAT_MAX_SAMPLE_NS || key == PYPERF_STAT_MAX_READS)	/* maxima */
 				totals[key] = values[cpu] > totals[key] ? values[cpu] : totals[key];
 			else
 				totals[key] += values[cpu];

@@ -382,6 +382,63 @@ def hostile_target_is_contained():
     return "; ".join(notes)
 
 
+@test
+def hostile_loops_cost_a_bounded_sample():
+    """A thread list that loops on itself (a thread state with no thread,
+    its next itself, in an interpreter whose next is itself), and chains of
+    two frames pages apart linking to each other: each sample stays within
+    the read budget, the loops are found, and pybpf says what it saw."""
+    notes = []
+    for minor in (11, 12):
+        for mode in ("selflink", "framecycle"):
+            stats_path = tmp("loops-%s-%d.stats" % (mode, minor))
+            with Native([os.path.join(run.BUILD, "hostile"), minor, mode]) as h:
+                proc = pybpf_popen(["record", "-p", h.pid, "-r", "1000", "-d", "2",
+                                    "-o", tmp("loops.json"), "--stats", stats_path])
+                err, peak_mb, took = finish(proc)
+            assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
+            st = json.load(open(stats_path))
+            (p,) = st["processes"]
+            # A count, not a time: what no memory can push past.
+            assert 0 < st["bpf_max_reads"] <= st["read_budget"], st
+            about = [l for l in warnings(err) if "PID %d " % h.pid in l]
+            if mode == "selflink":
+                # No thread is ever found: no stacks, one warning.
+                assert p["samples"] == 0 and p["idle"] > 0, p
+                assert len(about) == 1 and "had a Python stack" in about[0], warnings(err)
+            else:
+                # Every stack is marked, as the rule it broke says, never shown whole.
+                rules = p["incomplete"]["torn_by_rule"]
+                assert p["incomplete"]["torn"] == p["samples"] > 0, p
+                assert rules["spacing"] + rules["cycle"] + rules["cframe"] + rules["base"] == p["samples"], p
+                assert len(about) == 1 and "could not be read" in about[0], warnings(err)
+            assert took < 2 + 30, "took %.1f s" % took      # a bound against a hang
+            notes.append("3.%d %s: %d reads at most, %.0f us at most" % (
+                minor, mode, st["bpf_max_reads"], st["bpf_max_sample_ns"] / 1000))
+    return "; ".join(notes)
+
+
+@test
+def ring_flood_leaves_others_their_samples():
+    """One process floods the ring buffer (eight threads 1000 frames deep:
+    16 KB a sample) while another one is profiled: past half full, the
+    flooder loses its samples first, and the other keeps its own."""
+    stats_path = tmp("fair.stats")
+    with Workload(PYTHON, "deep_threads.py", 8, 1000) as flood, Workload(PYTHON, "split.py") as quiet:
+        proc = pybpf_popen(["record", "-q", "-p", flood.pid, "-p", quiet.pid, "-r", "2000", "-d", "3",
+                            "-o", tmp("fair.json"), "--stats", stats_path],
+                           env=dict(os.environ, PYBPF_LIMITS="ring_bytes=131072"))
+        err, _, _ = finish(proc)
+    assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
+    st = json.load(open(stats_path))
+    by_pid = {p["pid"]: p for p in st["processes"]}
+    lost_flood, q = by_pid[flood.pid]["lost"], by_pid[quiet.pid]
+    assert lost_flood > 0 and st["unfair"] > 0, "no flood: %s" % st
+    assert q["lost"] <= 0.05 * (q["samples"] + q["lost"]), \
+        "the quiet process lost %d of %d samples to the flood" % (q["lost"], q["samples"] + q["lost"])
+    return "flooder lost %d; the other kept %d and lost %d" % (lost_flood, q["samples"], q["lost"])
+
+
 CORRUPT = {}
 
 

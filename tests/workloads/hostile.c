@@ -19,7 +19,12 @@
  * its caller, ending at the version's base frame, CFrames linked), so that
  * they pass pybpf's checks until the churn breaks them.
  *
- * Usage: hostile MINOR   (11 or 12); prints "ready" once its memory is set.
+ * Usage: hostile MINOR [MODE]   (11 or 12); prints "ready" once its memory
+ * is set.  MODE changes the runtime:
+ *   selflink    one thread state whose next is itself, with no thread's id,
+ *               in an interpreter whose next is itself: every search loops
+ *   framecycle  every thread's chain is two frames pages apart that link to
+ *               each other
  * Built against user/py_layout.c, so it follows the table pybpf trusts.
  */
 #include <pthread.h>
@@ -324,9 +329,31 @@ static void churn(void)
 	}
 }
 
+/* A chain of two frames, two pages apart, each the other's caller. */
+static uint64_t page_cycle(void)
+{
+	uint64_t a = alloc(FRAME_BYTES), b;
+
+	used = (used + 8192) & ~(size_t)4095;	/* two pages on */
+	b = alloc(FRAME_BYTES);
+	frame_at(a, pool[0], b);
+	frame_at(b, pool[1], a);
+	return a;
+}
+
+static void *framecycle_thread(void *arg)
+{
+	claim((int)(uintptr_t)arg, page_cycle());
+	__sync_fetch_and_add(&claimed, 1);
+	for (;;)
+		duty_cycle();
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	int minor = argc > 1 ? atoi(argv[1]) : 11;
+	const char *mode = argc > 2 ? argv[2] : "";
 	pthread_t t;
 
 	L = py_layout_static(3, minor, false);
@@ -338,6 +365,26 @@ int main(int argc, char **argv)
 	srand(1);
 	build_runtime();
 	build_pool();
+	if (!strcmp(mode, "selflink")) {
+		put64(tstates[0], L->bpf.tstate_next, tstates[0]);
+		put64(tstates[0], L->bpf.tstate_thread_id, 0);
+		put64(interp, L->bpf.interp_threads_head, tstates[0]);
+		setvbuf(stdout, NULL, _IONBF, 0);
+		printf("ready\n");
+		for (;;)
+			duty_cycle();
+	}
+	if (!strcmp(mode, "framecycle")) {
+		pthread_create(&t, NULL, framecycle_thread, (void *)(uintptr_t)60);
+		pthread_create(&t, NULL, framecycle_thread, (void *)(uintptr_t)61);
+		claim(63, page_cycle());
+		while (claimed < 2)
+			usleep(1000);
+		setvbuf(stdout, NULL, _IONBF, 0);
+		printf("ready\n");
+		for (;;)
+			duty_cycle();
+	}
 	pthread_create(&t, NULL, cycle_thread, NULL);
 	pthread_create(&t, NULL, wild_thread, NULL);
 	churn_chain();
