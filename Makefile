@@ -220,8 +220,8 @@ $(BUILD)/base-$(BASE_REV)/build/pybpf:
 	git archive $(BASE_REV) | tar -x -C $(BUILD)/base-$(BASE_REV)
 	$(MAKE) -C $(BUILD)/base-$(BASE_REV) all
 
-truth-bench: all $(BUILD)/base-$(BASE_REV)/build/pybpf
-	$(PYTHON311) tools/bench/truth_cost.py --pybpf $(BUILD)/pybpf \
+truth-bench: all $(BUILD)/hostile $(BUILD)/base-$(BASE_REV)/build/pybpf
+	$(PYTHON311) tools/bench/truth_cost.py --pybpf $(BUILD)/pybpf --hostile $(BUILD)/hostile \
 		--base $(BUILD)/base-$(BASE_REV)/build/pybpf --base-rev $(BASE_REV) --out BENCHMARKS.md
 
 # A smoke run; it leaves the committed full results alone.

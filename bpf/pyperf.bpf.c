@@ -208,6 +208,7 @@ struct scratch {
 	__u32 generation;
 	__u32 reads;				/* of target memory, this sample */
 	__u32 reports;				/* code objects reported, this sample */
+	__u32 report_bytes;			/* ... and their bytes */
 	__u64 gil;				/* the thread's GIL struct, 0: unknown */
 	struct thread_search search;
 	struct frame_walk walk;
@@ -651,7 +652,8 @@ static __always_inline void report_code(struct scratch *s, __u64 code, __u32 fin
 
 	if (!seen || (seen->code == code && seen->tgid == s->tgid &&
 		      seen->generation == s->generation && seen->fingerprint == fingerprint) ||
-	    s->reports >= PYPERF_REPORTS_PER_SAMPLE)
+	    s->reports >= PYPERF_REPORTS_PER_SAMPLE ||
+	    s->report_bytes >= PYPERF_REPORT_BYTES_PER_SAMPLE)
 		return;
 	s->reports++;
 	__builtin_memset(&r->hdr, 0, sizeof(r->hdr));
@@ -679,6 +681,7 @@ static __always_inline void report_code(struct scratch *s, __u64 code, __u32 fin
 	}
 	count(PYPERF_STAT_CODES_REPORTED);
 	add_count(PYPERF_STAT_CODE_BYTES, size);
+	s->report_bytes += size;
 	seen->code = code;
 	seen->tgid = s->tgid;
 	seen->generation = s->generation;
@@ -828,6 +831,22 @@ static __always_inline void mark_entry(struct scratch *s)
 }
 
 /*
+ * FRAME's callee is not where FRAME ends: a frame being torn down between
+ * them is the one excuse (see stack_check_gap).  Reads that frame's header
+ * (frame_buf: FRAME's own fields have been used by now).
+ */
+static __always_inline int check_dying_gap(struct scratch *s, __u64 frame, __u32 framesize, __u32 n)
+{
+	__u64 gap = frame + (__u64)framesize * 8, code;
+	__u8 owner;
+
+	if (read_frame(s, gap, &code, &owner))
+		return PYPERF_TORN_SPACING;
+	return stack_check_gap(&s->walk.check, &s->off, frame, n,
+			       load_u64(s->frame_buf, s->off.frame_previous, PYPERF_FRAME_READ), owner);
+}
+
+/*
  * Stop the walk: the chain broke rule WHY at the frame being visited.  Only
  * the frames still known to be the thread's stay.
  */
@@ -888,6 +907,8 @@ static long visit_frame(__u32 index, void *ctx)
 	if (n < PYPERF_KEEP_INNER)
 		framesize = resolve_frame(s, &s->sample.frames[n & (PYPERF_MAX_FRAMES - 1)], code, entry);
 	why = stack_check_frame(&s->walk.check, &s->off, frame, owner, framesize, n);
+	if (why == PYPERF_TORN_SPACING)
+		why = check_dying_gap(s, frame, framesize, n);
 	if (!why && entry)
 		why = check_eval_call(s, previous);
 	if (why)
@@ -1144,6 +1165,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->generation = proc->generation;
 	s->reads = 0;
 	s->reports = 0;
+	s->report_bytes = 0;
 	s->gil = 0;
 	__builtin_memset(&s->sample.hdr, 0, sizeof(s->sample.hdr));
 	s->sample.hdr.pid = pid;

@@ -96,6 +96,12 @@
  */
 #define PYPERF_REPORTS_PER_SAMPLE 8
 /*
+ * ... and their bytes: once a sample's reports pass this, it makes no more
+ * (a long line table takes a sample of its own; copying one costs tens of
+ * microseconds, most tables are under a kilobyte).
+ */
+#define PYPERF_REPORT_BYTES_PER_SAMPLE	PYPERF_TABLE_BYTES
+/*
  * What one sample may cost, whatever the target's memory holds: reads of
  * target memory (a read costs about 65 ns; the chain's own loops are
  * bounded by PYPERF_MAX_WALK and cycle detection).  A sample that spends

@@ -106,6 +106,25 @@ static __inline int stack_check_frame(struct stack_check *c, const struct pyperf
 }
 
 /*
+ * stack_check_frame() said SPACING for FRAME (SIZE words, the DEPTH-th
+ * kept): its callee sits higher than where FRAME ends.  That is also the
+ * case while FRAME's callee is being torn down: popping a frame makes its
+ * caller current first, and clearing its locals can run Python code (a
+ * weakref callback, __del__) whose frame goes above the dying one.  So the
+ * gap is fine if a frame of the thread's starts at FRAME's end and links
+ * back to FRAME (GAP_PREVIOUS, GAP_OWNER are that frame's).
+ */
+static __inline int stack_check_gap(struct stack_check *c, const struct pyperf_offsets *off,
+				    __u64 frame, __u32 depth, __u64 gap_previous, __u8 gap_owner)
+{
+	if (gap_owner != off->owner_thread || gap_previous != frame)
+		return PYPERF_TORN_SPACING;
+	c->callee = frame;
+	c->callee_depth = depth;
+	return PYPERF_TORN_NONE;
+}
+
+/*
  * How many of the frames kept before a break of rule WHY are still the
  * thread's.  A caller that is not where its callee says (SPACING) means
  * the callee was being linked in: it and what follows it go, what it

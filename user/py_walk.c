@@ -165,7 +165,13 @@ size_t py_read_stack(const struct python_target *t, uint64_t tstate, struct py_f
 			why = check_eval_call(t, &cframe_previous, f.previous);
 			stack_check_kind(&check, o, frame, 1, 0);
 		} else {
-			why = stack_check_frame(&check, o, frame, f.owner, framesize(t, f.code), n);
+			uint32_t size = framesize(t, f.code);
+			struct py_frame_info gap;
+
+			why = stack_check_frame(&check, o, frame, f.owner, size, n);
+			/* A frame being torn down between this one and its callee. */
+			if (why == PYPERF_TORN_SPACING && !py_read_frame(t, frame + (uint64_t)size * 8, &gap))
+				why = stack_check_gap(&check, o, frame, n, gap.previous, gap.owner);
 			if (!why && f.entry)
 				why = check_eval_call(t, &cframe_previous, f.previous);
 			stack_check_kind(&check, o, frame, 0, f.entry);

@@ -152,3 +152,25 @@ Test(stack_check, cycles_found_within_twice_their_length)
 			      (unsigned long long)len, (unsigned long long)steps);
 	}
 }
+
+Test(stack_check, a_frame_being_torn_down_may_sit_between)
+{
+	struct pyperf_offsets o = off312();
+	struct stack_check c;
+	/* caller (10 words), dying callee (20 words, already popped from the chain), callback above it */
+	uint64_t caller = FIRST, dying = caller + 10 * 8, callback = dying + 20 * 8;
+
+	start(&c, &o, callback + 8 * 8);
+	cr_assert_eq(stack_check_frame(&c, &o, callback, 0, 8, 0), PYPERF_TORN_NONE);
+	cr_assert_eq(stack_check_frame(&c, &o, caller, 0, 10, 1), PYPERF_TORN_SPACING);
+	/* The frame at the caller's end links back to the caller: the chain is whole. */
+	cr_assert_eq(stack_check_gap(&c, &o, caller, 1, caller, 0), PYPERF_TORN_NONE);
+	cr_assert_eq(c.callee, caller);
+	/* One that does not (stale memory), or not the thread's: torn. */
+	start(&c, &o, callback + 8 * 8);
+	stack_check_frame(&c, &o, callback, 0, 8, 0);
+	cr_assert_eq(stack_check_frame(&c, &o, caller, 0, 10, 1), PYPERF_TORN_SPACING);
+	cr_assert_eq(stack_check_gap(&c, &o, caller, 1, caller + 8, 0), PYPERF_TORN_SPACING);
+	cr_assert_eq(stack_check_gap(&c, &o, caller, 1, caller, 1), PYPERF_TORN_SPACING);
+	(void)dying;
+}
