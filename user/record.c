@@ -366,13 +366,18 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 			continue;
 		fprintf(f, "%s{\"pid\":%d,\"python\":\"%s\",\"samples\":%llu,\"idle\":%llu,\"lost\":%llu,"
 			"\"frames\":%llu,\"unresolved_frames\":%llu,\"read_errors\":%llu,"
-			"\"codes_reported\":%llu,\"braked\":%llu,\"brake_level\":%u,\"incomplete\":",
+			"\"codes_reported\":%llu,\"braked\":%llu,\"brake_level\":%u,",
 			n++ ? "," : "", tr->pid, tr->target.version, (unsigned long long)tr->samples,
 			(unsigned long long)tr->idle, (unsigned long long)tr->lost,
 			(unsigned long long)tr->frames, (unsigned long long)tr->unresolved,
 			(unsigned long long)tr->read_errors,
 			(unsigned long long)tr->codes_reported, (unsigned long long)tr->braked,
 			tr->brake_level);
+		/* Its CPU time while profiled, the samples it should have had: null once reaped. */
+		if (tr->cpu_known)
+			fprintf(f, "\"cpu_s\":%.3f,\"incomplete\":", tr->cpu_ns / 1e9);
+		else
+			fputs("\"cpu_s\":null,\"incomplete\":", f);
 		incomplete_json(&tr->incomplete, f);
 		fputc('}', f);
 	}
@@ -483,8 +488,6 @@ int record_main(int argc, char **argv)
 		filters.comm = o.comm;
 		filters.cgroup = o.cgroup;
 	}
-	if (tracker_init(&t, &profile, &filters, &modes, o.max_processes))
-		return fail("out of memory");
 	/* A PID that is not there is reported before anything loads. */
 	if (!o.all) {
 		for (size_t i = 0; i < o.pids.n; i++) {
@@ -495,6 +498,8 @@ int record_main(int argc, char **argv)
 			}
 		}
 	}
+	if (tracker_init(&t, &profile, &filters, &modes, o.max_processes))
+		return fail("out of memory");
 	if (outputs_open(&o.outputs, err, sizeof(err)) ||
 	    (o.stats_path && output_file_begin(&stats_file, o.stats_path, err, sizeof(err)))) {
 		fail(err);

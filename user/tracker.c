@@ -153,9 +153,21 @@ static void take_kernel_counts(struct tracker *t, struct tracked *tr)
 	}
 }
 
+/* The CPU time TR used since profiling began; unknown once it is reaped. */
+static void measure_cpu(struct tracked *tr)
+{
+	uint64_t now;
+
+	if (tr->cpu_known && proc_cpu_ns(tr->pid, &now) && now >= tr->cpu_at_start_ns)
+		tr->cpu_ns = now - tr->cpu_at_start_ns;
+	else
+		tr->cpu_known = false;
+}
+
 static void end_tracked(struct tracker *t, struct tracked *tr)
 {
 	if (tr->state == TRACKED_PROFILED) {
+		measure_cpu(tr);
 		t->profiled--;
 		if (t->sampler) {
 			take_kernel_counts(t, tr);
@@ -225,6 +237,7 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 	t->profile->processes[tr->process].ns_pid = tr->ns_pid;
 	tr->state = TRACKED_PROFILED;
 	tr->was_profiled = true;
+	tr->cpu_known = proc_cpu_ns(tr->pid, &tr->cpu_at_start_ns);
 	t->profiled++;
 	log_debug("profiling PID %d (%s), Python %s, layout from %s\n", tr->pid,
 		  tr->target.cmdline, tr->target.version, tr->target.layout_source);
@@ -558,6 +571,10 @@ void tracker_start_waits(struct tracker *t, uint64_t now_ns)
 
 void tracker_finish(struct tracker *t, uint64_t now_ns)
 {
+	for (size_t i = 0; i < t->nall; i++) {
+		if (t->all[i]->state == TRACKED_PROFILED)
+			measure_cpu(t->all[i]);
+	}
 	wall_clock_end(&t->wall, 0, now_ns);
 }
 

@@ -71,6 +71,9 @@ struct tracked {
 	struct incomplete_counts incomplete;
 	uint64_t braked;		/* samples the brake did not take */
 	uint32_t brake_level;		/* the most it was held back: 1 in 2^level samples */
+	/* The CPU time it used while profiled: what its samples should cover. */
+	bool cpu_known;
+	uint64_t cpu_at_start_ns, cpu_ns;
 };
 
 struct tracker {

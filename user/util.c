@@ -132,6 +132,24 @@ bool proc_alive(pid_t pid)
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
+bool proc_cpu_ns(pid_t pid, uint64_t *ns)
+{
+	char path[64], stat[512], *p;
+	unsigned long long utime, stime;
+	long ticks = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (ticks <= 0 || read_small_file(path, stat, sizeof(stat)) <= 0)
+		return false;
+	/* Fields 14 and 15; the 11 before them follow the last ')' of comm. */
+	p = strrchr(stat, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &utime, &stime) != 2)
+		return false;
+	*ns = (utime + stime) * (1000000000ULL / (unsigned long long)ticks);
+	return true;
+}
+
 uint64_t monotonic_ns(void)
 {
 	struct timespec ts;

@@ -39,6 +39,8 @@ bool proc_in_cgroup(pid_t pid, const char *needle);
 
 /* Whether PID exists and is not a zombie. */
 bool proc_alive(pid_t pid);
+/* The CPU time (user + system) all of PID's threads have used, in ns. */
+bool proc_cpu_ns(pid_t pid, uint64_t *ns);
 
 uint64_t monotonic_ns(void);
 

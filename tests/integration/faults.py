@@ -30,7 +30,8 @@ import threading
 import time
 
 import run
-from run import Interpreter, Workload, expect_error, main_profile, record, run_pybpf, stacks, validate
+from run import (Interpreter, Workload, expect_error, main_profile, record, run_pybpf, stacks, status_field,
+                 validate, wait_attached, wait_for)
 
 PYTHON = "/usr/bin/python3.11"
 TESTS = []
@@ -69,24 +70,6 @@ def finish(proc, timeout=60):
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stderr.close()
     return err, usage.ru_maxrss / 1024, time.monotonic() - start
-
-
-def status_field(pid, name):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(name + ":"):
-                return line.split(":", 1)[1].strip()
-    raise AssertionError("no %s in /proc/%d/status" % (name, pid))
-
-
-def wait_for(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def warnings(err):
@@ -144,6 +127,8 @@ def target_killed_mid_recording():
     out = tmp("killed.json")
     with Workload(PYTHON, "split.py") as w:
         proc = pybpf_popen(["record", "-p", w.pid, "-r", "1000", "-o", out])
+        # Attached once it has dropped its privileges, however long start-up took.
+        wait_attached(proc)
         time.sleep(1.5)
         killed = time.monotonic()
         w.proc.kill()
@@ -224,23 +209,23 @@ def second_sigint_during_a_slow_shutdown():
     try:
         with Workload(PYTHON, "split.py") as w:
             proc = subprocess.Popen([run.PYBPF, "record", "-p", str(w.pid), "-o", out], stderr=write_end)
-            wait_for(lambda: bpf_objects_of(proc.pid)["link"], 10, "pybpf to attach")
+            wait_for(lambda: bpf_objects_of(proc.pid)["link"], 60, "pybpf to attach")
             time.sleep(0.5)
             proc.send_signal(signal.SIGINT)
             # Blocked writing the summary to stderr (system call 1, fd 2).
             wait_for(lambda: open("/proc/%d/syscall" % proc.pid).read().startswith("1 0x2 "),
-                     10, "pybpf to block on stderr")
+                     60, "pybpf to block on stderr")
             sent = time.monotonic()
             proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=5)
+            proc.wait(timeout=30)
             took = time.monotonic() - sent
     finally:
         os.close(read_end)
         os.close(write_end)
     # Killed by the SIGINT itself: a shell reports 130, and a script loop stops.
     assert proc.returncode == -signal.SIGINT, "exit %d" % proc.returncode
-    # Within proc.wait's 5 s: a bound against a hang, on any machine.
-    assert took < 5, "the second SIGINT took %.2f s" % took
+    # A bound against a hang, not a speed: a loaded machine may take seconds.
+    assert took < 30, "the second SIGINT took %.2f s" % took
     validate(out)        # written before the summary
     assert not [n for n in os.listdir(run.TMP) if n.startswith(".pybpf-")], os.listdir(run.TMP)
     return "ended %.0f ms after the second SIGINT, status %d" % (1000 * took, proc.returncode)
@@ -268,12 +253,6 @@ def thousand_threads_come_and_go():
     # Each thread costs a name and a few stacks: far below this.
     assert peak_mb < 64, "pybpf's peak RSS %.1f MB" % peak_mb
     return "%d thread profiles, peak RSS %.1f MB" % (len(threads), peak_mb)
-
-
-def cpu_seconds(pid):
-    """User and system time of PID so far."""
-    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def unknown_frames(doc, interval_ns):
@@ -532,13 +511,10 @@ def hostile_neighbours_leave_a_real_python_alone():
             Workload(Interpreter("corrupt ELF", pythons["lying"]), "named.py", "hot_delta") as lying, \
             Workload(PYTHON, "named.py", "hot_alpha") as good:
         out, stats_path = tmp("neighbours.json"), tmp("neighbours.stats")
+        outside = run.cpu_seconds(good.pid)
         proc = pybpf_popen(["record", "-a", "-r", "1000", "-d", "3", "-o", out, "--stats", stats_path])
-        # Sampling runs from when pybpf has dropped its privileges, for 3 s.
-        wait_for(lambda: status_field(proc.pid, "NoNewPrivs") == "1", 10, "pybpf to start")
-        started, cpu = time.monotonic(), cpu_seconds(good.pid)
-        time.sleep(max(0, started + 3 - time.monotonic()))
-        cpu = cpu_seconds(good.pid) - cpu
         err, peak_mb, took = finish(proc)
+        outside = run.cpu_seconds(good.pid) - outside
     assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
     validate(out)
     doc = json.load(open(out, encoding="utf-8"))
@@ -551,7 +527,11 @@ def hostile_neighbours_leave_a_real_python_alone():
     # Its samples stand for the CPU time it had while sampled, all of them
     # right.  Those its hostile neighbours' floods pushed out of the ring
     # buffer (when pybpf is slow, under ASan) are counted, never silent.
-    lost = sum(p["lost"] for p in json.load(open(stats_path))["processes"] if p["pid"] == good.pid) / 1000
+    good_stats = [p for p in json.load(open(stats_path))["processes"] if p["pid"] == good.pid]
+    assert len(good_stats) == 1, "no stats for the real Python"
+    lost, cpu = good_stats[0]["lost"] / 1000, good_stats[0]["cpu_s"]
+    # The CPU time it had while sampled, as pybpf measured it: within what it had in all.
+    assert 0 < cpu <= outside + 0.02, "sampled for %.2f s of CPU of %.2f s" % (cpu, outside)
     assert total / 1e9 + lost > 0.7 * cpu, "the real Python ran %.2f s, %.2f s sampled, %.2f s lost" % (
         cpu, total / 1e9, lost)
     assert hot >= 0.95 * total and not unknown, "real Python: %d%% in hot_alpha, %d%% [unknown]" % (
@@ -576,7 +556,7 @@ def cap_mask(names):
 def caps_while_recording(args):
     proc = pybpf_popen(["record", "-r", "1000"] + args)
     try:
-        wait_for(lambda: status_field(proc.pid, "NoNewPrivs") == "1", 10, "pybpf to drop its capabilities")
+        wait_for(lambda: status_field(proc.pid, "NoNewPrivs") == "1", 60, "pybpf to drop its capabilities")
         found = {f: int(status_field(proc.pid, f), 16) for f in ("CapEff", "CapPrm", "CapInh", "CapAmb")}
         found.update({f: status_field(proc.pid, f).split() for f in ("Uid", "Gid", "Groups")})
     finally:

@@ -52,14 +52,9 @@ def weighed_stacks(doc, rate, profile=None):
 
 
 def record_stats(pid, seconds, rate, name, interp=None):
-    """record() with --stats; the stats get "cpu_s", the CPU time PID used meanwhile."""
-    stats = os.path.join(run.TMP, "%s-%d.stats.json" % (name, pid))
-    doc, err, cpu = run.record_counting_cpu(pid, seconds=seconds, rate=rate, name=name,
-                                            extra=["--stats", stats], interp=interp)
-    with open(stats, encoding="utf-8") as f:
-        st = json.load(f)
-    st["cpu_s"] = cpu
-    return doc, st
+    """record() with --stats; the stats' "cpu_s" is the CPU time PID used while profiled."""
+    doc, _, _, stats = run.record_counting_cpu(pid, seconds=seconds, rate=rate, name=name, interp=interp)
+    return doc, stats
 
 
 # ---- short-lived code -------------------------------------------------------
@@ -144,13 +139,25 @@ def busy_cpu(path):
         return [float(x) for x in f.read().split()]
 
 
+def fresh_report(path):
+    """PATH, a workload's CPU report, gone until the workload writes it."""
+    if os.path.exists(path):
+        os.remove(path)
+    return path
+
+
+def first_report(path):
+    """The workload's first CPU report, however long the machine takes to write it."""
+    run.wait_for(lambda: os.path.exists(path), 60, "the workload's first report")
+    return busy_cpu(path)
+
+
 def main_share(interp, threads, seconds, name):
     """Main thread's share of the two busy threads' samples, and of their CPU time."""
     host_dir, seen_dir = interp.script_dir()
-    report = os.path.join(host_dir, "%s-cpu.txt" % name)
+    report = fresh_report(os.path.join(host_dir, "%s-cpu.txt" % name))
     with Workload(interp, "many_threads.py", threads, os.path.join(seen_dir, os.path.basename(report))) as w:
-        time.sleep(0.2)     # the first report is written
-        before = busy_cpu(report)
+        before = first_report(report)
         doc, stats = record_stats(w.pid, seconds, 1000, name, interp)
         time.sleep(0.2)
         after = busy_cpu(report)
@@ -213,13 +220,12 @@ def callback_thread_states(interp):
     host_dir, seen_dir = interp.script_dir()
     os.makedirs(host_dir, exist_ok=True)
     shutil.copy(os.path.join(run.BUILD, "libgilstate.so"), host_dir)
-    report = os.path.join(host_dir, "gilstate-cpu.txt")
+    report = fresh_report(os.path.join(host_dir, "gilstate-cpu.txt"))
     # churn_busy's lines: its def (3.11+'s RESUME) down to its return.
     lines = range(line_of("gilstate.py", "CHURN-HOT") - 2, line_of("gilstate.py", "CHURN-RETURN") + 1)
     with Workload(interp, "gilstate.py", os.path.join(seen_dir, "libgilstate.so"),
                   os.path.join(seen_dir, "gilstate-cpu.txt")) as w:
-        time.sleep(0.3)
-        before = busy_cpu(report)
+        before = first_report(report)
         doc, stats = record_stats(w.pid, 2, 1000, "gilstate", interp)
         after = busy_cpu(report)
     busy = other = 0

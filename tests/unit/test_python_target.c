@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,12 +95,19 @@ Test(python_target, not_python, .fini = kill_child)
 	struct python_target t;
 	char err[512] = "";
 
+	int exec_done[2];
+	char c;
+
+	/* The pipe closes on exec: read() returns 0 once the child is sleep. */
+	cr_assert_eq(pipe2(exec_done, O_CLOEXEC), 0);
 	child = fork();
 	if (child == 0) {
 		execl("/bin/sleep", "sleep", "30", (char *)NULL);
 		_exit(127);
 	}
-	usleep(100 * 1000);
+	close(exec_done[1]);
+	cr_assert_eq(read(exec_done[0], &c, 1), 0);
+	close(exec_done[0]);
 	cr_assert_eq(python_target_open(child, &t, err, sizeof(err)), -ENOEXEC);
 	cr_assert(strstr(err, "is not a Python process"), "%s", err);
 }
