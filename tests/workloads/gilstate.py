@@ -14,7 +14,7 @@ native_cpu = [0.0, 0.0, 0, 0]   # in churn_busy, all, tid, calls
 
 def churn_busy():
     x = 0
-    for i in range(3000): x += i  # CHURN-HOT
+    for i in range(30000): x += i  # CHURN-HOT
     return x  # CHURN-RETURN
 
 
