@@ -8,43 +8,56 @@ PYTHON311  ?= /usr/bin/python3.11
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
+# One include root per kind: sources name headers by layer ("base/hashmap.h"),
+# the BPF program's shared headers by name, the generated ones from $(BUILD).
 CPPFLAGS += -I$(BUILD) -Ibpf -Iuser
+DEPFLAGS  = -MMD -MP
 LDLIBS   += -lbpf -lelf -lz -lncursesw
 
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf
 
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+# user/LAYER/*.c: cli, session, python, native, process, profile, output, base.
+USER_SRCS := $(filter-out user/cli/main.c,$(wildcard user/*/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*/*.c)
+
+# A recipe that fails leaves no half-written target for the next make to trust.
+.DELETE_ON_ERROR:
 
 .PHONY: all deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench
 all: $(BUILD)/pybpf
 
-$(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c bpf/pyperf.h bpf/stack_check.h vmlinux/vmlinux.h
+$(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c vmlinux/vmlinux.h
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
+# Written whole or not at all: a failed bpftool leaves no truncated header.
 $(BUILD)/pyperf.skel.h: $(BUILD)/pyperf.bpf.o
-	$(BPFTOOL) gen skeleton $< name pyperf_bpf > $@
+	$(BPFTOOL) gen skeleton $< name pyperf_bpf > $@.tmp
+	mv $@.tmp $@
 
-$(BUILD)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/pyperf.h $(BUILD)/pyperf.skel.h
+# Headers are prerequisites through the .d files -MMD writes; the skeleton
+# must exist before the first build has any.
+$(BUILD)/obj/%.o: user/%.c | $(BUILD)/pyperf.skel.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # The flame graph's script, as a C string.  It sits in a CDATA section of
 # the SVG, which must not end early.
-$(BUILD)/flamegraph_js.h: user/flamegraph.js
+$(BUILD)/flamegraph_js.h: user/output/flamegraph.js
 	@mkdir -p $(@D)
 	@! grep -n ']]>' $< || { echo "$<: ']]>' would end the SVG's CDATA section" >&2; exit 1; }
 	{ echo 'static const char flamegraph_js[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@
 
-$(BUILD)/obj/flamegraph.o: $(BUILD)/flamegraph_js.h
+$(BUILD)/obj/output/flamegraph.o: $(BUILD)/flamegraph_js.h
 
-$(BUILD)/pybpf: $(BUILD)/obj/main.o $(USER_OBJS)
+$(BUILD)/pybpf: $(BUILD)/obj/cli/main.o $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+-include $(USER_OBJS:.o=.d) $(BUILD)/obj/cli/main.d $(BUILD)/pyperf.bpf.d
 
 # Regenerate the committed kernel type header from this machine's BTF.
 vmlinux:
@@ -65,8 +78,11 @@ demo: deps all
 	tools/demo.sh $(BUILD)/pybpf
 
 # ---- tests ---------------------------------------------------------------
+# tests/unit/LAYER/ mirrors user/LAYER/; tests/unit/*.h are the tests' own helpers.
 $(BUILD)/unit_tests: $(UNIT_SRCS) $(USER_OBJS) $(wildcard tests/unit/*.h)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(filter-out %.h,$^) -lcriterion $(LDLIBS) -o $@
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(DEPFLAGS) -MF $@.d $(filter-out %.h,$^) -lcriterion $(LDLIBS) -o $@
+
+-include $(BUILD)/unit_tests.d
 
 $(BUILD)/fixtures/.stamp: tools/gen-linetable-fixtures.py tools/gen-fixtures.sh
 	tools/gen-fixtures.sh $(BUILD)/fixtures
@@ -100,7 +116,7 @@ formats: $(BUILD)/pybpf npm
 
 # A process that looks like CPython to pybpf but holds hostile memory,
 # following pybpf's own layout table.
-$(BUILD)/hostile: tests/workloads/hostile.c $(BUILD)/obj/py_layout.o
+$(BUILD)/hostile: tests/workloads/hostile.c $(BUILD)/obj/python/py_layout.o
 	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -lpthread -o $@
 
 # A native thread calling back into Python (tests/workloads/gilstate.py):
@@ -172,15 +188,19 @@ FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -W
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # The parsers and what they call, as an archive: each target links what it uses.
-FUZZ_LIB_SRCS := bytes cfi debug_offsets dwarf_expr dwarf_read eh_frame elf_symbols hashmap log \
-		 linetable proc_maps profile py_layout py_walk pystr python_target recording_reader \
-		 stack_marks symbol_table symbolizer target_mem unwind util
+FUZZ_LIB_SRCS := base/array base/bytes base/clock base/hashmap base/log native/cfi native/dwarf_expr \
+		 native/dwarf_read native/eh_frame native/elf_symbols native/symbol_table native/unwind \
+		 output/recording_reader process/proc_info process/proc_maps process/target_mem \
+		 profile/profile python/debug_offsets python/linetable python/py_layout python/py_walk \
+		 python/pystr python/python_target python/symbolizer session/stack_marks
 FUZZ_RUN     = UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_DIR)/fuzz_$$n -timeout=10 \
 		-artifact_prefix=$(FUZZ_DIR)/crash-$$n-
 
-$(FUZZ_DIR)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/pyperf.h
+$(FUZZ_DIR)/obj/%.o: user/%.c
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+-include $(FUZZ_LIB_SRCS:%=$(FUZZ_DIR)/obj/%.d)
 
 $(FUZZ_DIR)/libparsers.a: $(FUZZ_LIB_SRCS:%=$(FUZZ_DIR)/obj/%.o)
 	rm -f $@ && ar rcs $@ $^

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Check user/py_layout.c's built-in table against every installed CPython's
+# Check user/python/py_layout.c's built-in table against every installed CPython's
 # headers: Debian's /usr/include/python3.* and pyenv's
 # /root/.pyenv/versions/*/include/python3.* (3.8 and newer).  Each is
 # compiled with tests/layout/check_layout.c into BUILD_DIR/layout-<tag> and
@@ -27,8 +27,8 @@ check() {
 	tag=$1 inc=$2 bin=$build/layout-$1
 
 	if ! $CC -std=gnu11 -O0 -Wall -Wextra -DPy_BUILD_CORE \
-		-I"$inc" -I"$inc/internal" -I"$root/user" -DINCDIR="\"$inc\"" \
-		"$root/tests/layout/check_layout.c" "$root/user/py_layout.c" \
+		-I"$inc" -I"$inc/internal" -I"$root/user" -I"$root/bpf" -DINCDIR="\"$inc\"" \
+		"$root/tests/layout/check_layout.c" "$root/user/python/py_layout.c" \
 		-o "$bin" >"$bin.log" 2>&1; then
 		echo "FAIL $tag ($inc): does not compile:"
 		sed 's/^/  /' "$bin.log"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/debug_offsets.c: _Py_DebugOffsets, as read from the start of a
+ * user/python/debug_offsets.c: _Py_DebugOffsets, as read from the start of a
  * target's _PyRuntime, through the parser python_target.c picks for the
  * minor the runtime claims (3.13, 3.14, 3.15, or the newest for 3.16+).
  * A layout it accepts is then used the way symbolizer.c uses it: on a
@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "debug_offsets.h"
+#include "python/debug_offsets.h"
 #include "str_object.h"
 
 /* Whether the u64 (or smaller) field at AT is inside the SIZE bytes read, or absent. */

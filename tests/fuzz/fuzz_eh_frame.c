@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/eh_frame.c, user/cfi.c, user/dwarf_expr.c, user/unwind.c: the
+ * user/native/eh_frame.c, user/native/cfi.c, user/native/dwarf_expr.c, user/native/unwind.c: the
  * .eh_frame and .eh_frame_hdr of a file a profiled process maps, indexed,
  * looked up at pcs, and used to unwind a copy of that process's stack, as
  * --native does with each sample.  The sections, the pcs and the stack
@@ -15,9 +15,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "dwarf_read.h"
-#include "eh_frame.h"
-#include "unwind.h"
+#include "native/dwarf_read.h"
+#include "native/eh_frame.h"
+#include "native/unwind.h"
 
 #define MAX_LOOKUPS 32
 #define MAX_FRAMES 64

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/elf_symbols.c: every lookup pybpf makes in the executables and
+ * user/native/elf_symbols.c: every lookup pybpf makes in the executables and
  * libraries a target maps, and the walk over their functions (--native).  Those files are the target's own, so any bytes
  * must give an answer or an error, never a crash.
  *
@@ -8,8 +8,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "debug_offsets.h"
-#include "elf_symbols.h"
+#include "python/debug_offsets.h"
+#include "native/elf_symbols.h"
 
 /* native_symbols.c's walk over the function symbols: names must be C strings. */
 static int visit_function(void *ctx, const struct elf_function *fn)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/linetable.c: every line-table format decoded over the whole range of
+ * user/python/linetable.c: every line-table format decoded over the whole range of
  * bytecode offsets it can describe.  The tables come from code objects in
  * the target's memory, so any bytes must give a line (or -1), never a read
  * outside the table or undefined behaviour.
@@ -10,7 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "linetable.h"
+#include "python/linetable.h"
 
 /*
  * Each lookup walks the table from its start: bound lookups x table bytes,

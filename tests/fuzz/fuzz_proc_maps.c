@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/proc_maps.c: /proc/PID/maps text.  The kernel writes it, but the
+ * user/process/proc_maps.c: /proc/PID/maps text.  The kernel writes it, but the
  * paths in it are chosen by the target (any byte but NUL and newline, with
  * " (deleted)" appended), and pybpf must survive whatever a future kernel
  * prints.
@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "proc_maps.h"
+#include "process/proc_maps.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/pystr.c: a str object as read from the target (names and file names
+ * user/python/pystr.c: a str object as read from the target (names and file names
  * of code objects), with each built-in string layout, decoded to UTF-8 into
  * buffers of every size.  Compact ASCII, Latin-1, UCS-2 and UCS-4 strings
  * decode; legacy (non-compact) and insane ones are refused.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/recording_reader.c: a raw recording, which `pybpf report` reads
+ * user/output/recording_reader.c: a raw recording, which `pybpf report` reads
  * from anywhere (another machine, a damaged disk).  It must become a
  * profile or one line of error, never a crash, a leak or a read past a
  * record.
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include "recording.h"
+#include "output/recording.h"
 
 enum { FIX_CRC = 1, ONLY_TID = 2, ONLY_PID = 4 };
 

@@ -13,17 +13,17 @@
  * mapped at FAKE_BASE; reads outside it fail, as reads of unmapped memory
  * do.  _PyRuntime is at FAKE_BASE.  The same bytes double as a code report.
  *
- * target_read() is this file's: it stands in for user/target_mem.c's, so the
+ * target_read() is this file's: it stands in for user/process/target_mem.c's, so the
  * parsers run unchanged on the fuzzer's memory (the reader is injected at
  * link time).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "py_walk.h"
-#include "python_target.h"
-#include "symbolizer.h"
-#include "target_mem.h"
+#include "python/py_walk.h"
+#include "python/python_target.h"
+#include "python/symbolizer.h"
+#include "process/target_mem.h"
 
 #define FAKE_BASE 0x10000000ULL
 #define MAX_FRAMES 64

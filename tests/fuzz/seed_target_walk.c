@@ -4,14 +4,14 @@
  * memory of a small healthy runtime as that fuzzer maps it (at FAKE_BASE):
  * one interpreter, one thread, a chain of two frames laid out as a live one
  * is, their code objects with names, file and line table.  Built against
- * user/py_layout.c, so the seeds follow the table pybpf trusts.
+ * user/python/py_layout.c, so the seeds follow the table pybpf trusts.
  *
  * Usage: seed_target_walk DIR   (writes DIR/layout-3.N)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "py_layout.h"
+#include "python/py_layout.h"
 
 #define FAKE_BASE 0x10000000ULL
 #define SIZE 8192

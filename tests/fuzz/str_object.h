@@ -4,7 +4,7 @@
 #define PYBPF_FUZZ_STR_OBJECT_H
 
 #include <string.h>
-#include "pystr.h"
+#include "python/pystr.h"
 
 /*
  * OBJ is the object (LEN bytes, characters included).  The bytes written

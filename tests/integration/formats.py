@@ -90,7 +90,7 @@ def out(name):
 # ---- reading what pybpf wrote -------------------------------------------------
 
 def frame_label(frame):
-    """The frame text of collapsed stacks and flame graphs (user/labels.c)."""
+    """The frame text of collapsed stacks and flame graphs (user/profile/labels.c)."""
     if not frame.get("file"):
         return frame["name"]
     if frame.get("line", 0) > 0:
@@ -142,7 +142,7 @@ def collapsed_stacks(path):
 
 class RawRecording:
     """An independent reader of the raw format, from its description in
-    user/recording.h: header, then (type, varint length, payload) records."""
+    user/output/recording.h: header, then (type, varint length, payload) records."""
     META, STRING, FRAME, PROCESS, THREAD, STACK, SAMPLE, END = range(1, 9)
 
     def __init__(self, path):

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Check the built-in layout table (user/py_layout.c) against one CPython's
+ * Check the built-in layout table (user/python/py_layout.c) against one CPython's
  * own headers: every offset and size the headers can answer is recomputed
  * here with offsetof()/sizeof by the compiler and compared with the table
  * entry for PY_MAJOR_VERSION.PY_MINOR_VERSION.
  *
  * Build (tools/check-layouts.sh does this for every installed CPython):
  *   gcc -std=gnu11 -DPy_BUILD_CORE -I<incdir> -I<incdir>/internal -Iuser \
- *       -DINCDIR='"<incdir>"' tests/layout/check_layout.c user/py_layout.c
+ *       -DINCDIR='"<incdir>"' tests/layout/check_layout.c user/python/py_layout.c
  *
  * Not computable from headers, so not checked: instr_kind, lasti_unit,
  * owner_skip_from, code_tag_mask, linetable_format.
@@ -35,7 +35,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "py_layout.h"
+#include "python/py_layout.h"
 
 #ifndef INCDIR
 # define INCDIR "?"

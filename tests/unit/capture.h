@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
-#include "profile.h"
+#include "profile/profile.h"
 
 /* A stream whose bytes a test gets back: capture_begin, write, capture_end. */
 struct capture {

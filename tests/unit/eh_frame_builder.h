@@ -9,8 +9,8 @@
 
 #include <criterion/criterion.h>
 #include <string.h>
-#include "bytes.h"
-#include "dwarf_read.h"
+#include "base/bytes.h"
+#include "native/dwarf_read.h"
 
 /* Call frame instructions and expression operations the tests write. */
 #define CFA_advance_loc(d)	(0x40 | (d))

@@ -25,7 +25,7 @@
  *               in an interpreter whose next is itself: every search loops
  *   framecycle  every thread's chain is two frames pages apart that link to
  *               each other
- * Built against user/py_layout.c, so it follows the table pybpf trusts.
+ * Built against user/python/py_layout.c, so it follows the table pybpf trusts.
  */
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -35,7 +35,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "py_layout.h"
+#include "python/py_layout.h"
 
 #define ARENA_BYTES	(8u << 20)
 #define POOL		4096

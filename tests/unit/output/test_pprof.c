@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * user/output/pprof.h: the gzipped profile.proto, walked field by field (a real
+ * pprof reader checks it in the integration tests).
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/bytes.h"
+#include "capture.h"
+#include "output/pprof.h"
+
+struct field {
+	uint32_t number;
+	uint64_t value;			/* varint fields */
+	const uint8_t *data;		/* length-delimited ones */
+	size_t len;
+};
+
+/* The fields of one message, in order; at most MAX. */
+static size_t fields(const uint8_t *msg, size_t len, struct field *out, size_t max)
+{
+	struct byte_reader r = byte_reader(msg, len);
+	size_t n = 0;
+
+	while (byte_reader_left(&r)) {
+		uint64_t key = byte_reader_varint(&r);
+		struct field f = { .number = (uint32_t)(key >> 3) };
+
+		cr_assert_lt(n, max);
+		if ((key & 7) == 0) {
+			f.value = byte_reader_varint(&r);
+		} else {
+			cr_assert_eq(key & 7, 2, "field %u: wire type %u", f.number, (unsigned)(key & 7));
+			f.len = byte_reader_varint(&r);
+			f.data = byte_reader_take(&r, f.len);
+		}
+		cr_assert(!r.bad, "field %u runs past its message", f.number);
+		out[n++] = f;
+	}
+	return n;
+}
+
+static size_t count(const struct field *f, size_t n, uint32_t number)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += f[i].number == number;
+	return c;
+}
+
+static uint64_t value(const struct field *f, size_t n, uint32_t number)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i].number == number)
+			return f[i].value;
+	cr_assert_fail("no field %u", number);
+	return 0;
+}
+
+Test(pprof, profile_fields_strings_and_counts)
+{
+	struct profile p;
+
+	profile_init(&p, 10000000);
+	p.start_ns = 1700000000000000000ULL;
+	p.duration_ns = 2500000000ULL;
+	size_t proc = profile_process(&p, 4, "python3 app.py", "3.11.7");
+	struct prof_thread *t = profile_thread(&p, proc, 5, "w");
+	uint32_t main1 = profile_frame(&p, "main", "app.py", 3), main2 = profile_frame(&p, "main", "app.py", 4);
+	uint32_t bad = profile_frame(&p, "caf\xc3\xa9\xff", "app.py", 9);
+	profile_frame(&p, "unused", "app.py", 1);
+	const uint32_t s1[] = { main1, bad }, s2[] = { main2 };
+
+	cr_assert_eq(profile_add(&p, t, s1, 2, 3), 0);
+	cr_assert_eq(profile_add(&p, t, s2, 1, 1), 0);
+	cr_assert_eq(profile_add(&p, t, s1, 1, 0), 0);	/* a stack without samples */
+
+	size_t gz_len, len;
+	char *gz = capture(pprof_write, &p, "title", &gz_len);
+	uint8_t *pb = gunzip(gz, gz_len, 1 << 20, &len);
+	struct field top[64];
+	size_t n = fields(pb, len, top, 64);
+
+	cr_assert_eq(count(top, n, 1), 2, "sample types samples/count and cpu/nanoseconds");
+	cr_assert_eq(count(top, n, 2), 2, "one sample per stack with samples");
+	cr_assert_eq(count(top, n, 3), 1, "one mapping");
+	cr_assert_eq(count(top, n, 4), 3, "a location per frame sampled");
+	cr_assert_eq(count(top, n, 5), 2, "a function per name and file");
+	cr_assert_eq(value(top, n, 9), p.start_ns);
+	cr_assert_eq(value(top, n, 10), p.duration_ns);
+	cr_assert_eq(value(top, n, 12), 10000000);
+
+	/* The string table: "" first, every string once, all valid UTF-8; in order of
+	 * first use, and the first sample's leaf comes first. */
+	const char *want[] = { "", "samples", "count", "cpu", "nanoseconds", "python",
+			       "caf\xc3\xa9\xef\xbf\xbd", "app.py", "main", "pid", "tid", "thread", "w",
+			       "process", "python3 app.py", "title" };
+	size_t s = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (top[i].number != 6)
+			continue;
+		cr_assert_lt(s, sizeof(want) / sizeof(want[0]));
+		cr_assert_eq(top[i].len, strlen(want[s]), "string %zu", s);
+		cr_assert_eq(memcmp(top[i].data, want[s], top[i].len), 0, "string %zu", s);
+		s++;
+	}
+	cr_assert_eq(s, sizeof(want) / sizeof(want[0]));
+
+	/* The first sample: leaf first, counts, labels. */
+	struct field sample[16];
+	const struct field *first = &top[0];
+
+	while (first->number != 2)
+		first++;
+	size_t m = fields(first->data, first->len, sample, 16);
+	static const uint8_t leaf_first[] = { 1, 2 }, values[] = { 3, 0x80, 0x87, 0xa7, 0x0e };
+
+	cr_assert_eq(sample[0].number, 1);
+	cr_assert_eq(sample[0].len, 2);
+	cr_assert_eq(memcmp(sample[0].data, leaf_first, 2), 0, "location ids, the leaf's first");
+	cr_assert_eq(sample[1].number, 2);
+	cr_assert_eq(sample[1].len, sizeof(values));
+	cr_assert_eq(memcmp(sample[1].data, values, sizeof(values)), 0, "3 samples, 30 ms");
+	cr_assert_eq(count(sample, m, 3), 4, "labels pid, tid, thread, process");
+	free(pb);
+	free(gz);
+	profile_free(&p);
+}

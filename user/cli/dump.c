@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * `pybpf dump`: print the current Python stack of every thread of one or
+ * more processes, once.  Threads are read from userspace with the same
+ * layout data as the sampler, so sleeping and blocked threads show too; the
+ * target is never stopped.
+ */
+#include <argp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "cli/dump.h"
+#include "output/json_writer.h"
+#include "base/log.h"
+#include "session/privileges.h"
+#include "profile/profile.h"
+#include "python/py_walk.h"
+#include "python/python_target.h"
+#include "python/symbolizer.h"
+#include "base/array.h"
+#include "process/proc_info.h"
+
+struct dump_opts {
+	struct pid_list pids;
+	bool all;
+	bool json;
+};
+
+struct dumped_thread {
+	pid_t tid;
+	char name[64];
+	char state;		/* /proc state letter: R running, S sleeping, D disk... */
+	int holds_gil;		/* 1, 0, or -1: the version does not tell */
+	uint32_t *frames;	/* profile frame ids, innermost first */
+	size_t nframes;
+};
+
+struct dump_ctx {
+	struct python_target *t;
+	struct symbolizer *sym;
+	struct dumped_thread *threads;
+	size_t nthreads, cap;
+};
+
+static const struct argp_option dump_options[] = {
+	{ "pid", 'p', "PID", 0, "A Python process to dump (repeatable)", 0 },
+	{ "all", 'a', NULL, 0, "Every Python process on the host", 0 },
+	{ "json", 'j', NULL, 0, "Print JSON instead of text", 0 },
+	{ "verbose", 'v', NULL, 0, "Print debug messages", 0 },
+	{ 0 },
+};
+
+static error_t parse_dump_opt(int key, char *arg, struct argp_state *state)
+{
+	struct dump_opts *o = state->input;
+
+	switch (key) {
+	case 'p':
+		cli_add_pid(state, arg, &o->pids);
+		break;
+	case 'a':
+		o->all = true;
+		break;
+	case 'j':
+		o->json = true;
+		break;
+	case 'v':
+		log_verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!o->all && !o->pids.n)
+			argp_error(state, "nothing to dump: use -p PID or -a");
+		if (o->all && o->pids.n)
+			argp_error(state, "give either -p or -a, not both");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const char *state_name(char state)
+{
+	switch (state) {
+	case 'R': return "running";
+	case 'S': return "sleeping";
+	case 'D': return "waiting (uninterruptible)";
+	case 'T': case 't': return "stopped";
+	default: return "unknown";
+	}
+}
+
+static int dump_thread(void *arg, uint64_t interp, uint64_t tstate)
+{
+	struct dump_ctx *c = arg;
+	struct dumped_thread *th;
+
+	if (array_reserve(&c->threads, &c->cap, c->nthreads + 1, sizeof(*th)))
+		return -ENOMEM;
+	th = &c->threads[c->nthreads++];
+	memset(th, 0, sizeof(*th));
+	if (py_thread_tid(c->t, tstate, &th->tid))
+		th->tid = 0;
+	if (th->tid)
+		proc_comm(c->t->pid, th->tid, th->name, sizeof(th->name));
+	th->state = th->tid ? proc_task_state(c->t->pid, th->tid) : '?';
+	th->holds_gil = py_holds_gil(c->t, interp, tstate);
+	th->frames = malloc(PY_WALK_MAX_FRAMES * sizeof(*th->frames));
+	if (!th->frames)
+		return -ENOMEM;
+	th->nframes = symbolizer_read_stack(c->sym, c->t, tstate, th->frames, PY_WALK_MAX_FRAMES);
+	return 0;
+}
+
+static int by_tid(const void *a, const void *b)
+{
+	const struct dumped_thread *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static void print_text(const struct dump_ctx *c, const struct profile *p)
+{
+	const struct python_target *t = c->t;
+
+	printf("Process %d: %s\nPython %s (%s)\n", t->pid, t->cmdline, t->version, t->binary);
+	for (size_t i = 0; i < c->nthreads; i++) {
+		const struct dumped_thread *th = &c->threads[i];
+
+		printf("\nThread %d \"%s\" (%s%s)\n", th->tid, th->name, state_name(th->state),
+		       th->holds_gil == 1 ? ", holds the GIL" : "");
+		for (size_t f = 0; f < th->nframes; f++) {
+			const struct prof_frame *fr = &p->frames[th->frames[f]];
+
+			printf("    %s (%s:%d)\n", p->strings[fr->name], p->strings[fr->file], fr->line);
+		}
+	}
+}
+
+static void print_json(const struct dump_ctx *c, const struct profile *p, bool first)
+{
+	const struct python_target *t = c->t;
+
+	printf("%s{\"pid\":%d,\"ns_pid\":%d,\"command\":", first ? "" : ",\n", t->pid,
+	       proc_ns_pid(t->pid));
+	json_write_string(stdout, t->cmdline);
+	printf(",\"python\":\"%s\",\"threads\":[", t->version);
+	for (size_t i = 0; i < c->nthreads; i++) {
+		const struct dumped_thread *th = &c->threads[i];
+
+		printf("%s\n{\"tid\":%d,\"name\":", i ? "," : "", th->tid);
+		json_write_string(stdout, th->name);
+		printf(",\"state\":\"%s\",\"on_cpu\":%s,\"holds_gil\":%s,\"frames\":[",
+		       state_name(th->state), th->state == 'R' ? "true" : "false",
+		       th->holds_gil < 0 ? "null" : th->holds_gil ? "true" : "false");
+		for (size_t f = 0; f < th->nframes; f++) {
+			const struct prof_frame *fr = &p->frames[th->frames[f]];
+
+			printf("%s{\"function\":", f ? "," : "");
+			json_write_string(stdout, p->strings[fr->name]);
+			printf(",\"file\":");
+			json_write_string(stdout, p->strings[fr->file]);
+			printf(",\"line\":%d}", fr->line);
+		}
+		printf("]}");
+	}
+	printf("]}");
+}
+
+/* Dump one process; 0, or -errno with a message in ERR. */
+static int dump_process(pid_t pid, const struct dump_opts *o, bool first, char *err, size_t errlen)
+{
+	struct python_target t;
+	struct symbolizer sym;
+	struct profile p;
+	struct dump_ctx c = { .t = &t, .sym = &sym };
+	int rc = python_target_open(pid, &t, err, errlen);
+
+	if (rc)
+		return rc;
+	profile_init(&p, 0);
+	rc = symbolizer_init(&sym, &t, &p);
+	if (!rc)
+		rc = py_for_each_thread(&t, dump_thread, &c);
+	if (rc >= 0) {
+		qsort(c.threads, c.nthreads, sizeof(*c.threads), by_tid);
+		if (o->json)
+			print_json(&c, &p, first);
+		else
+			print_text(&c, &p);
+		rc = 0;
+	} else {
+		snprintf(err, errlen, "PID %d: cannot read its thread list (%s)", pid, strerror(-rc));
+	}
+	for (size_t i = 0; i < c.nthreads; i++)
+		free(c.threads[i].frames);
+	free(c.threads);
+	symbolizer_free(&sym);
+	profile_free(&p);
+	return rc;
+}
+
+int dump_main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		dump_options, parse_dump_opt, NULL,
+		"Print the Python stack of every thread of running processes, once.\v"
+		"Examples:\n  sudo pybpf dump -p 1234\n  sudo pybpf dump -a --json",
+		NULL, NULL, NULL,
+	};
+	struct dump_opts o = { .all = false };
+	char err[1024];
+	int dumped = 0, rc = 0;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return 2;
+	/* Everything dump reads is the targets': read it as nobody, with reading rights only. */
+	if (privileges_drop(0, err, sizeof(err))) {
+		fprintf(stderr, "pybpf: error: %s\n", err);
+		return 1;
+	}
+	if (o.json)
+		printf("{\"processes\":[");
+	if (o.all) {
+		DIR *dir = opendir("/proc");
+		struct dirent *de;
+
+		while (dir && (de = readdir(dir))) {
+			pid_t pid = atoi(de->d_name);
+
+			if (pid > 0 && pid != getpid() &&
+			    !dump_process(pid, &o, dumped == 0, err, sizeof(err))) {
+				dumped++;
+				if (!o.json)
+					printf("\n");
+			}
+		}
+		if (dir)
+			closedir(dir);
+	}
+	for (size_t i = 0; i < o.pids.n; i++) {
+		if (dump_process(o.pids.pids[i], &o, dumped == 0, err, sizeof(err))) {
+			fprintf(stderr, "pybpf: error: %s\n", err);
+			rc = 1;
+			continue;
+		}
+		dumped++;
+		if (!o.json && i + 1 < o.pids.n)
+			printf("\n");
+	}
+	if (o.json)
+		printf("]}\n");
+	return rc;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Aggregated profile: interned strings and frames, and per (process, thread)
+ * the distinct stacks with their sample counts, plus the order in which
+ * those stacks were sampled.  Output writers read it.
+ */
+#ifndef PYBPF_PROFILE_H
+#define PYBPF_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "base/hashmap.h"
+#include "profile/mem_limits.h"
+
+struct prof_frame {
+	uint32_t name;		/* string id: qualified function name */
+	uint32_t file;		/* string id */
+	int32_t line;		/* 0: unknown */
+};
+
+struct prof_stack {
+	uint32_t *frames;	/* frame ids, outermost first */
+	uint32_t depth;
+	uint64_t count;
+};
+
+/*
+ * COUNT consecutive samples of one stack: a thread's runs, in order, are its
+ * samples in the order taken.  A longer run continues in the next one.
+ */
+struct prof_run {
+	uint32_t stack;		/* index into prof_thread.stacks */
+	uint32_t count;
+};
+
+struct prof_process {
+	uint32_t pid;
+	uint32_t ns_pid;	/* pid inside its own pid namespace */
+	char *cmdline;
+	char *version;		/* "3.11.7" */
+	uint64_t samples;
+};
+
+struct prof_thread {
+	uint32_t pid, tid;
+	size_t index;		/* position in profile.threads */
+	size_t process;		/* index into profile.processes */
+	char *name;		/* OS thread name */
+	uint64_t samples;
+	struct hmap stack_index;	/* frame-id array -> index + 1 */
+	struct prof_stack *stacks;
+	size_t nstacks, stacks_cap;
+	struct prof_run *runs;	/* one per change of stack: 8 bytes a sample at most */
+	size_t nruns, runs_cap;
+};
+
+struct profile;
+
+/*
+ * Told of every profile_add, in order; the raw recording streams from
+ * here.  NEW_STACK: STACK was created by this call.
+ */
+struct profile_listener {
+	void (*on_add)(void *ctx, const struct profile *p, const struct prof_thread *t,
+		       uint32_t stack, bool new_stack, uint64_t count);
+	void *ctx;
+};
+
+struct profile {
+	uint64_t interval_ns;	/* time one sample stands for */
+	/* Keep each thread's samples in order (prof_run): on by default, for
+	 * the outputs; a live view that writes none can save the memory. */
+	bool keep_order;
+	uint64_t start_ns;	/* CLOCK_REALTIME when recording began; 0: unknown */
+	uint64_t duration_ns;	/* how long the recording ran */
+	/* When the samples being added were taken, in ns since the start: set
+	 * by whoever calls profile_add, for the listener. */
+	int64_t sample_time_ns;
+	struct profile_listener listener;
+	struct hmap string_index;	/* text -> id + 1 */
+	char **strings;
+	size_t nstrings, strings_cap;
+	struct hmap frame_index;	/* struct prof_frame -> id + 1 */
+	struct prof_frame *frames;
+	size_t nframes, frames_cap;
+	struct prof_process *processes;
+	size_t nprocesses, processes_cap;
+	struct hmap thread_index;	/* (pid, tid) -> index + 1 */
+	struct prof_thread **threads;
+	size_t nthreads, threads_cap;
+	/*
+	 * Bounds (LIMITS_DEFAULT from profile_init) and what went past them.
+	 * Past a bound, names, frames, stacks and threads are counted under a
+	 * marker ("[frame table full]", a process's "[other threads]" with tid
+	 * 0...), so every sample still counts.
+	 */
+	struct limits limits;
+	struct limit_overflows over;
+	uint64_t string_bytes, nstacks, stack_frames;	/* use, against the bounds */
+	uint32_t stack_full_frame;	/* "[stack table full]" + 1, 0 until made */
+};
+
+/* An empty profile that keeps the order of samples. */
+void profile_init(struct profile *p, uint64_t interval_ns);
+void profile_free(struct profile *p);
+
+/* Ids are stable for the profile's lifetime; UINT32_MAX on out-of-memory. */
+uint32_t profile_string(struct profile *p, const char *text);
+uint32_t profile_frame(struct profile *p, const char *name, const char *file, int line);
+
+/* Register a process; returns its index (an existing pid is a new process). */
+size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
+		       const char *version);
+
+/* The thread's table, created on first use with its OS thread name. */
+struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t tid,
+				   const char *name);
+
+/*
+ * Count COUNT samples of the stack FRAMES[0..DEPTH) (outermost first),
+ * taken after every sample added to T before.  COUNT 0 only makes sure
+ * the stack exists.
+ */
+int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames,
+		uint32_t depth, uint64_t count);
+
+/* Samples in the whole profile. */
+uint64_t profile_samples(const struct profile *p);
+
+/*
+ * The threads that have samples, by process (in the order found), then
+ * thread id: the order every output lists them in.  The caller frees the
+ * array; NULL when out of memory.
+ */
+struct prof_thread **profile_sorted_threads(const struct profile *p, size_t *n);
+
+#endif

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "session/sample_stack.h"
+#include "session/stack_marks.h"
+
+int sample_stack_init(struct sample_stack *b, struct profile *profile,
+		      struct native_stack *native)
+{
+	memset(b, 0, sizeof(*b));
+	b->profile = profile;
+	b->native = native;
+	return 0;
+}
+
+bool sample_stack_wanted(const struct pyperf_sample *s)
+{
+	return s->hdr.nframes || stack_incomplete(s->hdr.flags);
+}
+
+void sample_stack_push(struct sample_stack *b, uint32_t frame)
+{
+	if (b->depth < SAMPLE_STACK_MAX)
+		b->frames[b->depth++] = frame;
+}
+
+/* The "[N frames truncated]" frame standing for N frames left out. */
+static uint32_t gap_frame(struct sample_stack *b, uint64_t n)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "[%llu frames truncated]", (unsigned long long)n);
+	return profile_frame(b->profile, name, "", 0);
+}
+
+/*
+ * Symbolize the Python frames into b->python (innermost first), with the
+ * gap frame where frames were left out and the root marker of a walk that
+ * ended early.  Returns the count.
+ */
+static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
+			    const struct pyperf_sample *s, size_t n)
+{
+	uint32_t mark;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct pyperf_frame f = s->frames[i];
+
+		/* Between the innermost frames kept and the outermost ones. */
+		if (i == PYPERF_KEEP_INNER && s->hdr.depth > n) {
+			b->entry[k] = false;
+			b->python[k++] = gap_frame(b, s->hdr.depth - n);
+		}
+		b->entry[k] = f.code & PYPERF_FRAME_ENTRY;
+		f.code &= ~PYPERF_FRAME_ENTRY;
+		b->python[k] = symbolizer_frame(sym, &f);
+		b->unresolved += b->python[k++] == sym->unknown_frame;
+	}
+	/* At the root, what the stack is missing: never shown as whole. */
+	mark = stack_mark_frame(b->profile, s->hdr.flags);
+	if (mark != UINT32_MAX) {
+		b->entry[k] = false;
+		b->python[k++] = mark;
+	}
+	return k;
+}
+
+int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
+		       const struct pyperf_sample *s, size_t size)
+{
+	const struct pyperf_offsets *off = &sym->layout->bpf;
+	size_t n = s->hdr.nframes, k;
+
+	b->depth = 0;
+	b->unresolved = 0;
+	if (n > PYPERF_MAX_FRAMES || size < sizeof(s->hdr) + n * sizeof(struct pyperf_frame))
+		return -EINVAL;
+	k = python_frames(b, sym, s, n);
+	if (b->native) {
+		/* Up to 3.10 every frame is a call of the eval loop of its own. */
+		bool every = off->frame_owner == PYPERF_OFF_NONE &&
+			     off->frame_is_entry == PYPERF_OFF_NONE;
+
+		native_stack_merge(b->native, s, size, b->python, b->entry, k, every, b->frames,
+				   &b->depth, SAMPLE_STACK_MAX);
+		return 0;
+	}
+	for (size_t i = k; i-- > 0;)
+		sample_stack_push(b, b->python[i]);
+	return 0;
+}

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "pyperf.skel.h"
+#include "session/sampler.h"
+
+struct sampler {
+	struct pyperf_bpf *skel;
+	struct ring_buffer *rb;		/* samples */
+	struct ring_buffer *events_rb;	/* process lifecycle */
+	int epoll_fd;			/* readable when either has data */
+	bool stopped;			/* sampler_stop(): nothing new comes */
+	uint64_t budget_end_ns;		/* this drain stops taking samples then */
+	uint64_t events_at_ns;		/* last drain of the lifecycle events */
+	unsigned int delivered;		/* samples in this drain */
+	struct bpf_link **links;
+	int *perf_fds;
+	int ncpus;
+	int stats_fd;			/* kernel.bpf_stats_enabled while open */
+	int drain_fd;			/* periodic timerfd */
+	struct sampler_opts opts;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct sampler *s = ctx;
+
+	if (size >= sizeof(struct pyperf_sample_header))
+		s->opts.on_sample(s->opts.ctx, data, size);
+	/*
+	 * Samples can come faster than they are symbolized: past its budget a
+	 * drain stops (the sample is consumed), so the caller still sees its
+	 * timers and signals.  The rest waits for the next drain.
+	 */
+	if (!(++s->delivered % 64) && !s->stopped && now_ns() > s->budget_end_ns)
+		return -EAGAIN;
+	return 0;
+}
+
+static int on_proc_event(void *ctx, void *data, size_t size)
+{
+	struct sampler *s = ctx;
+
+	if (size >= sizeof(struct pyperf_proc_event) && s->opts.on_proc_event)
+		s->opts.on_proc_event(s->opts.ctx, data);
+	return 0;
+}
+
+int sampler_open(struct sampler **out, const struct sampler_opts *opts,
+		 char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
+	struct sampler *s;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->opts = *opts;
+	s->stats_fd = -1;
+	s->epoll_fd = -1;
+	s->drain_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (s->drain_fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create a timer: %s", strerror(-rc));
+		goto fail;
+	} else {
+		struct itimerspec its = {
+			.it_interval = { 0, SAMPLER_DRAIN_MS * 1000000L },
+			.it_value = { 0, SAMPLER_DRAIN_MS * 1000000L },
+		};
+
+		timerfd_settime(s->drain_fd, 0, &its, NULL);
+	}
+	if (opts->bpf_stats) {
+		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (s->stats_fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot enable BPF run-time statistics: %s", strerror(-rc));
+			goto fail;
+		}
+	}
+	s->skel = pyperf_bpf__open_opts(&open_opts);
+	if (!s->skel) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open the BPF program: %s", strerror(-rc));
+		goto fail;
+	}
+	if (opts->ringbuf_bytes)
+		bpf_map__set_max_entries(s->skel->maps.events, opts->ringbuf_bytes);
+	if (opts->max_processes) {
+		bpf_map__set_max_entries(s->skel->maps.procs, opts->max_processes);
+		bpf_map__set_max_entries(s->skel->maps.lost_by_pid, opts->max_processes);
+		bpf_map__set_max_entries(s->skel->maps.brakes, opts->max_processes);
+	}
+	bpf_map__set_max_entries(s->skel->maps.scratch_map, libbpf_num_possible_cpus());
+	s->skel->rodata->follow_all = opts->follow_all;
+	s->skel->rodata->period_ns = 1000000000ULL / (opts->rate_hz ? opts->rate_hz : 1);
+	s->skel->rodata->ring_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : 16 << 20;
+	s->skel->rodata->want_gil = opts->gil || opts->off_cpu;
+	s->skel->rodata->want_kernel_stack = opts->kernel_stacks;
+	s->skel->rodata->want_user_stack = opts->user_stacks;
+	/* Every context switch on the machine runs it: only when asked for. */
+	bpf_program__set_autoload(s->skel->progs.pyperf_switch, opts->off_cpu);
+	rc = pyperf_bpf__load(s->skel);
+	if (rc) {
+		snprintf(err, errlen,
+			 "cannot load the BPF program (%s): this needs a kernel with BTF, BPF ring buffers and bpf_loop (5.17+); run with -v for the verifier log",
+			 strerror(-rc));
+		goto fail;
+	}
+	/* Two rings apart: a flood of samples must not hold up the lifecycle events. */
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_sample, s, NULL);
+	s->events_rb = ring_buffer__new(bpf_map__fd(s->skel->maps.proc_events), on_proc_event, s, NULL);
+	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (!s->rb || !s->events_rb || s->epoll_fd < 0 ||
+	    epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb),
+		      &(struct epoll_event){ .events = EPOLLIN }) ||
+	    epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->events_rb),
+		      &(struct epoll_event){ .events = EPOLLIN })) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot set up the BPF ring buffers: %s", strerror(-rc));
+		goto fail;
+	}
+	/* The fork/exec/exit tracepoints; the perf event program is attached per CPU. */
+	rc = pyperf_bpf__attach(s->skel);
+	if (rc) {
+		snprintf(err, errlen, "cannot attach the process tracepoints: %s", strerror(-rc));
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	sampler_close(s);
+	return rc;
+}
+
+int sampler_add_process(struct sampler *s, pid_t pid, const struct pyperf_proc *proc)
+{
+	struct pyperf_proc old;
+	__u32 key = pid;
+	bool known = !bpf_map__lookup_elem(s->skel->maps.procs, &key, sizeof(key), &old,
+					   sizeof(old), 0);
+
+	if (bpf_map__update_elem(s->skel->maps.procs, &key, sizeof(key), proc, sizeof(*proc),
+				 BPF_ANY))
+		return -errno;
+	/* How the ring buffer's fair share is counted. */
+	if (!known)
+		s->skel->data->profiled_processes++;
+	return 0;
+}
+
+void sampler_remove_process(struct sampler *s, pid_t pid)
+{
+	__u32 key = pid;
+
+	if (!bpf_map__delete_elem(s->skel->maps.procs, &key, sizeof(key), 0) &&
+	    s->skel->data->profiled_processes > 1)
+		s->skel->data->profiled_processes--;
+}
+
+int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how)
+{
+	__u32 key = pid;
+	__u8 value = how;
+
+	return bpf_map__update_elem(s->skel->maps.watched, &key, sizeof(key), &value,
+				    sizeof(value), BPF_ANY) ? -errno : 0;
+}
+
+uint64_t sampler_take_lost(struct sampler *s, pid_t pid)
+{
+	__u32 key = pid;
+	__u64 lost = 0;
+
+	if (!bpf_map__lookup_and_delete_elem(s->skel->maps.lost_by_pid, &key, sizeof(key),
+					     &lost, sizeof(lost), 0))
+		return lost;
+	return 0;
+}
+
+int sampler_take_brake(struct sampler *s, pid_t pid, struct pyperf_brake *out)
+{
+	__u32 key = pid;
+
+	return bpf_map__lookup_and_delete_elem(s->skel->maps.brakes, &key, sizeof(key), out,
+						sizeof(*out), 0) ? -errno : 0;
+}
+
+/* Parse a CPU list such as "0-3,6" into ONLINE[0..max). */
+static int read_online_cpus(bool *online, int max)
+{
+	char buf[1024], *p = buf, *end;
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	long a, b;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	while (*p && *p != '\n') {
+		a = b = strtol(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long cpu = a; cpu <= b && cpu < max; cpu++)
+			if (cpu >= 0)
+				online[cpu] = true;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int open_cpu_clock(int cpu, unsigned int rate_hz)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		/* A fixed period in ns: exact rate, no frequency auto-tuning. */
+		.sample_period = 1000000000ULL / rate_hz,
+	};
+
+	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+int sampler_start(struct sampler *s, char *err, size_t errlen)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	bool *online;
+	int rc;
+
+	if (ncpus <= 0)
+		return -EINVAL;
+	online = calloc(ncpus, sizeof(*online));
+	if (!online)
+		return -ENOMEM;
+	rc = read_online_cpus(online, ncpus);
+	if (rc) {
+		free(online);
+		snprintf(err, errlen, "cannot read the online CPU list: %s", strerror(-rc));
+		return rc;
+	}
+	s->links = calloc(ncpus, sizeof(*s->links));
+	s->perf_fds = malloc(ncpus * sizeof(*s->perf_fds));
+	if (!s->links || !s->perf_fds) {
+		free(online);
+		return -ENOMEM;
+	}
+	s->ncpus = ncpus;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		s->perf_fds[cpu] = -1;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		if (!online[cpu])
+			continue;
+		s->perf_fds[cpu] = open_cpu_clock(cpu, s->opts.rate_hz);
+		if (s->perf_fds[cpu] < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "perf_event_open on CPU %d failed: %s (needs CAP_PERFMON)",
+				 cpu, strerror(-rc));
+			goto fail;
+		}
+		s->links[cpu] = bpf_program__attach_perf_event(s->skel->progs.pyperf_sample,
+							       s->perf_fds[cpu]);
+		if (!s->links[cpu]) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot attach the BPF program to CPU %d: %s",
+				 cpu, strerror(-rc));
+			goto fail;
+		}
+	}
+	free(online);
+	return 0;
+fail:
+	free(online);
+	return rc;
+}
+
+int sampler_fd(struct sampler *s)
+{
+	return s->epoll_fd;
+}
+
+int sampler_timer_fd(struct sampler *s)
+{
+	return s->drain_fd;
+}
+
+int sampler_drain(struct sampler *s)
+{
+	uint64_t expirations, now = now_ns();
+	int n;
+
+	if (read(s->drain_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return -errno;
+	s->delivered = 0;
+	s->budget_end_ns = now + SAMPLER_DRAIN_BUDGET_MS * 1000000ULL;
+	n = ring_buffer__consume(s->rb);
+	/*
+	 * Lifecycle events after the samples taken before them (an exit must
+	 * not drop its process's last samples), but never held back longer
+	 * than SAMPLER_EVENTS_WAIT_MS by a backlog of samples.
+	 */
+	if (n != -EAGAIN || now - s->events_at_ns > SAMPLER_EVENTS_WAIT_MS * 1000000ULL) {
+		ring_buffer__consume(s->events_rb);
+		s->events_at_ns = now;
+	}
+	return n == -EAGAIN ? (int)s->delivered : n;
+}
+
+void sampler_stop(struct sampler *s)
+{
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		bpf_link__destroy(s->links[cpu]);
+		s->links[cpu] = NULL;
+	}
+	pyperf_bpf__detach(s->skel);
+	s->stopped = true;
+}
+
+void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *values = calloc(ncpus > 0 ? ncpus : 1, sizeof(*values));
+
+	memset(totals, 0, PYPERF_STAT_MAX * sizeof(*totals));
+	if (!values)
+		return;
+	for (__u32 key = 0; key < PYPERF_STAT_MAX; key++) {
+		if (bpf_map__lookup_elem(s->skel->maps.stats, &key, sizeof(key), values,
+					 ncpus * sizeof(*values), 0))
+			continue;
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			if (key == PYPERF_STAT_MAX_SAMPLE_NS || key == PYPERF_STAT_MAX_READS)	/* maxima */
+				totals[key] = values[cpu] > totals[key] ? values[cpu] : totals[key];
+			else
+				totals[key] += values[cpu];
+		}
+	}
+	free(values);
+}
+
+void sampler_cost_histogram(struct sampler *s, uint64_t buckets[PYPERF_COST_BUCKETS])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *values = calloc(ncpus > 0 ? ncpus : 1, sizeof(*values));
+
+	memset(buckets, 0, PYPERF_COST_BUCKETS * sizeof(*buckets));
+	for (__u32 key = 0; values && key < PYPERF_COST_BUCKETS; key++)
+		if (!bpf_map__lookup_elem(s->skel->maps.cost_histogram, &key, sizeof(key), values,
+					  ncpus * sizeof(*values), 0))
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				buckets[key] += values[cpu];
+	free(values);
+}
+
+int sampler_bpf_runtime(struct sampler *s, uint64_t *run_cnt, uint64_t *run_time_ns)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.pyperf_sample), &info, &len))
+		return -errno;
+	*run_cnt = info.run_cnt;
+	*run_time_ns = info.run_time_ns;
+	return 0;
+}
+
+void sampler_close(struct sampler *s)
+{
+	if (!s)
+		return;
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
+	if (s->drain_fd >= 0)
+		close(s->drain_fd);
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		bpf_link__destroy(s->links[cpu]);
+		if (s->perf_fds[cpu] >= 0)
+			close(s->perf_fds[cpu]);
+	}
+	free(s->links);
+	free(s->perf_fds);
+	ring_buffer__free(s->rb);
+	ring_buffer__free(s->events_rb);
+	if (s->epoll_fd >= 0)
+		close(s->epoll_fd);
+	pyperf_bpf__destroy(s->skel);
+	free(s);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The root frames that say a stack is not whole: what a sample's flags
+ * (enum pyperf_sample_flags) say is missing, in words.  One place for the
+ * names, for the samples of the BPF program and userspace's own walks.
+ */
+#ifndef PYBPF_STACK_MARKS_H
+#define PYBPF_STACK_MARKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "profile/profile.h"
+#include "pyperf.h"
+
+/* Flags that mean the stack is not whole (or not there yet). */
+#define STACK_INCOMPLETE_FLAGS (PYPERF_SAMPLE_TRUNCATED | PYPERF_SAMPLE_TORN | \
+				PYPERF_SAMPLE_UNREADABLE | PYPERF_SAMPLE_TSTATE_PENDING | \
+				PYPERF_SAMPLE_BUDGET)
+
+static inline bool stack_incomplete(uint16_t flags)
+{
+	return flags & STACK_INCOMPLETE_FLAGS;
+}
+
+/*
+ * The profile frame to put at the root of a stack with FLAGS, or UINT32_MAX
+ * when FLAGS say it is whole (or memory ran out).
+ */
+uint32_t stack_mark_frame(struct profile *p, uint16_t flags);
+
+#endif

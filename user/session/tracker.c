@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <dirent.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "base/log.h"
+#include "python/py_walk.h"
+#include "session/tracker.h"
+#include "base/array.h"
+#include "base/clock.h"
+#include "process/proc_info.h"
+
+/* A just-exec'd process gets this long to map libpython. */
+#define PENDING_GIVE_UP_NS	(2000ULL * 1000 * 1000)
+#define PENDING_FAST_TRIES	20
+#define PENDING_FAST_NS		(1ULL * 1000 * 1000)
+#define PENDING_SLOW_NS		(10ULL * 1000 * 1000)
+
+int tracker_init(struct tracker *t, struct profile *profile,
+		 const struct tracker_filters *filters, const struct tracker_modes *modes,
+		 unsigned int max_processes)
+{
+	memset(t, 0, sizeof(*t));
+	t->profile = profile;
+	t->filters = *filters;
+	t->modes.cpu_weight = 1;
+	if (modes)
+		t->modes = *modes;
+	t->max_processes = max_processes;
+	wall_clock_init(&t->wall, profile);
+	if ((t->modes.native || t->modes.kernel) &&
+	    native_stack_init(&t->native, profile, t->modes.native, t->modes.kernel))
+		return -ENOMEM;
+	t->stack = malloc(sizeof(*t->stack));
+	return t->stack && !sample_stack_init(t->stack, profile,
+					      t->modes.native || t->modes.kernel ? &t->native : NULL) ?
+	       0 : -ENOMEM;
+}
+
+static void release(struct tracked *tr)
+{
+	if (tr->state == TRACKED_PROFILED)
+		symbolizer_free(&tr->sym);
+	hmap_free(&tr->threads);
+}
+
+void tracker_free(struct tracker *t)
+{
+	for (size_t i = 0; i < t->nall; i++) {
+		release(t->all[i]);
+		free(t->all[i]);
+	}
+	free(t->all);
+	free(t->stack);
+	wall_clock_free(&t->wall);
+	native_stack_free(&t->native);
+	hmap_free(&t->by_pid);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct tracked *current(const struct tracker *t, pid_t pid)
+{
+	uintptr_t *slot = hmap_find(&t->by_pid, &pid, sizeof(pid));
+
+	return slot ? (struct tracked *)*slot : NULL;
+}
+
+static bool wanted(const struct tracker *t, pid_t pid)
+{
+	const struct tracker_filters *f = &t->filters;
+	char buf[1024];
+	size_t i;
+
+	if (f->npids) {
+		for (i = 0; i < f->npids && f->pids[i] != pid; i++)
+			;
+		if (i == f->npids)
+			return false;
+	}
+	if (f->comm) {
+		proc_comm(pid, 0, buf, sizeof(buf));
+		if (strcmp(buf, f->comm))
+			return false;
+	}
+	if (f->cgroup && !proc_in_cgroup(pid, f->cgroup))
+		return false;
+	return true;
+}
+
+/* A new incarnation of PID, registered in by_pid and in the list of all. */
+static struct tracked *new_tracked(struct tracker *t, pid_t pid, bool explicit_target)
+{
+	struct tracked *tr = calloc(1, sizeof(*tr));
+	uintptr_t *slot;
+
+	if (!tr || array_reserve(&t->all, &t->all_cap, t->nall + 1, sizeof(tr)) ||
+	    !(slot = hmap_upsert(&t->by_pid, &pid, sizeof(pid), NULL))) {
+		free(tr);
+		return NULL;
+	}
+	tr->pid = pid;
+	tr->generation = ++t->generations;
+	tr->explicit_target = explicit_target;
+	tr->first_seen_ns = monotonic_ns();
+	*slot = (uintptr_t)tr;
+	t->all[t->nall++] = tr;
+	return tr;
+}
+
+static void forget(struct tracker *t, struct tracked *tr)
+{
+	uintptr_t *slot = hmap_find(&t->by_pid, &tr->pid, sizeof(tr->pid));
+
+	/* Removed, not zeroed: -a sees every exec on the host, pids get reused. */
+	if (slot && *slot == (uintptr_t)tr)
+		hmap_remove(&t->by_pid, &tr->pid, sizeof(tr->pid));
+}
+
+/*
+ * Free the incarnations that ended without being profiled (-a looks at
+ * every exec on the host): from the end of the list, where the one just
+ * looked at is, or all of them (FULL).  Only profiled ones stay.
+ */
+static void sweep(struct tracker *t, bool full)
+{
+	size_t kept = full ? 0 : t->nall;
+
+	while (kept && t->all[kept - 1]->state == TRACKED_ENDED && !t->all[kept - 1]->was_profiled)
+		free(t->all[--kept]);
+	if (!full) {
+		t->nall = kept;
+		return;
+	}
+	for (size_t i = 0; i < t->nall; i++) {
+		if (t->all[i]->state == TRACKED_ENDED && !t->all[i]->was_profiled)
+			free(t->all[i]);
+		else
+			t->all[kept++] = t->all[i];
+	}
+	t->nall = kept;
+}
+
+/* Move the kernel's per-process counts (lost samples, the brake) into TR's. */
+static void take_kernel_counts(struct tracker *t, struct tracked *tr)
+{
+	struct pyperf_brake brake;
+
+	tr->lost += sampler_take_lost(t->sampler, tr->pid);
+	if (!sampler_take_brake(t->sampler, tr->pid, &brake)) {
+		tr->braked += brake.skipped;
+		if (brake.max_level > tr->brake_level)
+			tr->brake_level = brake.max_level;
+	}
+}
+
+/* The CPU time TR used since profiling began; unknown once it is reaped. */
+static void measure_cpu(struct tracked *tr)
+{
+	uint64_t now;
+
+	if (tr->cpu_known && proc_cpu_ns(tr->pid, &now) && now >= tr->cpu_at_start_ns)
+		tr->cpu_ns = now - tr->cpu_at_start_ns;
+	else
+		tr->cpu_known = false;
+}
+
+static void end_tracked(struct tracker *t, struct tracked *tr)
+{
+	if (tr->state == TRACKED_PROFILED) {
+		measure_cpu(tr);
+		t->profiled--;
+		if (t->sampler) {
+			take_kernel_counts(t, tr);
+			sampler_remove_process(t->sampler, tr->pid);
+		}
+	}
+	release(tr);
+	tr->state = TRACKED_ENDED;
+	forget(t, tr);
+}
+
+static void warn_cap(struct tracker *t, pid_t pid)
+{
+	if (t->cap_warned)
+		return;
+	t->cap_warned = true;
+	fprintf(stderr, "pybpf: warning: already profiling %u processes; PID %d and later ones are not profiled (raise --max-processes)\n",
+		t->max_processes, pid);
+}
+
+/* Tell the kernel TR's runtime, layout and generation. */
+static int register_bpf(struct tracker *t, struct tracked *tr)
+{
+	struct pyperf_proc proc = {
+		.runtime_addr = tr->target.runtime_addr,
+		.generation = tr->generation,
+		.off = tr->target.layout.bpf,
+	};
+
+	return sampler_add_process(t->sampler, tr->pid, &proc);
+}
+
+/* TR's target is known: make it a process of the profile and sample it. */
+static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
+			   char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (t->profiled >= t->max_processes)
+		rc = -E2BIG;
+	else if (t->profile->nprocesses >= t->profile->limits.processes)
+		rc = -EDQUOT;
+	else if (!in_bpf && t->sampler)
+		rc = register_bpf(t, tr);
+	if (!rc)
+		rc = symbolizer_init(&tr->sym, &tr->target, t->profile);
+	if (rc) {
+		if (in_bpf && t->sampler)
+			sampler_remove_process(t->sampler, tr->pid);
+		if (rc == -E2BIG) {
+			warn_cap(t, tr->pid);
+			snprintf(err, errlen, "cannot profile PID %d: already profiling %u processes (raise --max-processes)",
+				 tr->pid, t->max_processes);
+		} else if (rc == -EDQUOT) {
+			t->profile->over.processes++;
+			snprintf(err, errlen, "cannot profile PID %d: this recording already has %llu processes (PYBPF_LIMITS processes)",
+				 tr->pid, (unsigned long long)t->profile->limits.processes);
+		} else {
+			snprintf(err, errlen, "cannot profile PID %d: %s", tr->pid, strerror(-rc));
+		}
+		tr->state = TRACKED_ENDED;
+		forget(t, tr);
+		return rc;
+	}
+	tr->ns_pid = proc_ns_pid(tr->pid);
+	tr->process = profile_process(t->profile, tr->pid, tr->target.cmdline, tr->target.version);
+	t->profile->processes[tr->process].ns_pid = tr->ns_pid;
+	tr->state = TRACKED_PROFILED;
+	tr->was_profiled = true;
+	tr->cpu_known = proc_cpu_ns(tr->pid, &tr->cpu_at_start_ns);
+	t->profiled++;
+	log_debug("profiling PID %d (%s), Python %s, layout from %s\n", tr->pid,
+		  tr->target.cmdline, tr->target.version, tr->target.layout_source);
+	return 0;
+}
+
+/* Look at TR's process again: profile it, keep waiting, or let it go. */
+static int inspect(struct tracker *t, struct tracked *tr, char *err, size_t errlen)
+{
+	int rc = python_target_open(tr->pid, &tr->target, err, errlen);
+
+	if (rc == -EAGAIN) {
+		uint64_t now = monotonic_ns();
+
+		if (now - tr->first_seen_ns > PENDING_GIVE_UP_NS)
+			rc = -ENOEXEC;	/* never loaded libpython */
+		else {
+			tr->state = TRACKED_PENDING;
+			tr->retry_at_ns = now + (tr->attempts++ < PENDING_FAST_TRIES ?
+						 PENDING_FAST_NS : PENDING_SLOW_NS);
+			return 0;
+		}
+	}
+	if (!rc)
+		return start_profiling(t, tr, false, err, errlen);
+	/* Another minor or build pybpf can't read is worth a word even under -a. */
+	if (rc == -ENOTSUP && !tr->explicit_target)
+		fprintf(stderr, "pybpf: warning: %s; skipped\n", err);
+	tr->state = TRACKED_ENDED;
+	forget(t, tr);
+	return rc;
+}
+
+int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, size_t errlen)
+{
+	struct tracked *old = current(t, pid), *tr;
+	char ignored[1024];
+	int rc;
+
+	if (old)
+		return 0;	/* found both by the scan and by an event */
+	if (!explicit_target && !wanted(t, pid))
+		return -ENOENT;
+	tr = new_tracked(t, pid, explicit_target);
+	if (!tr)
+		return -ENOMEM;
+	if (!err) {
+		err = ignored;
+		errlen = sizeof(ignored);
+	}
+	rc = inspect(t, tr, err, errlen);
+	sweep(t, false);
+	return rc;
+}
+
+int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, size_t errlen)
+{
+	t->sampler = sampler;
+	for (size_t i = 0; i < t->nall; i++) {
+		struct tracked *tr = t->all[i];
+
+		if (tr->state == TRACKED_PROFILED && register_bpf(t, tr)) {
+			snprintf(err, errlen, "cannot profile PID %d: the BPF process map is full", tr->pid);
+			return -E2BIG;
+		}
+	}
+	return 0;
+}
+
+void tracker_scan(struct tracker *t)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	pid_t self = getpid();
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		tracker_add(t, (pid_t)pid, false, NULL, 0);
+	}
+	closedir(dir);
+}
+
+static struct prof_thread *thread_for(struct tracker *t, struct tracked *tr, uint32_t tid)
+{
+	bool created;
+	uintptr_t *slot = hmap_upsert(&tr->threads, &tid, sizeof(tid), &created);
+	char comm[64];
+
+	if (!slot)
+		return NULL;
+	if (created) {
+		proc_comm(tr->pid, tid, comm, sizeof(comm));
+		*slot = (uintptr_t)profile_thread(t->profile, tr->process, tid, comm);
+	}
+	return (struct prof_thread *)*slot;
+}
+
+void incomplete_count(struct incomplete_counts *c, uint16_t flags, uint8_t torn)
+{
+	if (flags & PYPERF_SAMPLE_TSTATE_PENDING) {
+		c->pending++;
+	} else if (flags & PYPERF_SAMPLE_TORN) {
+		c->torn++;
+		c->torn_by_rule[torn < PYPERF_TORN_MAX ? torn : PYPERF_TORN_NONE]++;
+	} else if (flags & PYPERF_SAMPLE_UNREADABLE) {
+		c->unreadable++;
+	} else if (flags & PYPERF_SAMPLE_BUDGET) {
+		c->budget++;
+	} else if (flags & PYPERF_SAMPLE_TRUNCATED) {
+		c->too_deep++;
+	}
+}
+
+/* Names of the rules a torn chain broke, by enum pyperf_torn. */
+static const char *const torn_rules[PYPERF_TORN_MAX] = {
+	[PYPERF_TORN_NONE] = "other",
+	[PYPERF_TORN_BASE] = "base",
+	[PYPERF_TORN_SPACING] = "spacing",
+	[PYPERF_TORN_ABOVE_TOP] = "above_top",
+	[PYPERF_TORN_CFRAME] = "cframe",
+	[PYPERF_TORN_CYCLE] = "cycle",
+};
+
+void incomplete_print(const struct incomplete_counts *c, FILE *out)
+{
+	if (!c->torn && !c->unreadable && !c->too_deep && !c->pending && !c->budget)
+		return;
+	fprintf(out, "pybpf: stacks marked incomplete: %llu torn reads, %llu at unreadable frames, %llu out of read budget, %llu too deep; %llu samples before their thread state was found\n",
+		(unsigned long long)c->torn, (unsigned long long)c->unreadable,
+		(unsigned long long)c->budget, (unsigned long long)c->too_deep,
+		(unsigned long long)c->pending);
+}
+
+void incomplete_json(const struct incomplete_counts *c, FILE *out)
+{
+	fprintf(out, "{\"torn\":%llu,\"unreadable\":%llu,\"budget\":%llu,\"too_deep\":%llu,\"pending\":%llu,\"torn_by_rule\":{",
+		(unsigned long long)c->torn, (unsigned long long)c->unreadable,
+		(unsigned long long)c->budget, (unsigned long long)c->too_deep,
+		(unsigned long long)c->pending);
+	for (int i = 0; i < PYPERF_TORN_MAX; i++)
+		fprintf(out, "%s\"%s\":%llu", i ? "," : "", torn_rules[i],
+			(unsigned long long)c->torn_by_rule[i]);
+	fputs("}}", out);
+}
+
+/*
+ * The symbolizer emptied its cache of TR's code objects: the kernel must
+ * report them again, so they go under a new generation.
+ */
+static void sync_generation(struct tracker *t, struct tracked *tr)
+{
+	if (tr->sym.flushes == tr->flushes_seen)
+		return;
+	tr->flushes_seen = tr->sym.flushes;
+	tr->generation = ++t->generations;
+	if (t->sampler)
+		register_bpf(t, tr);
+}
+
+void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t size)
+{
+	struct tracked *tr = current(t, s->hdr.pid);
+	struct sample_stack *b = t->stack;
+	struct prof_thread *th;
+
+	if (s->hdr.kind == PYPERF_KIND_ON_CPU) {
+		wall_clock_return(&t->wall, s->hdr.tid, s->hdr.timestamp_ns);
+		return;
+	}
+	if (s->hdr.kind == PYPERF_KIND_CODE) {
+		if (tr && tr->state == TRACKED_PROFILED &&
+		    size >= offsetof(struct pyperf_code_record, info)) {
+			uint64_t before = tr->sym.codes_reported;
+
+			symbolizer_add_code(&tr->sym, &((const struct pyperf_code_record *)s)->info,
+					    size - offsetof(struct pyperf_code_record, info));
+			tr->codes_reported += tr->sym.codes_reported - before;
+			sync_generation(t, tr);
+		}
+		return;
+	}
+	if (!t->samples++)
+		t->first_sample_ns = monotonic_ns();
+	if (!tr || tr->state != TRACKED_PROFILED) {
+		t->dropped++;	/* a process already gone, or not ours */
+		return;
+	}
+	if (!sample_stack_wanted(s)) {
+		tr->idle++;	/* no Python frames: idle, or not a Python thread */
+		return;
+	}
+	if (s->hdr.kind == PYPERF_KIND_CPU && t->modes.gil_only &&
+	    !(s->hdr.flags & PYPERF_SAMPLE_GIL_HELD)) {
+		t->gil_dropped++;
+		return;
+	}
+	th = thread_for(t, tr, s->hdr.tid);
+	if (!th || sample_stack_build(b, &tr->sym, s, size)) {
+		t->dropped++;
+		return;
+	}
+	sync_generation(t, tr);
+	t->unresolved += b->unresolved;
+	tr->unresolved += b->unresolved;
+	tr->frames += b->depth;
+	tr->read_errors += !!(s->hdr.flags & PYPERF_SAMPLE_READ_ERROR);
+	incomplete_count(&tr->incomplete, s->hdr.flags, s->hdr.torn);
+	incomplete_count(&t->incomplete, s->hdr.flags, s->hdr.torn);
+	if (s->hdr.kind == PYPERF_KIND_OFF_CPU) {
+		sample_stack_push(b, wall_clock_state_frame(&t->wall, s->hdr.task_state, s->hdr.syscall,
+							    s->hdr.flags & PYPERF_SAMPLE_GIL_WAIT));
+		wall_clock_leave(&t->wall, th, s->hdr.tid, b->frames, b->depth, s->hdr.timestamp_ns);
+		return;
+	}
+	/* A sample the brake took stands for the ones it did not. */
+	if (profile_add(t->profile, th, b->frames, b->depth,
+			t->modes.cpu_weight * (s->hdr.weight ? s->hdr.weight : 1)))
+		t->dropped++;
+	else
+		tr->samples++;
+	if (t->on_stack)
+		t->on_stack(t->on_stack_ctx, tr, s->hdr.tid, b->frames, b->depth);
+}
+
+/* A forked child of a profiled process: the kernel already samples it. */
+static void on_fork(struct tracker *t, pid_t pid, pid_t ppid)
+{
+	struct tracked *parent = current(t, ppid), *tr;
+	char err[256];
+
+	if (current(t, pid) || !parent || parent->state != TRACKED_PROFILED ||
+	    !(tr = new_tracked(t, pid, false))) {
+		if (t->sampler)
+			sampler_remove_process(t->sampler, pid);
+		return;
+	}
+	tr->target = parent->target;
+	tr->target.pid = pid;
+	tr->generation = parent->generation;	/* the kernel copied the parent's entry */
+	proc_cmdline(pid, tr->target.cmdline, sizeof(tr->target.cmdline));
+	start_profiling(t, tr, true, err, sizeof(err));
+	sweep(t, false);
+}
+
+void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e)
+{
+	struct tracked *tr = current(t, e->pid);
+
+	switch (e->type) {
+	case PYPERF_PROC_FORK:
+		on_fork(t, e->pid, e->ppid);
+		break;
+	case PYPERF_PROC_FORK_DROPPED:
+		warn_cap(t, e->pid);
+		break;
+	case PYPERF_PROC_EXEC:
+		/* A new program in the same PID: the old one is over. */
+		wall_clock_end(&t->wall, e->pid, e->timestamp_ns);
+		native_stack_forget(&t->native, e->pid);
+		if (tr)
+			end_tracked(t, tr);
+		tracker_add(t, e->pid, false, NULL, 0);
+		break;
+	case PYPERF_PROC_EXIT:
+		wall_clock_end(&t->wall, e->pid, e->timestamp_ns);
+		native_stack_forget(&t->native, e->pid);
+		if (tr)
+			end_tracked(t, tr);
+		break;
+	}
+}
+
+struct waits_ctx {
+	struct tracker *t;
+	struct tracked *tr;
+	uint64_t now_ns;
+	uint32_t frames[PYPERF_MAX_FRAMES + 1];
+};
+
+static int start_wait(void *arg, uint64_t interp, uint64_t tstate)
+{
+	struct waits_ctx *c = arg;
+	struct tracked *tr = c->tr;
+	struct prof_thread *th;
+	char state;
+	size_t n;
+	pid_t tid;
+
+	if (py_thread_tid(&tr->target, tstate, &tid))
+		return 0;
+	state = proc_task_state(tr->pid, tid);
+	if (state != 'S' && state != 'D')
+		return 0;	/* running: its samples and switches account for it */
+	n = symbolizer_read_stack(&tr->sym, &tr->target, tstate, c->frames, PYPERF_MAX_FRAMES);
+	if (!n || !(th = thread_for(c->t, tr, tid)))
+		return 0;
+	/* Outermost first, then what it waits in. */
+	for (size_t i = 0; i < n / 2; i++) {
+		uint32_t f = c->frames[i];
+
+		c->frames[i] = c->frames[n - 1 - i];
+		c->frames[n - 1 - i] = f;
+	}
+	c->frames[n++] = wall_clock_state_frame(&c->t->wall, 1, proc_task_syscall(tr->pid, tid),
+						false);
+	wall_clock_leave(&c->t->wall, th, tid, c->frames, n, c->now_ns);
+	return 0;
+}
+
+void tracker_start_waits(struct tracker *t, uint64_t now_ns)
+{
+	struct waits_ctx *c;
+
+	if (!t->modes.wall || !(c = malloc(sizeof(*c))))
+		return;
+	c->t = t;
+	c->now_ns = now_ns;
+	for (size_t i = 0; i < t->nall; i++) {
+		c->tr = t->all[i];
+		if (c->tr->state == TRACKED_PROFILED)
+			py_for_each_thread(&c->tr->target, start_wait, c);
+	}
+	free(c);
+}
+
+void tracker_finish(struct tracker *t, uint64_t now_ns)
+{
+	for (size_t i = 0; i < t->nall; i++) {
+		if (t->all[i]->state == TRACKED_PROFILED)
+			measure_cpu(t->all[i]);
+	}
+	wall_clock_end(&t->wall, 0, now_ns);
+}
+
+uint64_t tracker_retry(struct tracker *t, uint64_t now_ns)
+{
+	uint64_t next = 0;
+	bool ended = false;
+
+	for (size_t i = 0; i < t->nall; i++) {
+		struct tracked *tr = t->all[i];
+
+		if (tr->state != TRACKED_PENDING)
+			continue;
+		if (tr->retry_at_ns <= now_ns) {
+			char err[1024];
+
+			inspect(t, tr, err, sizeof(err));
+			ended |= tr->state == TRACKED_ENDED;
+			if (tr->state != TRACKED_PENDING)
+				continue;
+		}
+		if (!next || tr->retry_at_ns < next)
+			next = tr->retry_at_ns;
+	}
+	if (ended)
+		sweep(t, true);
+	return next;
+}
+
+unsigned int tracker_explicit_alive(const struct tracker *t)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < t->nall; i++)
+		n += t->all[i]->explicit_target && t->all[i]->state != TRACKED_ENDED;
+	return n;
+}
+
+void tracker_take_lost(struct tracker *t)
+{
+	for (size_t i = 0; i < t->nall; i++)
+		if (t->all[i]->state == TRACKED_PROFILED && t->sampler)
+			take_kernel_counts(t, t->all[i]);
+}
+
+void tracker_warn_unreadable(const struct tracker *t, FILE *out)
+{
+	for (size_t i = 0; i < t->nall; i++) {
+		const struct tracked *tr = t->all[i];
+		uint64_t broken;
+
+		if (tr->was_profiled && tr->braked)
+			fprintf(out, "pybpf: warning: PID %d (%s) was sampled less, down to 1 in %u samples (%llu not taken): its stacks cost more than 1/%d of the sampling period to read; each sample taken stands for those not taken\n",
+				tr->pid, tr->target.cmdline, 1u << tr->brake_level,
+				(unsigned long long)tr->braked, PYPERF_BRAKE_SHARE);
+
+		if (!tr->was_profiled)
+			continue;
+		/* On a CPU all along, never in Python: its _PyRuntime is not where it says. */
+		if (!tr->samples && tr->idle >= 20)
+			fprintf(out, "pybpf: warning: PID %d (%s): none of its %llu samples had a Python stack: it only ran threads without one, or its memory does not hold a Python %s that pybpf can read\n",
+				tr->pid, tr->target.cmdline, (unsigned long long)tr->idle,
+				tr->target.version);
+		/*
+		 * Churn makes a few [unknown] frames and torn stacks; most of
+		 * them means the memory is not what it seems.
+		 */
+		broken = tr->incomplete.torn + tr->incomplete.unreadable;
+		if ((tr->frames < 100 || tr->unresolved * 2 < tr->frames) &&
+		    (tr->samples < 20 || broken * 2 < tr->samples))
+			continue;
+		fprintf(out, "pybpf: warning: PID %d (%s): %.0f%% of its %llu samples could not be read whole and %.0f%% of the %llu frames sampled could not be read (%llu samples had failed reads): its memory does not hold a Python %s that pybpf can read; those show as [incomplete stack: ...] and [unknown]\n",
+			tr->pid, tr->target.cmdline, tr->samples ? 100.0 * broken / tr->samples : 0.0,
+			(unsigned long long)tr->samples,
+			tr->frames ? 100.0 * tr->unresolved / tr->frames : 0.0,
+			(unsigned long long)tr->frames, (unsigned long long)tr->read_errors,
+			tr->target.version);
+	}
+}
+
+void tracker_print_summary(struct tracker *t, FILE *out)
+{
+	tracker_take_lost(t);
+	fprintf(out, "pybpf:   %-8s %-9s %-9s %8s %6s  %s\n", "PID", "NS-PID", "PYTHON",
+		"SAMPLES", "LOST", "COMMAND");
+	for (size_t i = 0; i < t->nall; i++) {
+		struct tracked *tr = t->all[i];
+
+		/* A forked child that exec'd at once leaves nothing worth a line. */
+		if (!tr->was_profiled || (tr->state == TRACKED_ENDED && !tr->samples && !tr->lost))
+			continue;
+		fprintf(out, "pybpf:   %-8d %-9d %-9s %8llu %6llu  %s%s\n", tr->pid, tr->ns_pid,
+			tr->target.version, (unsigned long long)tr->samples,
+			(unsigned long long)tr->lost, tr->target.cmdline,
+			tr->state == TRACKED_ENDED ? " (exited)" : "");
+	}
+}

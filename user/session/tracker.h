@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The set of processes being profiled: found at start (-p, or a /proc scan
+ * for -a), or reported by the BPF fork/exec/exit tracepoints while
+ * recording.  Each incarnation of a PID is its own process in the profile;
+ * processes that exit stay in it.  Samples are symbolized and aggregated
+ * here as they arrive.
+ */
+#ifndef PYBPF_TRACKER_H
+#define PYBPF_TRACKER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "base/hashmap.h"
+#include "profile/profile.h"
+#include "python/python_target.h"
+#include "session/sampler.h"
+#include "session/sample_stack.h"
+#include "python/symbolizer.h"
+#include "session/wall_clock.h"
+
+/* How samples are counted (record's --mode and --gil). */
+struct tracker_modes {
+	bool wall;			/* off-CPU waits too; weights in microseconds */
+	bool gil_only;			/* keep on-CPU samples of the GIL holder only */
+	bool native, kernel;		/* --native, --kernel */
+	uint64_t cpu_weight;		/* what one on-CPU sample adds (1, or its period in us) */
+};
+
+struct tracker_filters {
+	const pid_t *pids;		/* with -a: only these (none: all) */
+	size_t npids;
+	const char *comm;		/* only processes with this comm */
+	const char *cgroup;		/* only processes whose cgroup path contains this */
+};
+
+/* Samples whose stacks are marked as not whole, by why (pyperf_sample_flags). */
+struct incomplete_counts {
+	uint64_t torn;			/* the chain broke a rule: caught mid-update */
+	uint64_t unreadable;		/* the walk stopped at a frame it could not read */
+	uint64_t too_deep;		/* deeper than the walk goes */
+	uint64_t budget;		/* cut where the sample's read budget ran out */
+	uint64_t pending;		/* the thread's state not found yet */
+	uint64_t torn_by_rule[PYPERF_TORN_MAX];
+};
+
+enum tracked_state {
+	TRACKED_PENDING,		/* exec'd, libpython not mapped yet */
+	TRACKED_PROFILED,
+	TRACKED_ENDED,
+};
+
+struct tracked {
+	pid_t pid, ns_pid;
+	enum tracked_state state;
+	bool explicit_target;		/* named with -p */
+	bool was_profiled;
+	unsigned int attempts;
+	uint64_t first_seen_ns, retry_at_ns;
+	struct python_target target;
+	struct symbolizer sym;
+	size_t process;			/* index in profile.processes */
+	struct hmap threads;		/* tid -> struct prof_thread * */
+	uint32_t generation;		/* the kernel's name for this incarnation and code cache */
+	uint64_t flushes_seen;		/* of sym's code cache, told to the kernel */
+	uint64_t samples, idle, lost;
+	uint64_t frames, unresolved;	/* frames in its samples, and those shown as [unknown] */
+	uint64_t read_errors;		/* samples in which a read of its memory failed */
+	uint64_t codes_reported;	/* code objects named from the kernel's reports */
+	struct incomplete_counts incomplete;
+	uint64_t braked;		/* samples the brake did not take */
+	uint32_t brake_level;		/* the most it was held back: 1 in 2^level samples */
+	/* The CPU time it used while profiled: what its samples should cover. */
+	bool cpu_known;
+	uint64_t cpu_at_start_ns, cpu_ns;
+};
+
+struct tracker {
+	struct profile *profile;
+	struct sampler *sampler;
+	struct tracker_filters filters;
+	unsigned int max_processes;
+	unsigned int profiled;		/* processes in TRACKED_PROFILED */
+	bool cap_warned;
+	struct hmap by_pid;		/* pid -> current struct tracked * */
+	struct tracked **all;		/* every incarnation, in order found */
+	size_t nall, all_cap;
+	struct tracker_modes modes;
+	struct sample_stack *stack;	/* the sample being added */
+	struct native_stack native;
+	struct wall_clock wall;
+	uint32_t generations;		/* handed out so far */
+	uint64_t samples, dropped, unresolved, gil_dropped;
+	struct incomplete_counts incomplete;	/* every process's */
+	uint64_t first_sample_ns;	/* CLOCK_MONOTONIC of the first sample seen */
+	/* Optional: sees every symbolized stack (frame ids, outermost first). */
+	void (*on_stack)(void *ctx, const struct tracked *tr, uint32_t tid,
+			 const uint32_t *frames, size_t depth);
+	void *on_stack_ctx;
+};
+
+/* MODES NULL: on-CPU samples, each counting 1. */
+int tracker_init(struct tracker *t, struct profile *profile,
+		 const struct tracker_filters *filters, const struct tracker_modes *modes,
+		 unsigned int max_processes);
+void tracker_free(struct tracker *t);
+
+/*
+ * Start profiling PID.  An explicit target (-p) that is not a supported
+ * Python process is an error, with a one-line message in ERR; any other
+ * process that is not Python is silently skipped.
+ */
+int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, size_t errlen);
+
+/*
+ * Hand the tracker its sampler, and start sampling the processes added
+ * before the sampler existed.  -errno with a message in ERR.
+ */
+int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, size_t errlen);
+
+/* -a: every process running now. */
+void tracker_scan(struct tracker *t);
+
+void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t size);
+void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e);
+
+/*
+ * --mode wall, once sampling runs: threads already off the CPU at NOW_NS
+ * (they will not switch out again before they wake) wait from then on,
+ * with the stack read from userspace.
+ */
+void tracker_start_waits(struct tracker *t, uint64_t now_ns);
+
+/* The end of the recording at NOW_NS: waits still going on end there. */
+void tracker_finish(struct tracker *t, uint64_t now_ns);
+
+/* Retry processes waiting for libpython; returns the next deadline or 0. */
+uint64_t tracker_retry(struct tracker *t, uint64_t now_ns);
+
+/* Profiled processes that were named explicitly and are still running. */
+unsigned int tracker_explicit_alive(const struct tracker *t);
+
+/* Move the kernel's per-process counts of lost samples into each process's. */
+void tracker_take_lost(struct tracker *t);
+
+/* A warning on OUT for each process whose frames could mostly not be read, or were never there. */
+void tracker_warn_unreadable(const struct tracker *t, FILE *out);
+
+/* Add the marks of a sample with FLAGS and TORN rule to C. */
+void incomplete_count(struct incomplete_counts *c, uint16_t flags, uint8_t torn);
+/* One summary line on OUT (nothing when every stack was whole). */
+void incomplete_print(const struct incomplete_counts *c, FILE *out);
+/* C as a JSON object. */
+void incomplete_json(const struct incomplete_counts *c, FILE *out);
+
+/* Per-process table on OUT: pid, Python, samples, lost, command. */
+void tracker_print_summary(struct tracker *t, FILE *out);
+
+#endif

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include "base/array.h"
+#include "session/wall_clock.h"
+
+struct off_cpu_wait {
+	struct prof_thread *thread;
+	uint64_t since_ns;		/* 0: on a CPU */
+	uint32_t *frames;
+	size_t depth, cap;
+};
+
+void wall_clock_init(struct wall_clock *w, struct profile *profile)
+{
+	memset(w, 0, sizeof(*w));
+	w->profile = profile;
+}
+
+void wall_clock_free(struct wall_clock *w)
+{
+	struct hmap_slot *slot;
+
+	hmap_for_each(&w->waits, slot) {
+		struct off_cpu_wait *wait = (struct off_cpu_wait *)slot->value;
+
+		if (wait)
+			free(wait->frames);
+		free(wait);
+	}
+	hmap_free(&w->waits);
+}
+
+/* x86_64 system calls a Python thread commonly waits in, by what they mean. */
+static const char *syscall_state(int32_t nr)
+{
+	switch (nr) {
+	case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_pause:
+		return "[sleeping]";
+	case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2:
+	case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
+		return "[I/O: read]";
+	case SYS_write: case SYS_pwrite64: case SYS_writev: case SYS_pwritev: case SYS_pwritev2:
+	case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg: case SYS_fsync: case SYS_fdatasync:
+		return "[I/O: write]";
+	case SYS_select: case SYS_pselect6: case SYS_poll: case SYS_ppoll:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
+		return "[I/O: waiting for events]";
+	case SYS_accept: case SYS_accept4: case SYS_connect:
+		return "[I/O: network]";
+	case SYS_wait4: case SYS_waitid:
+		return "[waiting for a child process]";
+	case SYS_futex: case SYS_futex_waitv:
+		return "[waiting for a lock]";
+	case SYS_sched_yield:
+		return "[yielded the CPU]";
+	default:
+		return NULL;
+	}
+}
+
+uint32_t wall_clock_state_frame(struct wall_clock *w, uint8_t task_state, int32_t syscall,
+				bool gil_wait)
+{
+	const char *state;
+
+	if (gil_wait)
+		state = "[waiting for the GIL]";
+	else if (task_state == 0)
+		state = "[runnable: waiting for a CPU]";	/* preempted */
+	else if (!(state = syscall_state(syscall)))
+		state = syscall >= 0 ? "[off-CPU: in a system call]" : "[off-CPU]";
+	return profile_frame(w->profile, state, "", 0);
+}
+
+void wall_clock_leave(struct wall_clock *w, struct prof_thread *th, uint32_t tid,
+		      const uint32_t *frames, size_t depth, uint64_t now_ns)
+{
+	bool created;
+	uintptr_t *slot = hmap_upsert(&w->waits, &tid, sizeof(tid), &created);
+	struct off_cpu_wait *wait;
+
+	if (!slot) {
+		w->waits_lost++;
+		return;
+	}
+	if (created)
+		*slot = (uintptr_t)calloc(1, sizeof(*wait));
+	wait = (struct off_cpu_wait *)*slot;
+	if (!wait || array_reserve(&wait->frames, &wait->cap, depth, sizeof(*frames))) {
+		w->waits_lost++;
+		return;
+	}
+	memcpy(wait->frames, frames, depth * sizeof(*frames));
+	wait->depth = depth;
+	wait->thread = th;
+	wait->since_ns = now_ns;
+}
+
+static void add_wait(struct wall_clock *w, struct off_cpu_wait *wait, uint64_t now_ns)
+{
+	uint64_t us;
+
+	if (!wait || !wait->since_ns)
+		return;
+	us = now_ns > wait->since_ns ? (now_ns - wait->since_ns + 500) / 1000 : 0;
+	wait->since_ns = 0;
+	if (us && !profile_add(w->profile, wait->thread, wait->frames, wait->depth, us))
+		w->waits_added++;
+}
+
+void wall_clock_return(struct wall_clock *w, uint32_t tid, uint64_t now_ns)
+{
+	uintptr_t *slot = hmap_find(&w->waits, &tid, sizeof(tid));
+
+	if (slot)
+		add_wait(w, (struct off_cpu_wait *)*slot, now_ns);
+}
+
+void wall_clock_end(struct wall_clock *w, uint32_t pid, uint64_t now_ns)
+{
+	struct hmap_slot *slot;
+
+	hmap_for_each(&w->waits, slot) {
+		struct off_cpu_wait *wait = (struct off_cpu_wait *)slot->value;
+
+		if (wait && wait->thread && (!pid || wait->thread->pid == pid))
+			add_wait(w, wait, now_ns);
+	}
+}
