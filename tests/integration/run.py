@@ -963,6 +963,39 @@ def dump_errors():
 
 # ---- stopping, and bad input ------------------------------------------------
 
+def wait_cpu(pid, seconds):
+    """Until PID has used SECONDS more CPU time, however long the machine takes."""
+    start = cpu_seconds(pid)
+    wait_for(lambda: cpu_seconds(pid) - start >= seconds, 120, "PID %d to run %.1f s" % (pid, seconds))
+
+
+@test
+def target_that_execs_is_still_profiled():
+    with Workload("/usr/bin/python3.11", "exec_self.py") as w:
+        out = os.path.join(TMP, "exec.json")
+        proc = subprocess.Popen([PYBPF, "record", "-p", str(w.pid), "-r", "1000", "-o", out],
+                                stderr=subprocess.PIPE, text=True)
+        wait_attached(proc)
+        wait_cpu(w.pid, 0.3)
+        os.kill(w.pid, signal.SIGUSR1)      # it execs itself
+        wait_cpu(w.pid, 0.3)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
+    assert "target exited" not in err, err
+    validate(out)
+    doc = json.load(open(out, encoding="utf-8"))
+    named = collections.Counter()
+    for profile in doc["profiles"]:
+        for frames, weight in stacks(doc, profile):
+            named.update(f["name"] for f in frames if f["name"] in ("before_exec", "after_exec"))
+    # Both programs of the PID, each its own process in the profile and the summary.
+    assert named["before_exec"] and named["after_exec"], named
+    lines = [l for l in err.splitlines() if re.match(r"pybpf:\s+%d\s" % w.pid, l)]
+    assert len(lines) == 2 and "(exec'd)" in lines[0] and "(exec" not in lines[1], lines
+    return "%d samples before the exec, %d after" % (named["before_exec"], named["after_exec"])
+
+
 @test
 def target_exits_during_recording():
     with Workload("/usr/bin/python3.11", "short_lived.py", 1.5) as w:

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "cli/session_opts.h"
 #include "cli/dump.h"
 #include "output/json_writer.h"
 #include "base/log.h"
@@ -25,8 +26,7 @@
 #include "process/proc_info.h"
 
 struct dump_opts {
-	struct pid_list pids;
-	bool all;
+	struct session_opts target;	/* -p, -a, -v */
 	bool json;
 };
 
@@ -47,10 +47,7 @@ struct dump_ctx {
 };
 
 static const struct argp_option dump_options[] = {
-	{ "pid", 'p', "PID", 0, "A Python process to dump (repeatable)", 0 },
-	{ "all", 'a', NULL, 0, "Every Python process on the host", 0 },
 	{ "json", 'j', NULL, 0, "Print JSON instead of text", 0 },
-	{ "verbose", 'v', NULL, 0, "Print debug messages", 0 },
 	{ 0 },
 };
 
@@ -59,25 +56,19 @@ static error_t parse_dump_opt(int key, char *arg, struct argp_state *state)
 	struct dump_opts *o = state->input;
 
 	switch (key) {
-	case 'p':
-		cli_add_pid(state, arg, &o->pids);
-		break;
-	case 'a':
-		o->all = true;
-		break;
 	case 'j':
 		o->json = true;
 		break;
-	case 'v':
-		log_verbose = true;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->target;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!o->all && !o->pids.n)
+		if (!o->target.all && !o->target.pids.n)
 			argp_error(state, "nothing to dump: use -p PID or -a");
-		if (o->all && o->pids.n)
+		if (o->target.all && o->target.pids.n)
 			argp_error(state, "give either -p or -a, not both");
 		break;
 	default:
@@ -209,13 +200,14 @@ static int dump_process(pid_t pid, const struct dump_opts *o, bool first, char *
 
 int dump_main(int argc, char **argv)
 {
+	static const struct argp_child children[] = { { &session_targets_argp, 0, NULL, 0 }, { 0 } };
 	static const struct argp argp = {
 		dump_options, parse_dump_opt, NULL,
 		"Print the Python stack of every thread of running processes, once.\v"
 		"Examples:\n  sudo pybpf dump -p 1234\n  sudo pybpf dump -a --json",
-		NULL, NULL, NULL,
+		children, NULL, NULL,
 	};
-	struct dump_opts o = { .all = false };
+	struct dump_opts o = { .json = false };
 	char err[1024];
 	int dumped = 0, rc = 0;
 
@@ -228,7 +220,7 @@ int dump_main(int argc, char **argv)
 	}
 	if (o.json)
 		printf("{\"processes\":[");
-	if (o.all) {
+	if (o.target.all) {
 		DIR *dir = opendir("/proc");
 		struct dirent *de;
 
@@ -245,14 +237,14 @@ int dump_main(int argc, char **argv)
 		if (dir)
 			closedir(dir);
 	}
-	for (size_t i = 0; i < o.pids.n; i++) {
-		if (dump_process(o.pids.pids[i], &o, dumped == 0, err, sizeof(err))) {
+	for (size_t i = 0; i < o.target.pids.n; i++) {
+		if (dump_process(o.target.pids.pids[i], &o, dumped == 0, err, sizeof(err))) {
 			fprintf(stderr, "pybpf: error: %s\n", err);
 			rc = 1;
 			continue;
 		}
 		dumped++;
-		if (!o.json && i + 1 < o.pids.n)
+		if (!o.json && i + 1 < o.target.pids.n)
 			printf("\n");
 	}
 	if (o.json)

@@ -15,6 +15,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "cli/session_opts.h"
+#include "session/session.h"
 #include "base/log.h"
 #include "session/preflight.h"
 #include "session/privileges.h"
@@ -27,17 +29,14 @@
 #include "process/proc_info.h"
 
 struct top_opts {
-	struct pid_list pids;
-	bool all;
-	unsigned int rate_hz;
+	struct session_opts target;	/* -p, -a, -r, --btf, --max-processes, -v */
 	double refresh_s;
-	const char *btf_path;
 };
 
 struct top_state {
 	struct profile profile;
-	struct tracker tracker;
-	struct sampler *sampler;
+	struct session session;
+	int tick;			/* the refresh timer */
 	struct top_table tables[TOP_GROUPS];	/* one per grouping, all kept up to date */
 	enum top_group group;
 	enum top_sort sort;
@@ -47,12 +46,7 @@ struct top_state {
 };
 
 static const struct argp_option top_options[] = {
-	{ "pid", 'p', "PID", 0, "A Python process to watch (repeatable)", 0 },
-	{ "all", 'a', NULL, 0, "Every Python process on the host", 0 },
-	{ "rate", 'r', "HZ", 0, "Samples per second per CPU (default 100)", 0 },
 	{ "refresh", 'i', "SECONDS", 0, "Refresh interval (default 1)", 0 },
-	{ "btf", 0x100, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 0 },
-	{ "verbose", 'v', NULL, 0, "Debug messages (to stderr)", 0 },
 	{ 0 },
 };
 
@@ -62,32 +56,21 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 	char *end;
 
 	switch (key) {
-	case 'p':
-		cli_add_pid(state, arg, &o->pids);
-		break;
-	case 'a':
-		o->all = true;
-		break;
-	case 'r':
-		o->rate_hz = cli_number(state, arg, "rate", 1, 100000);
-		break;
 	case 'i':
 		o->refresh_s = strtod(arg, &end);
 		/* Capped: the timer takes whole seconds as a time_t. */
 		if (*end || !(o->refresh_s >= 0.1 && o->refresh_s <= 86400))
 			argp_error(state, "invalid refresh interval '%s': give 0.1 to 86400 seconds", arg);
 		break;
-	case 0x100:
-		o->btf_path = arg;
-		break;
-	case 'v':
-		log_verbose = true;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->target;
+		state->child_inputs[1] = &o->target;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!o->all && !o->pids.n)
+		if (!o->target.all && !o->target.pids.n)
 			argp_error(state, "nothing to watch: use -p PID or -a");
 		break;
 	default:
@@ -122,8 +105,8 @@ static void draw(struct top_state *s)
 	unsigned int processes = 0, threads = s->profile.nthreads;
 	char line[512];
 
-	for (size_t i = 0; i < s->tracker.nall; i++)
-		processes += s->tracker.all[i]->state == TRACKED_PROFILED;
+	for (size_t i = 0; i < s->session.tracker.nall; i++)
+		processes += s->session.tracker.all[i]->state == TRACKED_PROFILED;
 	getmaxyx(stdscr, height, width);
 	erase();
 	snprintf(line, sizeof(line), "pybpf top: %u processes, %u threads, %u Hz, %llu samples, %llu last%s",
@@ -193,136 +176,92 @@ static void next_interval(struct top_state *s)
 		top_table_next_interval(&s->tables[g]);
 }
 
-static int run(struct top_state *s, double refresh_s)
+/* The refresh timer: the table drawn, a new interval begun. */
+static bool on_tick(void *ctx)
 {
-	struct epoll_event ev = { .events = EPOLLIN }, events[8];
-	int epfd = epoll_create1(EPOLL_CLOEXEC), sigfd = stop_signals_fd();
-	int tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	int retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	int fds[] = { sampler_fd(s->sampler), sigfd, tick, retry, STDIN_FILENO,
-		      sampler_timer_fd(s->sampler) };
-	int own[] = { epfd, sigfd, tick, retry };	/* closed on every way out */
-	struct itimerspec its = { 0 };
-	bool running = true;
-	uint64_t next_retry, expirations;
-	int rc = 0;
+	struct top_state *s = ctx;
+	uint64_t expirations;
 
-	if (epfd < 0 || sigfd < 0 || tick < 0 || retry < 0) {
-		rc = -errno;
-		goto out;
+	if (read(s->tick, &expirations, sizeof(expirations)) > 0 && !s->paused) {
+		draw(s);
+		next_interval(s);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
-		ev.data.fd = fds[i];
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fds[i], &ev)) {
-			rc = -errno;	/* e.g. stdin is /dev/null, which epoll refuses */
-			goto out;
-		}
-	}
+	return true;
+}
+
+static bool on_keys(void *ctx)
+{
+	return handle_keys(ctx);
+}
+
+static int start_ticks(struct top_state *s, double refresh_s)
+{
+	struct itimerspec its = { 0 };
+
+	s->tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (s->tick < 0)
+		return -errno;
 	its.it_interval.tv_sec = (time_t)refresh_s;
 	its.it_interval.tv_nsec = (long)((refresh_s - (time_t)refresh_s) * 1e9);
 	its.it_value = its.it_interval;
-	timerfd_settime(tick, 0, &its, NULL);
-	draw(s);
-	while (running) {
-		int n = epoll_wait(epfd, events, ARRAY_SIZE(events), -1);
-
-		for (int i = 0; i < n; i++) {
-			int fd = events[i].data.fd;
-
-			if (fd == fds[0] || fd == fds[5]) {
-				sampler_drain(s->sampler);
-			} else if (fd == sigfd) {
-				running = false;
-			} else if (fd == tick) {
-				if (read(tick, &expirations, sizeof(expirations)) > 0 && !s->paused) {
-					draw(s);
-					next_interval(s);
-				}
-			} else if (fd == retry) {
-				if (read(retry, &expirations, sizeof(expirations)) < 0)
-					continue;
-			} else if (fd == STDIN_FILENO) {
-				running = handle_keys(s);
-			}
-		}
-		next_retry = tracker_retry(&s->tracker, monotonic_ns());
-		if (next_retry)
-			timerfd_arm_at(retry, next_retry);
-	}
-out:
-	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
-		if (own[i] >= 0)
-			close(own[i]);
-	return rc;
+	return timerfd_settime(s->tick, 0, &its, NULL) ? -errno : 0;
 }
 
 int top_main(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &session_targets_argp, 0, NULL, 0 },
+		{ &session_sampling_argp, 0, NULL, 0 },
+		{ 0 },
+	};
 	static const struct argp argp = {
 		top_options, parse_top_opt, NULL,
 		"A live view of the functions Python processes spend their time in.\v"
 		"Keys: 1-4 sort by %Own, %Total, OwnTime, TotalTime; g groups by function, "
 		"process or thread; space pauses; q quits.\n"
 		"Examples:\n  sudo pybpf top -p 1234\n  sudo pybpf top -a -r 1000",
-		NULL, NULL, NULL,
+		children, NULL, NULL,
 	};
-	struct top_opts o = { .rate_hz = 100, .refresh_s = 1.0 };
-	struct tracker_filters filters = { 0 };
-	struct sampler_opts so = { 0 };
+	struct top_opts o = { .refresh_s = 1.0 };
+	struct session_config cfg;
 	struct top_state s;
+	struct session_handler tick = { .on_ready = on_tick, .ctx = &s };
+	struct session_handler keys = { .fd = STDIN_FILENO, .on_ready = on_keys, .ctx = &s };
+	enum session_stop why;
 	char err[1024] = "";
 	int rc = 1;
 
 	memset(&s, 0, sizeof(s));
+	s.tick = -1;
+	session_opts_init(&o.target);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 2;
-	if (preflight_capabilities(err, sizeof(err)) ||
-	    preflight_btf(o.btf_path, KERNEL_BTF_PATH, err, sizeof(err)) ||
-	    preflight_ringbuf(err, sizeof(err))) {
-		fprintf(stderr, "pybpf: error: %s\n", err);
-		return 1;
-	}
-	profile_init(&s.profile, 1000000000ULL / o.rate_hz);
+	profile_init(&s.profile, 1000000000ULL / o.target.rate_hz);
 	s.profile.keep_order = false;	/* a live view needs no time order */
 	for (int g = 0; g < TOP_GROUPS; g++)
 		top_table_init(&s.tables[g], (enum top_group)g);
-	s.rate_hz = o.rate_hz;
-	if (o.all) {
-		filters.pids = o.pids.pids;
-		filters.npids = o.pids.n;
+	s.rate_hz = o.target.rate_hz;
+	cfg = (struct session_config){
+		.pids = o.target.pids.pids,
+		.npids = o.target.pids.n,
+		.all = o.target.all,
+		.rate_hz = o.target.rate_hz,
+		.max_processes = o.target.max_processes,
+		.btf_path = o.target.btf_path,
+		.ringbuf_bytes = 4u << 20,
+	};
+	if (session_open(&s.session, &s.profile, &cfg, err, sizeof(err)))
+		goto out;
+	s.session.tracker.on_stack = on_stack;
+	s.session.tracker.on_stack_ctx = &s;
+	if (start_ticks(&s, o.refresh_s)) {
+		snprintf(err, sizeof(err), "cannot start the refresh timer: %s", strerror(errno));
+		goto out;
 	}
-	if (tracker_init(&s.tracker, &s.profile, &filters, NULL, 256))
-		goto out;
-	s.tracker.on_stack = on_stack;
-	s.tracker.on_stack_ctx = &s;
-	for (size_t i = 0; !o.all && i < o.pids.n; i++) {
-		if (!proc_alive(o.pids.pids[i])) {
-			snprintf(err, sizeof(err), "no running process with PID %d (check the PID with `ps -p %d`)",
-				 o.pids.pids[i], o.pids.pids[i]);
-			goto out;
-		}
-	}
-	so.rate_hz = o.rate_hz;
-	so.btf_path = o.btf_path;
-	so.ringbuf_bytes = 4u << 20;
-	so.max_processes = 256;
-	so.follow_all = o.all;
-	so.on_sample = (sampler_fn)tracker_on_sample;
-	so.on_proc_event = (sampler_proc_fn)tracker_on_event;
-	so.ctx = &s.tracker;
-	if (sampler_open(&s.sampler, &so, err, sizeof(err)))
-		goto out;
-	if (tracker_set_sampler(&s.tracker, s.sampler, err, sizeof(err)))
-		goto out;
-	if (sampler_start(s.sampler, err, sizeof(err)) || privileges_drop(0, err, sizeof(err)))
-		goto out;
-	/* Attached and unprivileged: now what the targets control is read. */
-	for (size_t i = 0; !o.all && i < o.pids.n; i++)
-		if (tracker_add(&s.tracker, o.pids.pids[i], true, err, sizeof(err)))
-			goto out;
-	if (o.all)
-		tracker_scan(&s.tracker);
-
+	tick.fd = s.tick;
+	session_add_handler(&s.session, &tick);
+	session_add_handler(&s.session, &keys);
+	/* The terminal first: ncurses ends pybpf itself, with its own word, if it cannot. */
 	setlocale(LC_ALL, "");
 	initscr();
 	cbreak();
@@ -330,18 +269,26 @@ int top_main(int argc, char **argv)
 	nodelay(stdscr, TRUE);
 	keypad(stdscr, TRUE);
 	curs_set(0);
-	rc = run(&s, o.refresh_s);
+	/* stdin must be a terminal epoll takes (not /dev/null): the loop says so. */
+	if (session_start(&s.session, err, sizeof(err))) {
+		endwin();
+		goto out;
+	}
+	draw(&s);
+	why = session_run(&s.session);
 	/* Whatever ended the loop (q, a signal), give the terminal back. */
 	endwin();
-	/* From run()'s status: endwin() has changed errno. */
-	if (rc)
-		snprintf(err, sizeof(err), "the event loop failed: %s", strerror(-rc));
-	rc = rc ? 1 : 0;
+	rc = 0;
+	if (why == SESSION_ERROR) {
+		snprintf(err, sizeof(err), "the event loop failed: %s", strerror(s.session.stop_errno));
+		rc = 1;
+	}
 out:
 	if (rc && err[0])
 		fprintf(stderr, "pybpf: error: %s\n", err);
-	tracker_free(&s.tracker);
-	sampler_close(s.sampler);
+	if (s.tick >= 0)
+		close(s.tick);
+	session_close(&s.session);
 	for (int g = 0; g < TOP_GROUPS; g++)
 		top_table_free(&s.tables[g]);
 	profile_free(&s.profile);

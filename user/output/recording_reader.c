@@ -305,8 +305,7 @@ static int read_sample(struct reader *r, struct byte_reader *b)
 	if (!state->wanted)
 		return 0;
 	s = &state->t->stacks[stack];
-	r->p->sample_time_ns = r->time_ns;
-	return profile_add(r->p, state->t, s->frames, s->depth, count) ? -ENOMEM : 0;
+	return profile_add_at(r->p, state->t, s->frames, s->depth, count, r->time_ns) ? -ENOMEM : 0;
 }
 
 static int read_record(struct reader *r, uint8_t type, size_t len)

@@ -103,7 +103,7 @@ static void catch_up(struct recording_writer *w, const struct profile *p)
 }
 
 static void on_add(void *ctx, const struct profile *p, const struct prof_thread *t,
-		   uint32_t stack, bool new_stack, uint64_t count)
+		   uint32_t stack, bool new_stack, uint64_t count, int64_t time_ns)
 {
 	struct recording_writer *w = ctx;
 	const struct prof_stack *s = &t->stacks[stack];
@@ -125,10 +125,10 @@ static void on_add(void *ctx, const struct profile *p, const struct prof_thread 
 		b = begin(w);
 		byte_buf_varint(b, t->index);
 		byte_buf_varint(b, stack);
-		byte_buf_zigzag(b, p->sample_time_ns - w->last_time_ns);
+		byte_buf_zigzag(b, time_ns - w->last_time_ns);
 		byte_buf_varint(b, n);
 		emit(w, REC_SAMPLE);
-		w->last_time_ns = p->sample_time_ns;
+		w->last_time_ns = time_ns;
 		count -= n;
 	}
 }

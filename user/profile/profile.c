@@ -192,8 +192,8 @@ static void append_runs(struct prof_thread *t, uint32_t stack, uint64_t count)
 	}
 }
 
-int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames,
-		uint32_t depth, uint64_t count)
+int profile_add_at(struct profile *p, struct prof_thread *t, const uint32_t *frames,
+		   uint32_t depth, uint64_t count, int64_t time_ns)
 {
 	size_t key_len = depth * sizeof(*frames);
 	uintptr_t *slot = hmap_find(&t->stack_index, frames, key_len);
@@ -210,7 +210,7 @@ int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames
 		full = p->stack_full_frame - 1;
 		if (full != UINT32_MAX && !(depth == 1 && frames[0] == full)) {
 			p->over.stacks += count;
-			return profile_add(p, t, &full, 1, count);
+			return profile_add_at(p, t, &full, 1, count, time_ns);
 		}
 	}
 
@@ -242,8 +242,19 @@ int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames
 	t->samples += count;
 	p->processes[t->process].samples += count;
 	if (p->listener.on_add)
-		p->listener.on_add(p->listener.ctx, p, t, stack, created, count);
+		p->listener.on_add(p->listener.ctx, p, t, stack, created, count, time_ns);
 	return 0;
+}
+
+int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames,
+		uint32_t depth, uint64_t count)
+{
+	return profile_add_at(p, t, frames, depth, count, 0);
+}
+
+int64_t profile_time(const struct profile *p, uint64_t monotonic_ns)
+{
+	return (int64_t)(monotonic_ns - p->origin_ns);
 }
 
 uint64_t profile_samples(const struct profile *p)

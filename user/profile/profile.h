@@ -59,11 +59,12 @@ struct profile;
 
 /*
  * Told of every profile_add, in order; the raw recording streams from
- * here.  NEW_STACK: STACK was created by this call.
+ * here.  NEW_STACK: STACK was created by this call; TIME_NS: when the
+ * samples were taken, in ns since the recording began.
  */
 struct profile_listener {
 	void (*on_add)(void *ctx, const struct profile *p, const struct prof_thread *t,
-		       uint32_t stack, bool new_stack, uint64_t count);
+		       uint32_t stack, bool new_stack, uint64_t count, int64_t time_ns);
 	void *ctx;
 };
 
@@ -73,10 +74,8 @@ struct profile {
 	 * the outputs; a live view that writes none can save the memory. */
 	bool keep_order;
 	uint64_t start_ns;	/* CLOCK_REALTIME when recording began; 0: unknown */
+	uint64_t origin_ns;	/* CLOCK_MONOTONIC then: what sample times count from */
 	uint64_t duration_ns;	/* how long the recording ran */
-	/* When the samples being added were taken, in ns since the start: set
-	 * by whoever calls profile_add, for the listener. */
-	int64_t sample_time_ns;
 	struct profile_listener listener;
 	struct hmap string_index;	/* text -> id + 1 */
 	char **strings;
@@ -119,11 +118,18 @@ struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t t
 
 /*
  * Count COUNT samples of the stack FRAMES[0..DEPTH) (outermost first),
- * taken after every sample added to T before.  COUNT 0 only makes sure
- * the stack exists.
+ * taken after every sample added to T before, at TIME_NS (for the
+ * listener).  COUNT 0 only makes sure the stack exists.
  */
+int profile_add_at(struct profile *p, struct prof_thread *t, const uint32_t *frames,
+		   uint32_t depth, uint64_t count, int64_t time_ns);
+
+/* The same, when nobody listens for the time (TIME_NS 0). */
 int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames,
 		uint32_t depth, uint64_t count);
+
+/* A CLOCK_MONOTONIC time as profile_add_at takes it: ns since origin_ns. */
+int64_t profile_time(const struct profile *p, uint64_t monotonic_ns);
 
 /* Samples in the whole profile. */
 uint64_t profile_samples(const struct profile *p);

@@ -63,8 +63,14 @@ int preflight_ringbuf_result(int probe, char *err, size_t errlen)
 {
 	if (probe != 0)
 		return 0;	/* there (1), or the probe itself failed (< 0) */
-	snprintf(err, errlen, "this kernel has no BPF ring buffers (BPF_MAP_TYPE_RINGBUF, added in Linux 5.8): run pybpf on a kernel >= 5.8 (5.17+ for all it needs)");
+	snprintf(err, errlen, "this kernel has no BPF ring buffers (BPF_MAP_TYPE_RINGBUF, added in Linux 5.8): run pybpf on a kernel >= 5.8 (%s for all it needs)",
+		 preflight_kernel_needed(true));
 	return -ENOTSUP;
+}
+
+const char *preflight_kernel_needed(bool wall)
+{
+	return wall ? "Linux 5.18+" : "Linux 5.17+";
 }
 
 int preflight_ringbuf(char *err, size_t errlen)

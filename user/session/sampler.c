@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pyperf.skel.h"
+#include "session/preflight.h"
 #include "session/sampler.h"
 
 struct sampler {
@@ -124,8 +125,9 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	rc = pyperf_bpf__load(s->skel);
 	if (rc) {
 		snprintf(err, errlen,
-			 "cannot load the BPF program (%s): this needs a kernel with BTF, BPF ring buffers and bpf_loop (5.17+); run with -v for the verifier log",
-			 strerror(-rc));
+			 "cannot load the BPF program (%s): this needs a kernel with BTF, BPF ring buffers and bpf_loop%s (%s); run with -v for the verifier log",
+			 strerror(-rc), opts->off_cpu ? " and, for --mode wall, sched_switch with the task's state" : "",
+			 preflight_kernel_needed(opts->off_cpu));
 		goto fail;
 	}
 	/* Two rings apart: a flood of samples must not hold up the lifecycle events. */

@@ -147,8 +147,8 @@ static void take_kernel_counts(struct tracker *t, struct tracked *tr)
 {
 	struct pyperf_brake brake;
 
-	tr->lost += sampler_take_lost(t->sampler, tr->pid);
-	if (!sampler_take_brake(t->sampler, tr->pid, &brake)) {
+	tr->lost += t->kernel->take_lost(t->kernel_ctx, tr->pid);
+	if (!t->kernel->take_brake(t->kernel_ctx, tr->pid, &brake)) {
 		tr->braked += brake.skipped;
 		if (brake.max_level > tr->brake_level)
 			tr->brake_level = brake.max_level;
@@ -171,9 +171,9 @@ static void end_tracked(struct tracker *t, struct tracked *tr)
 	if (tr->state == TRACKED_PROFILED) {
 		measure_cpu(tr);
 		t->profiled--;
-		if (t->sampler) {
+		if (t->kernel) {
 			take_kernel_counts(t, tr);
-			sampler_remove_process(t->sampler, tr->pid);
+			t->kernel->remove_process(t->kernel_ctx, tr->pid);
 		}
 	}
 	release(tr);
@@ -199,7 +199,7 @@ static int register_bpf(struct tracker *t, struct tracked *tr)
 		.off = tr->target.layout.bpf,
 	};
 
-	return sampler_add_process(t->sampler, tr->pid, &proc);
+	return t->kernel->add_process(t->kernel_ctx, tr->pid, &proc);
 }
 
 /* TR's target is known: make it a process of the profile and sample it. */
@@ -212,13 +212,18 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 		rc = -E2BIG;
 	else if (t->profile->nprocesses >= t->profile->limits.processes)
 		rc = -EDQUOT;
-	else if (!in_bpf && t->sampler)
-		rc = register_bpf(t, tr);
-	if (!rc)
+	else
 		rc = symbolizer_init(&tr->sym, &tr->target, t->profile);
+	/* The kernel's entry last: nothing after it can fail and leave it there. */
+	if (!rc && !in_bpf && t->kernel) {
+		rc = register_bpf(t, tr);
+		if (rc)
+			symbolizer_free(&tr->sym);
+	}
 	if (rc) {
-		if (in_bpf && t->sampler)
-			sampler_remove_process(t->sampler, tr->pid);
+		/* An entry the kernel made itself (a fork) goes with the process. */
+		if (in_bpf && t->kernel)
+			t->kernel->remove_process(t->kernel_ctx, tr->pid);
 		if (rc == -E2BIG) {
 			warn_cap(t, tr->pid);
 			snprintf(err, errlen, "cannot profile PID %d: already profiling %u processes (raise --max-processes)",
@@ -295,9 +300,43 @@ int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, s
 	return rc;
 }
 
+static int sampler_add(void *ctx, pid_t pid, const struct pyperf_proc *proc)
+{
+	return sampler_add_process(ctx, pid, proc);
+}
+
+static void sampler_remove(void *ctx, pid_t pid)
+{
+	sampler_remove_process(ctx, pid);
+}
+
+static uint64_t sampler_lost(void *ctx, pid_t pid)
+{
+	return sampler_take_lost(ctx, pid);
+}
+
+static int sampler_brake(void *ctx, pid_t pid, struct pyperf_brake *out)
+{
+	return sampler_take_brake(ctx, pid, out);
+}
+
+static const struct tracker_kernel_ops sampler_ops = {
+	.add_process = sampler_add,
+	.remove_process = sampler_remove,
+	.take_lost = sampler_lost,
+	.take_brake = sampler_brake,
+};
+
 int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, size_t errlen)
 {
-	t->sampler = sampler;
+	return tracker_set_kernel(t, &sampler_ops, sampler, err, errlen);
+}
+
+int tracker_set_kernel(struct tracker *t, const struct tracker_kernel_ops *ops, void *ctx,
+		       char *err, size_t errlen)
+{
+	t->kernel = ops;
+	t->kernel_ctx = ctx;
 	for (size_t i = 0; i < t->nall; i++) {
 		struct tracked *tr = t->all[i];
 
@@ -401,7 +440,7 @@ static void sync_generation(struct tracker *t, struct tracked *tr)
 		return;
 	tr->flushes_seen = tr->sym.flushes;
 	tr->generation = ++t->generations;
-	if (t->sampler)
+	if (t->kernel)
 		register_bpf(t, tr);
 }
 
@@ -461,8 +500,9 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		return;
 	}
 	/* A sample the brake took stands for the ones it did not. */
-	if (profile_add(t->profile, th, b->frames, b->depth,
-			t->modes.cpu_weight * (s->hdr.weight ? s->hdr.weight : 1)))
+	if (profile_add_at(t->profile, th, b->frames, b->depth,
+			   t->modes.cpu_weight * (s->hdr.weight ? s->hdr.weight : 1),
+			   profile_time(t->profile, s->hdr.timestamp_ns)))
 		t->dropped++;
 	else
 		tr->samples++;
@@ -478,8 +518,8 @@ static void on_fork(struct tracker *t, pid_t pid, pid_t ppid)
 
 	if (current(t, pid) || !parent || parent->state != TRACKED_PROFILED ||
 	    !(tr = new_tracked(t, pid, false))) {
-		if (t->sampler)
-			sampler_remove_process(t->sampler, pid);
+		if (t->kernel)
+			t->kernel->remove_process(t->kernel_ctx, pid);
 		return;
 	}
 	tr->target = parent->target;
@@ -488,6 +528,25 @@ static void on_fork(struct tracker *t, pid_t pid, pid_t ppid)
 	proc_cmdline(pid, tr->target.cmdline, sizeof(tr->target.cmdline));
 	start_profiling(t, tr, true, err, sizeof(err));
 	sweep(t, false);
+}
+
+/*
+ * A new program in the same PID: the old one is over, and the new one is
+ * profiled if it is Python.  A -p target stays one: the recording goes on.
+ */
+static void on_exec(struct tracker *t, struct tracked *tr, const struct pyperf_proc_event *e)
+{
+	bool explicit_target = tr && tr->explicit_target;
+	char err[1024];
+
+	wall_clock_end(&t->wall, e->pid, e->timestamp_ns);
+	native_stack_forget(&t->native, e->pid);
+	if (tr) {
+		tr->replaced_by_exec = true;
+		end_tracked(t, tr);
+	}
+	if (tracker_add(t, e->pid, explicit_target, err, sizeof(err)) && explicit_target)
+		fprintf(stderr, "pybpf: warning: PID %d ran execve: %s\n", e->pid, err);
 }
 
 void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e)
@@ -502,12 +561,7 @@ void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e)
 		warn_cap(t, e->pid);
 		break;
 	case PYPERF_PROC_EXEC:
-		/* A new program in the same PID: the old one is over. */
-		wall_clock_end(&t->wall, e->pid, e->timestamp_ns);
-		native_stack_forget(&t->native, e->pid);
-		if (tr)
-			end_tracked(t, tr);
-		tracker_add(t, e->pid, false, NULL, 0);
+		on_exec(t, tr, e);
 		break;
 	case PYPERF_PROC_EXIT:
 		wall_clock_end(&t->wall, e->pid, e->timestamp_ns);
@@ -618,7 +672,7 @@ unsigned int tracker_explicit_alive(const struct tracker *t)
 void tracker_take_lost(struct tracker *t)
 {
 	for (size_t i = 0; i < t->nall; i++)
-		if (t->all[i]->state == TRACKED_PROFILED && t->sampler)
+		if (t->all[i]->state == TRACKED_PROFILED && t->kernel)
 			take_kernel_counts(t, t->all[i]);
 }
 
@@ -671,6 +725,6 @@ void tracker_print_summary(struct tracker *t, FILE *out)
 		fprintf(out, "pybpf:   %-8d %-9d %-9s %8llu %6llu  %s%s\n", tr->pid, tr->ns_pid,
 			tr->target.version, (unsigned long long)tr->samples,
 			(unsigned long long)tr->lost, tr->target.cmdline,
-			tr->state == TRACKED_ENDED ? " (exited)" : "");
+			tr->replaced_by_exec ? " (exec'd)" : tr->state == TRACKED_ENDED ? " (exited)" : "");
 	}
 }

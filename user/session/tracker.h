@@ -56,6 +56,7 @@ struct tracked {
 	enum tracked_state state;
 	bool explicit_target;		/* named with -p */
 	bool was_profiled;
+	bool replaced_by_exec;		/* ended by an exec, not an exit: the PID lives on */
 	unsigned int attempts;
 	uint64_t first_seen_ns, retry_at_ns;
 	struct python_target target;
@@ -76,9 +77,21 @@ struct tracked {
 	uint64_t cpu_at_start_ns, cpu_ns;
 };
 
+/*
+ * What the tracker asks of the kernel side: the sampler's per-process
+ * entries and counts.  An interface, so the unit tests can stand in for it.
+ */
+struct tracker_kernel_ops {
+	int (*add_process)(void *ctx, pid_t pid, const struct pyperf_proc *proc);
+	void (*remove_process)(void *ctx, pid_t pid);
+	uint64_t (*take_lost)(void *ctx, pid_t pid);
+	int (*take_brake)(void *ctx, pid_t pid, struct pyperf_brake *out);
+};
+
 struct tracker {
 	struct profile *profile;
-	struct sampler *sampler;
+	const struct tracker_kernel_ops *kernel;	/* NULL until attached */
+	void *kernel_ctx;
 	struct tracker_filters filters;
 	unsigned int max_processes;
 	unsigned int profiled;		/* processes in TRACKED_PROFILED */
@@ -118,6 +131,10 @@ int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, s
  * before the sampler existed.  -errno with a message in ERR.
  */
 int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, size_t errlen);
+
+/* The same with any kernel side (the unit tests' own). */
+int tracker_set_kernel(struct tracker *t, const struct tracker_kernel_ops *ops, void *ctx,
+		       char *err, size_t errlen);
 
 /* -a: every process running now. */
 void tracker_scan(struct tracker *t);

@@ -106,7 +106,9 @@ static void add_wait(struct wall_clock *w, struct off_cpu_wait *wait, uint64_t n
 		return;
 	us = now_ns > wait->since_ns ? (now_ns - wait->since_ns + 500) / 1000 : 0;
 	wait->since_ns = 0;
-	if (us && !profile_add(w->profile, wait->thread, wait->frames, wait->depth, us))
+	/* A wait is a sample of when it ended: a return, an exit, an exec, the end. */
+	if (us && !profile_add_at(w->profile, wait->thread, wait->frames, wait->depth, us,
+				  profile_time(w->profile, now_ns)))
 		w->waits_added++;
 }
 

@@ -44,8 +44,8 @@ static char *record_sample_profile(struct profile *p, size_t *len)
 	};
 
 	for (size_t i = 0; i < sizeof(adds) / sizeof(adds[0]); i++) {
-		p->sample_time_ns = adds[i].time;
-		cr_assert_eq(profile_add(p, adds[i].t, adds[i].frames, adds[i].depth, adds[i].count), 0);
+		cr_assert_eq(profile_add_at(p, adds[i].t, adds[i].frames, adds[i].depth, adds[i].count,
+					    adds[i].time), 0);
 	}
 	p->duration_ns = 9500000000ULL;
 	cr_assert_eq(recording_writer_finish(&w, p, "pybpf record -p 100"), 0);
@@ -137,10 +137,10 @@ static int64_t times[8];
 static size_t ntimes;
 
 static void keep_time(void *ctx, const struct profile *p, const struct prof_thread *t,
-		      uint32_t stack, bool new_stack, uint64_t count)
+		      uint32_t stack, bool new_stack, uint64_t count, int64_t time_ns)
 {
 	if (count && ntimes < 8)
-		times[ntimes++] = p->sample_time_ns;
+		times[ntimes++] = time_ns;
 }
 
 /* The times of the samples come back too, as the listener sees them. */

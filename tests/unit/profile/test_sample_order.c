@@ -92,11 +92,11 @@ static struct call calls[8];
 static size_t ncalls;
 
 static void record_call(void *ctx, const struct profile *p, const struct prof_thread *t,
-			uint32_t stack, bool new_stack, uint64_t count)
+			uint32_t stack, bool new_stack, uint64_t count, int64_t time_ns)
 {
 	cr_assert_eq(ctx, &calls);
 	cr_assert_lt(ncalls, 8);
-	calls[ncalls++] = (struct call){ t, stack, new_stack, count, p->sample_time_ns };
+	calls[ncalls++] = (struct call){ t, stack, new_stack, count, time_ns };
 }
 
 Test(sample_order, the_listener_hears_every_add_with_its_time)
@@ -106,13 +106,10 @@ Test(sample_order, the_listener_hears_every_add_with_its_time)
 	ncalls = 0;
 	P.listener.on_add = record_call;
 	P.listener.ctx = &calls;
-	P.sample_time_ns = 100;
-	cr_assert_eq(profile_add(&P, T, A, 1, 1), 0);
-	P.sample_time_ns = 200;
-	cr_assert_eq(profile_add(&P, u, A, 1, 2), 0);
-	P.sample_time_ns = 300;
-	cr_assert_eq(profile_add(&P, T, A, 1, 1), 0);
-	cr_assert_eq(profile_add(&P, T, AB, 2, 0), 0);
+	cr_assert_eq(profile_add_at(&P, T, A, 1, 1, 100), 0);
+	cr_assert_eq(profile_add_at(&P, u, A, 1, 2, 200), 0);
+	cr_assert_eq(profile_add_at(&P, T, A, 1, 1, 300), 0);
+	cr_assert_eq(profile_add_at(&P, T, AB, 2, 0, 300), 0);
 
 	const struct call want[] = {
 		{ T, 0, true, 1, 100 }, { u, 0, true, 2, 200 }, { T, 0, false, 1, 300 },

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "child_python.h"
 #include "python/py_layout.h"
 #include "python/pystr.h"
 
@@ -201,26 +202,10 @@ static uint64_t addrs[NVALS], hashes[NVALS];
 
 static void start_python(void)
 {
-	int fds[2];
 	FILE *in;
 	char line[128];
 
-	if (access(PYTHON311, X_OK))
-		cr_skip_test("%s is not installed", PYTHON311);
-	cr_assert_eq(pipe(fds), 0);
-	child = fork();
-	cr_assert(child >= 0);
-	if (child == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* even if this test crashes */
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(PYTHON311, PYTHON311, "-c", child_script, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	in = fdopen(fds[0], "r");
-	cr_assert_not_null(in);
+	child = child_python_start(PYTHON311, child_script, &in);
 	for (int i = 0; i < NVALS; i++) {
 		cr_assert_not_null(fgets(line, sizeof(line), in), "python exited early");
 		cr_assert_eq(sscanf(line, "%" SCNu64 " %" SCNu64, &addrs[i], &hashes[i]), 2,
@@ -233,11 +218,7 @@ static void start_python(void)
 
 static void stop_python(void)
 {
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		child = -1;
-	}
+	child_python_stop(&child);
 }
 
 static const struct py_layout *layout311(void)

@@ -12,41 +12,20 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "child_python.h"
 #include "python/python_target.h"
 
 static pid_t child = -1;
 
 static void kill_child(void)
 {
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		child = -1;
-	}
+	child_python_stop(&child);
 }
 
 /* A Python process busy in Python code, once it has started. */
 static pid_t spawn_python(const char *python)
 {
-	int pipefd[2];
-	char c;
-
-	cr_assert_eq(pipe(pipefd), 0);
-	child = fork();
-	cr_assert_geq(child, 0);
-	if (child == 0) {
-		dup2(pipefd[1], 1);
-		execl(python, python, "-c",
-		      "import sys\n"
-		      "def spin():\n"
-		      "    while True: pass\n"
-		      "sys.stdout.write('r'); sys.stdout.flush(); spin()\n", (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	cr_assert_eq(read(pipefd[0], &c, 1), 1, "%s did not start", python);
-	close(pipefd[0]);
-	return child;
+	return child = child_python_spinning(python);
 }
 
 Test(python_target, debian_static_311, .fini = kill_child)

@@ -42,6 +42,13 @@ Test(preflight, kernel_without_ring_buffers)
 	cr_assert_null(strchr(err, '\n'), "one line: %s", err);
 }
 
+Test(preflight, kernel_versions_named)
+{
+	/* bpf_loop came in 5.17; sched_switch's prev_state argument in 5.18. */
+	cr_assert_str_eq(preflight_kernel_needed(false), "Linux 5.17+");
+	cr_assert_str_eq(preflight_kernel_needed(true), "Linux 5.18+");
+}
+
 Test(preflight, ring_buffer_probe_that_cannot_tell)
 {
 	char err[512] = "";

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * user/session/tracker.h: the life of a profiled process (pending,
+ * profiled, ended) against a kernel side the test stands in for, with
+ * real Python processes and the proc events the BPF program would send.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include "child_python.h"
+#include "session/tracker.h"
+
+#define PYTHON311 "/usr/bin/python3.11"
+#define MAX_CALLS 8
+
+/* The kernel's process map, as the tracker uses it. */
+struct fake_kernel {
+	pid_t added[MAX_CALLS], removed[MAX_CALLS];
+	struct pyperf_proc procs[MAX_CALLS];
+	size_t nadded, nremoved;
+	int add_error;			/* what add_process answers, 0: success */
+};
+
+static int fake_add(void *ctx, pid_t pid, const struct pyperf_proc *proc)
+{
+	struct fake_kernel *k = ctx;
+
+	if (k->add_error)
+		return k->add_error;
+	cr_assert_lt(k->nadded, MAX_CALLS);
+	k->procs[k->nadded] = *proc;
+	k->added[k->nadded++] = pid;
+	return 0;
+}
+
+static void fake_remove(void *ctx, pid_t pid)
+{
+	struct fake_kernel *k = ctx;
+
+	cr_assert_lt(k->nremoved, MAX_CALLS);
+	k->removed[k->nremoved++] = pid;
+}
+
+static uint64_t fake_lost(void *ctx, pid_t pid)
+{
+	return 0;
+}
+
+static int fake_brake(void *ctx, pid_t pid, struct pyperf_brake *out)
+{
+	return -ENOENT;
+}
+
+static const struct tracker_kernel_ops fake_ops = {
+	.add_process = fake_add,
+	.remove_process = fake_remove,
+	.take_lost = fake_lost,
+	.take_brake = fake_brake,
+};
+
+static struct profile profile;
+static struct tracker tracker;
+static struct fake_kernel kernel;
+static pid_t python = -1;
+static char err[1024];
+
+static void start(unsigned int max_processes)
+{
+	struct tracker_filters none = { 0 };
+
+	memset(&kernel, 0, sizeof(kernel));
+	profile_init(&profile, 1000000);
+	cr_assert_eq(tracker_init(&tracker, &profile, &none, NULL, max_processes), 0);
+	python = child_python_spinning(PYTHON311);
+}
+
+static void stop(void)
+{
+	tracker_free(&tracker);
+	profile_free(&profile);
+	child_python_stop(&python);
+}
+
+static void attach(void)
+{
+	cr_assert_eq(tracker_set_kernel(&tracker, &fake_ops, &kernel, err, sizeof(err)), 0, "%s", err);
+}
+
+static void send_event(enum pyperf_proc_event_type type, pid_t pid, pid_t ppid)
+{
+	struct pyperf_proc_event e = { .type = type, .pid = pid, .ppid = ppid };
+
+	tracker_on_event(&tracker, &e);
+}
+
+static struct tracked *last(void)
+{
+	cr_assert_gt(tracker.nall, 0);
+	return tracker.all[tracker.nall - 1];
+}
+
+Test(tracker, a_target_is_registered_and_leaves_at_its_exit, .fini = stop)
+{
+	start(8);
+	attach();
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(kernel.nadded, 1);
+	cr_assert_eq(kernel.added[0], python);
+	cr_assert_neq(kernel.procs[0].runtime_addr, 0, "the kernel is told where _PyRuntime is");
+	cr_assert_eq(last()->state, TRACKED_PROFILED);
+	cr_assert_eq(tracker_explicit_alive(&tracker), 1);
+
+	send_event(PYPERF_PROC_EXIT, python, 0);
+	cr_assert_eq(kernel.nremoved, 1);
+	cr_assert_eq(kernel.removed[0], python);
+	cr_assert_eq(last()->state, TRACKED_ENDED);
+	cr_assert(last()->was_profiled, "an exited process stays in the profile");
+	cr_assert_eq(tracker_explicit_alive(&tracker), 0);
+}
+
+Test(tracker, targets_found_before_attaching_are_registered_then, .fini = stop)
+{
+	start(8);
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(kernel.nadded, 0);
+	cr_assert_eq(last()->state, TRACKED_PROFILED);
+	attach();
+	cr_assert_eq(kernel.nadded, 1);
+	cr_assert_eq(kernel.added[0], python);
+}
+
+Test(tracker, a_full_kernel_map_leaves_nothing_behind, .fini = stop)
+{
+	start(8);
+	attach();
+	kernel.add_error = -ENOSPC;
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), -ENOSPC);
+	cr_assert(strstr(err, "cannot profile PID"), "%s", err);
+	cr_assert_eq(kernel.nremoved, 0, "nothing was added");
+	cr_assert_eq(tracker.profiled, 0);
+	cr_assert_eq(tracker_explicit_alive(&tracker), 0);
+	/* Under ASan, the symbolizer made before the refusal is not leaked. */
+}
+
+Test(tracker, a_fork_within_the_cap_is_profiled_with_the_kernels_copy, .fini = stop)
+{
+	pid_t child;
+
+	start(2);
+	child = python + 100000;	/* a PID the tracker has not seen */
+	attach();
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), 0, "%s", err);
+	send_event(PYPERF_PROC_FORK, child, python);
+	cr_assert_eq(kernel.nadded, 1, "the kernel copied the parent's entry itself");
+	cr_assert_eq(last()->pid, child);
+	cr_assert_eq(last()->state, TRACKED_PROFILED);
+	cr_assert_eq(last()->generation, tracker.all[0]->generation);
+	cr_assert_not(last()->explicit_target, "a child is not a -p target");
+}
+
+Test(tracker, a_fork_over_the_cap_leaves_the_kernels_map, .fini = stop)
+{
+	pid_t child;
+
+	start(1);
+	child = python + 100000;
+	attach();
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), 0, "%s", err);
+	send_event(PYPERF_PROC_FORK, child, python);
+	cr_assert_eq(kernel.nremoved, 1);
+	cr_assert_eq(kernel.removed[0], child, "the entry the kernel copied is removed");
+	cr_assert_eq(tracker.profiled, 1);
+}
+
+Test(tracker, a_target_that_execs_stays_a_target, .fini = stop)
+{
+	start(8);
+	attach();
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), 0, "%s", err);
+	/* The same PID, a new program (here the same Python, read again). */
+	send_event(PYPERF_PROC_EXEC, python, 0);
+	cr_assert_eq(tracker.nall, 2);
+	cr_assert(tracker.all[0]->replaced_by_exec);
+	cr_assert_eq(tracker.all[0]->state, TRACKED_ENDED);
+	cr_assert_eq(last()->state, TRACKED_PROFILED);
+	cr_assert(last()->explicit_target);
+	cr_assert_eq(tracker_explicit_alive(&tracker), 1, "the recording goes on");
+	cr_assert_eq(kernel.nremoved, 1);
+	cr_assert_eq(kernel.nadded, 2);
+	cr_assert_neq(tracker.all[0]->process, last()->process, "two processes in the profile");
+}
+
+Test(tracker, a_target_that_execs_something_else_ends, .fini = stop)
+{
+	start(8);
+	attach();
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), 0, "%s", err);
+	child_python_stop(&python);	/* its PID no longer a Python process */
+	send_event(PYPERF_PROC_EXEC, tracker.all[0]->pid, 0);
+	cr_assert(tracker.all[0]->replaced_by_exec);
+	cr_assert_eq(tracker_explicit_alive(&tracker), 0);
+}

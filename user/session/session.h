@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One profiling session, the machinery record and top share: the checks
+ * before anything loads, the tracker and the sampler, attaching, the
+ * privilege drop, the targets (-p) or the /proc scan (-a), and the event
+ * loop with its signals, retry and drain timers and duration.  The
+ * command adds its own file descriptors to the loop (a launched command's
+ * pidfd, top's refresh timer and keyboard).
+ */
+#ifndef PYBPF_SESSION_H
+#define PYBPF_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "session/tracker.h"
+
+struct session_config {
+	const pid_t *pids;		/* -p; with ALL: only these */
+	size_t npids;
+	bool all;			/* -a: every Python process, now and later */
+	const char *comm, *cgroup;	/* with ALL: only these */
+	const struct tracker_modes *modes;	/* NULL: on-CPU samples */
+	unsigned int rate_hz, max_processes;
+	const char *btf_path;
+	size_t ringbuf_bytes;
+	bool bpf_stats;			/* have the kernel time the BPF program */
+	unsigned int privileges_kept;	/* PRIV_* kept after attaching */
+	double duration_s;		/* 0: no end of its own */
+	bool stop_when_targets_exit;	/* the -p targets gone, the session ends */
+};
+
+/* A file descriptor of the command's in the loop: ON_READY false ends the session. */
+struct session_handler {
+	int fd;
+	bool (*on_ready)(void *ctx);
+	void *ctx;
+};
+
+#define SESSION_MAX_HANDLERS 4
+
+enum session_stop {
+	SESSION_DURATION,		/* the duration ran out */
+	SESSION_SIGNAL,			/* SIGINT, SIGTERM or SIGHUP: stop_signal */
+	SESSION_TARGETS_EXITED,		/* no -p target is left */
+	SESSION_HANDLER,		/* a handler said so */
+	SESSION_ERROR,			/* the loop itself failed: stop_errno */
+};
+
+struct session {
+	struct session_config cfg;
+	struct tracker_filters filters;
+	struct profile *profile;
+	struct tracker tracker;
+	struct sampler *sampler;
+	int epoll, signal, retry, duration;
+	struct session_handler handlers[SESSION_MAX_HANDLERS];
+	size_t nhandlers;
+	uint64_t started_ns;		/* CLOCK_MONOTONIC once the targets were added */
+	int stop_signal, stop_errno;
+};
+
+/*
+ * Check the machine, set up the tracker (for PROFILE) and load the
+ * sampler, not yet attached.  A -p PID that is not running is an error
+ * here, before anything loads.  -errno with one line in ERR.
+ */
+int session_open(struct session *s, struct profile *profile, const struct session_config *cfg,
+		 char *err, size_t errlen);
+
+/* A launched command (record -- CMD): its exec and exit, and with HOW its children's. */
+int session_watch(struct session *s, pid_t pid, enum pyperf_watch how);
+
+/* Add a handler to the loop (before session_start). */
+int session_add_handler(struct session *s, const struct session_handler *h);
+
+/*
+ * Attach, drop the privileges not kept, then (only then: what they hold
+ * is theirs to forge) read the targets or scan /proc.  The duration
+ * starts now.
+ */
+int session_start(struct session *s, char *err, size_t errlen);
+
+/* Until the session ends: why. */
+enum session_stop session_run(struct session *s);
+
+/* Stop sampling, take in what is in flight, and end the waits at now. */
+void session_finish(struct session *s);
+
+void session_close(struct session *s);
+
+#endif
