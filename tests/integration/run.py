@@ -955,6 +955,29 @@ def top_and_dump_system_wide():
 
 
 @test
+def dump_threads_of_pid_one():
+    """Before 3.11 the tid comes from glibc's struct pthread, where, in a
+    process that is PID 1 of its namespace, many a field holds 1."""
+    bullseye = Interpreter("debian bullseye, static, chroot", "/usr/bin/python3.9",
+                           tree=os.path.join(BUILD, "pythons", "bullseye"))
+    bullseye.available()
+    argv = ["unshare", "--pid", "--fork", "--kill-child"] + bullseye.argv("dump_threads.py", [])
+    ns = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert ns.stdout.readline().strip() == "ready"
+        inner = ns_child(ns.pid)
+        wait_for(lambda: threads_in_blocking_calls(inner) >= 3, 60, "the threads to block")
+        (proc,) = json.loads(dump(["-p", str(inner), "--json"]))["processes"]
+        tasks = {int(t) for t in os.listdir("/proc/%d/task" % inner)}
+    finally:
+        ns.kill()
+        ns.wait()
+    tids = [t["tid"] for t in proc["threads"]]
+    assert sorted(tids) == sorted(tasks), "threads %s, tasks %s" % (tids, sorted(tasks))
+    return "%d threads, each its own tid" % len(tids)
+
+
+@test
 def dump_errors():
     expect_error(run_pybpf(["dump", "-p", str(free_pid())]), r"no running process with PID \d+")
     result = run_pybpf(["dump"])

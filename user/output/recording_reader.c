@@ -212,6 +212,8 @@ static int read_process(struct reader *r, struct byte_reader *b)
 	if (pid > UINT32_MAX || ns_pid > UINT32_MAX)
 		return problem(r, "a process id out of range");
 	process = profile_process(r->p, (uint32_t)pid, cmdline, version);
+	if (process == PROFILE_NO_PROCESS)
+		return -ENOMEM;
 	r->p->processes[process].ns_pid = (uint32_t)ns_pid;
 	return 0;
 }

@@ -110,6 +110,21 @@ bool proc_alive(pid_t pid)
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
+uint64_t proc_start_ticks(pid_t pid)
+{
+	char path[64], stat[512], *p;
+	unsigned long long start;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small_file(path, stat, sizeof(stat)) <= 0 || !(p = strrchr(stat, ')')))
+		return 0;
+	/* Field 22; the 19 before it follow comm. */
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &start) != 1)
+		return 0;
+	return start;
+}
+
 bool proc_cpu_ns(pid_t pid, uint64_t *ns)
 {
 	char path[64], stat[512], *p;

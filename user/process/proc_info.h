@@ -38,4 +38,7 @@ bool proc_alive(pid_t pid);
 /* The CPU time (user + system) all of PID's threads have used, in ns. */
 bool proc_cpu_ns(pid_t pid, uint64_t *ns);
 
+/* When PID started, in clock ticks since boot: with the PID, names one process for good. 0 if gone. */
+uint64_t proc_start_ticks(pid_t pid);
+
 #endif

@@ -126,13 +126,18 @@ size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 
 	if (array_reserve(&p->processes, &p->processes_cap, p->nprocesses + 1,
 			  sizeof(*proc)))
-		abort();
+		return PROFILE_NO_PROCESS;
 	proc = &p->processes[p->nprocesses];
 	memset(proc, 0, sizeof(*proc));
 	proc->pid = pid;
 	proc->ns_pid = pid;
 	proc->cmdline = strdup(cmdline ? cmdline : "");
 	proc->version = strdup(version ? version : "");
+	if (!proc->cmdline || !proc->version) {
+		free(proc->cmdline);
+		free(proc->version);
+		return PROFILE_NO_PROCESS;
+	}
 	return p->nprocesses++;
 }
 

@@ -108,7 +108,11 @@ void profile_free(struct profile *p);
 uint32_t profile_string(struct profile *p, const char *text);
 uint32_t profile_frame(struct profile *p, const char *name, const char *file, int line);
 
-/* Register a process; returns its index (an existing pid is a new process). */
+/*
+ * Register a process; returns its index (an existing pid is a new process),
+ * or PROFILE_NO_PROCESS when memory ran out.
+ */
+#define PROFILE_NO_PROCESS SIZE_MAX
 size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 		       const char *version);
 

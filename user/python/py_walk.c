@@ -216,30 +216,75 @@ static pid_t host_tid(pid_t pid, pid_t ns_tid)
 
 /*
  * Before 3.11 a thread state only knows its pthread_t, which on glibc points
- * at the thread's struct pthread; the kernel tid is a field in it.  Find
- * that field once per target: the main thread's holds the process's pid.
+ * at the thread's struct pthread; the kernel tid is a field in it.  Its
+ * offset is found, once per process, as the word that holds the pid in the
+ * main thread's struct pthread and a distinct live thread of the process in
+ * every other one: in a process that is PID 1 of its namespace, many an
+ * earlier field holds 1 too.
  */
-static int pthread_tid_offset(const struct python_target *t, uint64_t pthread_self)
-{
-	static pid_t cached_pid;
-	static int cached_offset = -1;
-	uint32_t words[256];
-	pid_t ns_pid = proc_ns_pid(t->pid);
+#define TID_SEARCH_WORDS 256		/* glibc's tid lies in struct pthread's first KB */
+#define TID_CHECK_THREADS 8
 
-	if (cached_pid == t->pid)
-		return cached_offset;
-	if (target_read(t->pid, pthread_self, words, sizeof(words)))
-		return -1;
-	cached_pid = t->pid;
-	cached_offset = -1;
-	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
-		/* The main thread's tid == pid; the next word is its pid cache or padding. */
-		if (words[i] == (uint32_t)ns_pid) {
-			cached_offset = i * 4;
-			break;
-		}
+struct pthread_selves {
+	const struct python_target *t;
+	uint64_t self[TID_CHECK_THREADS];
+	size_t n;
+};
+
+static int collect_self(void *ctx, uint64_t interp, uint64_t tstate)
+{
+	struct pthread_selves *l = ctx;
+	uint64_t self;
+
+	if (l->n < TID_CHECK_THREADS &&
+	    !target_read_u64(l->t->pid, tstate + l->t->layout.bpf.tstate_thread_id, &self) && self)
+		l->self[l->n++] = self;
+	return 0;
+}
+
+/* Whether word I of every struct pthread read is a distinct thread of PID. */
+static bool tid_field_fits(pid_t pid, uint32_t words[][TID_SEARCH_WORDS], size_t n, size_t i)
+{
+	for (size_t a = 0; a < n; a++) {
+		if (!host_tid(pid, (pid_t)words[a][i]))
+			return false;
+		for (size_t b = 0; b < a; b++)
+			if (words[b][i] == words[a][i])
+				return false;
 	}
-	return cached_offset;
+	return true;
+}
+
+static int pthread_tid_offset(const struct python_target *t, uint64_t main_self)
+{
+	/* One process: a PID reused by another is another start time. */
+	static struct { pid_t pid; uint64_t start; int offset; } cache = { 0, 0, -1 };
+	struct pthread_selves selves = { .t = t };
+	uint32_t words[TID_CHECK_THREADS][TID_SEARCH_WORDS];
+	uint64_t start = proc_start_ticks(t->pid);
+	pid_t ns_pid = proc_ns_pid(t->pid);
+	size_t n = 1;
+	int offset = -1;
+
+	if (cache.pid == t->pid && cache.start == start && start)
+		return cache.offset;
+	/* The main thread's first, then up to TID_CHECK_THREADS - 1 others. */
+	if (target_read(t->pid, main_self, words[0], sizeof(words[0])))
+		return -1;
+	py_for_each_thread(t, collect_self, &selves);
+	for (size_t k = 0; k < selves.n && n < TID_CHECK_THREADS; k++) {
+		if (selves.self[k] != main_self &&
+		    !target_read(t->pid, selves.self[k], words[n], sizeof(words[n])))
+			n++;
+	}
+	for (size_t i = 0; i < TID_SEARCH_WORDS && offset < 0; i++) {
+		if (words[0][i] == (uint32_t)ns_pid && tid_field_fits(t->pid, words, n, i))
+			offset = (int)(i * 4);
+	}
+	/* With one thread any word holding the pid fits: found again when there are more. */
+	if (offset >= 0 && n >= 2)
+		cache.pid = t->pid, cache.start = start, cache.offset = offset;
+	return offset;
 }
 
 static int remember_last(void *ctx, uint64_t interp, uint64_t tstate)

@@ -74,8 +74,10 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	int rc;
 
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
 	s->opts = *opts;
 	s->stats_fd = -1;
 	s->epoll_fd = -1;
@@ -256,11 +258,16 @@ int sampler_start(struct sampler *s, char *err, size_t errlen)
 	bool *online;
 	int rc;
 
-	if (ncpus <= 0)
-		return -EINVAL;
+	if (ncpus <= 0) {
+		snprintf(err, errlen, "cannot count this machine's CPUs (/sys/devices/system/cpu/possible): %s",
+			 strerror(ncpus ? -ncpus : EINVAL));
+		return ncpus ? ncpus : -EINVAL;
+	}
 	online = calloc(ncpus, sizeof(*online));
-	if (!online)
+	if (!online) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
 	rc = read_online_cpus(online, ncpus);
 	if (rc) {
 		free(online);
@@ -271,6 +278,7 @@ int sampler_start(struct sampler *s, char *err, size_t errlen)
 	s->perf_fds = malloc(ncpus * sizeof(*s->perf_fds));
 	if (!s->links || !s->perf_fds) {
 		free(online);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	s->ncpus = ncpus;

@@ -212,6 +212,9 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 		rc = -E2BIG;
 	else if (t->profile->nprocesses >= t->profile->limits.processes)
 		rc = -EDQUOT;
+	else if ((tr->process = profile_process(t->profile, tr->pid, tr->target.cmdline,
+					       tr->target.version)) == PROFILE_NO_PROCESS)
+		rc = -ENOMEM;
 	else
 		rc = symbolizer_init(&tr->sym, &tr->target, t->profile);
 	/* The kernel's entry last: nothing after it can fail and leave it there. */
@@ -240,7 +243,6 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 		return rc;
 	}
 	tr->ns_pid = proc_ns_pid(tr->pid);
-	tr->process = profile_process(t->profile, tr->pid, tr->target.cmdline, tr->target.version);
 	t->profile->processes[tr->process].ns_pid = tr->ns_pid;
 	tr->state = TRACKED_PROFILED;
 	tr->was_profiled = true;
