@@ -1206,7 +1206,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 			uaddr = BPF_CORE_READ(regs, di);
 			/* Blocked on the GIL's condition variable or mutex. */
 			if (s->sample.hdr.syscall == NR_FUTEX && s->gil &&
-			    uaddr >= s->gil && uaddr < s->gil + PYPERF_GIL_SPAN)
+			    uaddr >= s->gil && uaddr < s->gil + s->off.gil_span)
 				s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_WAIT;
 		}
 	}

@@ -70,13 +70,6 @@
  */
 #define PYPERF_NEGATIVE_TTL_NS	(20ULL * 1000 * 1000)
 
-/*
- * sizeof(struct _gil_runtime_state) in every version with a GIL (checked
- * against the headers by tests/layout): a futex anywhere in it is a wait
- * for the GIL.
- */
-#define PYPERF_GIL_SPAN		208
-
 /* Ring-buffer backlog at which the BPF program wakes userspace early. */
 #define PYPERF_WAKEUP_BYTES	(64u << 10)
 
@@ -258,6 +251,8 @@ struct pyperf_offsets {
 	__u16 interp_gil;		/* else PyInterpreterState.ceval.gil, a pointer */
 	__u16 gil_holder;		/* last_holder */
 	__u16 gil_locked;
+	/* sizeof(struct _gil_runtime_state): a futex anywhere in it is a wait for the GIL */
+	__u16 gil_span;
 	/* 3.11: _PyInterpreterFrame.is_entry (3.12+ mark eval calls with shim frames) */
 	__u16 frame_is_entry;
 };

@@ -156,6 +156,7 @@ int main(void)
 		CHECK(bpf.chunk_first_frame, ==, offsetof(_PyStackChunk, data) + sizeof(PyObject *));
 		CHECK(bpf.owner_thread, ==, FRAME_OWNED_BY_THREAD);
 		CHECK(bpf.owner_skip_from, ==, FRAME_OWNED_BY_CSTACK);
+		CHECK(bpf.gil_span, ==, sizeof(struct _gil_runtime_state));
 #endif
 		printf("layout %d.%d (%s): the rest from _Py_DebugOffsets at run time; %d passed, %d failed\n",
 		       PY_MAJOR_VERSION, PY_MINOR_VERSION, INCDIR, passed, failed);
@@ -177,9 +178,7 @@ int main(void)
 #endif
 	CHECK(bpf.gil_holder, ==, offsetof(struct _gil_runtime_state, last_holder));
 	CHECK(bpf.gil_locked, ==, offsetof(struct _gil_runtime_state, locked));
-	check("sizeof(struct _gil_runtime_state)", "==",
-	      sizeof(struct _gil_runtime_state) == PYPERF_GIL_SPAN, PYPERF_GIL_SPAN,
-	      sizeof(struct _gil_runtime_state));
+	CHECK(bpf.gil_span, ==, sizeof(struct _gil_runtime_state));
 
 	/* PyThreadState */
 	CHECK(bpf.tstate_interp, ==, offsetof(PyThreadState, interp));

@@ -86,7 +86,7 @@
  * version) is embedded in _PyRuntime.ceval up to 3.11; from 3.12 each
  * interpreter points to the one it uses from ceval.gil.
  */
-#define GIL_FIELDS .gil_holder = 8, .gil_locked = 16
+#define GIL_FIELDS .gil_holder = 8, .gil_locked = 16, .gil_span = 208
 #define GIL_IN_RUNTIME(at) \
 	.runtime_ceval_gil = at, .interp_gil = NONE, GIL_FIELDS
 
@@ -96,7 +96,7 @@
 		 GIL_IN_RUNTIME(gil_at), .tstate_interp = 16, .frame_is_entry = NONE, \
 		 BYTES_DEFAULT, STR_WITH_WSTR, STR_STATE_DEFAULT }, \
 	OBJECT_DEFAULT, \
-	.code_code = 48, .linetable_format = format, \
+	.code_code = 48, .linetable_format = format, .eval_call_per_frame = true, \
 }
 
 /*
@@ -117,7 +117,9 @@
 		 .str_hash = str_hash_at, .runtime_ceval_gil = NONE, \
 		 .frame_is_entry = NONE, str_state, .base_kind = base, DATA_STACK, \
 		 .code_framesize = framesize_at, .code_framesize_plus = NONE, \
-		 .framesize_words = 0 }, \
+		 .framesize_words = 0, \
+		 /* _Py_DebugOffsets has the GIL's fields, not its size */ \
+		 .gil_span = (ft) ? 0 : 208 }, \
 	.object_refcnt = refcnt_at, .code_code = NONE, \
 	.linetable_format = LINETABLE_LOCATIONS, \
 }

@@ -21,6 +21,8 @@ struct py_layout {
 	 * holds only what the runtime does not export.
 	 */
 	bool needs_debug_offsets;
+	/* Up to 3.10 every Python frame is a C call of the eval loop of its own. */
+	bool eval_call_per_frame;
 	struct pyperf_offsets bpf;
 
 	/* PyObject */

@@ -70,7 +70,6 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
 		       const struct pyperf_sample *s, size_t size)
 {
-	const struct pyperf_offsets *off = &sym->layout->bpf;
 	size_t n = s->hdr.nframes, k;
 
 	b->depth = 0;
@@ -79,12 +78,8 @@ int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
 		return -EINVAL;
 	k = python_frames(b, sym, s, n);
 	if (b->native) {
-		/* Up to 3.10 every frame is a call of the eval loop of its own. */
-		bool every = off->frame_owner == PYPERF_OFF_NONE &&
-			     off->frame_is_entry == PYPERF_OFF_NONE;
-
-		native_stack_merge(b->native, s, size, b->python, b->entry, k, every, b->frames,
-				   &b->depth, SAMPLE_STACK_MAX);
+		native_stack_merge(b->native, s, size, b->python, b->entry, k,
+				   sym->layout->eval_call_per_frame, b->frames, &b->depth, SAMPLE_STACK_MAX);
 		return 0;
 	}
 	for (size_t i = k; i-- > 0;)
