@@ -66,8 +66,7 @@ static error_t parse_dump_opt(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!o->target.all && !o->target.pids.n)
-			argp_error(state, "nothing to dump: use -p PID or -a");
+		session_opts_require_target(state, &o->target, "dump");
 		if (o->target.all && o->target.pids.n)
 			argp_error(state, "give either -p or -a, not both");
 		break;

@@ -12,6 +12,13 @@ void session_opts_init(struct session_opts *o)
 	};
 }
 
+void session_opts_require_target(struct argp_state *state, const struct session_opts *o,
+				 const char *verb)
+{
+	if (!o->all && !o->pids.n)
+		argp_error(state, "nothing to %s: use -p PID or -a", verb);
+}
+
 static const struct argp_option target_options[] = {
 	{ "pid", 'p', "PID", 0, "A Python process (repeatable; with -a: only these)", 0 },
 	{ "all", 'a', NULL, 0, "Every Python process on the host, including ones started meanwhile", 0 },

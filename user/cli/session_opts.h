@@ -27,6 +27,10 @@ struct session_opts {
 /* The defaults above. */
 void session_opts_init(struct session_opts *o);
 
+/* At ARGP_KEY_END: a usage error unless -p or -a says what to VERB. */
+void session_opts_require_target(struct argp_state *state, const struct session_opts *o,
+				 const char *verb);
+
 extern const struct argp session_targets_argp;	/* -p, -a, -v */
 extern const struct argp session_sampling_argp;	/* -r, --btf, --max-processes */
 

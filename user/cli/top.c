@@ -70,8 +70,7 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!o->target.all && !o->target.pids.n)
-			argp_error(state, "nothing to watch: use -p PID or -a");
+		session_opts_require_target(state, &o->target, "watch");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -302,38 +302,6 @@ int tracker_add(struct tracker *t, pid_t pid, bool explicit_target, char *err, s
 	return rc;
 }
 
-static int sampler_add(void *ctx, pid_t pid, const struct pyperf_proc *proc)
-{
-	return sampler_add_process(ctx, pid, proc);
-}
-
-static void sampler_remove(void *ctx, pid_t pid)
-{
-	sampler_remove_process(ctx, pid);
-}
-
-static uint64_t sampler_lost(void *ctx, pid_t pid)
-{
-	return sampler_take_lost(ctx, pid);
-}
-
-static int sampler_brake(void *ctx, pid_t pid, struct pyperf_brake *out)
-{
-	return sampler_take_brake(ctx, pid, out);
-}
-
-static const struct tracker_kernel_ops sampler_ops = {
-	.add_process = sampler_add,
-	.remove_process = sampler_remove,
-	.take_lost = sampler_lost,
-	.take_brake = sampler_brake,
-};
-
-int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, size_t errlen)
-{
-	return tracker_set_kernel(t, &sampler_ops, sampler, err, errlen);
-}
-
 int tracker_set_kernel(struct tracker *t, const struct tracker_kernel_ops *ops, void *ctx,
 		       char *err, size_t errlen)
 {
@@ -382,54 +350,6 @@ static struct prof_thread *thread_for(struct tracker *t, struct tracked *tr, uin
 		*slot = (uintptr_t)profile_thread(t->profile, tr->process, tid, comm);
 	}
 	return (struct prof_thread *)*slot;
-}
-
-void incomplete_count(struct incomplete_counts *c, uint16_t flags, uint8_t torn)
-{
-	if (flags & PYPERF_SAMPLE_TSTATE_PENDING) {
-		c->pending++;
-	} else if (flags & PYPERF_SAMPLE_TORN) {
-		c->torn++;
-		c->torn_by_rule[torn < PYPERF_TORN_MAX ? torn : PYPERF_TORN_NONE]++;
-	} else if (flags & PYPERF_SAMPLE_UNREADABLE) {
-		c->unreadable++;
-	} else if (flags & PYPERF_SAMPLE_BUDGET) {
-		c->budget++;
-	} else if (flags & PYPERF_SAMPLE_TRUNCATED) {
-		c->too_deep++;
-	}
-}
-
-/* Names of the rules a torn chain broke, by enum pyperf_torn. */
-static const char *const torn_rules[PYPERF_TORN_MAX] = {
-	[PYPERF_TORN_NONE] = "other",
-	[PYPERF_TORN_BASE] = "base",
-	[PYPERF_TORN_SPACING] = "spacing",
-	[PYPERF_TORN_ABOVE_TOP] = "above_top",
-	[PYPERF_TORN_CFRAME] = "cframe",
-	[PYPERF_TORN_CYCLE] = "cycle",
-};
-
-void incomplete_print(const struct incomplete_counts *c, FILE *out)
-{
-	if (!c->torn && !c->unreadable && !c->too_deep && !c->pending && !c->budget)
-		return;
-	fprintf(out, "pybpf: stacks marked incomplete: %llu torn reads, %llu at unreadable frames, %llu out of read budget, %llu too deep; %llu samples before their thread state was found\n",
-		(unsigned long long)c->torn, (unsigned long long)c->unreadable,
-		(unsigned long long)c->budget, (unsigned long long)c->too_deep,
-		(unsigned long long)c->pending);
-}
-
-void incomplete_json(const struct incomplete_counts *c, FILE *out)
-{
-	fprintf(out, "{\"torn\":%llu,\"unreadable\":%llu,\"budget\":%llu,\"too_deep\":%llu,\"pending\":%llu,\"torn_by_rule\":{",
-		(unsigned long long)c->torn, (unsigned long long)c->unreadable,
-		(unsigned long long)c->budget, (unsigned long long)c->too_deep,
-		(unsigned long long)c->pending);
-	for (int i = 0; i < PYPERF_TORN_MAX; i++)
-		fprintf(out, "%s\"%s\":%llu", i ? "," : "", torn_rules[i],
-			(unsigned long long)c->torn_by_rule[i]);
-	fputs("}}", out);
 }
 
 /*
@@ -676,57 +596,4 @@ void tracker_take_lost(struct tracker *t)
 	for (size_t i = 0; i < t->nall; i++)
 		if (t->all[i]->state == TRACKED_PROFILED && t->kernel)
 			take_kernel_counts(t, t->all[i]);
-}
-
-void tracker_warn_unreadable(const struct tracker *t, FILE *out)
-{
-	for (size_t i = 0; i < t->nall; i++) {
-		const struct tracked *tr = t->all[i];
-		uint64_t broken;
-
-		if (tr->was_profiled && tr->braked)
-			fprintf(out, "pybpf: warning: PID %d (%s) was sampled less, down to 1 in %u samples (%llu not taken): its stacks cost more than 1/%d of the sampling period to read; each sample taken stands for those not taken\n",
-				tr->pid, tr->target.cmdline, 1u << tr->brake_level,
-				(unsigned long long)tr->braked, PYPERF_BRAKE_SHARE);
-
-		if (!tr->was_profiled)
-			continue;
-		/* On a CPU all along, never in Python: its _PyRuntime is not where it says. */
-		if (!tr->samples && tr->idle >= 20)
-			fprintf(out, "pybpf: warning: PID %d (%s): none of its %llu samples had a Python stack: it only ran threads without one, or its memory does not hold a Python %s that pybpf can read\n",
-				tr->pid, tr->target.cmdline, (unsigned long long)tr->idle,
-				tr->target.version);
-		/*
-		 * Churn makes a few [unknown] frames and torn stacks; most of
-		 * them means the memory is not what it seems.
-		 */
-		broken = tr->incomplete.torn + tr->incomplete.unreadable;
-		if ((tr->frames < 100 || tr->unresolved * 2 < tr->frames) &&
-		    (tr->samples < 20 || broken * 2 < tr->samples))
-			continue;
-		fprintf(out, "pybpf: warning: PID %d (%s): %.0f%% of its %llu samples could not be read whole and %.0f%% of the %llu frames sampled could not be read (%llu samples had failed reads): its memory does not hold a Python %s that pybpf can read; those show as [incomplete stack: ...] and [unknown]\n",
-			tr->pid, tr->target.cmdline, tr->samples ? 100.0 * broken / tr->samples : 0.0,
-			(unsigned long long)tr->samples,
-			tr->frames ? 100.0 * tr->unresolved / tr->frames : 0.0,
-			(unsigned long long)tr->frames, (unsigned long long)tr->read_errors,
-			tr->target.version);
-	}
-}
-
-void tracker_print_summary(struct tracker *t, FILE *out)
-{
-	tracker_take_lost(t);
-	fprintf(out, "pybpf:   %-8s %-9s %-9s %8s %6s  %s\n", "PID", "NS-PID", "PYTHON",
-		"SAMPLES", "LOST", "COMMAND");
-	for (size_t i = 0; i < t->nall; i++) {
-		struct tracked *tr = t->all[i];
-
-		/* A forked child that exec'd at once leaves nothing worth a line. */
-		if (!tr->was_profiled || (tr->state == TRACKED_ENDED && !tr->samples && !tr->lost))
-			continue;
-		fprintf(out, "pybpf:   %-8d %-9d %-9s %8llu %6llu  %s%s\n", tr->pid, tr->ns_pid,
-			tr->target.version, (unsigned long long)tr->samples,
-			(unsigned long long)tr->lost, tr->target.cmdline,
-			tr->replaced_by_exec ? " (exec'd)" : tr->state == TRACKED_ENDED ? " (exited)" : "");
-	}
 }

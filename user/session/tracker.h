@@ -16,6 +16,7 @@
 #include "profile/profile.h"
 #include "python/python_target.h"
 #include "session/sampler.h"
+#include "session/incomplete_counts.h"
 #include "session/sample_stack.h"
 #include "python/symbolizer.h"
 #include "session/wall_clock.h"
@@ -33,16 +34,6 @@ struct tracker_filters {
 	size_t npids;
 	const char *comm;		/* only processes with this comm */
 	const char *cgroup;		/* only processes whose cgroup path contains this */
-};
-
-/* Samples whose stacks are marked as not whole, by why (pyperf_sample_flags). */
-struct incomplete_counts {
-	uint64_t torn;			/* the chain broke a rule: caught mid-update */
-	uint64_t unreadable;		/* the walk stopped at a frame it could not read */
-	uint64_t too_deep;		/* deeper than the walk goes */
-	uint64_t budget;		/* cut where the sample's read budget ran out */
-	uint64_t pending;		/* the thread's state not found yet */
-	uint64_t torn_by_rule[PYPERF_TORN_MAX];
 };
 
 enum tracked_state {
@@ -164,12 +155,7 @@ void tracker_take_lost(struct tracker *t);
 /* A warning on OUT for each process whose frames could mostly not be read, or were never there. */
 void tracker_warn_unreadable(const struct tracker *t, FILE *out);
 
-/* Add the marks of a sample with FLAGS and TORN rule to C. */
-void incomplete_count(struct incomplete_counts *c, uint16_t flags, uint8_t torn);
-/* One summary line on OUT (nothing when every stack was whole). */
-void incomplete_print(const struct incomplete_counts *c, FILE *out);
-/* C as a JSON object. */
-void incomplete_json(const struct incomplete_counts *c, FILE *out);
+
 
 /* Per-process table on OUT: pid, Python, samples, lost, command. */
 void tracker_print_summary(struct tracker *t, FILE *out);
