@@ -309,8 +309,11 @@ def known_split(interp):
             off_line += weight
         assert frames[-1]["file"].endswith("split.py")
     samples = total / interval
-    # A sample per millisecond of its CPU time, however much the machine gave it.
-    assert 0.5 * cpu * 1000 <= samples <= 1.1 * cpu * 1000 + 20, "%d samples, %.2f s of CPU" % (samples, cpu)
+    # A sample per millisecond of its CPU time, however much the machine gave
+    # it: on a loaded machine the timer's ticks fall on its time slices
+    # unevenly (12% over was seen), so the upper bound only catches samples
+    # counted twice.
+    assert 0.5 * cpu * 1000 <= samples <= 1.25 * cpu * 1000 + 50, "%d samples, %.2f s of CPU" % (samples, cpu)
     in_leaves = sum(leaf_weight.values())
     assert in_leaves >= 0.9 * total, "only %.1f%% of samples in leaves" % (100 * in_leaves / total)
     # A leaf runs its HOT and LOOP lines only; the split between them is the machine's.
