@@ -19,7 +19,7 @@ BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf
 # user/LAYER/*.c: cli, session, python, native, process, profile, output, base.
 USER_SRCS := $(filter-out user/cli/main.c,$(wildcard user/*/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
-UNIT_SRCS := $(wildcard tests/unit/*/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*/*.c) tests/common/fake_target.c
 
 # A recipe that fails leaves no half-written target for the next make to trust.
 .DELETE_ON_ERROR:
@@ -80,7 +80,7 @@ demo: deps all
 # ---- tests ---------------------------------------------------------------
 # tests/unit/LAYER/ mirrors user/LAYER/; tests/unit/*.h are the tests' own helpers.
 $(BUILD)/unit_tests: $(UNIT_SRCS) $(USER_OBJS) $(wildcard tests/unit/*.h)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(DEPFLAGS) -MF $@.d $(filter-out %.h,$^) -lcriterion $(LDLIBS) -o $@
+	$(CC) $(CPPFLAGS) -Itests/unit -Itests/common $(CFLAGS) $(DEPFLAGS) -MF $@.d $(filter-out %.h,$^) -lcriterion $(LDLIBS) -o $@
 
 -include $(BUILD)/unit_tests.d
 

@@ -234,5 +234,6 @@ du -sh "$CORPUS"/*
 # by the table itself (tests/fuzz/seed_target_walk.c).
 mkdir -p "$CORPUS/target_walk"
 find "$CORPUS/target_walk" -type f ! -name 'crash-*' -delete
-${CC:-gcc} -std=gnu11 -Iuser -Ibpf tests/fuzz/seed_target_walk.c user/python/py_layout.c -o "$tmp/seed_target_walk"
+${CC:-gcc} -std=gnu11 -Iuser -Ibpf -Itests/common tests/fuzz/seed_target_walk.c tests/common/fake_target.c \
+	user/python/py_layout.c -o "$tmp/seed_target_walk"
 "$tmp/seed_target_walk" "$CORPUS/target_walk"

@@ -3,6 +3,13 @@
 #include <sys/uio.h>
 #include "process/target_mem.h"
 
+static target_reader_fn injected_reader;
+
+void target_mem_set_reader(target_reader_fn reader)
+{
+	injected_reader = reader;
+}
+
 int target_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len };
@@ -11,6 +18,8 @@ int target_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 
 	if (!addr)
 		return -EFAULT;
+	if (injected_reader)
+		return injected_reader(pid, addr, buf, len);
 	n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 	if (n < 0)
 		return -errno;
