@@ -29,6 +29,7 @@ check() {
 	if ! $CC -std=gnu11 -O0 -Wall -Wextra -DPy_BUILD_CORE \
 		-I"$inc" -I"$inc/internal" -I"$root/user" -I"$root/bpf" -DINCDIR="\"$inc\"" \
 		"$root/tests/layout/check_layout.c" "$root/user/python/py_layout.c" \
+		"$root/user/python/debug_offsets.c" \
 		-o "$bin" >"$bin.log" 2>&1; then
 		echo "FAIL $tag ($inc): does not compile:"
 		sed 's/^/  /' "$bin.log"

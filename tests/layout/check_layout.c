@@ -35,6 +35,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "python/debug_offsets.h"
 #include "python/py_layout.h"
 
 #ifndef INCDIR
@@ -127,6 +128,17 @@ static void check(const char *field, const char *op, int ok, unsigned long table
 	check(#field, #op, t_ op h_, t_, h_);				\
 } while (0)
 
+/*
+ * POSITION(member, path): debug_offsets.c's column for this minor puts the
+ * value of py_layout MEMBER where _Py_DebugOffsets has PATH.
+ */
+#define POSITION(member, path) do {					\
+	int at_ = debug_offsets_position(PY_MINOR_VERSION, #member);	\
+	check("_Py_DebugOffsets." #path " for " #member, "==",		\
+	      at_ == (int)offsetof(_Py_DebugOffsets, path),		\
+	      (unsigned long)at_, offsetof(_Py_DebugOffsets, path));	\
+} while (0)
+
 /* The 32-bit word holding PyASCIIObject.state with only BITFIELD all-ones. */
 #define STATE_MASK(bitfield) ({						\
 	PyASCIIObject s_;						\
@@ -157,6 +169,40 @@ int main(void)
 		CHECK(bpf.owner_thread, ==, FRAME_OWNED_BY_THREAD);
 		CHECK(bpf.owner_skip_from, ==, FRAME_OWNED_BY_CSTACK);
 		CHECK(bpf.gil_span, ==, sizeof(struct _gil_runtime_state));
+#endif
+#if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+		/* The positions pybpf reads (3.13's names; 3.14+ headers may rename). */
+		POSITION(bpf.runtime_interp_head, runtime_state.interpreters_head);
+		POSITION(bpf.interp_next, interpreter_state.next);
+		POSITION(bpf.interp_threads_head, interpreter_state.threads_head);
+		POSITION(bpf.interp_gil, interpreter_state.ceval_gil);
+		POSITION(interp_gil_embedded, interpreter_state.gil_runtime_state);
+		POSITION(bpf.gil_locked, interpreter_state.gil_runtime_state_locked);
+		POSITION(bpf.gil_holder, interpreter_state.gil_runtime_state_holder);
+		POSITION(bpf.tstate_next, thread_state.next);
+		POSITION(bpf.tstate_interp, thread_state.interp);
+		POSITION(bpf.tstate_frame, thread_state.current_frame);
+		POSITION(bpf.tstate_thread_id, thread_state.thread_id);
+		POSITION(bpf.tstate_native_thread_id, thread_state.native_thread_id);
+		POSITION(bpf.tstate_datastack_chunk, thread_state.datastack_chunk);
+		POSITION(bpf.frame_previous, interpreter_frame.previous);
+		POSITION(bpf.frame_code, interpreter_frame.executable);
+		POSITION(bpf.frame_instr, interpreter_frame.instr_ptr);
+		POSITION(bpf.frame_owner, interpreter_frame.owner);
+		POSITION(bpf.code_filename, code_object.filename);
+		POSITION(bpf.code_name, code_object.qualname);
+		POSITION(bpf.code_linetable, code_object.linetable);
+		POSITION(bpf.code_firstlineno, code_object.firstlineno);
+		POSITION(bpf.code_adaptive, code_object.co_code_adaptive);
+		POSITION(object_type, pyobject.ob_type);
+		POSITION(bpf.varobject_size, bytes_object.ob_size);
+		POSITION(bpf.bytes_data, bytes_object.ob_sval);
+		POSITION(bpf.str_state, unicode_object.state);
+		POSITION(bpf.str_length, unicode_object.length);
+		POSITION(bpf.str_ascii_data, unicode_object.asciiobject_size);
+		check("sizeof(_Py_DebugOffsets)", "==",
+		      debug_offsets_parser(PY_MINOR_VERSION, &(int){ 0 }) == sizeof(_Py_DebugOffsets),
+		      debug_offsets_parser(PY_MINOR_VERSION, &(int){ 0 }), sizeof(_Py_DebugOffsets));
 #endif
 		printf("layout %d.%d (%s): the rest from _Py_DebugOffsets at run time; %d passed, %d failed\n",
 		       PY_MAJOR_VERSION, PY_MINOR_VERSION, INCDIR, passed, failed);

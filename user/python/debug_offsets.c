@@ -10,127 +10,63 @@
 #include "python/debug_offsets.h"
 #include "base/array.h"
 
+#define ABSENT 0			/* no member sits at the cookie's place */
+
 struct field {
-	uint16_t at;			/* position inside _Py_DebugOffsets */
 	uint16_t dest;			/* offsetof(struct py_layout, member), a uint16_t */
 	bool free_threaded_only;	/* 0 means "absent" in default builds */
 	const char *name;
+	uint16_t at[DEBUG_OFFSETS_MINORS];	/* position inside _Py_DebugOffsets, per minor */
 };
 
-#define F(at, member) { at, offsetof(struct py_layout, member), false, #member }
-#define FT(at, member) { at, offsetof(struct py_layout, member), true, #member }
+#define F(member, ...) { offsetof(struct py_layout, member), false, #member, { __VA_ARGS__ } }
+#define FT(member, ...) { offsetof(struct py_layout, member), true, #member, { __VA_ARGS__ } }
 
-static const struct field fields_313[] = {
-	F(40, bpf.runtime_interp_head),
-	F(64, bpf.interp_next),
-	F(72, bpf.interp_threads_head),
-	F(112, bpf.interp_gil),
-	F(120, interp_gil_embedded),
-	F(136, bpf.gil_locked),		/* within PyInterpreterState until adjusted */
-	F(144, bpf.gil_holder),
-	F(168, bpf.tstate_next),
-	F(176, bpf.tstate_interp),
-	F(184, bpf.tstate_frame),		/* current_frame */
-	F(192, bpf.tstate_thread_id),
-	F(200, bpf.tstate_native_thread_id),
-	F(208, bpf.tstate_datastack_chunk),
-	F(232, bpf.frame_previous),
-	F(240, bpf.frame_code),			/* f_executable */
-	F(248, bpf.frame_instr),		/* instr_ptr */
-	F(264, bpf.frame_owner),
-	F(280, bpf.code_filename),
-	F(296, bpf.code_name),			/* co_qualname */
-	F(304, bpf.code_linetable),
-	F(312, bpf.code_firstlineno),
-	F(344, bpf.code_adaptive),
-	F(360, object_type),
-	F(520, bpf.varobject_size),			/* bytes_object.ob_size */
-	F(528, bpf.bytes_data),
-	F(544, bpf.str_state),
-	F(552, bpf.str_length),
-	F(560, bpf.str_ascii_data),
+/*
+ * One row a member pybpf takes from _Py_DebugOffsets, one column a minor
+ * (DEBUG_OFFSETS_FIRST_MINOR, then each next one): its position there, or
+ * ABSENT where that minor does not export it.  tests/layout checks the
+ * column of every minor whose headers are on the machine against
+ * offsetof(_Py_DebugOffsets, ...).
+ */
+static const struct field fields[] = {
+	/* member                          3.13    3.14    3.15 */
+	F(bpf.runtime_interp_head,           40,     40,     40),
+	F(bpf.interp_next,                   64,     64,     64),
+	F(bpf.interp_threads_head,           72,     72,     72),
+	F(bpf.interp_gil,                   112,    120,    120),
+	F(interp_gil_embedded,              120,    128,    128),
+	F(bpf.gil_locked,                   136,    144,    144), /* within PyInterpreterState until adjusted */
+	F(bpf.gil_holder,                   144,    152,    152),
+	F(bpf.tstate_next,                  168,    192,    192),
+	F(bpf.tstate_interp,                176,    200,    200),
+	F(bpf.tstate_frame,                 184,    208,    208), /* current_frame */
+	F(bpf.tstate_base_frame,         ABSENT, ABSENT,    216),
+	F(bpf.tstate_thread_id,             192,    216,    240),
+	F(bpf.tstate_native_thread_id,      200,    224,    248),
+	F(bpf.tstate_datastack_chunk,       208,    232,    256),
+	F(bpf.frame_previous,               232,    256,    320),
+	F(bpf.frame_code,                   240,    264,    328), /* f_executable */
+	F(bpf.frame_instr,                  248,    272,    336), /* instr_ptr */
+	F(bpf.frame_owner,                  264,    288,    352),
+	FT(bpf.frame_tlbc_index,         ABSENT,    304,    368),
+	F(bpf.code_filename,                280,    320,    384),
+	F(bpf.code_name,                    296,    336,    400), /* co_qualname */
+	F(bpf.code_linetable,               304,    344,    408),
+	F(bpf.code_firstlineno,             312,    352,    416),
+	F(bpf.code_adaptive,                344,    384,    448),
+	FT(bpf.code_tlbc,                ABSENT,    392,    456),
+	F(object_type,                      360,    408,    472),
+	F(bpf.varobject_size,               520,    600,    696), /* bytes_object.ob_size */
+	F(bpf.bytes_data,                   528,    608,    704),
+	F(bpf.str_state,                    544,    624,    720),
+	F(bpf.str_length,                   552,    632,    728),
+	F(bpf.str_ascii_data,               560,    640,    736),
+	F(bpf.str_compact_data,          ABSENT, ABSENT,    744), /* exported from 3.15 */
 };
 
-static const struct field fields_314[] = {
-	F(40, bpf.runtime_interp_head),
-	F(64, bpf.interp_next),
-	F(72, bpf.interp_threads_head),
-	F(120, bpf.interp_gil),
-	F(128, interp_gil_embedded),
-	F(144, bpf.gil_locked),
-	F(152, bpf.gil_holder),
-	F(192, bpf.tstate_next),
-	F(200, bpf.tstate_interp),
-	F(208, bpf.tstate_frame),
-	F(216, bpf.tstate_thread_id),
-	F(224, bpf.tstate_native_thread_id),
-	F(232, bpf.tstate_datastack_chunk),
-	F(256, bpf.frame_previous),
-	F(264, bpf.frame_code),
-	F(272, bpf.frame_instr),
-	F(288, bpf.frame_owner),
-	FT(304, bpf.frame_tlbc_index),
-	F(320, bpf.code_filename),
-	F(336, bpf.code_name),
-	F(344, bpf.code_linetable),
-	F(352, bpf.code_firstlineno),
-	F(384, bpf.code_adaptive),
-	FT(392, bpf.code_tlbc),
-	F(408, object_type),
-	F(600, bpf.varobject_size),
-	F(608, bpf.bytes_data),
-	F(624, bpf.str_state),
-	F(632, bpf.str_length),
-	F(640, bpf.str_ascii_data),
-};
-
-static const struct field fields_315[] = {
-	F(40, bpf.runtime_interp_head),
-	F(64, bpf.interp_next),
-	F(72, bpf.interp_threads_head),
-	F(120, bpf.interp_gil),
-	F(128, interp_gil_embedded),
-	F(144, bpf.gil_locked),
-	F(152, bpf.gil_holder),
-	F(192, bpf.tstate_next),
-	F(200, bpf.tstate_interp),
-	F(208, bpf.tstate_frame),
-	F(216, bpf.tstate_base_frame),
-	F(240, bpf.tstate_thread_id),
-	F(248, bpf.tstate_native_thread_id),
-	F(256, bpf.tstate_datastack_chunk),
-	F(320, bpf.frame_previous),
-	F(328, bpf.frame_code),
-	F(336, bpf.frame_instr),
-	F(352, bpf.frame_owner),
-	FT(368, bpf.frame_tlbc_index),
-	F(384, bpf.code_filename),
-	F(400, bpf.code_name),
-	F(408, bpf.code_linetable),
-	F(416, bpf.code_firstlineno),
-	F(448, bpf.code_adaptive),
-	FT(456, bpf.code_tlbc),
-	F(472, object_type),
-	F(696, bpf.varobject_size),
-	F(704, bpf.bytes_data),
-	F(720, bpf.str_state),
-	F(728, bpf.str_length),
-	F(736, bpf.str_ascii_data),
-	F(744, bpf.str_compact_data),		/* exported from 3.15 */
-};
-
-struct parser {
-	int minor;
-	uint16_t size;			/* sizeof(_Py_DebugOffsets) */
-	const struct field *fields;
-	size_t nfields;
-};
-
-static const struct parser parsers[] = {
-	{ 13, 584, fields_313, ARRAY_SIZE(fields_313) },
-	{ 14, 760, fields_314, ARRAY_SIZE(fields_314) },
-	{ 15, 888, fields_315, ARRAY_SIZE(fields_315) },
-};
+/* sizeof(_Py_DebugOffsets) in each minor, from DEBUG_OFFSETS_FIRST_MINOR. */
+static const uint16_t struct_sizes[DEBUG_OFFSETS_MINORS] = { 584, 760, 888 };
 
 int debug_offsets_header(const uint8_t *raw, size_t len, struct debug_offsets_header *hdr)
 {
@@ -146,15 +82,23 @@ int debug_offsets_header(const uint8_t *raw, size_t len, struct debug_offsets_he
 
 size_t debug_offsets_parser(int minor, int *parser_minor)
 {
-	const struct parser *p = NULL;
-
-	for (size_t i = 0; i < ARRAY_SIZE(parsers); i++)
-		if (parsers[i].minor <= minor)
-			p = &parsers[i];
-	if (!p)
+	if (minor < DEBUG_OFFSETS_FIRST_MINOR)
 		return 0;
-	*parser_minor = p->minor;
-	return p->size;
+	if (minor >= DEBUG_OFFSETS_FIRST_MINOR + DEBUG_OFFSETS_MINORS)
+		minor = DEBUG_OFFSETS_FIRST_MINOR + DEBUG_OFFSETS_MINORS - 1;
+	*parser_minor = minor;
+	return struct_sizes[minor - DEBUG_OFFSETS_FIRST_MINOR];
+}
+
+int debug_offsets_position(int minor, const char *member)
+{
+	if (minor < DEBUG_OFFSETS_FIRST_MINOR || minor >= DEBUG_OFFSETS_FIRST_MINOR + DEBUG_OFFSETS_MINORS)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (!strcmp(fields[i].name, member))
+			return fields[i].at[minor - DEBUG_OFFSETS_FIRST_MINOR] == ABSENT ?
+			       -1 : fields[i].at[minor - DEBUG_OFFSETS_FIRST_MINOR];
+	return -1;
 }
 
 static uint16_t *member(struct py_layout *L, uint16_t dest)
@@ -183,15 +127,13 @@ static uint16_t read_size(const uint16_t *fields, size_t n)
 int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 			 struct py_layout *out, char *err, size_t errlen)
 {
-	const struct parser *p = NULL;
+	int column = parser_minor - DEBUG_OFFSETS_FIRST_MINOR;
 	struct debug_offsets_header hdr;
 	const struct py_layout *base;
 	struct pyperf_offsets *o = &out->bpf;
 
-	for (size_t i = 0; i < ARRAY_SIZE(parsers); i++)
-		if (parsers[i].minor == parser_minor)
-			p = &parsers[i];
-	if (!p || len < p->size || debug_offsets_header(raw, len, &hdr)) {
+	if (column < 0 || column >= DEBUG_OFFSETS_MINORS || len < struct_sizes[column] ||
+	    debug_offsets_header(raw, len, &hdr)) {
 		snprintf(err, errlen, "no valid _Py_DebugOffsets (cookie \"%s\") at the start of _PyRuntime",
 			 DEBUG_OFFSETS_COOKIE);
 		return -EINVAL;
@@ -205,13 +147,13 @@ int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 	*out = *base;
 	out->bpf.str_compact_data = PYPERF_OFF_NONE;
 	out->bpf.tstate_base_frame = PYPERF_OFF_NONE;
-	for (size_t i = 0; i < p->nfields; i++) {
-		const struct field *f = &p->fields[i];
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		const struct field *f = &fields[i];
 		uint64_t v;
 
-		if (f->free_threaded_only && !hdr.free_threaded)
+		if (f->at[column] == ABSENT || (f->free_threaded_only && !hdr.free_threaded))
 			continue;
-		memcpy(&v, raw + f->at, sizeof(v));
+		memcpy(&v, raw + f->at[column], sizeof(v));
 		if (v >= PYPERF_OFF_NONE) {
 			snprintf(err, errlen, "_Py_DebugOffsets look corrupt: %s = %llu", f->name,
 				 (unsigned long long)v);

@@ -15,6 +15,8 @@
 #define DEBUG_OFFSETS_COOKIE "xdebugpy"
 #define DEBUG_OFFSETS_HEADER_SIZE 24
 #define DEBUG_OFFSETS_MAX_SIZE 1024
+#define DEBUG_OFFSETS_FIRST_MINOR 13	/* the first minor with _Py_DebugOffsets */
+#define DEBUG_OFFSETS_MINORS 3		/* 3.13 to 3.15: the columns of the table */
 
 struct debug_offsets_header {
 	uint64_t version;		/* PY_VERSION_HEX of the running build */
@@ -30,6 +32,12 @@ int debug_offsets_header(const uint8_t *raw, size_t len, struct debug_offsets_he
  * live process).  Returns the bytes that parser reads, 0 if MINOR < 13.
  */
 size_t debug_offsets_parser(int minor, int *parser_minor);
+
+/*
+ * Where, in 3.MINOR's _Py_DebugOffsets, the value of py_layout MEMBER
+ * ("bpf.frame_code") lies; -1 where that minor does not export it.
+ */
+int debug_offsets_position(int minor, const char *member);
 
 /*
  * Fill OUT from RAW (a whole _Py_DebugOffsets read from the target) with
