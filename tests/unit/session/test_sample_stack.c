@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * user/session/sample_stack.h: one sample record into one profile stack,
+ * over a target's memory the test makes (tests/common/fake_target.h): the
+ * frames root first, a marker at the root of a stack that is not whole, a
+ * gap frame where a deep stack's middle was left out, and a record too
+ * short for what its header says refused.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include "fake_target.h"
+#include "process/target_mem.h"
+#include "session/sample_stack.h"
+
+#define OUTER FAKE_CODES
+#define INNER (FAKE_CODES + FAKE_CODE_SPAN)
+
+static struct profile P;
+static struct python_target T;
+static struct symbolizer S;
+static struct sample_stack B;
+static struct pyperf_sample sample;
+
+static void setup(void)
+{
+	cr_assert_eq(fake_runtime(11), 0);
+	target_mem_set_reader(fake_target_read);
+	profile_init(&P, 10000000);
+	memset(&T, 0, sizeof(T));
+	T.pid = 4242;
+	T.layout = *fake_layout;
+	T.runtime_addr = FAKE_BASE;
+	T.code_type_addr = FAKE_CODE_TYPE;
+	cr_assert_eq(symbolizer_init(&S, &T, &P), 0);
+	sample_stack_init(&B, &P, NULL);
+	memset(&sample, 0, sizeof(sample));
+}
+
+static void teardown(void)
+{
+	symbolizer_free(&S);
+	profile_free(&P);
+	target_mem_set_reader(NULL);
+}
+
+TestSuite(sample_stack, .init = setup, .fini = teardown);
+
+/* Frame I of the sample (innermost first) is the code object at AT, live now. */
+static void put_frame(size_t i, uint64_t at)
+{
+	sample.frames[i].code = fake_addr(at);
+	sample.frames[i].fingerprint = symbolizer_fingerprint(&S, fake_addr(at));
+}
+
+static size_t record_size(size_t nframes)
+{
+	return sizeof(sample.hdr) + nframes * sizeof(struct pyperf_frame);
+}
+
+static const char *name_at(size_t depth)
+{
+	cr_assert_lt(depth, B.depth);
+	return P.strings[P.frames[B.frames[depth]].name];
+}
+
+Test(sample_stack, frames_come_out_root_first)
+{
+	put_frame(0, INNER);
+	put_frame(1, OUTER);
+	sample.hdr.nframes = sample.hdr.depth = 2;
+	cr_assert(sample_stack_wanted(&sample));
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2)), 0);
+	cr_assert_eq(B.depth, 2);
+	cr_assert_str_eq(name_at(0), "outer");
+	cr_assert_str_eq(name_at(1), "inner");
+	cr_assert_eq(B.unresolved, 0);
+}
+
+Test(sample_stack, a_torn_stack_is_marked_at_its_root)
+{
+	put_frame(0, INNER);
+	sample.hdr.nframes = sample.hdr.depth = 1;
+	sample.hdr.flags = PYPERF_SAMPLE_TORN;
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(1)), 0);
+	cr_assert_eq(B.depth, 2);
+	cr_assert_str_eq(name_at(0), "[incomplete stack: torn read]");
+	cr_assert_str_eq(name_at(1), "inner", "below the mark, only the frames known to be there");
+}
+
+Test(sample_stack, a_stack_with_no_frame_read_still_counts_marked)
+{
+	sample.hdr.flags = PYPERF_SAMPLE_UNREADABLE;
+	cr_assert(sample_stack_wanted(&sample), "time in Python, even with nothing to show");
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(0)), 0);
+	cr_assert_eq(B.depth, 1);
+	cr_assert_str_eq(name_at(0), "[incomplete stack: unreadable frame]");
+}
+
+Test(sample_stack, a_thread_outside_python_is_not_wanted)
+{
+	cr_assert_not(sample_stack_wanted(&sample));
+}
+
+Test(sample_stack, a_deep_stack_shows_its_gap)
+{
+	size_t n = PYPERF_KEEP_INNER + 2;
+
+	/* The innermost KEEP_INNER frames, then the two outermost of a deeper stack. */
+	for (size_t i = 0; i < n; i++)
+		put_frame(i, i + 1 < n ? INNER : OUTER);
+	sample.hdr.nframes = n;
+	sample.hdr.depth = n + 500;
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(n)), 0);
+	cr_assert_eq(B.depth, n + 1);
+	cr_assert_str_eq(name_at(0), "outer");
+	cr_assert_str_eq(name_at(2), "[500 frames truncated]");
+	cr_assert_str_eq(name_at(B.depth - 1), "inner");
+}
+
+Test(sample_stack, a_record_shorter_than_its_header_says_is_refused)
+{
+	put_frame(0, INNER);
+	sample.hdr.nframes = 2;
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(1)), -EINVAL);
+	sample.hdr.nframes = PYPERF_MAX_FRAMES + 1;
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, sizeof(sample)), -EINVAL);
+}
