@@ -349,6 +349,36 @@ struct pyperf_sample {
 	__u8 stack[PYPERF_USER_STACK_BYTES];
 };
 
+/*
+ * A record arrives packed: its kernel addresses right after its NFRAMES
+ * frames, then the registers and STACK_LEN bytes of stack.  Where each
+ * part lies in a record of SIZE bytes; NULL when the record is too short
+ * for what its header says.
+ */
+static __inline const __u64 *pyperf_sample_kernel(const struct pyperf_sample *s, __u64 size)
+{
+	__u64 off = sizeof(s->hdr) + (__u64)s->hdr.nframes * sizeof(struct pyperf_frame);
+
+	return off + (__u64)s->hdr.nkernel * sizeof(__u64) <= size ?
+	       (const __u64 *)((const __u8 *)s + off) : 0;
+}
+
+/* The user registers; the stack copy follows them (pyperf_sample_user_stack). */
+static __inline const struct pyperf_user_regs *pyperf_sample_regs(const struct pyperf_sample *s,
+								   __u64 size)
+{
+	__u64 off = sizeof(s->hdr) + (__u64)s->hdr.nframes * sizeof(struct pyperf_frame) +
+		    (__u64)s->hdr.nkernel * sizeof(__u64);
+
+	return off + sizeof(struct pyperf_user_regs) + s->hdr.stack_len <= size ?
+	       (const struct pyperf_user_regs *)((const __u8 *)s + off) : 0;
+}
+
+static __inline const __u8 *pyperf_sample_user_stack(const struct pyperf_user_regs *regs)
+{
+	return (const __u8 *)(regs + 1);
+}
+
 /* Value of the BPF "brakes" map, keyed by host tgid: the brake's state. */
 struct pyperf_brake {
 	__u64 window_start_ns;

@@ -120,9 +120,7 @@ static void merge_user(struct native_stack *n, const struct pyperf_sample *s, si
 		       const uint32_t *python, const bool *entry, size_t npy, bool every,
 		       uint32_t *out, size_t *depth, size_t max)
 {
-	size_t off = sizeof(s->hdr) + s->hdr.nframes * sizeof(struct pyperf_frame) +
-		     s->hdr.nkernel * sizeof(uint64_t);
-	const struct pyperf_user_regs *r = (const void *)((const uint8_t *)s + off);
+	const struct pyperf_user_regs *r = pyperf_sample_regs(s, size);
 	struct unwind_regs regs;
 	struct unwind_stack stack;
 	struct unwind_result res;
@@ -131,12 +129,12 @@ static void merge_user(struct native_stack *n, const struct pyperf_sample *s, si
 	struct native_symbol sym;
 	char why[96];
 
-	if (off + sizeof(*r) + s->hdr.stack_len > size) {
+	if (!r) {
 		push_python(python, 0, npy, out, depth, max);
 		return;
 	}
 	regs = (struct unwind_regs){ .rip = r->ip, .rsp = r->sp, .rbp = r->bp };
-	stack = (struct unwind_stack){ .start = r->sp, .data = (const uint8_t *)(r + 1),
+	stack = (struct unwind_stack){ .start = r->sp, .data = pyperf_sample_user_stack(r),
 				       .len = s->hdr.stack_len };
 	npcs = unwind_native(&regs, &stack, find_module, &ctx, n->pcs, NATIVE_STACK_MAX, &res);
 	n->unwinds++;
@@ -186,12 +184,11 @@ static void merge_user(struct native_stack *n, const struct pyperf_sample *s, si
 static void push_kernel(struct native_stack *n, const struct pyperf_sample *s, size_t size,
 			uint32_t *out, size_t *depth, size_t max)
 {
-	const uint64_t *ips = (const uint64_t *)&s->frames[s->hdr.nframes];
+	const uint64_t *ips = (const uint64_t *)pyperf_sample_kernel(s, size);
 	struct kernel_symbol ks;
 	char name[160];
 
-	if (sizeof(s->hdr) + s->hdr.nframes * sizeof(struct pyperf_frame) +
-	    s->hdr.nkernel * sizeof(uint64_t) > size)
+	if (!ips)
 		return;
 	size_t first = 0;
 
