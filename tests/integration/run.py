@@ -614,6 +614,25 @@ def native_frames_between_python_frames():
     return "%.0f%% of samples in libz under compress_block" % (100 * in_zlib / total)
 
 
+@test
+def kernel_frames_below_python_frames():
+    interp = Interpreter("debian bookworm, static", "/usr/bin/python3.11")
+    with Workload(interp, "read_zero.py") as w:
+        doc, err = record(w.pid, seconds=2, name="kernel", extra=["--kernel"])
+    in_read = total = 0
+    for frames, weight in stacks(doc, main_profile(doc, w.pid)):
+        total += weight
+        kernel = [i for i, f in enumerate(frames) if f.get("file") == "[kernel]"]
+        # The kernel's frames are the innermost ones, under the Python stack.
+        assert not kernel or kernel == list(range(kernel[0], len(frames))), [f["name"] for f in frames]
+        python = [f["name"] for f in frames[:kernel[0] if kernel else len(frames)]]
+        if python[-2:] == ["<module>", "reader"] and "vfs_read" in [frames[i]["name"] for i in kernel]:
+            in_read += weight
+    # Zeroing a megabyte is the kernel's work: most samples are in read(2).
+    assert in_read >= 0.5 * total, "only %.0f%% of samples in vfs_read under reader" % (100 * in_read / total)
+    return "%.0f%% of samples in vfs_read under reader" % (100 * in_read / total)
+
+
 # ---- system-wide (-a) and launch (-- CMD) modes -----------------------------
 
 def processes_in(doc):
