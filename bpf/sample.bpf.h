@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * One sample: the GIL, native stacks, the ring buffer's fair share, the
+ * record submitted, and the brake that bounds a process's cost.
+ * Part of pyperf.bpf.c (one BPF program): included once, in order.
+ */
+#ifndef PYBPF_SAMPLE_BPF_H
+#define PYBPF_SAMPLE_BPF_H
+
+/* Whether TSTATE holds its interpreter's GIL; also notes where the GIL is. */
+static __always_inline void check_gil(struct scratch *s, __u64 runtime, __u64 tstate)
+{
+	struct pyperf_offsets *off = &s->off;
+	__u64 gil, interp, holder;
+	__u32 locked;
+
+	s->gil = 0;
+	if (off->gil_holder == PYPERF_OFF_NONE || off->gil_locked == PYPERF_OFF_NONE)
+		return;		/* free-threaded: no GIL */
+	if (off->runtime_ceval_gil != PYPERF_OFF_NONE) {
+		gil = runtime + off->runtime_ceval_gil;
+	} else {
+		interp = load_u64(s->tstate_buf, off->tstate_interp, PYPERF_TSTATE_READ);
+		if (off->interp_gil == PYPERF_OFF_NONE || !interp ||
+		    read_ptr(s, &gil, interp + off->interp_gil) || !gil)
+			return;
+	}
+	if (read_ptr(s, &holder, gil + off->gil_holder) ||
+	    read_user(s, &locked, sizeof(locked), gil + off->gil_locked))
+		return;
+	s->gil = gil;
+	s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_KNOWN;
+	if (locked && holder == tstate)
+		s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_HELD;
+}
+
+/*
+ * --kernel and --native: the kernel stack, then the user registers and a
+ * copy of the top of the user stack (unwound in userspace with the
+ * binaries' CFI, since Python is rarely built with frame pointers), after
+ * the frames.  Returns the record's size.
+ */
+static __always_inline __u32 add_native(void *ctx, struct scratch *s, struct task_struct *task)
+{
+	__u64 size = sizeof(s->sample.hdr), n = s->sample.hdr.nframes, sp, chunk, len;
+	__u8 *base = (__u8 *)&s->sample;
+	struct pyperf_user_regs *r;
+	struct pt_regs *regs;
+	long got;
+	int i;
+
+	if (n > PYPERF_MAX_FRAMES)
+		n = PYPERF_MAX_FRAMES;
+	size += n * sizeof(struct pyperf_frame);
+	if (want_kernel_stack) {
+		barrier_var(size);
+		if (size > offsetof(struct pyperf_sample, kernel))
+			return size;
+		got = bpf_get_stack(ctx, base + size, PYPERF_MAX_KERNEL_FRAMES * sizeof(__u64), 0);
+		if (got > 0) {
+			s->sample.hdr.nkernel = (__u64)got / sizeof(__u64) & (PYPERF_MAX_KERNEL_FRAMES * 2 - 1);
+			if (s->sample.hdr.nkernel > PYPERF_MAX_KERNEL_FRAMES)
+				s->sample.hdr.nkernel = PYPERF_MAX_KERNEL_FRAMES;
+			size += s->sample.hdr.nkernel * sizeof(__u64);
+		}
+	}
+	if (!want_user_stack)
+		return size;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	barrier_var(size);
+	if (!regs || size > offsetof(struct pyperf_sample, regs))
+		return size;
+	r = (void *)(base + size);
+	r->ip = BPF_CORE_READ(regs, ip);
+	r->sp = sp = BPF_CORE_READ(regs, sp);
+	r->bp = BPF_CORE_READ(regs, bp);
+	size += sizeof(struct pyperf_user_regs);
+	s->sample.hdr.flags |= PYPERF_SAMPLE_USER_REGS;
+	/* Page by page, so a stack that ends sooner still gives what it has. */
+	len = 0;
+	for (i = 0; i < PYPERF_USER_STACK_BYTES / PYPERF_PAGE_SIZE + 1; i++) {
+		chunk = PYPERF_PAGE_SIZE - ((sp + len) & (PYPERF_PAGE_SIZE - 1));
+		if (len + chunk > PYPERF_USER_STACK_BYTES)
+			chunk = PYPERF_USER_STACK_BYTES - len;
+		barrier_var(size);
+		if (!chunk || chunk > PYPERF_PAGE_SIZE || size > sizeof(s->sample) - PYPERF_PAGE_SIZE)
+			break;
+		if (read_user(s, base + size, chunk, sp + len))
+			break;
+		len += chunk;
+		size += chunk;
+	}
+	s->sample.hdr.stack_len = len;
+	return size;
+}
+
+/*
+ * Whether PID may put SIZE more bytes into the ring buffer now, holding
+ * AVAIL bytes (see PYPERF_FAIR_WINDOW_NS).
+ */
+static __always_inline bool fair_share(__u32 pid, __u32 size, __u64 avail)
+{
+	struct pyperf_brake *b = bpf_map_lookup_elem(&brakes, &pid);
+	__u64 now, nprocs = profiled_processes ? profiled_processes : 1;
+
+	if (!b)
+		return true;
+	now = bpf_ktime_get_ns();
+	if (now - b->ring_window_start_ns >= PYPERF_FAIR_WINDOW_NS) {
+		b->ring_window_start_ns = now;
+		b->ring_window_bytes = 0;
+	}
+	if (avail > ring_bytes / 2 && b->ring_window_bytes + size > ring_bytes / 2 / nprocs)
+		return false;
+	__sync_fetch_and_add(&b->ring_window_bytes, size);
+	return true;
+}
+
+static __always_inline void submit(struct scratch *s, __u32 pid, __u32 size)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	bool fair;
+
+	if (size > sizeof(s->sample))
+		size = sizeof(s->sample);
+	fair = fair_share(pid, size, avail);
+	if (!fair)
+		count(PYPERF_STAT_UNFAIR);
+	/*
+	 * Waking userspace for every sample costs it a system call each; it
+	 * drains on a short timer instead, and is woken only when a backlog
+	 * builds up.
+	 */
+	if (!fair || bpf_ringbuf_output(&events, &s->sample, size,
+					avail >= PYPERF_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP :
+								       BPF_RB_NO_WAKEUP)) {
+		__u64 one = 1, *lost = bpf_map_lookup_elem(&lost_by_pid, &pid);
+
+		count(PYPERF_STAT_LOST);
+		if (lost)
+			__sync_fetch_and_add(lost, 1);
+		else
+			bpf_map_update_elem(&lost_by_pid, &pid, &one, BPF_NOEXIST);
+	} else {
+		count(PYPERF_STAT_SUBMITTED);
+	}
+}
+
+/* The counters of what the sample in the scratch is missing. */
+static __always_inline void count_flags(__u16 flags)
+{
+	if (flags & PYPERF_SAMPLE_READ_ERROR)
+		count(PYPERF_STAT_READ_ERRORS);
+	if (flags & PYPERF_SAMPLE_TRUNCATED)
+		count(PYPERF_STAT_TRUNCATED);
+	if (flags & PYPERF_SAMPLE_UNREADABLE)
+		count(PYPERF_STAT_UNREADABLE);
+	if (flags & PYPERF_SAMPLE_TORN)
+		count(PYPERF_STAT_TORN);
+	if (flags & PYPERF_SAMPLE_TSTATE_PENDING)
+		count(PYPERF_STAT_TSTATE_PENDING);
+	if (flags & PYPERF_SAMPLE_NO_TSTATE)
+		count(PYPERF_STAT_NO_TSTATE);
+	if (flags & PYPERF_SAMPLE_BUDGET)
+		count(PYPERF_STAT_BUDGET);
+}
+
+/*
+ * Sample the current thread of a profiled process: its Python stack (and
+ * with --native/--kernel its native stacks), into the ring buffer.  The
+ * scratch's header fields other than the stack are the caller's.
+ */
+static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, __u64 pid_tgid,
+					   __u8 kind, __u8 task_state, __u16 weight)
+{
+	__u32 pid = pid_tgid >> 32;
+	struct task_struct *task;
+	struct scratch *s;
+	__u64 tstate, now;
+	bool pending, cached;
+
+	s = get_scratch();
+	if (!s)
+		return;
+	now = bpf_ktime_get_ns();
+	task = bpf_get_current_task_btf();
+	s->off = proc->off;
+	s->tgid = pid;
+	s->generation = proc->generation;
+	s->reads = 0;
+	s->reports = 0;
+	s->report_bytes = 0;
+	s->gil = 0;
+	__builtin_memset(&s->sample.hdr, 0, sizeof(s->sample.hdr));
+	s->sample.hdr.pid = pid;
+	s->sample.hdr.tid = (__u32)pid_tgid;
+	s->sample.hdr.timestamp_ns = now;
+	s->sample.hdr.cpu = bpf_get_smp_processor_id();
+	s->sample.hdr.kind = kind;
+	s->sample.hdr.task_state = task_state;
+	s->sample.hdr.syscall = -1;
+	s->sample.hdr.weight = weight;
+
+	tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, false, &pending, &cached);
+	/*
+	 * A thread state found before that has no frames now may be a freed
+	 * one whose memory still names this thread (a PyGILState_Release'd
+	 * callback thread, a sub-interpreter left): look again at once.
+	 */
+	if (cached && !top_frame(s))
+		tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, true, &pending,
+				      &cached);
+	s->sample.hdr.tstate = tstate;
+	if (tstate) {
+		walk_stack(s);
+		if (want_gil)
+			check_gil(s, proc->runtime_addr, tstate);
+	} else {
+		s->sample.hdr.flags |= pending ? PYPERF_SAMPLE_TSTATE_PENDING : PYPERF_SAMPLE_NO_TSTATE;
+	}
+	count_flags(s->sample.hdr.flags);
+
+	if (kind == PYPERF_KIND_OFF_CPU) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		__u64 uaddr;
+
+		count(PYPERF_STAT_OFF_CPU);
+		if (regs) {
+			s->sample.hdr.syscall = (__s32)BPF_CORE_READ(regs, orig_ax);
+			uaddr = BPF_CORE_READ(regs, di);
+			/* Blocked on the GIL's condition variable or mutex. */
+			if (s->sample.hdr.syscall == NR_FUTEX && s->gil &&
+			    uaddr >= s->gil && uaddr < s->gil + s->off.gil_span)
+				s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_WAIT;
+		}
+	}
+	s->sample.hdr.reads = s->reads;
+	submit(s, pid, add_native(ctx, s, task));
+	add_count(PYPERF_STAT_READS, s->reads);
+	note_max(PYPERF_STAT_MAX_READS, s->reads);
+}
+
+/*
+ * The brake (see PYPERF_BRAKE_SHARE): whether to take this CPU sample of
+ * TGID, and how many samples it stands for.  0: skip it.
+ */
+static __always_inline __u16 brake_take(__u32 tgid, struct pyperf_brake **out)
+{
+	struct pyperf_brake fresh = {}, *b = bpf_map_lookup_elem(&brakes, &tgid);
+	__u64 mask;
+
+	if (!b) {
+		fresh.window_start_ns = bpf_ktime_get_ns();
+		bpf_map_update_elem(&brakes, &tgid, &fresh, BPF_NOEXIST);
+		b = bpf_map_lookup_elem(&brakes, &tgid);
+		if (!b)
+			return 1;
+	}
+	*out = b;
+	__sync_fetch_and_add(&b->window_samples, 1);
+	if (!b->level)
+		return 1;
+	mask = (1ULL << (b->level & 7)) - 1;
+	if (__sync_fetch_and_add(&b->counter, 1) & mask) {
+		__sync_fetch_and_add(&b->skipped, 1);
+		count(PYPERF_STAT_BRAKED);
+		return 0;
+	}
+	return mask + 1;
+}
+
+/* The histogram of samples' cost, and the costliest sample on this CPU so far. */
+static __always_inline void note_cost(__u64 cost_ns)
+{
+	__u32 bucket = 0;
+	__u64 *v;
+
+	note_max(PYPERF_STAT_MAX_SAMPLE_NS, cost_ns);
+	while (bucket + 1 < PYPERF_COST_BUCKETS && (cost_ns >> (bucket + 1)))
+		bucket++;
+	v = bpf_map_lookup_elem(&cost_histogram, &bucket);
+	if (v)
+		*v += 1;
+}
+
+/* A sample of B's process took COST_NS: at a window's end, brake or release. */
+static __always_inline void brake_account(struct pyperf_brake *b, __u64 cost_ns, __u64 now)
+{
+	__u64 allowed;
+
+	__sync_fetch_and_add(&b->window_cost_ns, cost_ns);
+	if (now - b->window_start_ns < PYPERF_BRAKE_WINDOW_NS)
+		return;
+	/* Its samples, taken or not, may cost 1/SHARE of their periods. */
+	allowed = b->window_samples * (period_ns / PYPERF_BRAKE_SHARE);
+	if (b->window_cost_ns > allowed && b->level < PYPERF_BRAKE_MAX_LEVEL)
+		b->level++;
+	else if (b->window_cost_ns * 4 < allowed && b->level)
+		b->level--;
+	if (b->level > b->max_level)
+		b->max_level = b->level;
+	b->window_start_ns = now;
+	b->window_cost_ns = 0;
+	b->window_samples = 0;
+}
+
+#endif

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The sampler's maps, its per-CPU scratch, its counters, and the bounded
+ * reads of target memory every other part makes.
+ * Part of pyperf.bpf.c (one BPF program): included once, in order.
+ */
+#ifndef PYBPF_STATE_BPF_H
+#define PYBPF_STATE_BPF_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);			/* host tgid */
+	__type(value, struct pyperf_proc);
+} procs SEC(".maps");
+
+/* Launch mode: processes whose exec/exit (and forks) userspace follows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);			/* enum pyperf_watch */
+} watched SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} proc_events SEC(".maps");
+
+/* The brake's state, per process (struct pyperf_brake). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);		/* resized with "procs" */
+	__type(key, __u32);
+	__type(value, struct pyperf_brake);
+} brakes SEC(".maps");
+
+/* Samples lost to a full ring buffer, per process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);		/* resized with "procs" */
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_by_pid SEC(".maps");
+
+enum thread_state { THREAD_SEARCHING, THREAD_FOUND, THREAD_ABSENT };
+
+/*
+ * A thread's PyThreadState, or where the search for it stands: the search
+ * visits PYPERF_SCAN_STEP thread states per sample and goes on from there
+ * on the thread's next sample, interpreter after interpreter, so no thread
+ * is out of reach however long the lists are.
+ */
+struct thread_entry {
+	__u64 tstate;				/* THREAD_FOUND */
+	__u64 interp;				/* ... the interpreter whose list held it */
+	__u64 checked_ns;			/* when the last search began */
+	__u64 scan_interp;			/* searching: the list being visited */
+	__u64 scan_cursor;			/* ... its next thread state, 0: next list */
+	struct chain_cycle scan_cycle;		/* ... over that list */
+	__u32 scan_interps;			/* ... lists entered */
+	__u64 first_head;			/* the first interpreter's list head when searched */
+	__u32 generation;			/* the process incarnation it belongs to */
+	__u32 state;				/* enum thread_state */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	/*
+	 * Preallocated, so its size is start-up time.  Threads that are
+	 * sampled stay (the LRU keeps what is used); one pushed out costs a
+	 * new search.
+	 */
+	__uint(max_entries, 32768);
+	__type(key, __u64);			/* pid_tgid */
+	__type(value, struct thread_entry);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);		/* resized by userspace */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PYPERF_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PYPERF_COST_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u64);
+} cost_histogram SEC(".maps");
+
+/*
+ * Code objects already reported with their names, direct-mapped by
+ * (process, address): a slot taken by another code object only costs a new
+ * report.  Slots are written without locks; a slot torn by two CPUs at
+ * once can only fail to match, or match a code object whose report went
+ * out, so the worst case is a report sent twice or an [unknown] frame.
+ */
+struct code_seen {
+	__u64 code;
+	__u32 tgid;
+	__u32 generation;
+	__u32 fingerprint;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PYPERF_CODE_SEEN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct code_seen);
+} codes_seen SEC(".maps");
+
+/* Code objects already resolved in the current walk. */
+#define PYPERF_CODE_MEMO 16
+_Static_assert(PYPERF_CODE_MEMO == 16, "memo index is the top 4 bits of a 64-bit hash");
+struct code_memo {
+	__u64 walk;				/* which walk the entry belongs to */
+	__u64 code;
+	__u32 fingerprint;
+	__u32 framesize;			/* words on the data stack */
+};
+
+/* Looking for the current thread's PyThreadState. */
+struct thread_search {
+	struct thread_entry entry;		/* the thread's, copied in and out */
+	__u64 runtime;
+	__u64 fsbase;
+	__u64 found;
+	__u32 ns_tid;				/* native_thread_id to match, 0: unknown */
+	__u32 failed;				/* a read failed: give up */
+	__u32 unbound;				/* a thread state with no thread yet was seen */
+};
+
+/* Walking one thread's frame chain. */
+struct frame_walk {
+	__u64 cursor;				/* frame being visited */
+	__u64 cframe_previous;			/* 3.11/3.12: the calling eval loop's CFrame */
+	__u64 walk;				/* this CPU's walks so far */
+	__u32 skipped;
+	struct stack_check check;
+	struct chain_cycle cycle;
+	struct code_memo memo[PYPERF_CODE_MEMO];
+	__u64 ring[PYPERF_KEEP_OUTER];		/* outermost frames seen, by address */
+};
+
+/* The page of target memory around the frames being read. */
+struct frame_window {
+	__u64 start;				/* target address of bytes[0] */
+	__u64 len;				/* bytes valid, 0: none */
+	__u64 last_frame;			/* address of the frame read before */
+	/* Slack after the window: a frame copied from its end may overrun it. */
+	__u8 bytes[PYPERF_FRAME_WINDOW + PYPERF_FRAME_READ];
+};
+
+/* Per-CPU working state: too big for the 512-byte BPF stack. */
+struct scratch {
+	struct pyperf_offsets off;
+	__u32 tgid;
+	__u32 generation;
+	__u32 reads;				/* of target memory, this sample */
+	__u32 reports;				/* code objects reported, this sample */
+	__u32 report_bytes;			/* ... and their bytes */
+	__u64 gil;				/* the thread's GIL struct, 0: unknown */
+	struct thread_search search;
+	struct frame_walk walk;
+	struct frame_window window;
+	__u8 tstate_buf[PYPERF_TSTATE_READ];
+	__u8 cframe_buf[PYPERF_CFRAME_READ];
+	__u8 frame_buf[PYPERF_FRAME_READ];
+	__u8 code_buf[PYPERF_CODE_READ];
+	struct pyperf_code_record code_report;
+	struct pyperf_sample sample;
+};
+
+/*
+ * One per CPU, indexed by CPU number: a per-CPU array cannot hold values
+ * over 32 KiB.  The programs using it never nest on a CPU (the perf event
+ * does not fire inside the scheduler, which runs with interrupts off).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);			/* set to the number of CPUs */
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch_map, &cpu);
+}
+
+static __always_inline void add_count(enum pyperf_stat which, __u64 n)
+{
+	__u32 key = which;
+	__u64 *v = bpf_map_lookup_elem(&stats, &key);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline void count(enum pyperf_stat which)
+{
+	add_count(which, 1);
+}
+
+/* Keep the largest V seen on this CPU in counter WHICH. */
+static __always_inline void note_max(enum pyperf_stat which, __u64 v)
+{
+	__u32 key = which;
+	__u64 *max = bpf_map_lookup_elem(&stats, &key);
+
+	if (max && v > *max)
+		*max = v;
+}
+
+/* Little-endian field loads from a read buffer at a data-driven offset. */
+static __always_inline __u64 load_u64(const __u8 *buf, __u32 off, __u32 size)
+{
+	if (off > size - 8)
+		return 0;
+	return *(const __u64 *)(buf + off);
+}
+
+static __always_inline __u32 load_u32(const __u8 *buf, __u32 off, __u32 size)
+{
+	if (off > size - 4)
+		return 0;
+	return *(const __u32 *)(buf + off);
+}
+
+/*
+ * Every read of the target's memory goes through here, and is counted (in
+ * the scratch: a stats-map update per read would double the verifier's
+ * work; sample_current() adds the count up once).
+ */
+static __always_inline int read_user(struct scratch *s, void *dst, __u32 size, __u64 addr)
+{
+	if (s->reads >= PYPERF_READ_BUDGET) {
+		s->sample.hdr.flags |= PYPERF_SAMPLE_BUDGET;
+		return -1;
+	}
+	s->reads++;
+	return bpf_probe_read_user(dst, size, (const void *)addr);
+}
+
+/* Read the first SIZE bytes (at most MAX, the buffer's size) of a struct. */
+static __always_inline int read_prefix(struct scratch *s, __u8 *dst, __u32 size, __u32 max,
+				       __u64 addr)
+{
+	if (size > max)
+		size = max;
+	return read_user(s, dst, size, addr);
+}
+
+static __always_inline int read_ptr(struct scratch *s, __u64 *dst, __u64 addr)
+{
+	return read_user(s, dst, sizeof(*dst), addr);
+}
+
+#endif
