@@ -2,7 +2,7 @@
 main thread (main_busy) and the newest thread (worker_busy) take turns with
 the GIL.  New thread states go at the head of the interpreter's list, so
 the main thread's is the last of argv[1] + 2.  Every 50 ms the CPU time
-each busy thread has used goes to argv[2]."""
+each busy thread has used goes to argv[2], then the worker's native id."""
 import _thread
 import os
 import sys
@@ -17,7 +17,7 @@ gate.acquire()
 for _ in range(int(sys.argv[1])):
     _thread.start_new_thread(gate.acquire, ())
 
-cpu = {"main": 0.0, "worker": 0.0}
+cpu = {"main": 0.0, "worker": 0.0, "worker_tid": 0}
 
 
 def spin(name):
@@ -28,6 +28,7 @@ def spin(name):
 
 
 def worker_busy():
+    cpu["worker_tid"] = threading.get_native_id()
     spin("worker")
 
 
@@ -40,7 +41,7 @@ def main_busy():
         if time.monotonic() >= next_report:
             next_report = time.monotonic() + 0.05
             with open(sys.argv[2] + ".tmp", "w") as f:
-                f.write("%f %f\n" % (cpu["main"], cpu["worker"]))
+                f.write("%f %f %d\n" % (cpu["main"], cpu["worker"], cpu["worker_tid"]))
             os.replace(sys.argv[2] + ".tmp", sys.argv[2])
 
 
