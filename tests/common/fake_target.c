@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <string.h>
 #include "fake_target.h"
+#include "process/target_mem.h"
+#include "python/python_target.h"
 
 uint8_t fake_mem[FAKE_SIZE];
 const struct py_layout *fake_layout;
@@ -113,4 +115,16 @@ int fake_target_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 		return -EFAULT;
 	memcpy(buf, fake_mem + (addr - FAKE_BASE), len);
 	return 0;
+}
+
+void fake_python_target(int minor, struct python_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (fake_runtime(minor))
+		return;
+	target_mem_set_reader(fake_target_read);
+	t->pid = 4242;			/* no process: every read is the fake's */
+	t->layout = *fake_layout;
+	t->runtime_addr = FAKE_BASE;
+	t->code_type_addr = FAKE_CODE_TYPE;
 }

@@ -53,4 +53,12 @@ int fake_runtime(int minor);
 /* target_read() over fake_mem: what lies outside it cannot be read. */
 int fake_target_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 
+struct python_target;
+
+/*
+ * The 3.MINOR runtime as pybpf sees a target: T describes it, and every
+ * target_read answers from fake_mem until target_mem_set_reader(NULL).
+ */
+void fake_python_target(int minor, struct python_target *t);
+
 #endif

@@ -24,14 +24,9 @@ static struct pyperf_sample sample;
 
 static void setup(void)
 {
-	cr_assert_eq(fake_runtime(11), 0);
-	target_mem_set_reader(fake_target_read);
+	fake_python_target(11, &T);
+	cr_assert_eq(T.pid, 4242, "no 3.11 layout to make a runtime with");
 	profile_init(&P, 10000000);
-	memset(&T, 0, sizeof(T));
-	T.pid = 4242;
-	T.layout = *fake_layout;
-	T.runtime_addr = FAKE_BASE;
-	T.code_type_addr = FAKE_CODE_TYPE;
 	cr_assert_eq(symbolizer_init(&S, &T, &P), 0);
 	sample_stack_init(&B, &P, NULL);
 	memset(&sample, 0, sizeof(sample));
