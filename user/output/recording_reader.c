@@ -27,12 +27,15 @@ struct reader {
 	const struct recording_filter *filter;
 	uint64_t offset;		/* bytes consumed */
 	uint32_t crc;
-	uint8_t *payload;		/* RECORDING_MAX_RECORD long */
+	/* Grown to the longest record, deepest stack and texts met so far. */
+	uint8_t *payload;		/* one record's payload */
+	size_t payload_cap;
 	struct thread_state *threads;
 	size_t nthreads, threads_cap;
-	uint32_t *frames;		/* one stack, RECORDING_MAX_DEPTH long */
+	uint32_t *frames;		/* one stack */
+	size_t frames_cap;
 	char *text;			/* a record's texts (take_text) */
-	size_t text_used;
+	size_t text_used, text_cap;
 	bool have_meta;
 	int64_t time_ns;
 	const char *problem;		/* what is wrong with the record being read */
@@ -145,6 +148,15 @@ static const char *take_text(struct reader *r, struct byte_reader *b)
 	copy[len] = '\0';
 	r->text_used += len + 1;
 	return copy;
+}
+
+/* Room for a record of LEN bytes, and for its texts. */
+static int room_for_record(struct reader *r, uint64_t len)
+{
+	if (array_reserve(&r->payload, &r->payload_cap, len ? len : 1, 1) ||
+	    array_reserve(&r->text, &r->text_cap, len + TEXTS_PER_RECORD, 1))
+		return -ENOMEM;
+	return 0;
 }
 
 static int problem(struct reader *r, const char *what)
@@ -269,6 +281,8 @@ static int read_stack(struct reader *r, struct byte_reader *b)
 		return problem(r, "a stack of a thread not defined before it");
 	if (depth > RECORDING_MAX_DEPTH)
 		return problem(r, "a stack deeper than any pybpf writes");
+	if (array_reserve(&r->frames, &r->frames_cap, depth ? depth : 1, sizeof(*r->frames)))
+		return -ENOMEM;
 	for (uint64_t d = 0; d < depth; d++) {
 		uint64_t frame = byte_reader_varint(b);
 
@@ -340,7 +354,9 @@ static int read_end(struct reader *r, uint64_t at, size_t len, char **title)
 
 	if (len < sizeof(crc))
 		return corrupt(r, at, "an END record too short for its checksum");
-	rc = read_exact(r, r->payload, len - sizeof(crc), true);
+	rc = room_for_record(r, len);
+	if (!rc)
+		rc = read_exact(r, r->payload, len - sizeof(crc), true);
 	expected = r->crc;
 	if (!rc)
 		rc = read_exact(r, crc, sizeof(crc), false);
@@ -377,7 +393,9 @@ static int read_records(struct reader *r, char **title)
 			return corrupt(r, at, "a record longer than any pybpf writes");
 		if (type == REC_END)
 			return read_end(r, at, len, title);
-		rc = read_exact(r, r->payload, len, true);
+		rc = room_for_record(r, len);
+		if (!rc)
+			rc = read_exact(r, r->payload, len, true);
 		if (rc)
 			return rc;
 		rc = read_record(r, type, len);
@@ -400,10 +418,7 @@ int recording_read_stream(FILE *in, const char *name, struct profile *p,
 	int rc;
 
 	*title = NULL;
-	r.payload = malloc(RECORDING_MAX_RECORD);
-	r.text = malloc(RECORDING_MAX_RECORD + TEXTS_PER_RECORD);
-	r.frames = malloc(RECORDING_MAX_DEPTH * sizeof(*r.frames));
-	rc = r.payload && r.text && r.frames ? read_header(&r) : -ENOMEM;
+	rc = read_header(&r);
 	if (!rc)
 		rc = read_records(&r, title);
 	if (rc == -ENOMEM)
