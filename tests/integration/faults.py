@@ -175,9 +175,12 @@ def sighup_writes_the_profile_and_detaches():
     out = tmp("hup.json")
     with Workload(PYTHON, "split.py") as w:
         proc = pybpf_popen(["record", "-p", w.pid, "-r", "1000", "-o", out])
-        mine = wait_for(lambda: (lambda o: o if o["prog"] and o["link"] else None)(bpf_objects_of(proc.pid)),
-                        10, "pybpf's BPF programs")
-        time.sleep(1)
+        # Attached: libbpf's probe programs, loaded and closed while it
+        # starts, are gone; what pybpf holds now is what it runs.
+        wait_attached(proc)
+        mine = bpf_objects_of(proc.pid)
+        assert mine["prog"] and mine["link"], mine
+        run.wait_cpu(w.pid, 0.3)
         loaded = bpf_objects_loaded()
         assert mine["prog"] <= loaded["prog"] and mine["link"] <= loaded["link"], (mine, loaded)
         proc.send_signal(signal.SIGHUP)
