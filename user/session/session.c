@@ -216,6 +216,7 @@ enum session_stop session_run(struct session *s)
 
 void session_finish(struct session *s)
 {
+	tracker_stop_cpu_clocks(&s->tracker);
 	sampler_stop(s->sampler);
 	sampler_drain(s->sampler);
 	tracker_finish(&s->tracker, monotonic_ns());

@@ -547,12 +547,16 @@ void tracker_start_waits(struct tracker *t, uint64_t now_ns)
 	free(c);
 }
 
-void tracker_finish(struct tracker *t, uint64_t now_ns)
+void tracker_stop_cpu_clocks(struct tracker *t)
 {
 	for (size_t i = 0; i < t->nall; i++) {
 		if (t->all[i]->state == TRACKED_PROFILED)
 			measure_cpu(t->all[i]);
 	}
+}
+
+void tracker_finish(struct tracker *t, uint64_t now_ns)
+{
 	wall_clock_end(&t->wall, 0, now_ns);
 }
 

@@ -140,6 +140,12 @@ void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e);
  */
 void tracker_start_waits(struct tracker *t, uint64_t now_ns);
 
+/*
+ * Sampling stops now: each process's CPU time while profiled ends here,
+ * not after the samples still in flight are taken in.
+ */
+void tracker_stop_cpu_clocks(struct tracker *t);
+
 /* The end of the recording at NOW_NS: waits still going on end there. */
 void tracker_finish(struct tracker *t, uint64_t now_ns);
 
