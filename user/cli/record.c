@@ -338,8 +338,7 @@ int record_main(int argc, char **argv)
 	int rc = 1;
 
 	session_opts_init(&o.target);
-	memset(&s, 0, sizeof(s));
-	s.epoll = s.signal = s.retry = s.duration = -1;
+	memset(&s, 0, sizeof(s));	/* session_open sets it up before anything can close it */
 	profile_init(&profile, 0);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 2;

@@ -158,8 +158,9 @@ static bool on_ready(struct session *s, int fd, enum session_stop *why)
 
 	if (fd == s->retry) {
 		/* Only wakes the loop: the retry pass after it does the work. */
-		if (read(s->retry, &expirations, sizeof(expirations)) < 0)
-			return true;	/* nothing to take: a spurious wake-up */
+		ssize_t taken = read(s->retry, &expirations, sizeof(expirations));
+
+		(void)taken;		/* nothing to take is a spurious wake-up: the same */
 		return true;
 	}
 	if (fd == s->signal) {
