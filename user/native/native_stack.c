@@ -70,12 +70,6 @@ static int find_module(void *arg, uint64_t pc, struct unwind_module *mod)
 	return 0;
 }
 
-static void push(uint32_t *out, size_t *depth, size_t max, uint32_t frame)
-{
-	if (*depth < max && frame != UINT32_MAX)
-		out[(*depth)++] = frame;
-}
-
 /*
  * A native frame: the function and its library.  An address no symbol
  * covers is named after its library alone, so the frames of one stripped
@@ -97,88 +91,55 @@ static bool is_eval_loop(const char *name)
 	return !strcmp(name, "_PyEval_EvalFrameDefault");
 }
 
-/* Python segment J (0: innermost) of PYTHON: [start, end) indexes. */
-static size_t segments(const bool *entry, size_t npy, bool every, size_t *ends, size_t max)
+/* The frame saying why the unwind stopped early; FRAME_NONE if it did not. */
+static uint32_t incomplete_frame(struct native_stack *n, enum unwind_stop stop)
 {
-	size_t nseg = 0;
+	char why[96];
 
-	for (size_t i = 0; i < npy && nseg < max; i++)
-		if (every || entry[i] || i == npy - 1)
-			ends[nseg++] = i + 1;
-	return nseg;
-}
-
-/* Push Python frames [from, to) of PYTHON (innermost-first array) outermost first. */
-static void push_python(const uint32_t *python, size_t from, size_t to, uint32_t *out,
-			size_t *depth, size_t max)
-{
-	for (size_t i = to; i-- > from;)
-		push(out, depth, max, python[i]);
+	if (stop == UNWIND_STOP_END)
+		return FRAME_NONE;
+	snprintf(why, sizeof(why), "[native stack incomplete: %s]", unwind_stop_str(stop));
+	return profile_frame(n->profile, why, "", 0);
 }
 
 static void merge_user(struct native_stack *n, const struct pyperf_sample *s, size_t size,
-		       const uint32_t *python, const bool *entry, size_t npy, bool every,
-		       uint32_t *out, size_t *depth, size_t max)
+		       const struct python_frames *python, uint32_t *out, size_t *depth, size_t max)
 {
 	const struct pyperf_user_regs *r = pyperf_sample_regs(s, size);
 	struct unwind_regs regs;
 	struct unwind_stack stack;
 	struct unwind_result res;
 	struct find_ctx ctx = { n, (pid_t)s->hdr.pid };
-	size_t ends[PYPERF_MAX_FRAMES + 2], nseg, npcs, evals = 0, seg;
+	struct native_frames native = { n->frames, n->eval, 0, FRAME_NONE, FRAME_NONE };
 	struct native_symbol sym;
-	char why[96];
 
 	if (!r) {
-		push_python(python, 0, npy, out, depth, max);
+		append_python_frames(python, out, depth, max);
 		return;
 	}
 	regs = (struct unwind_regs){ .rip = r->ip, .rsp = r->sp, .rbp = r->bp };
 	stack = (struct unwind_stack){ .start = r->sp, .data = pyperf_sample_user_stack(r),
 				       .len = s->hdr.stack_len };
-	npcs = unwind_native(&regs, &stack, find_module, &ctx, n->pcs, NATIVE_STACK_MAX, &res);
+	native.count = unwind_native(&regs, &stack, find_module, &ctx, n->pcs, NATIVE_STACK_MAX, &res);
 	n->unwinds++;
 	n->complete += res.stop == UNWIND_STOP_END;
 	n->stops[res.stop & 15]++;
 
 	/*
-	 * Symbolize each pc once: the eval loop's frames are counted (each
-	 * holds one segment of Python frames), the others become profile frames.
+	 * Symbolize each pc once (a return address less one, to land in the
+	 * call): the eval loop's frames stand for Python frames, the others
+	 * become profile frames.
 	 */
-	for (size_t i = 0; i < npcs; i++) {
+	for (size_t i = 0; i < native.count; i++) {
 		int rc = native_symbols_lookup(n->user, ctx.pid, i ? n->pcs[i] - 1 : n->pcs[i], &sym);
 
 		n->eval[i] = is_eval_loop(sym.name);
-		evals += n->eval[i];
 		if (!n->eval[i])
 			n->frames[i] = native_frame(n, &sym, rc);
 	}
-	nseg = segments(entry, npy, every, ends, ARRAY_SIZE(ends));
-	/*
-	 * The unwind ended before the outermost eval-loop call: the Python
-	 * frames of the calls it did not reach go on top, then a frame saying
-	 * the native stack is incomplete.
-	 */
-	seg = nseg;
-	if (evals < nseg) {
-		size_t outer_from = nseg - evals ? ends[nseg - evals - 1] : 0;
-
-		push_python(python, outer_from, npy, out, depth, max);
-		seg = nseg - evals;
-		if (res.stop != UNWIND_STOP_END) {
-			snprintf(why, sizeof(why), "[native stack incomplete: %s]", unwind_stop_str(res.stop));
-			push(out, depth, max, profile_frame(n->profile, why, "", 0));
-		}
-	}
-	for (size_t i = npcs; i-- > 0;) {
-		if (!n->eval[i]) {
-			push(out, depth, max, n->frames[i]);
-		} else if (seg > 0) {
-			/* Outermost eval call first: segments go from seg-1 down to 0. */
-			seg--;
-			push_python(python, seg ? ends[seg - 1] : 0, ends[seg], out, depth, max);
-		}
-	}
+	native.incomplete = incomplete_frame(n, res.stop);
+	native.unplaced = profile_frame(n->profile, "[native frames between Python calls left out]", "", 0);
+	interleave_frames(python, &native, out, depth, max);
 }
 
 static void push_kernel(struct native_stack *n, const struct pyperf_sample *s, size_t size,
@@ -201,18 +162,18 @@ static void push_kernel(struct native_stack *n, const struct pyperf_sample *s, s
 		kernel_symbols_lookup(n->kernel, ips[i], &ks);
 		snprintf(name, sizeof(name), "%s%s%s%s", ks.name, ks.module ? " [" : "",
 			 ks.module ? ks.module : "", ks.module ? "]" : "");
-		push(out, depth, max, profile_frame(n->profile, name, "[kernel]", 0));
+		if (*depth < max)
+			out[(*depth)++] = profile_frame(n->profile, name, "[kernel]", 0);
 	}
 }
 
 void native_stack_merge(struct native_stack *n, const struct pyperf_sample *s, size_t size,
-			const uint32_t *python, const bool *entry, size_t npy,
-			bool every_frame_entry, uint32_t *out, size_t *depth, size_t max)
+			const struct python_frames *python, uint32_t *out, size_t *depth, size_t max)
 {
 	if (n->user && (s->hdr.flags & PYPERF_SAMPLE_USER_REGS))
-		merge_user(n, s, size, python, entry, npy, every_frame_entry, out, depth, max);
+		merge_user(n, s, size, python, out, depth, max);
 	else
-		push_python(python, 0, npy, out, depth, max);
+		append_python_frames(python, out, depth, max);
 	if (n->kernel && s->hdr.nkernel)
 		push_kernel(n, s, size, out, depth, max);
 }

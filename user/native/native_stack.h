@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "native/frame_interleave.h"
 #include "profile/profile.h"
 #include "pyperf.h"
 
@@ -36,14 +37,11 @@ void native_stack_free(struct native_stack *n);
 
 /*
  * Append to OUT (outermost first, *DEPTH used of MAX) the stack of sample S
- * (SIZE bytes): PYTHON[0..NPY) are its Python frames innermost first, ENTRY
- * whether each began a call of the eval loop (all of them when
- * EVERY_FRAME_ENTRY: up to 3.10 each frame has its own), then the native
- * frames between and below them, then the kernel frames.
+ * (SIZE bytes): its PYTHON frames with the native frames between and
+ * around them (frame_interleave.h), then the kernel frames.
  */
 void native_stack_merge(struct native_stack *n, const struct pyperf_sample *s, size_t size,
-			const uint32_t *python, const bool *entry, size_t npy,
-			bool every_frame_entry, uint32_t *out, size_t *depth, size_t max);
+			const struct python_frames *python, uint32_t *out, size_t *depth, size_t max);
 
 /* How far the native unwinds went, one line on OUT. */
 void native_stack_print_summary(const struct native_stack *n, FILE *out);

@@ -37,11 +37,13 @@ static uint32_t gap_frame(struct sample_stack *b, uint64_t n)
 /*
  * Symbolize the Python frames into b->python (innermost first), with the
  * gap frame where frames were left out and the root marker of a walk that
- * ended early.  Returns the count.
+ * ended early, and each one's kind (b->kind: which begin a call of the
+ * eval loop; up to 3.10 every frame has its own).  Returns the count.
  */
 static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 			    const struct pyperf_sample *s, size_t n)
 {
+	bool every_frame_entry = sym->layout->eval_call_per_frame;
 	uint32_t mark;
 	size_t k = 0;
 
@@ -50,10 +52,11 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 
 		/* Between the innermost frames kept and the outermost ones. */
 		if (i == PYPERF_KEEP_INNER && s->hdr.depth > n) {
-			b->entry[k] = false;
+			b->kind[k] = PY_FRAME_MARK;
 			b->python[k++] = gap_frame(b, s->hdr.depth - n);
 		}
-		b->entry[k] = f.code & PYPERF_FRAME_ENTRY;
+		b->kind[k] = every_frame_entry || (f.code & PYPERF_FRAME_ENTRY) ?
+			     PY_FRAME_CALL_START : PY_FRAME_IN_CALL;
 		f.code &= ~PYPERF_FRAME_ENTRY;
 		b->python[k] = symbolizer_frame(sym, &f);
 		b->unresolved += b->python[k++] == sym->unknown_frame;
@@ -61,7 +64,7 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 	/* At the root, what the stack is missing: never shown as whole. */
 	mark = stack_mark_frame(b->profile, s->hdr.flags);
 	if (mark != UINT32_MAX) {
-		b->entry[k] = false;
+		b->kind[k] = PY_FRAME_MARK;
 		b->python[k++] = mark;
 	}
 	return k;
@@ -78,8 +81,9 @@ int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
 		return -EINVAL;
 	k = python_frames(b, sym, s, n);
 	if (b->native) {
-		native_stack_merge(b->native, s, size, b->python, b->entry, k,
-				   sym->layout->eval_call_per_frame, b->frames, &b->depth, SAMPLE_STACK_MAX);
+		struct python_frames python = { b->python, b->kind, k };
+
+		native_stack_merge(b->native, s, size, &python, b->frames, &b->depth, SAMPLE_STACK_MAX);
 		return 0;
 	}
 	for (size_t i = k; i-- > 0;)

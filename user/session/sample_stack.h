@@ -25,7 +25,7 @@ struct sample_stack {
 	size_t depth;
 	/* Scratch: the Python frames innermost first, with pybpf's markers. */
 	uint32_t python[PYPERF_MAX_FRAMES + 2];
-	bool entry[PYPERF_MAX_FRAMES + 2];
+	uint8_t kind[PYPERF_MAX_FRAMES + 2];	/* enum python_frame_kind */
 	uint64_t unresolved;			/* Python frames of the last build not resolved */
 };
 

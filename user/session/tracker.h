@@ -158,6 +158,9 @@ unsigned int tracker_explicit_alive(const struct tracker *t);
 /* Move the kernel's per-process counts of lost samples into each process's. */
 void tracker_take_lost(struct tracker *t);
 
+/* TID of TR's profile thread, made on first use; NULL when memory runs out. */
+struct prof_thread *tracker_thread(struct tracker *t, struct tracked *tr, uint32_t tid);
+
 /* A warning on OUT for each process whose frames could mostly not be read, or were never there. */
 void tracker_warn_unreadable(const struct tracker *t, FILE *out);
 
