@@ -5,24 +5,19 @@ import multiprocessing
 import sys
 import time
 
-
-def burn(deadline):
-    x = 0
-    while time.monotonic() < deadline:
-        x += 1
-    return x
+from spin import spin
 
 
 def worker_one(seconds):
-    burn(time.monotonic() + seconds)  # WORKER-ONE
+    spin(time.monotonic() + seconds)  # WORKER-ONE
 
 
 def worker_two(seconds):
-    burn(time.monotonic() + seconds)  # WORKER-TWO
+    spin(time.monotonic() + seconds)  # WORKER-TWO
 
 
 def parent_work(seconds):
-    burn(time.monotonic() + seconds)  # PARENT
+    spin(time.monotonic() + seconds)  # PARENT
 
 
 if __name__ == "__main__":

@@ -408,23 +408,16 @@ int eh_frame_table_find(const struct eh_frame_table *t, uint64_t pc, struct cfi_
 	struct dwarf_ptr_base base = { t->data, t->vaddr, 0, false };
 	struct cfi_params params;
 	struct cfi_row initial;
-	size_t lo = 0, hi = t->n;
+	size_t below;
 	struct fde fde;
 	struct cie cie;
 	int err;
 
 	/* The last FDE that starts at or before PC. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->fdes[mid].pc <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
+	below = ARRAY_COUNT_AT_OR_BELOW(t->fdes, t->n, pc, pc);
+	if (!below)
 		return -ENOENT;
-	err = parse_fde(t, t->fdes[lo - 1].offset, &fde, &cie);
+	err = parse_fde(t, t->fdes[below - 1].offset, &fde, &cie);
 	if (err)
 		return err;
 	if (pc < fde.pc_begin || pc >= fde.pc_end)

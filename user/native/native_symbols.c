@@ -374,19 +374,12 @@ static int read_maps(struct native_symbols *ns, struct native_proc *p)
 
 static struct native_map *find_map(const struct native_proc *p, uint64_t addr)
 {
-	size_t lo = 0, hi = p->n;
+	/* Mappings do not overlap: the last one starting at or before ADDR. */
+	size_t below = ARRAY_COUNT_AT_OR_BELOW(p->maps, p->n, e.start, addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (addr < p->maps[mid].e.start)
-			hi = mid;
-		else if (addr >= p->maps[mid].e.end)
-			lo = mid + 1;
-		else
-			return &p->maps[mid];
-	}
-	return NULL;
+	if (!below || addr >= p->maps[below - 1].e.end)
+		return NULL;
+	return &p->maps[below - 1];
 }
 
 /*

@@ -84,20 +84,12 @@ int symbol_table_finish(struct symbol_table *t)
 
 const struct symbol *symbol_table_find(const struct symbol_table *t, uint64_t addr)
 {
-	size_t lo = 0, hi = t->n;
-
 	/* The last symbol starting at or before ADDR. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	size_t below = ARRAY_COUNT_AT_OR_BELOW(t->syms, t->n, start, addr);
 
-		if (t->syms[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || addr >= t->syms[lo - 1].end)
+	if (!below || addr >= t->syms[below - 1].end)
 		return NULL;
-	return &t->syms[lo - 1];
+	return &t->syms[below - 1];
 }
 
 void symbol_table_free(struct symbol_table *t)

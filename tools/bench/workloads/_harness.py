@@ -11,6 +11,7 @@ import os
 import select
 import sys
 import time
+import types
 
 
 def standby():
@@ -34,3 +35,20 @@ def run(bench_work, **info):
     w1, c1 = time.perf_counter(), time.process_time()
     info.update(wall_s=w1 - w0, cpu_s=c1 - c0, python=sys.version.split()[0])
     print("result " + json.dumps(info), flush=True)
+
+
+def _count_to(n):
+    x = 0
+    for i in range(n): x += i
+    return x
+
+
+def counting_leaf(name):
+    """A function that counts to n, named `name`: every leaf of a workload
+    runs this one body, so its CPU time is proportional to n whatever its
+    name, and profilers tell the leaves apart by name (co_qualname from 3.11,
+    co_name before)."""
+    names = {"co_name": name}
+    if hasattr(_count_to.__code__, "co_qualname"):
+        names["co_qualname"] = name
+    return types.FunctionType(_count_to.__code__.replace(**names), globals(), name)

@@ -5,27 +5,12 @@ frame included) is --depth (27 by default; the "deep" workload is 400).
 The amount of work is fixed by --rounds."""
 import argparse
 
-from _harness import run
+from _harness import counting_leaf, run
 
 UNIT = 4000
 
 
-def leaf_a(n):
-    x = 0
-    for i in range(n): x += i
-    return x
-
-
-def leaf_b(n):
-    x = 0
-    for i in range(n): x += i
-    return x
-
-
-def leaf_c(n):
-    x = 0
-    for i in range(n): x += i
-    return x
+leaf_a, leaf_b, leaf_c = (counting_leaf(name) for name in ("leaf_a", "leaf_b", "leaf_c"))
 
 
 def recurse(depth, fn, n):

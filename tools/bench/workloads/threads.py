@@ -1,38 +1,17 @@
 """Four CPU-bound threads with a fixed amount of work each, 4:3:2:1, in
-four functions with identical bodies (work_0 .. work_3).  Whatever the GIL
+four functions that share one body (work_0 .. work_3).  Whatever the GIL
 does, each thread's CPU time is proportional to its work, so the known CPU
 split is 40/30/20/10 across work_0..work_3.  The main thread only joins."""
 import argparse
 import threading
 import time
 
-from _harness import run
+from _harness import counting_leaf, run
 
 UNIT = 4000
 
 
-def work_0(n):
-    x = 0
-    for i in range(n): x += i
-    return x
-
-
-def work_1(n):
-    x = 0
-    for i in range(n): x += i
-    return x
-
-
-def work_2(n):
-    x = 0
-    for i in range(n): x += i
-    return x
-
-
-def work_3(n):
-    x = 0
-    for i in range(n): x += i
-    return x
+work_0, work_1, work_2, work_3 = (counting_leaf(f"work_{i}") for i in range(4))
 
 
 THREAD_WALL = []
