@@ -140,6 +140,22 @@ static __always_inline __u32 resolve_frame(struct scratch *s, struct pyperf_fram
 }
 
 /*
+ * resolve_frame() into the sample's frame SLOT.  A global function: the
+ * verifier checks it once, on its own, instead of once for each path into
+ * each of its two callers (inlined, the program passed the verifier's
+ * million-instruction limit on some kernels).  Hence scalars only: it finds
+ * the scratch space itself.
+ */
+__noinline __u32 resolve_frame_at(__u32 slot, __u64 code, __u64 entry)
+{
+	struct scratch *s = get_scratch();
+
+	if (!s)
+		return 0;
+	return resolve_frame(s, &s->sample.frames[slot & (PYPERF_MAX_FRAMES - 1)], code, entry);
+}
+
+/*
  * frame_buf = the window's bytes from OFF on, a word at a time (memcpy would
  * copy bytes: the offset's alignment is unknown).
  */
@@ -299,7 +315,7 @@ static long visit_frame(__u32 index, void *ctx)
 
 	n = s->sample.hdr.depth;
 	if (n < PYPERF_KEEP_INNER)
-		framesize = resolve_frame(s, &s->sample.frames[n & (PYPERF_MAX_FRAMES - 1)], code, entry);
+		framesize = resolve_frame_at(n, code, entry);
 	why = stack_check_frame(&s->walk.check, &s->off, frame, owner, framesize, n);
 	if (why == PYPERF_TORN_SPACING)
 		why = check_dying_gap(s, frame, framesize, n);
@@ -334,8 +350,7 @@ static long resolve_outer(__u32 k, void *ctx)
 		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 		code = 0;
 	}
-	resolve_frame(s, &s->sample.frames[(PYPERF_KEEP_INNER + k) & (PYPERF_MAX_FRAMES - 1)],
-		      code, frame & PYPERF_FRAME_ENTRY);
+	resolve_frame_at(PYPERF_KEEP_INNER + k, code, frame & PYPERF_FRAME_ENTRY);
 	return 0;
 }
 

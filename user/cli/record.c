@@ -221,14 +221,15 @@ static void warn_losses(struct tracker *t, const struct profile *p, const uint64
 static void write_stats(const struct record_opts *o, struct tracker *t, struct sampler *sampler,
 			const uint64_t *stats, uint64_t start_ns, double secs, struct output_file *file)
 {
-	uint64_t run_cnt = 0, run_time_ns = 0, buckets[PYPERF_COST_BUCKETS];
+	uint64_t buckets[PYPERF_COST_BUCKETS];
+	struct sampler_prog_info prog;
 	FILE *f = file->fp;
 	char err[1024];
 
-	sampler_bpf_runtime(sampler, &run_cnt, &run_time_ns);
+	sampler_prog_info(sampler, &prog);
 	fprintf(f, "{\"duration_s\":%.3f,\"rate_hz\":%u,\"samples\":%llu,\"lost\":%llu,"
 		"\"read_errors\":%llu,\"unresolved_frames\":%llu,\"first_sample_ms\":%.3f,"
-		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"bpf_reads\":%llu,"
+		"\"bpf_run_cnt\":%llu,\"bpf_run_time_ns\":%llu,\"bpf_verified_insns\":%llu,\"bpf_reads\":%llu,"
 		"\"codes_reported\":%llu,\"code_report_bytes\":%llu,\"code_reports_lost\":%llu,"
 		"\"tstate_searches\":%llu,\"no_tstate\":%llu,\"budget_cut\":%llu,\"braked\":%llu,"
 		"\"unfair\":%llu,\"bpf_max_sample_ns\":%llu,\"bpf_max_reads\":%llu,\"read_budget\":%d,"
@@ -238,7 +239,8 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		(unsigned long long)stats[PYPERF_STAT_READ_ERRORS],
 		(unsigned long long)t->unresolved,
 		t->first_sample_ns ? (t->first_sample_ns - start_ns) / 1e6 : -1.0,
-		(unsigned long long)run_cnt, (unsigned long long)run_time_ns,
+		(unsigned long long)prog.run_cnt, (unsigned long long)prog.run_time_ns,
+		(unsigned long long)prog.verified_insns,
 		(unsigned long long)stats[PYPERF_STAT_READS],
 		(unsigned long long)stats[PYPERF_STAT_CODES_REPORTED],
 		(unsigned long long)stats[PYPERF_STAT_CODE_BYTES],

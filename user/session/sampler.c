@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pyperf.skel.h"
+#include "base/log.h"
 #include "session/preflight.h"
 #include "session/sampler.h"
 
@@ -64,6 +65,29 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 	if (size >= sizeof(struct pyperf_proc_event) && s->opts.on_proc_event)
 		s->opts.on_proc_event(s->opts.ctx, data);
 	return 0;
+}
+
+/*
+ * -v: how much of the verifier's budget (a million instructions processed
+ * per program) each program took on this kernel; the sampling program is
+ * the one near it.
+ */
+static void log_verified_insns(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	if (!log_verbose)
+		return;
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (bpf_program__fd(prog) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			log_debug("BPF program %s: %u instructions verified\n",
+				  bpf_program__name(prog), info.verified_insns);
+	}
 }
 
 int sampler_open(struct sampler **out, const struct sampler_opts *opts,
@@ -132,6 +156,7 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 			 preflight_kernel_needed(opts->off_cpu));
 		goto fail;
 	}
+	log_verified_insns(s->skel->obj);
 	/* Two rings apart: a flood of samples must not hold up the lifecycle events. */
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_sample, s, NULL);
 	s->events_rb = ring_buffer__new(bpf_map__fd(s->skel->maps.proc_events), on_proc_event, s, NULL);
@@ -388,16 +413,18 @@ void sampler_cost_histogram(struct sampler *s, uint64_t buckets[PYPERF_COST_BUCK
 	free(values);
 }
 
-int sampler_bpf_runtime(struct sampler *s, uint64_t *run_cnt, uint64_t *run_time_ns)
+int sampler_prog_info(struct sampler *s, struct sampler_prog_info *out)
 {
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 
+	memset(out, 0, sizeof(*out));
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.pyperf_sample), &info, &len))
 		return -errno;
-	*run_cnt = info.run_cnt;
-	*run_time_ns = info.run_time_ns;
+	out->run_cnt = info.run_cnt;
+	out->run_time_ns = info.run_time_ns;
+	out->verified_insns = info.verified_insns;
 	return 0;
 }
 

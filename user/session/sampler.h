@@ -78,8 +78,12 @@ void sampler_stop(struct sampler *s);
 void sampler_stats(struct sampler *s, uint64_t totals[PYPERF_STAT_MAX]);
 /* How many CPU samples cost [2^K, 2^(K+1)) ns, for each K. */
 void sampler_cost_histogram(struct sampler *s, uint64_t buckets[PYPERF_COST_BUCKETS]);
-/* With bpf_stats: runs of the sampling program and their total time. */
-int sampler_bpf_runtime(struct sampler *s, uint64_t *run_cnt, uint64_t *run_time_ns);
+/* What the kernel says of the sampling program. */
+struct sampler_prog_info {
+	uint64_t run_cnt, run_time_ns;	/* its runs and their total time (with bpf_stats) */
+	uint64_t verified_insns;	/* the verifier's work to load it (Linux 5.16+; else 0) */
+};
+int sampler_prog_info(struct sampler *s, struct sampler_prog_info *out);
 void sampler_close(struct sampler *s);
 
 #endif
