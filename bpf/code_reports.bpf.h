@@ -15,6 +15,17 @@ static __always_inline struct code_seen *code_slot(__u32 tgid, __u64 code)
 	return bpf_map_lookup_elem(&codes_seen, &key);
 }
 
+/* Whether SEEN is code object ID of this incarnation of the process, whole. */
+static __always_inline bool code_seen_is(const struct code_seen *seen, const struct scratch *s,
+					 const struct code_identity *id)
+{
+	return seen->id.code == id->code && seen->tgid == s->tgid &&
+	       seen->generation == s->generation && seen->id.version == id->version &&
+	       seen->id.name == id->name && seen->id.file == id->file &&
+	       seen->id.table == id->table && seen->id.firstlineno == id->firstlineno &&
+	       seen->check == code_seen_check(seen);
+}
+
 /*
  * Copy the characters (or bytes) of the object whose header is in HEAD to
  * DST when they run past HEAD, which then holds them all: DATA_AT bytes into
@@ -86,22 +97,20 @@ fail:
 }
 
 /*
- * Report the code object whose header is in code_buf, its name's header
- * already in code_report.info.name_head: its file name and the characters
- * and line table that run past the headers.  Userspace decodes them.
+ * Report code object ID (SEEN: its slot), its name's header already in
+ * code_report.info.name_head: its file name and the characters and line
+ * table that run past the headers.  Userspace decodes them.
  */
-static __always_inline void report_code(struct scratch *s, __u64 code, __u32 fingerprint,
-					__u64 name, __u64 file, __u64 table, __s32 firstlineno)
+static __always_inline void report_code(struct scratch *s, const struct code_identity *id,
+					struct code_seen *seen, __u32 fingerprint)
 {
 	struct pyperf_offsets *off = &s->off;
 	struct pyperf_code_record *r = &s->code_report;
 	struct pyperf_code_info *ci = &r->info;
-	struct code_seen *seen = code_slot(s->tgid, code);
 	__u32 data_at = 0, size;
 	__u64 len;
 
-	if (!seen || (seen->code == code && seen->tgid == s->tgid &&
-		      seen->generation == s->generation && seen->fingerprint == fingerprint) ||
+	if (!seen || (code_seen_is(seen, s, id) && seen->fingerprint == fingerprint) ||
 	    s->reports >= PYPERF_REPORTS_PER_SAMPLE ||
 	    s->report_bytes >= PYPERF_REPORT_BYTES_PER_SAMPLE)
 		return;
@@ -109,19 +118,19 @@ static __always_inline void report_code(struct scratch *s, __u64 code, __u32 fin
 	__builtin_memset(&r->hdr, 0, sizeof(r->hdr));
 	r->hdr.pid = s->tgid;
 	r->hdr.kind = PYPERF_KIND_CODE;
-	ci->code = code;
+	ci->code = id->code;
 	ci->fingerprint = fingerprint;
-	ci->firstlineno = firstlineno;
+	ci->firstlineno = id->firstlineno;
 	ci->name_len = ci->file_len = 0;
 	ci->table_len = 0;
 	len = str_bytes(s, ci->name_head, &data_at);
-	ci->name_len = copy_tail(s, ci->name, PYPERF_NAME_BYTES, name, data_at, len);
-	read_head(s, ci->file_head, file, false);
+	ci->name_len = copy_tail(s, ci->name, PYPERF_NAME_BYTES, id->name, data_at, len);
+	read_head(s, ci->file_head, id->file, false);
 	len = str_bytes(s, ci->file_head, &data_at);
-	ci->file_len = copy_tail(s, ci->file, PYPERF_FILE_BYTES, file, data_at, len);
-	read_head(s, ci->table_head, table, true);
+	ci->file_len = copy_tail(s, ci->file, PYPERF_FILE_BYTES, id->file, data_at, len);
+	read_head(s, ci->table_head, id->table, true);
 	len = load_u64(ci->table_head, off->varobject_size, PYPERF_STR_HEAD);
-	ci->table_len = copy_tail(s, ci->table, PYPERF_TABLE_BYTES, table, off->bytes_data, len);
+	ci->table_len = copy_tail(s, ci->table, PYPERF_TABLE_BYTES, id->table, off->bytes_data, len);
 	size = offsetof(struct pyperf_code_record, info.table) + ci->table_len;
 	if (size > sizeof(*r))
 		return;
@@ -132,10 +141,11 @@ static __always_inline void report_code(struct scratch *s, __u64 code, __u32 fin
 	count(PYPERF_STAT_CODES_REPORTED);
 	add_count(PYPERF_STAT_CODE_BYTES, size);
 	s->report_bytes += size;
-	seen->code = code;
+	seen->id = *id;
 	seen->tgid = s->tgid;
 	seen->generation = s->generation;
 	seen->fingerprint = fingerprint;
+	seen->check = code_seen_check(seen);
 }
 
 #endif

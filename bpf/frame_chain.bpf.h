@@ -82,18 +82,35 @@ static __always_inline __s32 instr_offset(struct scratch *s, __u64 code)
 	return (__s32)(ip - base);
 }
 
+/* The identity fields of the code object at CODE, whose header is in code_buf. */
+static __always_inline void code_identity(struct scratch *s, __u64 code, struct code_identity *id)
+{
+	struct pyperf_offsets *off = &s->off;
+
+	id->code = code;
+	id->name = load_u64(s->code_buf, off->code_name, PYPERF_CODE_READ);
+	id->file = load_u64(s->code_buf, off->code_filename, PYPERF_CODE_READ);
+	id->table = load_u64(s->code_buf, off->code_linetable, PYPERF_CODE_READ);
+	id->firstlineno = (__s32)load_u32(s->code_buf, off->code_firstlineno, PYPERF_CODE_READ);
+	id->version = off->code_version == PYPERF_OFF_NONE ? 0 :
+		      load_u32(s->code_buf, off->code_version, PYPERF_CODE_READ);
+}
+
 /*
  * The frame in frame_buf with code object CODE, into OUT: code address,
- * instruction offset and fingerprint (two more reads: the code object's
- * header and its name's header with its cached hash).  Returns the frame's
- * size in words on the data stack, 0 if unknown.
+ * instruction offset and fingerprint.  The code object's header is read
+ * (one read); its name's header too (for the hash the fingerprint covers)
+ * unless the code object is known: met before in this walk, or (3.12+)
+ * reported in an earlier sample with the same co_version.  Returns the
+ * frame's size in words on the data stack, 0 if unknown.
  */
 static __always_inline __u32 resolve_frame(struct scratch *s, struct pyperf_frame *out,
 					   __u64 code, __u64 entry)
 {
 	struct pyperf_offsets *off = &s->off;
-	__u64 name, file, table, name_hash;
-	__s32 firstlineno;
+	struct code_identity id;
+	struct code_seen *seen;
+	__u64 name_hash;
 	__u32 framesize;
 
 	/* Multiplicative hash: code objects' addresses share their low bits. */
@@ -120,18 +137,21 @@ static __always_inline __u32 resolve_frame(struct scratch *s, struct pyperf_fram
 	}
 	out->instr_offset = instr_offset(s, code);
 	framesize = stack_check_framesize(off, s->code_buf, PYPERF_CODE_READ);
-	name = load_u64(s->code_buf, off->code_name, PYPERF_CODE_READ);
-	file = load_u64(s->code_buf, off->code_filename, PYPERF_CODE_READ);
-	table = load_u64(s->code_buf, off->code_linetable, PYPERF_CODE_READ);
-	firstlineno = (__s32)load_u32(s->code_buf, off->code_firstlineno, PYPERF_CODE_READ);
-	/* The name's header holds its hash, and maybe all of its characters. */
-	if (!name || read_head(s, s->code_report.info.name_head, name, false)) {
-		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
-		return framesize;
+	code_identity(s, code, &id);
+	seen = code_slot(s->tgid, code);
+	if (id.version && seen && code_seen_is(seen, s, &id)) {
+		out->fingerprint = seen->fingerprint;
+	} else {
+		/* The name's header holds its hash, and maybe all of its characters. */
+		if (!id.name || read_head(s, s->code_report.info.name_head, id.name, false)) {
+			s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
+			return framesize;
+		}
+		name_hash = load_u64(s->code_report.info.name_head, off->str_hash, PYPERF_STR_HEAD);
+		out->fingerprint = pyperf_fingerprint(id.name, id.file, id.table,
+						      (__u32)id.firstlineno, name_hash);
+		report_code(s, &id, seen, out->fingerprint);
 	}
-	name_hash = load_u64(s->code_report.info.name_head, off->str_hash, PYPERF_STR_HEAD);
-	out->fingerprint = pyperf_fingerprint(name, file, table, (__u32)firstlineno, name_hash);
-	report_code(s, code, out->fingerprint, name, file, table, firstlineno);
 	memo->walk = s->walk.walk;
 	memo->code = code;
 	memo->fingerprint = out->fingerprint;
@@ -205,6 +225,19 @@ static __always_inline int fetch_frame(struct scratch *s, __u64 addr, __u32 size
 }
 
 /*
+ * fetch_frame() of the frame at ADDR, frame_read_size bytes.  A global
+ * function, verified once (its copy loop is unrolled): see resolve_frame_at().
+ */
+__noinline int fetch_frame_at(__u64 addr)
+{
+	struct scratch *s = get_scratch();
+
+	if (!s)
+		return -1;
+	return fetch_frame(s, addr, s->off.frame_read_size);
+}
+
+/*
  * Read the frame at ADDR into frame_buf; its code object, 0 for a shim
  * frame; its owner byte (0 where frames have none).
  */
@@ -212,7 +245,7 @@ static __always_inline int read_frame(struct scratch *s, __u64 addr, __u64 *code
 {
 	struct pyperf_offsets *off = &s->off;
 
-	if (fetch_frame(s, addr, off->frame_read_size))
+	if (fetch_frame_at(addr))
 		return -1;
 	*code = 0;
 	*owner = 0;
@@ -354,8 +387,8 @@ static long resolve_outer(__u32 k, void *ctx)
 	return 0;
 }
 
-/* Walk the chain of the thread state in tstate_buf. */
-static __always_inline void walk_stack(struct scratch *s)
+/* Walk the chain of the thread state in tstate_buf from its TOP frame (top_frame()). */
+static __always_inline void walk_stack(struct scratch *s, __u64 top)
 {
 	__u32 depth;
 
@@ -365,7 +398,7 @@ static __always_inline void walk_stack(struct scratch *s)
 	s->window.last_frame = 0;
 	__builtin_memset(&s->walk.cycle, 0, sizeof(s->walk.cycle));
 	stack_check_init(&s->walk.check, &s->off, s->tstate_buf, PYPERF_TSTATE_READ);
-	s->walk.cursor = top_frame(s);
+	s->walk.cursor = top;
 	if (s->walk.cursor)
 		bpf_loop(PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED, visit_frame, NULL, 0);
 	/*

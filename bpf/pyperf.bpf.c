@@ -47,6 +47,8 @@ volatile __u32 profiled_processes = 1;
 /* --kernel: kernel frames; --native: user registers and stack for unwinding. */
 const volatile bool want_kernel_stack = false;
 const volatile bool want_user_stack = false;
+/* --stats-stages: time each stage of a sample (three more clock reads each). */
+const volatile bool stage_times = false;
 
 /* In this order: each part uses only those before it. */
 #include "state.bpf.h"

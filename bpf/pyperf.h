@@ -223,6 +223,13 @@ struct pyperf_offsets {
 	__u16 code_filename;
 	__u16 code_linetable;
 	/*
+	 * 3.12+: co_version, a number the interpreter gives each code object
+	 * it makes from a counter (0 once the counter has run out; NONE before
+	 * 3.12): with the fields above it tells a code object from one made
+	 * later at the same address without reading its name.
+	 */
+	__u16 code_version;
+	/*
 	 * A frame's size on the data stack in words: the int at
 	 * code_framesize, plus the int at code_framesize_plus (NONE: no
 	 * such term), plus framesize_words.
@@ -452,6 +459,10 @@ enum pyperf_stat {
 	PYPERF_STAT_UNFAIR,		/* samples refused for their process's share of the ring */
 	PYPERF_STAT_MAX_SAMPLE_NS,	/* the costliest CPU sample so far (a maximum, not a sum) */
 	PYPERF_STAT_MAX_READS,		/* the most reads one sample made (a maximum) */
+	/* With stage_times (--stats-stages): where samples' time went, in ns. */
+	PYPERF_STAT_NS_THREAD,		/* set-up and the thread state with its top frame */
+	PYPERF_STAT_NS_WALK,		/* the frame walk, frames resolved (and --gil) */
+	PYPERF_STAT_NS_SUBMIT,		/* native stacks, the ring buffer, the counters */
 	PYPERF_STAT_MAX,
 };
 

@@ -166,6 +166,21 @@ static __always_inline void count_flags(__u16 flags)
 }
 
 /*
+ * With stage_times: the time since SINCE goes to STAGE's counter; returns
+ * now, the next stage's start.
+ */
+static __always_inline __u64 stage_done(enum pyperf_stat stage, __u64 since)
+{
+	__u64 now;
+
+	if (!stage_times)
+		return 0;
+	now = bpf_ktime_get_ns();
+	add_count(stage, now - since);
+	return now;
+}
+
+/*
  * Sample the current thread of a profiled process: its Python stack (and
  * with --native/--kernel its native stacks), into the ring buffer.  The
  * scratch's header fields other than the stack are the caller's.
@@ -176,7 +191,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	__u32 pid = pid_tgid >> 32;
 	struct task_struct *task;
 	struct scratch *s;
-	__u64 tstate, now;
+	__u64 tstate, top, now, stage;
 	bool pending, cached;
 
 	s = get_scratch();
@@ -202,23 +217,28 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->sample.hdr.weight = weight;
 
 	tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, false, &pending, &cached);
+	top = tstate ? top_frame(s) : 0;
 	/*
 	 * A thread state found before that has no frames now may be a freed
 	 * one whose memory still names this thread (a PyGILState_Release'd
 	 * callback thread, a sub-interpreter left): look again at once.
 	 */
-	if (cached && !top_frame(s))
+	if (cached && !top) {
 		tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, true, &pending,
 				      &cached);
+		top = tstate ? top_frame(s) : 0;
+	}
 	s->sample.hdr.tstate = tstate;
+	stage = stage_done(PYPERF_STAT_NS_THREAD, now);
 	if (tstate) {
-		walk_stack(s);
+		walk_stack(s, top);
 		if (want_gil)
 			check_gil(s, proc->runtime_addr, tstate);
 	} else {
 		s->sample.hdr.flags |= pending ? PYPERF_SAMPLE_TSTATE_PENDING : PYPERF_SAMPLE_NO_TSTATE;
 	}
 	count_flags(s->sample.hdr.flags);
+	stage = stage_done(PYPERF_STAT_NS_WALK, stage);
 
 	if (kind == PYPERF_KIND_OFF_CPU) {
 		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -238,6 +258,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	submit(s, pid, add_native(ctx, s, task));
 	add_count(PYPERF_STAT_READS, s->reads);
 	note_max(PYPERF_STAT_MAX_READS, s->reads);
+	stage_done(PYPERF_STAT_NS_SUBMIT, stage);
 }
 
 /*

@@ -99,17 +99,46 @@ struct {
 /*
  * Code objects already reported with their names, direct-mapped by
  * (process, address): a slot taken by another code object only costs a new
- * report.  Slots are written without locks; a slot torn by two CPUs at
- * once can only fail to match, or match a code object whose report went
- * out, so the worst case is a report sent twice or an [unknown] frame.
+ * report.  Slots are written without locks by every CPU; CHECK, a hash of
+ * the other fields written last, makes a slot torn by two CPUs at once
+ * match nothing, so the worst case is a report sent twice.
+ *
+ * 3.12+: a slot is also how a code object met in an earlier sample is
+ * known again from its header alone: the same address, co_version and
+ * name/file/line-table objects and first line are the same code object
+ * (co_version comes from a counter, so one made later at that address has
+ * another), and the slot's fingerprint stands without reading the name.
  */
-struct code_seen {
+/* A code object as its header shows it. */
+struct code_identity {
 	__u64 code;
+	__u64 name;				/* co_qualname where it exists, else co_name */
+	__u64 file;
+	__u64 table;
+	__u32 version;				/* co_version; 0: none (before 3.12, or run out) */
+	__s32 firstlineno;
+};
+
+struct code_seen {
+	struct code_identity id;
 	__u32 tgid;
 	__u32 generation;
 	__u32 fingerprint;
-	__u32 pad;
+	__u32 check;
 };
+
+static __always_inline __u32 code_seen_check(const struct code_seen *c)
+{
+	__u64 h = c->id.code;
+
+	h = (h ^ c->id.name) * 0xff51afd7ed558ccdULL;
+	h = (h ^ c->id.file) * 0xc4ceb9fe1a85ec53ULL;
+	h = (h ^ c->id.table) * 0xff51afd7ed558ccdULL;
+	h = (h ^ ((__u64)c->tgid << 32 | c->generation)) * 0xc4ceb9fe1a85ec53ULL;
+	h = (h ^ ((__u64)c->id.version << 32 | (__u32)c->id.firstlineno)) * 0xff51afd7ed558ccdULL;
+	h = (h ^ c->fingerprint) * 0xc4ceb9fe1a85ec53ULL;
+	return (__u32)(h ^ (h >> 32));
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

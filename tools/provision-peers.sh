@@ -44,6 +44,8 @@ ensure_host_tools() {
 	missing=""
 	command -v perf >/dev/null 2>&1 && perf version >/dev/null 2>&1 || missing="linux-perf"
 	[ -x /usr/bin/time ] || missing="$missing time"
+	# The suite workload: pytest in Debian's python3.11.
+	/usr/bin/python3.11 -c 'import pytest' 2>/dev/null || missing="$missing python3-pytest"
 	[ -n "$missing" ] || return 0
 	echo "provision-peers: installing $missing"
 	export DEBIAN_FRONTEND=noninteractive

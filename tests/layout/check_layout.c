@@ -164,6 +164,7 @@ int main(void)
 		/* Only what the runtime does not export is in the table: that. */
 #if PY_VERSION_HEX >= 0x030D0000
 		CHECK(bpf.code_framesize, ==, offsetof(PyCodeObject, co_framesize));
+		CHECK(bpf.code_version, ==, offsetof(PyCodeObject, co_version));
 		CHECK(bpf.framesize_words, ==, 0);
 		CHECK(bpf.chunk_first_frame, ==, offsetof(_PyStackChunk, data) + sizeof(PyObject *));
 		CHECK(bpf.owner_thread, ==, FRAME_OWNED_BY_THREAD);
@@ -322,6 +323,13 @@ int main(void)
 	need = MAX2(need, MAX2(END(PyCodeObject, co_nlocalsplus), END(PyCodeObject, co_stacksize)));
 #else
 	CHECK(bpf.code_framesize, ==, NONE);
+#endif
+	/* A code object's version, from a counter the interpreter keeps. */
+#if PY_VERSION_HEX >= 0x030C0000
+	CHECK(bpf.code_version, ==, offsetof(PyCodeObject, co_version));
+	need = MAX2(need, END(PyCodeObject, co_version));
+#else
+	CHECK(bpf.code_version, ==, NONE);
 #endif
 	CHECK(bpf.code_read_size, >=, need);
 	CHECK(bpf.code_read_size, <=, PYPERF_CODE_READ);

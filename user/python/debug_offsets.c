@@ -183,7 +183,7 @@ int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 	o->code_read_size = read_size((uint16_t[]){ out->object_type, out->object_refcnt, o->code_name,
 						    o->code_filename, o->code_linetable,
 						    o->code_firstlineno, o->code_tlbc, o->code_framesize,
-						    o->code_framesize_plus }, 9);
+						    o->code_framesize_plus, o->code_version }, 10);
 	o->tstate_read_size = read_size((uint16_t[]){ o->tstate_next, o->tstate_interp, o->tstate_frame,
 						      o->tstate_base_frame, o->tstate_thread_id,
 						      o->tstate_native_thread_id,

@@ -74,7 +74,7 @@
 /* PyCodeObject 3.8-3.10: no co_qualname, so frames show co_name. */
 #define CODE_38 \
 	.code_firstlineno = 40, .code_name = 112, .code_filename = 104, \
-	.code_linetable = 120, .code_read_size = 128, .str_hash = 24
+	.code_linetable = 120, .code_version = NONE, .code_read_size = 128, .str_hash = 24
 
 #define RUNTIME_38 \
 	.runtime_interp_head = 32, .interp_next = 0, .interp_threads_head = 8, \
@@ -118,6 +118,8 @@
 		 .frame_is_entry = NONE, str_state, .base_kind = base, DATA_STACK, \
 		 .code_framesize = framesize_at, .code_framesize_plus = NONE, \
 		 .framesize_words = 0, \
+		 /* co_nlocals, co_ncellvars, co_nfreevars, then co_version */ \
+		 .code_version = (framesize_at) + 16, \
 		 /* _Py_DebugOffsets has the GIL's fields, not its size */ \
 		 .gil_span = (ft) ? 0 : 208 }, \
 	.object_refcnt = refcnt_at, .code_code = NONE, \
@@ -164,6 +166,7 @@ static const struct py_layout layouts[] = {
 			.code_name = 128,		/* co_qualname */
 			.code_filename = 112,
 			.code_linetable = 136,
+			.code_version = NONE,
 			/* No co_framesize yet: co_nlocalsplus + co_stacksize + FRAME_SPECIALS_SIZE */
 			.code_framesize = 76,
 			.code_framesize_plus = 68,
@@ -215,6 +218,7 @@ static const struct py_layout layouts[] = {
 			.code_name = 128,		/* co_qualname */
 			.code_filename = 112,
 			.code_linetable = 136,
+			.code_version = 92,
 			.code_framesize = 76,
 			.code_framesize_plus = NONE,
 			.framesize_words = 0,

@@ -146,6 +146,7 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	s->skel->rodata->want_gil = opts->gil || opts->off_cpu;
 	s->skel->rodata->want_kernel_stack = opts->kernel_stacks;
 	s->skel->rodata->want_user_stack = opts->user_stacks;
+	s->skel->rodata->stage_times = opts->stage_times;
 	/* Every context switch on the machine runs it: only when asked for. */
 	bpf_program__set_autoload(s->skel->progs.pyperf_switch, opts->off_cpu);
 	rc = pyperf_bpf__load(s->skel);

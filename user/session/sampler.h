@@ -31,6 +31,7 @@ struct sampler_opts {
 	bool kernel_stacks;		/* --kernel */
 	bool user_stacks;		/* --native: user registers and stack copies */
 	bool bpf_stats;			/* have the kernel time the BPF program */
+	bool stage_times;		/* and time each stage of a sample (PYPERF_STAT_NS_*) */
 	sampler_fn on_sample;
 	sampler_proc_fn on_proc_event;
 	void *ctx;

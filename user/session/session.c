@@ -46,6 +46,7 @@ int session_open(struct session *s, struct profile *profile, const struct sessio
 		.kernel_stacks = cfg->modes && cfg->modes->kernel,
 		.user_stacks = cfg->modes && cfg->modes->native,
 		.bpf_stats = cfg->bpf_stats,
+		.stage_times = cfg->stage_times,
 		.on_sample = on_sample,
 		.on_proc_event = on_proc_event,
 		.ctx = &s->tracker,

@@ -25,6 +25,7 @@ struct session_config {
 	const char *btf_path;
 	size_t ringbuf_bytes;
 	bool bpf_stats;			/* have the kernel time the BPF program */
+	bool stage_times;		/* and each stage of a sample */
 	unsigned int privileges_kept;	/* PRIV_* kept after attaching */
 	double duration_s;		/* 0: no end of its own */
 	bool stop_when_targets_exit;	/* the -p targets gone, the session ends */
