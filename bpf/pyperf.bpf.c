@@ -77,7 +77,7 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
 	if (!weight)
 		return 0;
 	start = bpf_ktime_get_ns();
-	sample_current(ctx, proc, pid_tgid, PYPERF_KIND_CPU, 0, weight);
+	sample_current(ctx, proc, pid_tgid, PYPERF_KIND_CPU, 0, weight, start, brake);
 	if (brake) {
 		__u64 now = bpf_ktime_get_ns();
 
@@ -124,7 +124,7 @@ int BPF_PROG(pyperf_switch, bool preempt, struct task_struct *prev, struct task_
 	/* 0: preempted, still runnable; else the TASK_* sleep bits. */
 	/* Not braked: a wait must be timed from its start (its cost is bounded by the budget). */
 	sample_current(ctx, proc, ((__u64)prev_pid << 32) | (__u32)prev->pid, PYPERF_KIND_OFF_CPU,
-		       preempt || !prev_state ? 0 : (prev_state & 0xff) ?: 1, 1);
+		       preempt || !prev_state ? 0 : (prev_state & 0xff) ?: 1, 1, bpf_ktime_get_ns(), NULL);
 	return 0;
 }
 

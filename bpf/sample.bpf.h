@@ -95,17 +95,19 @@ static __always_inline __u32 add_native(void *ctx, struct scratch *s, struct tas
 }
 
 /*
- * Whether PID may put SIZE more bytes into the ring buffer now, holding
- * AVAIL bytes (see PYPERF_FAIR_WINDOW_NS).
+ * Whether PID (B: its brake, NULL if not looked up yet) may put SIZE more
+ * bytes into the ring buffer at time NOW, holding AVAIL bytes (see
+ * PYPERF_FAIR_WINDOW_NS).
  */
-static __always_inline bool fair_share(__u32 pid, __u32 size, __u64 avail)
+static __always_inline bool fair_share(__u32 pid, struct pyperf_brake *b, __u32 size, __u64 avail,
+				       __u64 now)
 {
-	struct pyperf_brake *b = bpf_map_lookup_elem(&brakes, &pid);
-	__u64 now, nprocs = profiled_processes ? profiled_processes : 1;
+	__u64 nprocs = profiled_processes ? profiled_processes : 1;
 
 	if (!b)
+		b = bpf_map_lookup_elem(&brakes, &pid);
+	if (!b)
 		return true;
-	now = bpf_ktime_get_ns();
 	if (now - b->ring_window_start_ns >= PYPERF_FAIR_WINDOW_NS) {
 		b->ring_window_start_ns = now;
 		b->ring_window_bytes = 0;
@@ -116,14 +118,15 @@ static __always_inline bool fair_share(__u32 pid, __u32 size, __u64 avail)
 	return true;
 }
 
-static __always_inline void submit(struct scratch *s, __u32 pid, __u32 size)
+static __always_inline void submit(struct scratch *s, __u32 pid, struct pyperf_brake *brake,
+				   __u32 size)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	bool fair;
 
 	if (size > sizeof(s->sample))
 		size = sizeof(s->sample);
-	fair = fair_share(pid, size, avail);
+	fair = fair_share(pid, brake, size, avail, s->sample.hdr.timestamp_ns);
 	if (!fair)
 		count(PYPERF_STAT_UNFAIR);
 	/*
@@ -181,23 +184,23 @@ static __always_inline __u64 stage_done(enum pyperf_stat stage, __u64 since)
 }
 
 /*
- * Sample the current thread of a profiled process: its Python stack (and
- * with --native/--kernel its native stacks), into the ring buffer.  The
- * scratch's header fields other than the stack are the caller's.
+ * Sample the current thread of a profiled process at time NOW: its Python
+ * stack (and with --native/--kernel its native stacks), into the ring
+ * buffer.  BRAKE: the process's, if the caller has looked it up.
  */
 static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, __u64 pid_tgid,
-					   __u8 kind, __u8 task_state, __u16 weight)
+					   __u8 kind, __u8 task_state, __u16 weight, __u64 now,
+					   struct pyperf_brake *brake)
 {
 	__u32 pid = pid_tgid >> 32;
 	struct task_struct *task;
 	struct scratch *s;
-	__u64 tstate, top, now, stage;
+	__u64 tstate, top, stage;
 	bool pending, cached;
 
 	s = get_scratch();
 	if (!s)
 		return;
-	now = bpf_ktime_get_ns();
 	task = bpf_get_current_task_btf();
 	s->off = proc->off;
 	s->tgid = pid;
@@ -255,7 +258,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 		}
 	}
 	s->sample.hdr.reads = s->reads;
-	submit(s, pid, add_native(ctx, s, task));
+	submit(s, pid, brake, add_native(ctx, s, task));
 	add_count(PYPERF_STAT_READS, s->reads);
 	note_max(PYPERF_STAT_MAX_READS, s->reads);
 	stage_done(PYPERF_STAT_NS_SUBMIT, stage);

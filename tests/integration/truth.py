@@ -313,6 +313,55 @@ def sub_interpreter_threads(interp):
     return ", ".join("%s %d" % (leaf, n) for (_, leaf), n in sorted(seen.items(), key=lambda x: x[0][1]))
 
 
+# ---- what known code costs -------------------------------------------------
+
+@per_interpreter
+def known_code_one_read(interp):
+    """40 distinct functions over a leaf, sampled over and over: each frame
+    named right (link_00 calling link_01 ... from chain_links.py), and from
+    3.12 on, a code object met in an earlier sample costs one read of the
+    target's memory (its header, checked by co_version), not two."""
+    with Workload(interp, "distinct_chain.py", "40") as w:
+        doc, stats = record_stats(w.pid, 2, 1000, "chain", interp)
+    whole = 0
+    for frames, n in weighed_stacks(doc, 1000):
+        if marked(frames) or frames[-1]["name"] != "spin":
+            continue
+        links = [f for f in frames if f["file"].endswith("chain_links.py")]
+        assert [f["name"] for f in links] == ["link_%02d" % i for i in range(40)], \
+            "the chain is wrong: %s" % [f["name"] for f in frames]
+        assert frames[-2]["name"] == "link_39", "spin's caller is %s" % frames[-2]["name"]
+        whole += n
+    assert whole >= 0.5 * stats["cpu_s"] * 1000, "only %d whole chains in %.2f s of CPU" % (whole, stats["cpu_s"])
+    proc = [p for p in stats["processes"] if p["pid"] == w.pid][0]
+    frames_per_sample = proc["frames"] / proc["samples"]
+    reads_per_sample = stats["bpf_reads"] / stats["samples"]
+    note = "%d whole chains; %.1f reads for %.1f frames a sample" % (whole, reads_per_sample, frames_per_sample)
+    if minor(interp) >= 12:
+        # One read a frame, plus the thread state, the top frame and the data
+        # stack's pages; a second read per frame (the name) would be 2x.
+        assert reads_per_sample <= 1.25 * frames_per_sample + 4, note
+    return note
+
+
+@test
+def verifier_budget_kept():
+    """The sampling program takes the verifier a fifth of its million-
+    instruction limit at most: headroom for kernels whose verifier explores
+    more paths (it once passed the limit on one kernel and not another)."""
+    with Workload("/usr/bin/python3.11", "short_lived.py", 30) as w:
+        stats_path = os.path.join(run.TMP, "verifier.stats.json")
+        _, err = record(w.pid, seconds=1, name="verifier", extra=["-v", "--stats", stats_path])
+    with open(stats_path, encoding="utf-8") as f:
+        verified = json.load(f)["bpf_verified_insns"]
+    if verified == 0:
+        raise run.Skip("this kernel does not count verified instructions (Linux 5.16+ does)")
+    logged = re.findall(r"BPF program pyperf_sample: (\d+) instructions verified", err)
+    assert logged == [str(verified)], "-v says %s, --stats %d" % (logged, verified)
+    assert verified <= 200000, "%d instructions verified: a fifth of the limit is 200000" % verified
+    return "%d instructions verified" % verified
+
+
 if __name__ == "__main__":
     if os.environ.get("PYBPF_SCALE"):
         run.main(tests=[("hundred_thousand_threads", hundred_thousand_threads, None)], matrix=[],

@@ -13,7 +13,7 @@ import tempfile
 import time
 
 from bench_parse import Acc, parse_collapsed, parse_perf_samples, parse_perf_script, parse_speedscope
-from bench_setup import SYS_PATH, WL_DIR, WORKLOADS, Target
+from bench_setup import CHAIN_MODULE, SYS_PATH, WL_DIR, WORKLOADS, Target
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -50,6 +50,7 @@ class Bench:
         for f in os.listdir(WL_DIR):
             if f.endswith(".py"):
                 shutil.copy(os.path.join(WL_DIR, f), dst)
+        shutil.copy(CHAIN_MODULE, dst)
         for t in self.targets.values():
             out = subprocess.run(self.version_cmd(t), env=t.env(), capture_output=True, text=True)
             t.version = out.stdout.strip() or "?"

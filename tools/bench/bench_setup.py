@@ -4,6 +4,8 @@ import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WL_DIR = os.path.join(HERE, "workloads")
+# The chain workload's functions come from the tests' workload.
+CHAIN_MODULE = os.path.join(HERE, "..", "..", "tests", "workloads", "distinct_chain.py")
 SYS_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # ---------------------------------------------------------------- workloads

@@ -247,7 +247,6 @@ int top_main(int argc, char **argv)
 		.rate_hz = o.target.rate_hz,
 		.max_processes = o.target.max_processes,
 		.btf_path = o.target.btf_path,
-		.ringbuf_bytes = 4u << 20,
 	};
 	if (session_open(&s.session, &s.profile, &cfg, err, sizeof(err)))
 		goto out;

@@ -26,7 +26,7 @@ struct limits {
 	uint64_t stack_frames;		/* frames those stacks hold */
 	uint64_t threads;
 	uint64_t processes;		/* each exec and fork counts */
-	/* The kernel's ring buffer of samples: a power of two, >= a page. */
+	/* The kernel's ring buffer of samples: a power of two, >= a page; 0: sized from the rate. */
 	uint64_t ring_bytes;
 };
 
@@ -39,7 +39,7 @@ struct limits {
 	.stack_frames = 32000000,			\
 	.threads = 100000,				\
 	.processes = 65536,				\
-	.ring_bytes = 4ULL << 20,			\
+	.ring_bytes = 0,				\
 }
 
 /* What did not fit. */

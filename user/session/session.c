@@ -7,6 +7,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
 #include "base/array.h"
 #include "base/clock.h"
 #include "base/signals.h"
@@ -31,6 +32,16 @@ static void clear_fds(struct session *s)
 	s->epoll = s->signal = s->retry = s->duration = -1;
 }
 
+size_t session_ring_bytes(unsigned int rate_hz, unsigned int ncpus, bool big_samples)
+{
+	uint64_t want = (uint64_t)rate_hz * ncpus * 1024 / 20;	/* 50 ms of ~1 KiB samples */
+	size_t bytes = big_samples ? SESSION_RING_MIN_BIG : SESSION_RING_MIN;
+
+	while (bytes < want && bytes < SESSION_RING_MAX)
+		bytes <<= 1;
+	return bytes;
+}
+
 int session_open(struct session *s, struct profile *profile, const struct session_config *cfg,
 		 char *err, size_t errlen)
 {
@@ -38,7 +49,9 @@ int session_open(struct session *s, struct profile *profile, const struct sessio
 	struct sampler_opts so = {
 		.rate_hz = cfg->rate_hz,
 		.btf_path = cfg->btf_path,
-		.ringbuf_bytes = cfg->ringbuf_bytes,
+		.ringbuf_bytes = cfg->ringbuf_bytes ? cfg->ringbuf_bytes :
+				 session_ring_bytes(cfg->rate_hz, libbpf_num_possible_cpus(),
+						    wall || (cfg->modes && cfg->modes->native)),
 		.max_processes = cfg->max_processes,
 		.follow_all = cfg->all,
 		.off_cpu = wall,

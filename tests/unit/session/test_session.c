@@ -113,3 +113,24 @@ Test(session, handlers_are_bounded)
 		cr_assert_eq(session_add_handler(&s, &h), 0);
 	cr_assert_eq(session_add_handler(&s, &h), -E2BIG);
 }
+
+/* The ring is sized from the rate, a power of two between its bounds. */
+Test(session, ring_bytes_follow_the_rate)
+{
+	/* 1 kHz on 2 CPUs: 100 KiB in 50 ms; the floor holds. */
+	cr_assert_eq(session_ring_bytes(1000, 2, false), SESSION_RING_MIN);
+	/* 10 kHz on 2 CPUs: 1000 KiB: the next power of two. */
+	cr_assert_eq(session_ring_bytes(10000, 2, false), 1u << 20);
+	/* 100 kHz on 64 CPUs: 320 MiB wanted, the ceiling given. */
+	cr_assert_eq(session_ring_bytes(100000, 64, false), SESSION_RING_MAX);
+	/* Native stack copies and wall mode start from a larger floor. */
+	cr_assert_eq(session_ring_bytes(100, 2, true), SESSION_RING_MIN_BIG);
+	cr_assert_eq(session_ring_bytes(100000, 8, true), 64u << 20);
+	for (unsigned int rate = 1; rate <= 100000; rate *= 7) {
+		size_t b = session_ring_bytes(rate, 16, false);
+
+		cr_assert_eq(b & (b - 1), 0, "%zu is not a power of two", b);
+		cr_assert_geq(b, (uint64_t)rate * 16 * 1024 / 20 < SESSION_RING_MAX ?
+				 (uint64_t)rate * 16 * 1024 / 20 : SESSION_RING_MAX);
+	}
+}

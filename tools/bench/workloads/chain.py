@@ -1,24 +1,18 @@
 """A chain of --length distinct functions over a CPU-bound leaf: every frame
 of the stack is a different code object, as in real programs (the recursive
-workloads repeat one).  The functions are made from one template, each with
-its own name, so the chain's length is a parameter.  Stack depth at the leaf
-(Python frames, module frame included) is --length + 5."""
+workloads repeat one).  The chain is tests/workloads/distinct_chain.py's
+(copied beside this file in the benchmark's chroot).  Stack depth at the
+leaf (Python frames, module frame included) is --length + 5."""
 import argparse
+import os
+import sys
 
 from _harness import counting_leaf, run
 
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "workloads"))
+from distinct_chain import make_chain  # noqa: E402
+
 UNIT = 4000
-CALL = "def {name}(n):\n    return {callee}(n)\n"
-
-
-def make_chain(length, leaf):
-    """The outermost function of LENGTH made ones, the innermost calling LEAF."""
-    names = ["link_%02d" % i for i in range(length)]
-    namespace = {"leaf": leaf}
-    source = "".join(CALL.format(name=name, callee=callee)
-                     for name, callee in zip(names, names[1:] + ["leaf"]))
-    exec(compile(source, "chain_links.py", "exec"), namespace)
-    return namespace[names[0]]
 
 
 def main():
