@@ -15,65 +15,21 @@ things going wrong.  Run as root:
   - the capabilities pybpf keeps while recording; the output's mode and
     owner, and a symlink planted at the output path; lowered memory limits.
 
-The helpers (Workload, record, run_pybpf, expect_error...) are run.py's."""
-import collections
+The helpers (Workload, record, run_pybpf, expect_error...) are harness.py's;
+the hostile targets' tests are in faults_hostile.py."""
 import json
 import os
-import random
 import re
 import shutil
 import signal
 import stat
-import struct
 import subprocess
-import threading
 import time
 
-import run
-from run import (Interpreter, Workload, expect_error, main_profile, record, run_pybpf, stacks, status_field,
-                 validate, wait_attached, wait_for)
-
-PYTHON = "/usr/bin/python3.11"
-TESTS = []
-
-# capability(7) numbers of what privileges.h documents as kept.
-CAPS = {"CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2, "CAP_FOWNER": 3, "CAP_KILL": 5,
-        "CAP_SYS_PTRACE": 19, "CAP_SYSLOG": 34, "CAP_CHECKPOINT_RESTORE": 40}
-KEPT = ("CAP_SYS_PTRACE", "CAP_CHECKPOINT_RESTORE", "CAP_DAC_READ_SEARCH", "CAP_DAC_OVERRIDE",
-        "CAP_FOWNER")
-
-
-def test(fn):
-    TESTS.append((fn.__name__, fn, None))
-    return fn
-
-
-def tmp(name):
-    return os.path.join(run.TMP, name)
-
-
-def pybpf_popen(args, **kwargs):
-    return subprocess.Popen([run.PYBPF] + [str(a) for a in args], stderr=subprocess.PIPE,
-                            text=True, **kwargs)
-
-
-def finish(proc, timeout=60):
-    """Wait for a pybpf started by pybpf_popen: (stderr, peak RSS in MB, seconds waited)."""
-    start = time.monotonic()
-    watchdog = threading.Timer(timeout, proc.kill)
-    watchdog.start()
-    try:
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        watchdog.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()
-    return err, usage.ru_maxrss / 1024, time.monotonic() - start
-
-
-def warnings(err):
-    return [l for l in err.splitlines() if l.startswith("pybpf: warning:")]
+import harness
+from harness import (Workload, expect_error, main_profile, record, run_pybpf, stacks, status_field, validate, wait_attached, wait_for)
+import faults_hostile  # noqa: F401  (registers its tests)
+from faults_common import (CAPS, KEPT, PYTHON, TESTS, finish, pybpf_popen, test, tmp, warnings, record_two)
 
 
 # ---- bad targets, stops and signals ------------------------------------------
@@ -180,7 +136,7 @@ def sighup_writes_the_profile_and_detaches():
         wait_attached(proc)
         mine = bpf_objects_of(proc.pid)
         assert mine["prog"] and mine["link"], mine
-        run.wait_cpu(w.pid, 0.3)
+        harness.wait_cpu(w.pid, 0.3)
         loaded = bpf_objects_loaded()
         assert mine["prog"] <= loaded["prog"] and mine["link"] <= loaded["link"], (mine, loaded)
         proc.send_signal(signal.SIGHUP)
@@ -211,7 +167,7 @@ def second_sigint_during_a_slow_shutdown():
     os.set_blocking(write_end, True)
     try:
         with Workload(PYTHON, "split.py") as w:
-            proc = subprocess.Popen([run.PYBPF, "record", "-p", str(w.pid), "-o", out], stderr=write_end)
+            proc = subprocess.Popen([harness.PYBPF, "record", "-p", str(w.pid), "-o", out], stderr=write_end)
             wait_for(lambda: bpf_objects_of(proc.pid)["link"], 60, "pybpf to attach")
             time.sleep(0.5)
             proc.send_signal(signal.SIGINT)
@@ -230,7 +186,7 @@ def second_sigint_during_a_slow_shutdown():
     # A bound against a hang, not a speed: a loaded machine may take seconds.
     assert took < 30, "the second SIGINT took %.2f s" % took
     validate(out)        # written before the summary
-    assert not [n for n in os.listdir(run.TMP) if n.startswith(".pybpf-")], os.listdir(run.TMP)
+    assert not [n for n in os.listdir(harness.TMP) if n.startswith(".pybpf-")], os.listdir(harness.TMP)
     return "ended %.0f ms after the second SIGINT, status %d" % (1000 * took, proc.returncode)
 
 
@@ -299,14 +255,8 @@ def ring_buffer_overflow_is_reported():
     # buffer of 16 KB: one sample fits between two drains 10 ms apart, where
     # about 40 arrive, whatever the speed of the machine.  (At 100 kHz a VM
     # can spend all its time in timer interrupts: not a test of pybpf.)
-    stats_path = tmp("flood.stats")
     with Workload(PYTHON, "deep.py", 1000) as a, Workload(PYTHON, "deep.py", 1000) as b:
-        proc = pybpf_popen(["record", "-q", "-p", a.pid, "-p", b.pid, "-r", "2000", "-d", "2",
-                            "-o", tmp("flood.json"), "--stats", stats_path],
-                           env=dict(os.environ, PYBPF_LIMITS="ring_bytes=16384"))
-        err, peak_mb, _ = finish(proc)
-    assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
-    st = json.load(open(stats_path))
+        st, err, peak_mb = record_two(a.pid, b.pid, 16384, 2, "flood")
     assert st["lost"] > 0, "nothing was lost: %s" % st
     # Per process, too: every lost sample belongs to one of them.
     assert sum(p["lost"] for p in st["processes"]) == st["lost"], st
@@ -316,238 +266,6 @@ def ring_buffer_overflow_is_reported():
     assert m and int(m.group(1)) == st["lost"], line
     validate(tmp("flood.json"))
     return "%d samples kept, %d lost (%s%%), peak RSS %.1f MB" % (st["samples"], st["lost"], m.group(2), peak_mb)
-
-
-# ---- hostile and broken targets ----------------------------------------------
-
-class Native(Workload):
-    """A program that is no Python script (a hostile binary, a corrupt python): no script argument."""
-
-    def __init__(self, argv):
-        self.argv = [str(a) for a in argv]
-
-
-def hostile_target(minor):
-    return Native([os.path.join(run.BUILD, "hostile"), minor])
-
-
-@test
-def hostile_target_is_contained():
-    notes = []
-    for minor in (11, 12):
-        stats_path = tmp("hostile-%d.stats" % minor)
-        with hostile_target(minor) as h:
-            proc = pybpf_popen(["record", "-p", h.pid, "-r", "1000", "-d", "3",
-                                "-o", tmp("hostile.json"), "--stats", stats_path])
-            err, peak_mb, took = finish(proc)
-            dump = run_pybpf(["dump", "-p", str(h.pid), "--json"], timeout=30)
-        assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
-        validate(tmp("hostile.json"))
-        st = json.load(open(stats_path))
-        (p,) = st["processes"]
-        assert p["python"] == "3.%d.4" % minor and p["samples"] > 0, st
-        # Its stacks are torn or unreadable, its frames [unknown], and pybpf
-        # says so, about that process.
-        broken = p["incomplete"]["torn"] + p["incomplete"]["unreadable"]
-        assert broken * 2 > p["samples"] or p["unresolved_frames"] * 2 > p["frames"], p
-        unreadable = [l for l in warnings(err) if "could not be read" in l]
-        assert len(unreadable) == 1 and "PID %d " % h.pid in unreadable[0], warnings(err)
-        # 4096 code objects claim 1 MB line tables each: the cache stays bounded.
-        assert st["limits"]["code_cache_flushes"] > 0, st["limits"]
-        assert peak_mb < 128, "peak RSS %.1f MB" % peak_mb
-        assert took < 3 + 30, "took %.1f s" % took      # a bound against a hang
-        # dump walks the same cycles from userspace, and ends.
-        assert dump.returncode in (0, 1) and "Traceback" not in dump.stderr, dump
-        notes.append("3.%d: %d samples, %d%% marked incomplete, %d%% of frames unreadable, %d flushes, peak %.0f MB, %.1f s" % (
-            minor, p["samples"], 100 * broken // p["samples"], 100 * p["unresolved_frames"] // max(p["frames"], 1),
-            st["limits"]["code_cache_flushes"], peak_mb, took))
-    return "; ".join(notes)
-
-
-@test
-def hostile_loops_cost_a_bounded_sample():
-    """A thread list that loops on itself (a thread state with no thread,
-    its next itself, in an interpreter whose next is itself), and chains of
-    two frames pages apart linking to each other: each sample stays within
-    the read budget, the loops are found, and pybpf says what it saw."""
-    notes = []
-    for minor in (11, 12):
-        for mode in ("selflink", "framecycle"):
-            stats_path = tmp("loops-%s-%d.stats" % (mode, minor))
-            with Native([os.path.join(run.BUILD, "hostile"), minor, mode]) as h:
-                proc = pybpf_popen(["record", "-p", h.pid, "-r", "1000", "-d", "2",
-                                    "-o", tmp("loops.json"), "--stats", stats_path])
-                err, peak_mb, took = finish(proc)
-            assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
-            st = json.load(open(stats_path))
-            (p,) = st["processes"]
-            # A count, not a time: what no memory can push past.
-            assert 0 < st["bpf_max_reads"] <= st["read_budget"], st
-            about = [l for l in warnings(err) if "PID %d " % h.pid in l]
-            if mode == "selflink":
-                # No thread is ever found: no stacks, one warning.
-                assert p["samples"] == 0 and p["idle"] > 0, p
-                assert len(about) == 1 and "had a Python stack" in about[0], warnings(err)
-            else:
-                # Every stack is marked, as the rule it broke says, never shown whole.
-                rules = p["incomplete"]["torn_by_rule"]
-                assert p["incomplete"]["torn"] == p["samples"] > 0, p
-                assert rules["spacing"] + rules["cycle"] + rules["cframe"] + rules["base"] == p["samples"], p
-                assert len(about) == 1 and "could not be read" in about[0], warnings(err)
-            assert took < 2 + 30, "took %.1f s" % took      # a bound against a hang
-            notes.append("3.%d %s: %d reads at most, %.0f us at most" % (
-                minor, mode, st["bpf_max_reads"], st["bpf_max_sample_ns"] / 1000))
-    return "; ".join(notes)
-
-
-@test
-def ring_flood_leaves_others_their_samples():
-    """One process floods the ring buffer (eight threads 1000 frames deep:
-    16 KB a sample) while another one is profiled: past half full, the
-    flooder loses its samples first, and the other keeps its own."""
-    stats_path = tmp("fair.stats")
-    with Workload(PYTHON, "deep_threads.py", 8, 1000) as flood, Workload(PYTHON, "split.py") as quiet:
-        proc = pybpf_popen(["record", "-q", "-p", flood.pid, "-p", quiet.pid, "-r", "2000", "-d", "3",
-                            "-o", tmp("fair.json"), "--stats", stats_path],
-                           env=dict(os.environ, PYBPF_LIMITS="ring_bytes=131072"))
-        err, _, _ = finish(proc)
-    assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
-    st = json.load(open(stats_path))
-    by_pid = {p["pid"]: p for p in st["processes"]}
-    lost_flood, q = by_pid[flood.pid]["lost"], by_pid[quiet.pid]
-    assert lost_flood > 0 and st["unfair"] > 0, "no flood: %s" % st
-    assert q["lost"] <= 0.05 * (q["samples"] + q["lost"]), \
-        "the quiet process lost %d of %d samples to the flood" % (q["lost"], q["samples"] + q["lost"])
-    return "flooder lost %d; the other kept %d and lost %d" % (lost_flood, q["samples"], q["lost"])
-
-
-CORRUPT = {}
-
-
-def corrupt_pythons():
-    """Copies of Debian's python3.11 whose section headers lie, each in its own directory."""
-    if CORRUPT:
-        return CORRUPT
-    with open(PYTHON, "rb") as f:
-        image = bytearray(f.read())
-    shoff, = struct.unpack_from("<Q", image, 0x28)
-    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", image, 0x3a)
-    variants = {}
-
-    def variant(name, mutate):
-        data = bytearray(image)
-        mutate(data)
-        d = tmp("elf-" + name)
-        os.makedirs(d)
-        path = os.path.join(d, "python3.11")
-        with open(path, "wb") as f:
-            f.write(data)
-        os.chmod(path, 0o755)
-        variants[name] = path
-
-    def garbage(data):
-        rng = random.Random(8)
-        for i in range(shoff, shoff + shentsize * shnum):
-            data[i] = rng.randrange(256)
-
-    def huge(data):
-        for i in range(shnum):
-            at = shoff + i * shentsize
-            struct.pack_into("<QQIIQQ", data, at + 0x18, len(data) - 8, 1 << 62, 9999, 0, 1, 1)
-
-    def beyond(data):
-        struct.pack_into("<QHHH", data, 0x28, 1 << 40, 0, 0, 0)
-        struct.pack_into("<HHH", data, 0x3a, shentsize, 0xffff, 0xfffe)
-
-    def lying(data):
-        # .dynsym's _PyRuntime moved onto PyCode_Type: the runtime is somewhere else.
-        for i in range(shnum):
-            at = shoff + i * shentsize
-            sh_type, = struct.unpack_from("<I", data, at + 4)
-            if sh_type != 11:        # SHT_DYNSYM
-                continue
-            off, size, link = struct.unpack_from("<QQI", data, at + 0x18)
-            str_off, = struct.unpack_from("<Q", data, shoff + link * shentsize + 0x18)
-            values = {}
-            for s in range(off, off + size, 24):
-                name_at, = struct.unpack_from("<I", data, s)
-                end = data.index(b"\0", str_off + name_at)
-                values[bytes(data[str_off + name_at:end])] = s
-            code_type, = struct.unpack_from("<Q", data, values[b"PyCode_Type"] + 8)
-            struct.pack_into("<Q", data, values[b"_PyRuntime"] + 8, code_type)
-
-    for name, mutate in (("garbage", garbage), ("huge", huge), ("beyond", beyond), ("lying", lying)):
-        variant(name, mutate)
-    CORRUPT.update(variants)
-    return CORRUPT
-
-
-@test
-def corrupt_elf_is_refused_alone():
-    notes = []
-    for name, python in corrupt_pythons().items():
-        with Workload(Interpreter("corrupt ELF", python), "split.py") as w:
-            start = time.monotonic()
-            proc = pybpf_popen(["record", "-p", w.pid, "-r", "1000", "-d", "2", "-o", tmp("corrupt.json")])
-            err, peak_mb, took = finish(proc)
-        assert "Traceback" not in err and proc.returncode in (0, 1), (name, proc.returncode, err)
-        if proc.returncode == 1:
-            expect_error(subprocess.CompletedProcess([], 1, "", err),
-                         r"PID %d \(python3.11\) is not a Python process" % w.pid)
-        else:
-            # Symbols that lie send pybpf to the wrong runtime: it finds no stack, and says so.
-            assert name == "lying", (name, err)
-            (line,) = warnings(err)
-            assert "PID %d " % w.pid in line and "had a Python stack" in line, line
-        assert peak_mb < 64 and took < 2 + 30, (name, peak_mb, took)   # took: against a hang
-        notes.append("%s: exit %d%s, peak %.0f MB" % (name, proc.returncode,
-                                                      " (%s)" % err.split(": ")[-1][:40] if proc.returncode else "",
-                                                      peak_mb))
-    return "; ".join(notes)
-
-
-@test
-def hostile_neighbours_leave_a_real_python_alone():
-    pythons = corrupt_pythons()
-    with hostile_target(11) as h11, hostile_target(12) as h12, \
-            Workload(Interpreter("corrupt ELF", pythons["garbage"]), "named.py", "hot_beta") as bad, \
-            Workload(Interpreter("corrupt ELF", pythons["lying"]), "named.py", "hot_delta") as lying, \
-            Workload(PYTHON, "named.py", "hot_alpha") as good:
-        out, stats_path = tmp("neighbours.json"), tmp("neighbours.stats")
-        outside = run.cpu_seconds(good.pid)
-        proc = pybpf_popen(["record", "-a", "-r", "1000", "-d", "3", "-o", out, "--stats", stats_path])
-        err, peak_mb, took = finish(proc)
-        outside = run.cpu_seconds(good.pid) - outside
-    assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
-    validate(out)
-    doc = json.load(open(out, encoding="utf-8"))
-    hot = unknown = total = 0
-    for frames, weight in stacks(doc, main_profile(doc, good.pid)):
-        names = [f["name"] for f in frames]
-        total += weight
-        hot += weight * ("hot_alpha" in names)
-        unknown += weight * ("[unknown]" in names)
-    # Its samples stand for the CPU time it had while sampled, all of them
-    # right.  Those its hostile neighbours' floods pushed out of the ring
-    # buffer (when pybpf is slow, under ASan) are counted, never silent.
-    good_stats = [p for p in json.load(open(stats_path))["processes"] if p["pid"] == good.pid]
-    assert len(good_stats) == 1, "no stats for the real Python"
-    lost, cpu = good_stats[0]["lost"] / 1000, good_stats[0]["cpu_s"]
-    # The CPU time it had while sampled, as pybpf measured it: within what it had in all.
-    assert 0 < cpu <= outside + 0.02, "sampled for %.2f s of CPU of %.2f s" % (cpu, outside)
-    assert total / 1e9 + lost > 0.7 * cpu, "the real Python ran %.2f s, %.2f s sampled, %.2f s lost" % (
-        cpu, total / 1e9, lost)
-    assert hot >= 0.95 * total and not unknown, "real Python: %d%% in hot_alpha, %d%% [unknown]" % (
-        100 * hot // total, 100 * unknown // total)
-    about = lambda pid: [l for l in warnings(err) if "PID %d " % pid in l]
-    for pid, what in ((h11.pid, "could not be read"), (h12.pid, "could not be read"),
-                      (lying.pid, "had a Python stack"), (good.pid, None), (bad.pid, None)):
-        assert [what in l for l in about(pid)] == ([True] if what else []), (pid, what, warnings(err))
-    # Ends soon after -d 3 whatever its neighbours do: a bound against a
-    # hang, with room for ASan's slower exit (not a speed target).
-    assert peak_mb < 160 and took < 3 + 30, (peak_mb, took)
-    return "real Python: %.2f s sampled and %.2f s lost of %.2f s run, all in hot_alpha; peak RSS %.0f MB; %s" % (
-        total / 1e9, lost, cpu, peak_mb, " | ".join(l[len("pybpf: warning: "):][:70] for l in warnings(err)))
 
 
 # ---- privileges and the output file ----------------------------------------
@@ -579,7 +297,7 @@ def capabilities_while_recording():
     os.chown(private, 65534, 65534)
     os.chmod(nobody_dir, 0o700)
     os.chown(nobody_dir, 65534, 65534)
-    workloads = run.Interpreter("", PYTHON).script_dir()[0]
+    workloads = harness.Interpreter("", PYTHON).script_dir()[0]
     with Workload(PYTHON, "split.py") as w:
         found, rc, err = caps_while_recording(["-p", str(w.pid), "-d", "2", "-o", tmp("caps.json")])
     assert rc == 0, err
@@ -593,21 +311,21 @@ def capabilities_while_recording():
 
     def start_late():
         time.sleep(1)
-        late["sid"] = Workload(run.sid("3.14"), "named.py", "hot_gamma").__enter__()
+        late["sid"] = Workload(harness.sid("3.14"), "named.py", "hot_gamma").__enter__()
         argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", private,
                 os.path.join(workloads, "named.py"), "hot_alpha"]
         late["nobody"] = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         assert late["nobody"].stdout.readline().strip() == "ready"
 
     try:
-        doc, err = run.record_all(4, during=start_late)
+        doc, err = harness.record_all(4, during=start_late)
     finally:
         late["sid"].__exit__(None)
         late["nobody"].kill()
         late["nobody"].wait()
-    found_pids = run.processes_in(doc)
-    run.hot(found_pids, late["sid"].pid, "hot_gamma")
-    run.hot(found_pids, late["nobody"].pid, "hot_alpha")
+    found_pids = harness.processes_in(doc)
+    harness.hot(found_pids, late["sid"].pid, "hot_gamma")
+    harness.hot(found_pids, late["nobody"].pid, "hot_alpha")
     launched, rc, err = caps_while_recording(["-o", tmp("caps-launch.json"), "--", PYTHON, "-c",
                                               "import time; time.sleep(2)"])
     assert rc == 0, err
@@ -635,7 +353,7 @@ def planted_symlink_is_not_followed():
                                             (65534, 65534)),
                                            ("umask 077", {}, 0o077, 0o600, (0, 0))):
         with Workload(PYTHON, "split.py") as w:
-            result = subprocess.run([run.PYBPF, "record", "-q", "-p", str(w.pid), "-d", "1",
+            result = subprocess.run([harness.PYBPF, "record", "-q", "-p", str(w.pid), "-d", "1",
                                      "-o", os.path.join(d, "out.json"), "--stats", os.path.join(d, "stats.json")],
                                     capture_output=True, text=True, timeout=60,
                                     env=dict(os.environ, **env), preexec_fn=lambda u=umask: os.umask(u))
@@ -687,8 +405,8 @@ def lowered_limits_are_reported():
     assert round(full) == over["stacks"], (full, over)
     assert any("[other threads]" in p["name"] for p in doc["profiles"])
     # A command whose two forked workers come after the one process allowed.
-    launched = subprocess.run([run.PYBPF, "record", "-q", "--subprocesses", "-o", tmp("limits-cmd.json"),
-                               "--stats", stats_path, "--", PYTHON, os.path.join(run.WORKLOADS, "workers.py"),
+    launched = subprocess.run([harness.PYBPF, "record", "-q", "--subprocesses", "-o", tmp("limits-cmd.json"),
+                               "--stats", stats_path, "--", PYTHON, os.path.join(harness.WORKLOADS, "workers.py"),
                                "1", "fork"], capture_output=True, text=True, timeout=60,
                               env=dict(os.environ, PYBPF_LIMITS="processes=1"))
     assert launched.returncode == 3, launched.stderr
@@ -701,4 +419,4 @@ def lowered_limits_are_reported():
 
 
 if __name__ == "__main__":
-    run.main(tests=TESTS, matrix=[], suite="faults")
+    harness.main(tests=TESTS, matrix=[], suite="faults")

@@ -35,7 +35,7 @@ import traceback
 import xml.etree.ElementTree as ElementTree
 import zlib
 
-from run import expect_error, leaf_lines, line_of      # run.py: the main integration suite
+from harness import expect_error, leaf_lines, line_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))

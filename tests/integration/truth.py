@@ -13,16 +13,15 @@
     sub-interpreter are followed to the thread state they run in.
 
 Run as root:  python3 tests/integration/truth.py --pybpf build/pybpf --build build
-The helpers (Interpreter, Workload, record ...) are run.py's."""
+The helpers (Interpreter, Workload, record ...) are harness.py's."""
 import collections
 import json
 import os
 import re
 import shutil
-import time
 
-import run
-from run import Workload, line_of, marked, record, stacks
+import harness
+from harness import Workload, line_of, marked, record, stacks
 
 TESTS = []
 MATRIX = []
@@ -53,7 +52,7 @@ def weighed_stacks(doc, rate, profile=None):
 
 def record_stats(pid, seconds, rate, name, interp=None):
     """record() with --stats; the stats' "cpu_s" is the CPU time PID used while profiled."""
-    doc, _, _, stats = run.record_counting_cpu(pid, seconds=seconds, rate=rate, name=name, interp=interp)
+    doc, _, _, stats = harness.record_counting_cpu(pid, seconds=seconds, rate=rate, name=name, interp=interp)
     return doc, stats
 
 
@@ -150,7 +149,7 @@ def fresh_report(path):
 
 def first_report(path):
     """The workload's first CPU report, however long the machine takes to write it."""
-    run.wait_for(lambda: os.path.exists(path), 60, "the workload's first report")
+    harness.wait_for(lambda: os.path.exists(path), 60, "the workload's first report")
     return busy_cpu(path)
 
 
@@ -166,7 +165,7 @@ def main_share(interp, threads, seconds, name):
     host_dir, seen_dir = interp.script_dir()
     report = fresh_report(os.path.join(host_dir, "%s-cpu.txt" % name))
     with Workload(interp, "many_threads.py", threads, os.path.join(seen_dir, os.path.basename(report))) as w:
-        run.wait_for(lambda: os.path.exists(report) and busy_cpu(report)[2], 60, "the worker's id")
+        harness.wait_for(lambda: os.path.exists(report) and busy_cpu(report)[2], 60, "the worker's id")
         tids = (w.pid, int(busy_cpu(report)[2]))
         cpu = lambda: [task_cpu(w.pid, tid) for tid in tids]
         # Each thread's CPU time from the kernel, over pybpf's whole run: its
@@ -177,7 +176,7 @@ def main_share(interp, threads, seconds, name):
         before = cpu()
         doc, stats = record_stats(w.pid, seconds, 1000, name, interp)
         after = cpu()
-    main = run.main_profile(doc, w.pid)
+    main = harness.main_profile(doc, w.pid)
     weight = collections.Counter({p["name"]: sum(p["weights"]) for p in doc["profiles"]})
     (worker,) = [p for p in doc["profiles"] if " thread %d " % tids[1] in p["name"]]
     sampled = 100 * weight[main["name"]] / (weight[main["name"]] + weight[worker["name"]])
@@ -242,7 +241,7 @@ def hundred_thousand_threads():
     process of 100,000 threads started soon after another one exited took
     the kernel over 300 s to create (all system time), where the first took
     11 s; a check must not hang on the kernel's scalability."""
-    interp = run.Interpreter("debian bookworm, static", "/usr/bin/python3.11")
+    interp = harness.Interpreter("debian bookworm, static", "/usr/bin/python3.11")
     with RaisedLimits():
         return main_share(interp, 100000, 4, "threads100k")
 
@@ -252,7 +251,7 @@ def callback_thread_states(interp):
     """A native thread whose every callback takes a new thread state."""
     host_dir, seen_dir = interp.script_dir()
     os.makedirs(host_dir, exist_ok=True)
-    shutil.copy(os.path.join(run.BUILD, "libgilstate.so"), host_dir)
+    shutil.copy(os.path.join(harness.BUILD, "libgilstate.so"), host_dir)
     report = fresh_report(os.path.join(host_dir, "gilstate-cpu.txt"))
     # churn_busy's lines: its def (3.11+'s RESUME) down to its return.
     lines = range(line_of("gilstate.py", "CHURN-HOT") - 2, line_of("gilstate.py", "CHURN-RETURN") + 1)
@@ -350,12 +349,12 @@ def verifier_budget_kept():
     instruction limit at most: headroom for kernels whose verifier explores
     more paths (it once passed the limit on one kernel and not another)."""
     with Workload("/usr/bin/python3.11", "short_lived.py", 30) as w:
-        stats_path = os.path.join(run.TMP, "verifier.stats.json")
+        stats_path = os.path.join(harness.TMP, "verifier.stats.json")
         _, err = record(w.pid, seconds=1, name="verifier", extra=["-v", "--stats", stats_path])
     with open(stats_path, encoding="utf-8") as f:
         verified = json.load(f)["bpf_verified_insns"]
     if verified == 0:
-        raise run.Skip("this kernel does not count verified instructions (Linux 5.16+ does)")
+        raise harness.Skip("this kernel does not count verified instructions (Linux 5.16+ does)")
     logged = re.findall(r"BPF program pyperf_sample: (\d+) instructions verified", err)
     assert logged == [str(verified)], "-v says %s, --stats %d" % (logged, verified)
     assert verified <= 200000, "%d instructions verified: a fifth of the limit is 200000" % verified
@@ -364,6 +363,6 @@ def verifier_budget_kept():
 
 if __name__ == "__main__":
     if os.environ.get("PYBPF_SCALE"):
-        run.main(tests=[("hundred_thousand_threads", hundred_thousand_threads, None)], matrix=[],
+        harness.main(tests=[("hundred_thousand_threads", hundred_thousand_threads, None)], matrix=[],
                  suite="truth-scale")
-    run.main(tests=TESTS, matrix=MATRIX, suite="truth")
+    harness.main(tests=TESTS, matrix=MATRIX, suite="truth")

@@ -28,8 +28,8 @@
 #include "native/elf_symbols.h"
 #include "native/native_symbols.h"
 #include "process/proc_maps.h"
+#include "native_symbols_test.h"
 
-#define ADDR(p) ((uint64_t)(uintptr_t)(p))
 
 /* External and noinline: one symbol each, never cloned or merged. */
 __attribute__((noinline)) uint64_t native_symbols_test_return_address(void)
@@ -60,13 +60,6 @@ static const struct native_symbols_opts never_reread = {
 	.min_reread_ns = 3600ULL * 1000000000, .max_reread_ns = 3600ULL * 1000000000,
 };
 
-static struct native_symbols_stats stats_of(struct native_symbols *ns)
-{
-	struct native_symbols_stats st;
-
-	native_symbols_get_stats(ns, &st);
-	return st;
-}
 
 static void assert_same_file(const char *a, const char *b)
 {
@@ -77,21 +70,6 @@ static void assert_same_file(const char *a, const char *b)
 	cr_assert(sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino, "%s is not %s", a, b);
 }
 
-/* The function the dynamic loader finds NAME at, and its size. */
-static uint64_t loader_symbol(const char *name, uint64_t *size, const char **file)
-{
-	void *addr = dlsym(RTLD_DEFAULT, name);
-	const ElfW(Sym) *sym = NULL;
-	Dl_info info;
-
-	cr_assert_not_null(addr, "dlsym %s", name);
-	cr_assert(dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT), "dladdr %s", name);
-	cr_assert_not_null(sym);
-	cr_assert_eq(ADDR(info.dli_saddr), ADDR(addr));
-	*size = sym->st_size;
-	*file = info.dli_fname;
-	return ADDR(addr);
-}
 
 /* OUT names a function that starts at START, as the loader sees names. */
 static void assert_names(const struct native_symbol *out, uint64_t start)
@@ -556,91 +534,6 @@ Test(native_symbols, deleted_executable_and_its_bias)
 	cr_assert_str_eq(out.name, name);
 	cr_assert_eq(out.module_offset, expect);
 	reap(child);
-	native_symbols_free(ns);
-}
-
-static int unwind_frees;
-static void *freed_data;
-
-static void count_free(void *data)
-{
-	unwind_frees++;
-	freed_data = data;
-}
-
-Test(native_symbols, file_limit_evicts_least_recently_used)
-{
-	struct native_symbols_opts opts = { .max_files = 2 };
-	struct native_symbols *ns = native_symbols_new(&opts);
-	uint64_t size, getpid_fn = loader_symbol("getpid", &size, &(const char *){ NULL });
-	uint64_t adler = loader_symbol("adler32", &size, &(const char *){ NULL });
-	uint64_t own = ADDR(native_symbols_test_caller);
-	struct native_module_ref ref;
-	struct native_symbol out;
-	const char *first_name;
-	int marker;
-
-	cr_assert_not_null(ns);
-	cr_assert_eq(native_symbols_find_module(ns, getpid(), own, &ref), 0);
-	cr_assert_null(ref.unwind->data);
-	ref.unwind->data = &marker;
-	ref.unwind->free = count_free;
-	cr_assert_eq(native_symbols_lookup(ns, getpid(), own, &out), 0);
-	first_name = out.name;
-
-	cr_assert_eq(native_symbols_lookup(ns, getpid(), getpid_fn, &out), 0);
-	cr_assert_eq(stats_of(ns).files_evicted, 0);
-	cr_assert_eq(native_symbols_lookup(ns, getpid(), adler, &out), 0);
-	cr_assert_str_eq(out.name, "adler32");
-	cr_assert_eq(stats_of(ns).files_loaded, 3);
-	cr_assert_eq(stats_of(ns).files_evicted, 1);
-	cr_assert_eq(stats_of(ns).files, 2);
-	cr_assert_eq(unwind_frees, 1, "the evicted file was the oldest, ours");
-	cr_assert_eq(freed_data, &marker);
-	/* Names handed out outlive their file. */
-	cr_assert_str_eq(first_name, "native_symbols_test_caller");
-
-	/* Used again, it is read again, and the oldest (libc) goes. */
-	cr_assert_eq(native_symbols_lookup(ns, getpid(), own, &out), 0);
-	cr_assert_str_eq(out.name, "native_symbols_test_caller");
-	cr_assert_eq(out.name, first_name, "one interned copy");
-	cr_assert_eq(stats_of(ns).files_loaded, 4);
-	cr_assert_eq(stats_of(ns).files_evicted, 2);
-	cr_assert_eq(native_symbols_lookup(ns, getpid(), adler, &out), 0);
-	cr_assert_eq(stats_of(ns).files_loaded, 4, "libz stayed");
-	native_symbols_free(ns);
-	cr_assert_eq(unwind_frees, 1, "the new slot of ours was empty");
-}
-
-Test(native_symbols, process_limit_evicts_least_recently_used)
-{
-	struct native_symbols_opts opts = { .max_processes = 2 };
-	struct native_symbols *ns = native_symbols_new(&opts);
-	uint64_t own = ADDR(native_symbols_test_caller);
-	struct native_symbol out;
-
-	uint64_t reads;
-
-	cr_assert_not_null(ns);
-	cr_assert_eq(native_symbols_lookup(ns, getpid(), own, &out), 0);
-	cr_assert_eq(stats_of(ns).maps_reads, 1);
-	native_symbols_lookup(ns, getppid(), own, &out);
-	native_symbols_lookup(ns, getppid(), own, &out);
-	cr_assert_eq(stats_of(ns).procs_evicted, 0);
-	native_symbols_lookup(ns, 1, own, &out);
-	cr_assert_eq(stats_of(ns).procs_evicted, 1);
-	cr_assert_eq(stats_of(ns).processes, 2);
-	/* We were the oldest: our maps are read again (and the parent goes). */
-	reads = stats_of(ns).maps_reads;
-	cr_assert_eq(native_symbols_lookup(ns, getpid(), own, &out), 0);
-	cr_assert_eq(stats_of(ns).maps_reads, reads + 1);
-	cr_assert_eq(stats_of(ns).procs_evicted, 2);
-	cr_assert_eq(stats_of(ns).processes, 2);
-	/* pid 1, used last, stayed. */
-	reads = stats_of(ns).maps_reads;
-	native_symbols_lookup(ns, 1, own, &out);
-	cr_assert_leq(stats_of(ns).maps_reads, reads + 1, "at most a re-read on a miss");
-	cr_assert_eq(stats_of(ns).procs_evicted, 2);
 	native_symbols_free(ns);
 }
 

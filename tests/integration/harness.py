@@ -1,0 +1,404 @@
+"""What every integration suite shares (run.py, truth.py, faults.py,
+formats.py): the interpreters, workloads, recording and reading back
+profiles, the test registry and the runner.  The suites run as root:
+python3 tests/integration/run.py --pybpf build/pybpf
+
+Every recording is also validated against speedscope's own JSON schema.
+A test that needs BPF never skips: if pybpf cannot load its program, the
+test fails.  Tests skip only when an optional interpreter is absent."""
+import argparse
+import collections
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+WORKLOADS = os.path.join(ROOT, "tests", "workloads")
+VALIDATOR = os.path.join(ROOT, "tools", "validate-speedscope.js")
+
+PYBPF = None
+BUILD = None
+TMP = None
+TESTS = []
+UNICODE_FILE = "fünf_函数_𠀀.py"     # Latin-1, UCS-2 and UCS-4 in a file name
+PIVOT_ROOT = """set -e
+tree=$1; shift
+mount --bind "$tree" "$tree"
+cd "$tree"
+mkdir -p .oldroot
+pivot_root . .oldroot
+cd /
+exec "$@"
+"""
+
+
+class Skip(Exception):
+    pass
+
+
+class Interpreter:
+    """One CPython build, and how to start a workload with it.
+
+    chroot/pivot_root interpreters run from a Debian tree fetched by
+    tools/provision-pythons.sh: /proc/PID/maps paths then only resolve
+    inside the target's root, as in a container."""
+
+    def __init__(self, kind, python, tree=None, pivot=False, required=True):
+        self.kind, self.python, self.tree, self.pivot = kind, python, tree, pivot
+        self.required = required
+        self.version = "?"
+        self.samples = 0
+        self.failures = 0
+
+    def label(self):
+        return "%s %s" % (os.path.basename(self.python), self.kind)
+
+    def available(self):
+        host = os.path.join(self.tree, self.python.lstrip("/")) if self.tree else self.python
+        if os.path.exists(host):
+            return
+        if self.required:
+            raise AssertionError("%s is missing: run `make deps pythons`" % host)
+        raise Skip("%s not present on this machine" % host)
+
+    def script_dir(self):
+        """(directory on the host, the same directory as the target sees it)"""
+        if self.tree:
+            return os.path.join(self.tree, "pybpf-workloads"), "/pybpf-workloads"
+        return os.path.join(TMP, "workloads"), os.path.join(TMP, "workloads")
+
+    def argv(self, script, args):
+        host_dir, seen_dir = self.script_dir()
+        os.makedirs(host_dir, exist_ok=True)
+        for name in os.listdir(WORKLOADS):
+            if name.endswith(".py"):
+                shutil.copy(os.path.join(WORKLOADS, name), host_dir)
+        shutil.copy(os.path.join(WORKLOADS, "unicode_names.py"), os.path.join(host_dir, UNICODE_FILE))
+        cmd = [self.python, os.path.join(seen_dir, script)] + [str(a) for a in args]
+        if self.pivot:
+            return ["unshare", "--mount", "--propagation", "private", "sh", "-c", PIVOT_ROOT,
+                    "sh", self.tree] + cmd
+        if self.tree:
+            return ["chroot", self.tree] + cmd
+        return cmd
+
+
+def interpreters():
+    found = [Interpreter("debian bookworm, static", "/usr/bin/python3.11")]
+    by_version = lambda p: [int(x) for x in re.findall(r"\d+", p.split("/versions/")[1].split("/")[0])]
+    for path in sorted(glob.glob("/root/.pyenv/versions/3.*/bin/python3.*"), key=by_version):
+        m = re.fullmatch(r".*/python3\.(\d+)", path)
+        if m and int(m.group(1)) >= 8:
+            found.append(Interpreter("pyenv, shared libpython", path, required=False))
+    found.append(Interpreter("embedded libpython3.11 (debian)", os.path.join(BUILD, "embedded-app")))
+    pythons = os.path.join(BUILD, "pythons")
+    for suite, versions in (("bullseye", ["3.9"]), ("sid", ["3.13", "3.14", "3.15"])):
+        for v in versions:
+            found.append(Interpreter("debian %s, static, chroot" % suite, "/usr/bin/python" + v,
+                                     tree=os.path.join(pythons, suite)))
+    found.append(Interpreter("debian sid, static, pivot_root mount namespace", "/usr/bin/python3.14",
+                             tree=os.path.join(pythons, "sid"), pivot=True))
+    return found
+
+
+def test(fn):
+    TESTS.append((fn.__name__, fn, None))
+    return fn
+
+
+MATRIX = []
+
+
+def per_interpreter(fn):
+    MATRIX.append(fn)
+    return fn
+
+
+def line_of(script, marker):
+    with open(os.path.join(WORKLOADS, script), encoding="utf-8") as f:
+        for number, text in enumerate(f, 1):
+            if text.rstrip().endswith("# " + marker):
+                return number
+    raise AssertionError("marker %s not in %s" % (marker, script))
+
+
+class Workload:
+    """A Python process running one of tests/workloads, ready once it says so."""
+
+    def __init__(self, interp, script, *args, env=None):
+        if isinstance(interp, str):
+            interp = Interpreter("", interp)
+        self.argv = interp.argv(script, args)
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.strip() == "ready", "workload %s did not start: %r" % (self.argv, line)
+        self.pid = self.proc.pid
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.stdout.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def run_pybpf(args, timeout=60, **kwargs):
+    return subprocess.run([PYBPF] + args, capture_output=True, text=True,
+                          timeout=timeout, **kwargs)
+
+
+def validate(path):
+    result = subprocess.run(["node", VALIDATOR, path], capture_output=True, text=True)
+    assert result.returncode == 0, "speedscope schema check failed:\n" + result.stdout + result.stderr
+
+
+def record(pid, seconds=3, rate=1000, name="out", extra=(), interp=None, env=None):
+    out = os.path.join(TMP, "%s-%d.json" % (name, pid))
+    args = ["record", "-p", str(pid), "-r", str(rate), "-o", out] + list(extra)
+    if seconds:
+        args += ["-d", str(seconds)]
+    result = run_pybpf(args, env=dict(os.environ, **(env or {})))
+    assert result.returncode == 0, "pybpf failed (%d): %s" % (result.returncode, result.stderr)
+    validate(out)
+    with open(out, encoding="utf-8") as f:
+        doc = json.load(f)
+    if interp:
+        m = re.search(r"^pybpf:\s+\d+\s+\d+\s+(\d\S*)\s", result.stderr, re.M)
+        interp.version = m.group(1) if m else "?"
+        interp.samples += sum(sum(p["weights"]) for p in doc["profiles"]) // int(1e9 / rate)
+    return doc, result.stderr
+
+
+def cpu_seconds(pid):
+    """CPU time PID's threads have used so far (user + system), in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def status_field(pid, name):
+    """A field of /proc/PID/status; None once PID is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(name + ":"):
+                    return line.split(":", 1)[1].strip()
+    except FileNotFoundError:
+        return None
+    raise AssertionError("no %s in /proc/%d/status" % (name, pid))
+
+
+def wait_for(predicate, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def wait_attached(proc):
+    """Until pybpf PROC has attached and dropped its privileges (or ended),
+    however long its start-up takes on this machine."""
+    wait_for(lambda: proc.poll() is not None or status_field(proc.pid, "NoNewPrivs") == "1",
+             60, "pybpf to start")
+
+
+def record_counting_cpu(pid, extra=(), **kwargs):
+    """record() with --stats, and the CPU time PID used while it was
+    profiled: the samples a recording can hold on any machine, however
+    loaded, are that times the rate.  pybpf measures that window itself
+    (its start-up, long on a loaded machine, is not in it); it must lie
+    within the CPU time PID used over pybpf's whole run, measured here."""
+    stats_path = os.path.join(TMP, "cpu-%d.stats.json" % pid)
+    before = cpu_seconds(pid)
+    doc, err = record(pid, extra=list(extra) + ["--stats", stats_path], **kwargs)
+    outside = cpu_seconds(pid) - before
+    with open(stats_path, encoding="utf-8") as f:
+        stats = json.load(f)
+    inside = [p["cpu_s"] for p in stats["processes"] if p["pid"] == pid]
+    assert len(inside) == 1 and inside[0] is not None, "no cpu_s for PID %d: %s" % (pid, stats["processes"])
+    # A clock tick (10 ms) each end is the resolution of both readings.
+    assert 0 < inside[0] <= outside + 0.02, "profiled for %.2f s of CPU of %.2f s in all" % (inside[0], outside)
+    stats["cpu_s"] = inside[0]
+    return doc, err, inside[0], stats
+
+
+def stacks(doc, profile):
+    """[(frames root first, weight)] of one speedscope profile."""
+    frames = doc["shared"]["frames"]
+    return [([frames[i] for i in s], w) for s, w in zip(profile["samples"], profile["weights"])]
+
+
+MARKERS = ("[incomplete stack: ", "[outer frames not read: ", "[thread state not found yet]")
+
+
+def marked(frames):
+    """Whether a stack (root first) says it is not whole."""
+    return bool(frames) and frames[0]["name"].startswith(MARKERS)
+
+
+def main_profile(doc, pid):
+    matches = [p for p in doc["profiles"] if "thread %d " % pid in p["name"]]
+    assert len(matches) == 1, "expected one profile for main thread %d, got %s" % (
+        pid, [p["name"] for p in doc["profiles"]])
+    return matches[0]
+
+
+def expect_error(result, pattern, code=1):
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    assert result.returncode == code, "exit %d, expected %d: %s" % (result.returncode, code, result.stderr)
+    assert len(lines) == 1, "expected one error line, got: %r" % lines
+    assert re.search(pattern, lines[0]), "error %r does not match %r" % (lines[0], pattern)
+
+
+# ---- interpreters and processes more than one suite names ------------------
+
+def sid(version):
+    return Interpreter("debian sid, static, chroot", "/usr/bin/python" + version,
+                       tree=os.path.join(BUILD, "pythons", "sid"))
+
+
+def pyenv_or_bullseye():
+    pyenv = Interpreter("pyenv, shared libpython", "/root/.pyenv/versions/3.12.1/bin/python3.12")
+    if os.path.exists(pyenv.python):
+        return pyenv
+    return Interpreter("debian bullseye, static, chroot", "/usr/bin/python3.9",
+                       tree=os.path.join(BUILD, "pythons", "bullseye"))
+
+
+def ns_child(pid):
+    """The process `unshare --fork` started: the one inside the namespace."""
+    for _ in range(100):
+        children = open("/proc/%d/task/%d/children" % (pid, pid)).read().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.01)
+    raise AssertionError("unshare %d has no child" % pid)
+
+
+def free_pid():
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid = int(f.read()) - 1
+    while os.path.exists("/proc/%d" % pid):
+        pid -= 1
+    return pid
+
+
+def leaf_lines(leaf):
+    """Every line of split.py's LEAF, from its def (3.11+'s RESUME) to its return."""
+    loop = line_of("split.py", "LOOP-" + leaf[-1].upper())
+    return range(loop - 2, loop + 3)
+
+
+def wait_cpu(pid, seconds):
+    """Until PID has used SECONDS more CPU time, however long the machine takes."""
+    start = cpu_seconds(pid)
+    wait_for(lambda: cpu_seconds(pid) - start >= seconds, 120, "PID %d to run %.1f s" % (pid, seconds))
+
+
+def processes_in(doc):
+    """{host pid: (profile names, Counter of function names weighted)}"""
+    found = collections.defaultdict(lambda: ([], collections.Counter()))
+    for profile in doc["profiles"]:
+        m = re.search(r"\[pid (\d+)", profile["name"])
+        assert m, "profile name %r has no pid" % profile["name"]
+        names, weight = found[int(m.group(1))]
+        names.append(profile["name"])
+        for frames, w in stacks(doc, profile):
+            for name in {f["name"] for f in frames}:
+                weight[name] += w
+    return found
+
+
+def hot(found, pid, function):
+    names, weight = found.get(pid, ([], collections.Counter()))
+    assert names, "PID %d not in the profile (found %s)" % (pid, sorted(found))
+    total = sum(w for n, w in weight.items() if n.startswith("hot_"))
+    assert weight[function] >= 0.9 * total > 0, "PID %d: %s" % (pid, weight.most_common(4))
+    return names
+
+
+def record_all(seconds, extra=(), during=None):
+    out = os.path.join(TMP, "all-%d.json" % len(os.listdir(TMP)))
+    proc = subprocess.Popen([PYBPF, "record", "-a", "-d", str(seconds), "-r", "1000", "-o", out] + list(extra),
+                            stderr=subprocess.PIPE, text=True)
+    if during:
+        # DURING starts what must be found later: once pybpf has attached
+        # and dropped its privileges, however long its start-up took.
+        wait_attached(proc)
+        during()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
+    validate(out)
+    return json.load(open(out, encoding="utf-8")), err
+
+
+def run_one(name, fn, arg, counts):
+    start = time.monotonic()
+    try:
+        note = fn(arg) if arg is not None else fn()
+        counts["passed"] += 1
+        print("PASS %-64s %5.1fs %s" % (name, time.monotonic() - start, note or ""), flush=True)
+        return True
+    except Skip as e:
+        counts["skipped"] += 1
+        print("SKIP %-64s %s" % (name, e), flush=True)
+        return None
+    except Exception:
+        counts["failed"] += 1
+        print("FAIL %s\n%s" % (name, traceback.format_exc()), flush=True)
+        return False
+
+
+def main(tests=TESTS, matrix=MATRIX, suite="integration"):
+    """Run TESTS and the MATRIX for every interpreter; other suites (faults.py) pass their own."""
+    global PYBPF, BUILD, TMP
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pybpf", required=True)
+    parser.add_argument("--build", default="build")
+    parser.add_argument("-k", "--filter", default="")
+    args = parser.parse_args()
+    PYBPF = os.path.abspath(args.pybpf)
+    BUILD = os.path.abspath(args.build)
+    if os.geteuid() != 0:
+        sys.exit("integration tests load BPF programs: run them as root")
+    counts = collections.Counter(passed=0, failed=0, skipped=0)
+    summary = []
+    with tempfile.TemporaryDirectory(prefix="pybpf-it-") as TMP:
+        os.chmod(TMP, 0o755)
+        for interp in interpreters():
+            ran = []
+            for fn in matrix:
+                name = "%s [%s]" % (fn.__name__, interp.label())
+                if args.filter not in name:
+                    continue
+                try:
+                    interp.available()
+                except (Skip, AssertionError) as e:
+                    ran.append(run_one(name, lambda _, e=e: (_ for _ in ()).throw(e), interp, counts))
+                    break
+                ran.append(run_one(name, fn, interp, counts))
+            if ran and None not in ran:
+                summary.append("interpreter %-8s %-50s %6d samples  %s" % (
+                    interp.version, interp.kind, interp.samples, "pass" if all(ran) else "FAIL"))
+            elif ran:
+                summary.append("interpreter %-8s %-50s %6s          skipped (not on this machine)" % (
+                    os.path.basename(interp.python), interp.kind, "-"))
+        for name, fn, _ in tests:
+            if args.filter in name:
+                run_one(name, fn, None, counts)
+    print("\n".join(summary))
+    print(suite + ": %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
+    sys.exit(1 if counts["failed"] else 0)
