@@ -4,7 +4,7 @@ import collections
 import math
 import statistics
 
-from bench_setup import WORKLOADS
+from bench_setup import WORKLOADS, runs_on
 
 
 # ---------------------------------------------------------------- figures
@@ -96,6 +96,8 @@ def table_rows(summary, cfgs, wl):
     rows = []
     for c in cfgs:
         s = summary.get((wl, c.name))
+        if not runs_on(wl, c.target):
+            continue
         if not s:
             rows.append([c.name] + ["failed"] + [""] * (len(COLS) - 2))
             continue
