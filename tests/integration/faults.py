@@ -27,9 +27,10 @@ import subprocess
 import time
 
 import harness
-from harness import (Workload, expect_error, main_profile, record, run_pybpf, stacks, status_field, validate, wait_attached, wait_for)
+from harness import (Workload, expect_error, main_profile, record, run_pybpf, stacks, status_field, validate, wait_for)
 import faults_hostile  # noqa: F401  (registers its tests)
-from faults_common import (CAPS, KEPT, PYTHON, TESTS, finish, pybpf_popen, test, tmp, warnings, record_two)
+from faults_common import (CAPS, KEPT, PYTHON, TESTS, finish, pybpf_popen, record_attached, record_two, test, tmp,
+                           warnings)
 
 
 # ---- bad targets, stops and signals ------------------------------------------
@@ -82,9 +83,7 @@ def disk_full_keeps_the_old_output():
 def target_killed_mid_recording():
     out = tmp("killed.json")
     with Workload(PYTHON, "split.py") as w:
-        proc = pybpf_popen(["record", "-p", w.pid, "-r", "1000", "-o", out])
-        # Attached once it has dropped its privileges, however long start-up took.
-        wait_attached(proc)
+        proc = record_attached(w.pid, out)
         time.sleep(1.5)
         killed = time.monotonic()
         w.proc.kill()
@@ -130,10 +129,9 @@ def bpf_objects_loaded():
 def sighup_writes_the_profile_and_detaches():
     out = tmp("hup.json")
     with Workload(PYTHON, "split.py") as w:
-        proc = pybpf_popen(["record", "-p", w.pid, "-r", "1000", "-o", out])
         # Attached: libbpf's probe programs, loaded and closed while it
         # starts, are gone; what pybpf holds now is what it runs.
-        wait_attached(proc)
+        proc = record_attached(w.pid, out)
         mine = bpf_objects_of(proc.pid)
         assert mine["prog"] and mine["link"], mine
         harness.wait_cpu(w.pid, 0.3)

@@ -62,3 +62,11 @@ def record_two(first, second, ring_bytes, seconds, name):
     assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
     with open(stats_path) as stats:
         return json.load(stats), err, peak_mb
+
+
+def record_attached(pid, out):
+    """pybpf record -p PID at 1 kHz into OUT, returned once it is attached
+    (it has dropped its privileges), however long its start-up took."""
+    proc = pybpf_popen(["record", "-p", pid, "-r", "1000", "-o", out])
+    harness.wait_attached(proc)
+    return proc

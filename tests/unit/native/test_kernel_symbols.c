@@ -7,19 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "native/kernel_symbols.h"
-
-/* A kallsyms-format file with TEXT; the caller unlinks PATH. */
-static void write_kallsyms(char *path, const char *text)
-{
-	int fd = mkstemp(path);
-	FILE *f;
-
-	cr_assert(fd >= 0);
-	f = fdopen(fd, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
-}
+#include "temp_file.h"
 
 /* The address of a text symbol NAME of the kernel image, from /proc/kallsyms. */
 static uint64_t kallsyms_address(const char *name)
@@ -73,7 +61,7 @@ Test(kernel_symbols, text_symbols_aliases_and_modules)
 	const char *why;
 
 	/* Unsorted, as kallsyms is once modules are loaded. */
-	write_kallsyms(path,
+	temp_file_write(path,
 		       "ffffffffc0001000 t mod_fn\t[mymod]\n"
 		       "ffffffffc0002000 T other_mod_fn\t[other]\n"
 		       "ffffffff81000000 T _stext\n"
@@ -117,7 +105,7 @@ Test(kernel_symbols, hidden_addresses_are_an_error)
 	const char *why;
 
 	/* What a reader without CAP_SYSLOG, or with kptr_restrict=2, sees. */
-	write_kallsyms(path,
+	temp_file_write(path,
 		       "0000000000000000 T _stext\n"
 		       "0000000000000000 T schedule\n"
 		       "0000000000000000 t mod_fn\t[mymod]\n");

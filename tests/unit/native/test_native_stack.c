@@ -14,6 +14,7 @@
 #include "native/frame_interleave.h"
 #include "native/kernel_symbols.h"
 #include "native/native_stack.h"
+#include "temp_file.h"
 
 /* Frame ids: Python frames 100+, native 200+, markers 900+. */
 enum { INCOMPLETE = 900, UNPLACED = 901, EVAL = 0 };
@@ -171,19 +172,6 @@ Test(native_stack, bounded_by_max_and_skips_none)
 	cr_assert_eq(out[1], 201);
 }
 
-/* A kallsyms-format file; the caller unlinks PATH. */
-static void write_file(char *path, const char *text)
-{
-	int fd = mkstemp(path);
-	FILE *f;
-
-	cr_assert(fd >= 0);
-	f = fdopen(fd, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static const char *frame_name(const struct profile *p, uint32_t frame)
 {
 	return p->strings[p->frames[frame].name];
@@ -209,7 +197,7 @@ Test(native_stack, kernel_frames_at_the_leaf_without_the_bpf_program)
 	uint32_t out[8];
 	size_t depth = 0;
 
-	write_file(path, "ffffffff81000000 T entry_SYSCALL_64\n"
+	temp_file_write(path, "ffffffff81000000 T entry_SYSCALL_64\n"
 			 "ffffffff81001000 T ksys_read\n"
 			 "ffffffff81002000 t bpf_prog_6deef7357e7b4530_on_switch\n"
 			 "ffffffffc0000000 t ext4_file_read_iter\t[ext4]\n"
