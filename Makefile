@@ -24,7 +24,7 @@ UNIT_SRCS := $(wildcard tests/unit/*/*.c) tests/common/fake_target.c
 # A recipe that fails leaves no half-written target for the next make to trust.
 .DELETE_ON_ERROR:
 
-.PHONY: all deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench
+.PHONY: all deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c vmlinux/vmlinux.h
@@ -231,18 +231,27 @@ bench-deps: all
 bench: bench-deps
 	$(PYTHON311) tools/bench/bench.py --build $(BUILD)
 	$(MAKE) truth-bench
+	$(MAKE) startup-bench
 
 # Issue 12's costs against pybpf before it (BASE_REV), alternating in one
 # run; replaces its section of BENCHMARKS.md.
 BASE_REV ?= 320894d
-$(BUILD)/base-$(BASE_REV)/build/pybpf:
-	rm -rf $(BUILD)/base-$(BASE_REV) && mkdir -p $(BUILD)/base-$(BASE_REV)
-	git archive $(BASE_REV) | tar -x -C $(BUILD)/base-$(BASE_REV)
-	$(MAKE) -C $(BUILD)/base-$(BASE_REV) all
+# pybpf as it was at a revision, built apart: BUILD/base-REV/build/pybpf.
+$(BUILD)/base-%/build/pybpf:
+	rm -rf $(BUILD)/base-$* && mkdir -p $(BUILD)/base-$*
+	git archive $* | tar -x -C $(BUILD)/base-$*
+	$(MAKE) -C $(BUILD)/base-$* all
 
 truth-bench: all $(BUILD)/hostile $(BUILD)/base-$(BASE_REV)/build/pybpf
 	$(PYTHON311) tools/bench/truth_cost.py --pybpf $(BUILD)/pybpf --hostile $(BUILD)/hostile \
 		--base $(BUILD)/base-$(BASE_REV)/build/pybpf --base-rev $(BASE_REV) --out BENCHMARKS.md
+
+# Issue 15's start-up (CPU, page faults, peak RSS of a short recording)
+# against pybpf before the start-up work (STARTUP_BASE_REV), alternating.
+STARTUP_BASE_REV ?= 533b98c
+startup-bench: all $(BUILD)/base-$(STARTUP_BASE_REV)/build/pybpf
+	$(PYTHON311) tools/bench/startup_cost.py --pybpf $(BUILD)/pybpf \
+		--base $(BUILD)/base-$(STARTUP_BASE_REV)/build/pybpf --base-rev $(STARTUP_BASE_REV) --out BENCHMARKS.md
 
 # A smoke run; it leaves the committed full results alone.
 bench-quick: bench-deps

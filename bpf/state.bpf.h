@@ -68,7 +68,8 @@ struct thread_entry {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	/*
-	 * Preallocated, so its size is start-up time.  Threads that are
+	 * Preallocated, so its size is start-up time: userspace sizes it from
+	 * the host's thread count (session_thread_slots()).  Threads that are
 	 * sampled stay (the LRU keeps what is used); one pushed out costs a
 	 * new search.
 	 */

@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 
+from bench_section import replace_section, spread
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 WORKLOADS = os.path.join(ROOT, "tests", "workloads")
@@ -81,10 +83,6 @@ def percentile_us(histogram, q):
         if total and seen >= q * total:
             return (2 ** (k + 1)) / 1000
     return float("nan")
-
-
-def spread(xs, fmt="%.1f"):
-    return (fmt + " [" + fmt + ".." + fmt + "]") % (statistics.median(xs), min(xs), max(xs))
 
 
 def main():
@@ -163,14 +161,7 @@ def main():
     ] + hostile_rows if hostile_rows else []) + [END])
     print(text)
     if a.out:
-        with open(a.out) as f:
-            doc = f.read()
-        if BEGIN in doc:
-            doc = doc[:doc.index(BEGIN)] + text + doc[doc.index(END) + len(END):]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text + "\n"
-        with open(a.out, "w") as f:
-            f.write(doc)
+        replace_section(a.out, BEGIN, END, text)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ struct sampler_opts {
 	const char *btf_path;		/* NULL: the running kernel's BTF */
 	size_t ringbuf_bytes;
 	unsigned int max_processes;	/* capacity of the per-process maps */
+	unsigned int max_threads;	/* of the thread map; 0: the program's own */
 	bool follow_all;		/* report every exec (-a) */
 	bool off_cpu;			/* --mode wall: sample threads leaving the CPU */
 	bool gil;			/* tell whether each sampled thread holds the GIL */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/sysinfo.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,23 @@ size_t session_ring_bytes(unsigned int rate_hz, unsigned int ncpus, bool big_sam
 	return bytes;
 }
 
+unsigned int session_thread_slots(unsigned long host_threads)
+{
+	unsigned int slots = SESSION_THREADS_MIN;
+
+	while (slots < 2 * (uint64_t)host_threads && slots < SESSION_THREADS_MAX)
+		slots <<= 1;
+	return slots;
+}
+
+/* Threads on the host now: the kernel counts them in sysinfo's "procs". */
+static unsigned long host_thread_count(void)
+{
+	struct sysinfo info;
+
+	return sysinfo(&info) ? SESSION_THREADS_MAX : info.procs;
+}
+
 int session_open(struct session *s, struct profile *profile, const struct session_config *cfg,
 		 char *err, size_t errlen)
 {
@@ -53,6 +71,7 @@ int session_open(struct session *s, struct profile *profile, const struct sessio
 				 session_ring_bytes(cfg->rate_hz, libbpf_num_possible_cpus(),
 						    wall || (cfg->modes && cfg->modes->native)),
 		.max_processes = cfg->max_processes,
+		.max_threads = session_thread_slots(host_thread_count()),
 		.follow_all = cfg->all,
 		.off_cpu = wall,
 		.gil = cfg->modes && cfg->modes->gil_only,

@@ -80,6 +80,17 @@ struct session {
 #define SESSION_RING_MAX	(256u << 20)
 size_t session_ring_bytes(unsigned int rate_hz, unsigned int ncpus, bool big_samples);
 
+/*
+ * Slots of the BPF thread map (where each sampled thread's PyThreadState was
+ * found) for a host running HOST_THREADS threads: twice as many, a power of
+ * two, at least 4096 and at most 32768.  The map is preallocated, so every
+ * slot is start-up time (32768: 10 ms here); a thread pushed out by the LRU
+ * only costs a new search, and samples are marked meanwhile.
+ */
+#define SESSION_THREADS_MIN	4096u
+#define SESSION_THREADS_MAX	32768u
+unsigned int session_thread_slots(unsigned long host_threads);
+
 int session_open(struct session *s, struct profile *profile, const struct session_config *cfg,
 		 char *err, size_t errlen);
 

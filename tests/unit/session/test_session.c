@@ -134,3 +134,20 @@ Test(session, ring_bytes_follow_the_rate)
 				 (uint64_t)rate * 16 * 1024 / 20 : SESSION_RING_MAX);
 	}
 }
+
+Test(session, thread_slots_follow_the_host)
+{
+	/* An idle host: the floor. */
+	cr_assert_eq(session_thread_slots(300), SESSION_THREADS_MIN);
+	/* 3000 threads: twice that, rounded up to a power of two. */
+	cr_assert_eq(session_thread_slots(3000), 8192);
+	/* A busy host gets the ceiling, and a count that would overflow does too. */
+	cr_assert_eq(session_thread_slots(100000), SESSION_THREADS_MAX);
+	cr_assert_eq(session_thread_slots((unsigned long)-1), SESSION_THREADS_MAX);
+	for (unsigned long n = 1; n < 40000; n = n * 3 + 1) {
+		unsigned int slots = session_thread_slots(n);
+
+		cr_assert_eq(slots & (slots - 1), 0, "%u is not a power of two", slots);
+		cr_assert(slots >= 2 * n || slots == SESSION_THREADS_MAX, "%u slots for %lu threads", slots, n);
+	}
+}
