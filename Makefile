@@ -43,16 +43,23 @@ $(BUILD)/obj/%.o: user/%.c | $(BUILD)/pyperf.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-# The flame graph's script, as a C string.  It sits in a CDATA section of
-# the SVG, which must not end early.
-$(BUILD)/flamegraph_js.h: user/output/flamegraph.js
+# The scripts and styles the SVG and HTML outputs embed, as C strings
+# (user/output/NAME.EXT -> BUILD/NAME_EXT.h, NAME_EXT[]).  They sit in a
+# CDATA section or a <script>/<style> element, which must not end early.
+define embed_text
 	@mkdir -p $(@D)
-	@! grep -n ']]>' $< || { echo "$<: ']]>' would end the SVG's CDATA section" >&2; exit 1; }
-	{ echo 'static const char flamegraph_js[] ='; \
+	@! grep -n -i ']]>\|</script\|</style' $< || { echo "$<: that would end its element early" >&2; exit 1; }
+	{ echo 'static const char $(1)[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@
+endef
+$(BUILD)/%_js.h: user/output/%.js
+	$(call embed_text,$*_js)
+$(BUILD)/%_css.h: user/output/%.css
+	$(call embed_text,$*_css)
 
 $(BUILD)/obj/output/flamegraph.o: $(BUILD)/flamegraph_js.h
+$(BUILD)/obj/output/heatmap.o: $(BUILD)/heatmap_js.h $(BUILD)/heatmap_css.h
 
 $(BUILD)/pybpf: $(BUILD)/obj/cli/main.o $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

@@ -4,7 +4,8 @@
 //
 //   speedscope FILE NAME...   speedscope's own app (from the npm package)
 //       loads FILE through #profileURL=; the page must show no import error
-//       and NAME... in the sandwich view's table of functions.  For its own
+//       and NAME... in the sandwich view's table of functions ("rows" in the
+//       summary: how many rows each NAME has there).  For its own
 //       JSON (FILE.json), the title must be the file's name and the toolbar
 //       the first profile's.  Other files are whatever speedscope imports
 //       (collapsed stacks, say).
@@ -12,13 +13,19 @@
 //       errors, NAME... must be frames; clicking the first NAME's widest frame
 //       must zoom it to the full width and "Reset Zoom" undo it; searching for
 //       it must report the share of samples it matched.
+//   heatmap FILE.html NAME...   the heat map page; its script must run without
+//       errors; each NAME must be a row of its functions table (their shares
+//       in the summary), and clicking it must bring its first line into view,
+//       flashing; with --search TEXT, typing TEXT must mark the lines holding
+//       it and Enter bring the first into view (the summary gives the status
+//       line and the marked lines' number, own and total shares).
 // --screenshot PNG keeps what the page showed (speedscope: the sandwich view,
 // and the time-order view in PNG-time-order.png).
 //
 // Files are served from 127.0.0.1 only; the browser gets an empty profile
 // directory and no network beyond that.  Prints a JSON summary on stdout.
 //
-// usage: node tools/browser-check.js [--modules DIR] [--screenshot PNG] MODE FILE NAME...
+// usage: node tools/browser-check.js [--modules DIR] [--screenshot PNG] [--search TEXT] MODE FILE NAME...
 // exit: 0 all seen, 1 a check failed, 2 usage or setup error
 'use strict';
 
@@ -39,7 +46,7 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/cs
   '.png': 'image/png', '.woff2': 'font/woff2' };
 
 function usage() {
-  console.error('usage: node tools/browser-check.js [--modules DIR] [--screenshot PNG] speedscope|flamegraph FILE NAME...');
+  console.error('usage: node tools/browser-check.js [--modules DIR] [--screenshot PNG] [--search TEXT] speedscope|flamegraph|heatmap FILE NAME...');
   process.exit(2);
 }
 
@@ -49,9 +56,10 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--modules' && i + 1 < argv.length) opts.modules = path.resolve(argv[++i]);
     else if (argv[i] === '--screenshot' && i + 1 < argv.length) opts.screenshot = path.resolve(argv[++i]);
+    else if (argv[i] === '--search' && i + 1 < argv.length) opts.search = argv[++i];
     else rest.push(argv[i]);
   }
-  if (rest.length < 3 || !['speedscope', 'flamegraph'].includes(rest[0])) usage();
+  if (rest.length < 3 || !['speedscope', 'flamegraph', 'heatmap'].includes(rest[0])) usage();
   [opts.mode, opts.file, ...opts.names] = rest;
   return opts;
 }
@@ -77,11 +85,16 @@ function serve(root, routes) {
 
 class Failure extends Error {}
 
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function check(cond, msg) {
   if (!cond) throw new Failure(msg);
 }
 
 async function checkSpeedscope(page, base, opts, result) {
+  result.rows = {};
   const profileUrl = `${base}/${encodeURIComponent(path.basename(opts.file))}`;
   await page.goto(`${base}/index.html#profileURL=${encodeURIComponent(profileUrl)}&view=sandwich`);
   // The title becomes "<name> - speedscope" once the import is done.
@@ -98,8 +111,9 @@ async function checkSpeedscope(page, base, opts, result) {
   }
   // A function's row: its name, maybe followed by " (file:line)" as in collapsed stacks.
   for (const name of opts.names) {
-    const row = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\(.*\\))?$`);
+    const row = new RegExp(`^${escapeRegExp(name)}( \\(.*\\))?$`);
     await page.getByText(row).first().waitFor({ timeout: TIMEOUT_MS });
+    result.rows[name] = await page.getByText(row).count();
   }
   result.seen = opts.names;
   if (opts.screenshot) {
@@ -157,6 +171,52 @@ async function checkFlamegraph(page, base, opts, result) {
   }
 }
 
+// Is ELEMENT's box inside the window now?
+async function inView(page, locator) {
+  const box = await locator.boundingBox();
+  const height = page.viewportSize().height;
+  return box !== null && box.y >= 0 && box.y + box.height <= height;
+}
+
+async function checkHeatmap(page, base, opts, result) {
+  await page.goto(`${base}/heatmap.html`);
+  await page.waitForSelector('body[data-ready=yes]', { timeout: TIMEOUT_MS });
+  result.title = await page.title();
+  result.functions = {};
+  for (const name of opts.names) {
+    const row = page.locator('#function-rows tr').filter({ has: page.locator('td.name a', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) }).first();
+    check(await row.count() > 0, `no function ${name} in the table`);
+    const cells = await row.locator('td').allTextContents();
+    const href = await row.locator('a').getAttribute('href');
+    await row.locator('a').click();
+    const target = page.locator(href);
+    await target.waitFor({ timeout: TIMEOUT_MS });
+    await page.waitForTimeout(100);
+    check(await inView(page, target), `clicking ${name} did not bring ${href} into view`);
+    check((await target.getAttribute('class') || '').includes('flash'), `${href} did not flash`);
+    result.functions[name] = { own: cells[0], total: cells[1], where: cells[3], line: +href.split('-l')[1],
+      lineText: await target.locator('td.src').textContent() };
+  }
+  if (opts.search) {
+    await page.locator('#search').fill(opts.search);
+    result.status = await page.locator('#matches').textContent();
+    const marked = page.locator('tr.match');
+    result.marked = [];
+    for (let i = 0; i < await marked.count(); i++) {
+      const cells = await marked.nth(i).locator('td').allTextContents();
+      result.marked.push({ line: +cells[0], own: cells[1], total: cells[2], text: cells[3] });
+    }
+    check(result.marked.length > 0, `searching for ${opts.search} marked no line`);
+    await page.locator('#search').press('Enter');
+    await page.waitForTimeout(100);
+    check(await inView(page, marked.first()), 'Enter did not bring the first match into view');
+  }
+  if (opts.screenshot) {
+    await page.screenshot({ path: opts.screenshot });
+    result.screenshots = [opts.screenshot];
+  }
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   let chromium;
@@ -173,7 +233,7 @@ async function main() {
   const app = path.join(opts.modules, 'speedscope', 'dist', 'release');
   const server = opts.mode === 'speedscope'
     ? await serve(app, { [`/${path.basename(opts.file)}`]: path.resolve(opts.file) })
-    : await serve(null, { '/flamegraph.svg': path.resolve(opts.file) });
+    : await serve(null, { [`/${opts.mode === 'heatmap' ? 'heatmap.html' : 'flamegraph.svg'}`]: path.resolve(opts.file) });
   const base = `http://127.0.0.1:${server.address().port}`;
   const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pybpf-chromium-'));
   const result = { mode: opts.mode, file: opts.file };
@@ -190,6 +250,7 @@ async function main() {
     page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()}`));
     page.on('request', (req) => { if (!req.url().startsWith(base) && !req.url().startsWith('data:')) problems.push(`request outside: ${req.url()}`); });
     if (opts.mode === 'speedscope') await checkSpeedscope(page, base, opts, result);
+    else if (opts.mode === 'heatmap') await checkHeatmap(page, base, opts, result);
     else await checkFlamegraph(page, base, opts, result);
     check(problems.length === 0, problems.join('\n'));
   } catch (e) {

@@ -35,7 +35,7 @@ import traceback
 import xml.etree.ElementTree as ElementTree
 import zlib
 
-from harness import expect_error, leaf_lines, line_of
+from harness import def_line, expect_error, leaf_lines, line_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -45,7 +45,7 @@ PYTHON = "/usr/bin/python3.11"
 RATE = 4000         # five busy threads share two CPUs: many samples keep the shares steady
 INTERVAL_NS = 10 ** 9 // RATE
 SECONDS = 3
-FORMATS = {"json": "speedscope", "svg": "flamegraph", "txt": "collapsed", "pb.gz": "pprof"}
+FORMATS = {"json": "speedscope", "svg": "flamegraph", "txt": "collapsed", "pb.gz": "pprof", "html": "heatmap"}
 
 PYBPF = BUILD = TMP = ARTIFACTS = None
 TESTS = []
@@ -143,13 +143,14 @@ def collapsed_stacks(path):
 class RawRecording:
     """An independent reader of the raw format, from its description in
     user/output/recording.h: header, then (type, varint length, payload) records."""
-    META, STRING, FRAME, PROCESS, THREAD, STACK, SAMPLE, END = range(1, 9)
+    META, STRING, FRAME, PROCESS, THREAD, STACK, SAMPLE, END, SOURCE = range(1, 10)
 
     def __init__(self, path):
         data = open(path, "rb").read()
         assert data[:8] == b"PYBPFREC", "bad magic"
         assert struct.unpack("<I", data[8:12])[0] == 1, "not version 1"
         self.strings, self.frames, self.processes, self.threads = [], [], [], []
+        self.sources = {}                                  # file name -> (error, bytes)
         self.stacks = collections.defaultdict(list)       # thread -> [frames]
         self.samples = []                                  # (thread, stack, time ns, count)
         pos, time_ns = 12, 0
@@ -179,6 +180,8 @@ class RawRecording:
             elif rtype == self.SAMPLE:
                 time_ns += fields[2]
                 self.samples.append((fields[0], fields[1], time_ns, fields[3]))
+            elif rtype == self.SOURCE:
+                self.sources[self.strings[fields[0]]] = (fields[1], fields[2])
 
     @staticmethod
     def _varint(data, pos):
@@ -199,12 +202,18 @@ class RawRecording:
     @classmethod
     def _fields(cls, rtype, payload):
         zigzag = lambda v: (v >> 1) ^ -(v & 1)
-        layout = {cls.META: "vv", cls.STRING: "t", cls.FRAME: "vvz", cls.PROCESS: "vvtt",
-                  cls.THREAD: "vvt", cls.STACK: "vvS", cls.SAMPLE: "vvzv"}[rtype]
+        # FRAME: name, file, line, and (added within version 1) the first line.
+        layout = {cls.META: "vv", cls.STRING: "t", cls.FRAME: "vvzz", cls.PROCESS: "vvtt",
+                  cls.THREAD: "vvt", cls.STACK: "vvS", cls.SAMPLE: "vvzv", cls.SOURCE: "vvb"}[rtype]
         fields, pos = [], 0
         for kind in layout:
-            if kind == "t":
+            if pos == len(payload) and kind == "z" and rtype == cls.FRAME:
+                value = 0                   # a recording from before first lines
+            elif kind == "t":
                 value, pos = cls._text(payload, pos)
+            elif kind == "b":
+                length, pos = cls._varint(payload, pos)
+                value, pos = payload[pos:pos + length], pos + length
             elif kind == "S":           # the frames of a stack, its depth before them
                 value = []
                 for _ in range(fields[-1]):
@@ -215,6 +224,11 @@ class RawRecording:
                 value = zigzag(value) if kind == "z" else value
             fields.append(value)
         return fields
+
+    def frame(self, frame):
+        """(name, file, line, first line) of frame id FRAME."""
+        name, file, line, first_line = self.frames[frame]
+        return self.strings[name], self.strings[file], line, first_line
 
     def frame_names(self, thread, stack):
         return tuple(self.strings[self.frames[f][0]] for f in self.stacks[thread][stack])
@@ -243,24 +257,44 @@ def record_every_format_at_once():
     with open(out("direct.json"), encoding="utf-8") as f:
         RUN["doc"] = json.load(f)
     RUN["raw"] = RawRecording(out("run.pybpf"))
+    # The recording keeps lines: report gives them back on request.
+    result = pybpf("report", "-q", "-i", out("run.pybpf"), "--by-line", "-o", out("lines.json"))
+    assert result.returncode == 0, result.stderr
+    with open(out("lines.json"), encoding="utf-8") as f:
+        RUN["lines"] = json.load(f)
     total = sum(count for _, _, _, count in RUN["raw"].samples)
     return "%d samples, %d thread profiles" % (total, len(RUN["doc"]["profiles"]))
 
 
 # ---- speedscope ------------------------------------------------------------------
 
-@test
-def speedscope_schema_and_split():
-    node("validate-speedscope.js", out("direct.json"))
-    doc = RUN["doc"]
-    leaves = collections.Counter()
-    lines = collections.Counter()
-    profile = profile_of(doc, RUN["split"])
+def leaf_weights(doc, pid):
+    """split.py's leaf frames in DOC: (name, line) -> weight."""
+    weights = collections.Counter()
+    profile = profile_of(doc, pid)
     for sample, weight in zip(profile["samples"], profile["weights"]):
         leaf = doc["shared"]["frames"][sample[-1]]
         if leaf["name"].startswith("leaf_"):
-            leaves[leaf["name"]] += weight
-            lines[(leaf["name"], leaf["line"])] += weight
+            weights[(leaf["name"], leaf["line"])] += weight
+    return weights
+
+
+@test
+def speedscope_schema_and_split():
+    node("validate-speedscope.js", out("direct.json"))
+    node("validate-speedscope.js", out("lines.json"))
+    by_function, lines = leaf_weights(RUN["doc"], RUN["split"]), leaf_weights(RUN["lines"], RUN["split"])
+    leaves = collections.Counter()
+    for (name, line), weight in by_function.items():
+        # By function (the default), a leaf is one frame, at its def line.
+        assert line == def_line("split.py", name), (name, line)
+        leaves[name] += weight
+    split_frames = [f for f in RUN["doc"]["shared"]["frames"] if f["file"].endswith("/split.py")]
+    assert len(split_frames) == len({f["name"] for f in split_frames}), \
+        "a function of split.py in several frames: %s" % sorted((f["name"], f["line"]) for f in split_frames)
+    # The same samples by line: as many, divided between the leaves' lines.
+    for leaf in leaves:
+        assert sum(w for (name, _), w in lines.items() if name == leaf) == leaves[leaf], (leaf, lines)
     total = sum(leaves.values())
     shares = {leaf: 100 * leaves[leaf] / total for leaf in leaves}
     for leaf, truth in (("leaf_a", 60), ("leaf_b", 30), ("leaf_c", 10)):
@@ -313,7 +347,14 @@ def speedscope_loads_in_the_real_app():
                              "phase_one", "phase_two", "busy_for", "main", "<module>"))
     for path in result["screenshots"]:
         assert os.path.getsize(path) > 10000, "%s is nearly empty" % path
-    return "title %r; screenshots in %s" % (result["title"][:40], os.path.relpath(ARTIFACTS, ROOT))
+    # By function, each function is one row of the sandwich table; by line,
+    # busy_for (a loop of two lines) is several.
+    assert set(result["rows"].values()) == {1}, result["rows"]
+    lines = json.loads(node("browser-check.js", "--screenshot", os.path.join(ARTIFACTS, "speedscope-by-line.png"),
+                            "speedscope", out("lines.json"), "busy_for"))
+    assert lines["rows"]["busy_for"] >= 2, lines["rows"]
+    return "title %r; one row per function (by line: busy_for in %d); screenshots in %s" % (
+        result["title"][:40], lines["rows"]["busy_for"], os.path.relpath(ARTIFACTS, ROOT))
 
 
 # ---- flame graph ----------------------------------------------------------------
@@ -329,6 +370,65 @@ def flamegraph_in_chromium():
     leaf_a = sum(n for (_, frames), n in stacks.items() if any(f.startswith("leaf_a ") for f in frames))
     assert abs(result["matched_percent"] - 100 * leaf_a / total) <= 0.1, (result, 100 * leaf_a / total)
     return "%d frames, search for leaf_a matched %.1f%%" % (result["frames"], result["matched_percent"])
+
+
+# ---- heat map -------------------------------------------------------------------
+
+def expected_shares(raw, name, line=None):
+    """Shares (%) of all of RAW's samples running NAME (at LINE) and with it on the stack."""
+    own = total = everything = 0
+    for thread, stack, _, count in raw.samples:
+        frames = [raw.frame(f) for f in raw.stacks[thread][stack]]
+        everything += count
+        at = lambda f: f[0] == name and (line is None or f[2] == line)
+        own += count if frames and at(frames[-1]) else 0
+        total += count if any(map(at, frames)) else 0
+    return 100 * own / everything, 100 * total / everything
+
+
+def shown_share(text):
+    return 0.0 if text == "" else float(text.rstrip("%").lstrip("<"))
+
+
+@test
+def heatmap_in_chromium():
+    raw = RUN["raw"]
+    split = os.path.join(WORKLOADS, "split.py")
+    with open(split, "rb") as f:
+        assert raw.sources[split] == (0, f.read()), "split.py's source is not the file's"
+    shot = os.path.join(ARTIFACTS, "heatmap.png")
+    result = json.loads(node("browser-check.js", "--screenshot", shot, "--search", "HOT-A", "heatmap",
+                             out("direct.html"), "leaf_a", "busy_for", "phase_one"))
+    for name in ("leaf_a", "busy_for", "phase_one"):
+        got = result["functions"][name]
+        own, total = expected_shares(raw, name)
+        assert abs(shown_share(got["own"]) - own) <= 0.051 and abs(shown_share(got["total"]) - total) <= 0.051, \
+            (name, got, own, total)
+    first = result["functions"]["leaf_a"]
+    assert first["line"] == def_line("split.py", "leaf_a") and first["lineText"] == "def leaf_a(seconds):", first
+    hot = line_of("split.py", "HOT-A")
+    assert [m["line"] for m in result["marked"]] == [hot], result["marked"]
+    assert result["status"].startswith("1 line in 1 file"), result["status"]
+    own, total = expected_shares(raw, "leaf_a", hot)
+    assert abs(shown_share(result["marked"][0]["own"]) - own) <= 0.051, (result["marked"], own)
+    assert abs(shown_share(result["marked"][0]["total"]) - total) <= 0.051, (result["marked"], total)
+    # A file the process no longer has is named, with why its text is missing.
+    gone = out("gone.py")
+    shutil.copy(split, gone)
+    with subprocess.Popen([PYTHON, gone], stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            os.unlink(gone)
+            result = pybpf("record", "-q", "-p", proc.pid, "-d", 1, "-o", out("gone.html"))
+        finally:
+            proc.kill()
+    assert result.returncode == 0, result.stderr
+    with open(out("gone.html"), encoding="utf-8") as f:
+        page = f.read()
+    data = json.loads(re.search(r'<script type="application/json" id="heat-data">(.*?)</script>', page, re.S).group(1))
+    assert [(f["name"], f["src"], f["error"].split(" (")[0]) for f in data["files"]] == \
+        [(gone, None, "no such file in the process's file system")], [(f["name"], f["error"]) for f in data["files"]]
+    return "leaf_a %s own; HOT-A found by search; clicks jump; a deleted file says why" % first["own"]
 
 
 # ---- pprof ------------------------------------------------------------------------
@@ -352,7 +452,7 @@ def pprof_decoded_by_a_real_reader():
         assert "(%s)" % labels["thread"] in profile["name"] and labels["process"] in profile["name"]
         frames = tuple(frame_label({"name": n, "file": f, "line": l}) for n, f, l in reversed(s["stack"]))
         by_thread[(profile["name"], frames)] += s["values"][0]
-    assert by_thread == speedscope_stacks(RUN["doc"]), "pprof stacks differ from speedscope's"
+    assert by_thread == speedscope_stacks(RUN["lines"]), "pprof stacks differ from speedscope's by line"
     # leaf_a's own samples: its function and file, on its two lines, most on the hot one.
     lines = collections.Counter()
     for sample in summary["samples"]:
@@ -489,7 +589,7 @@ def quiet_format_option_and_default_names():
     ElementTree.parse(os.path.join(work, "pybpf-%d.svg" % pid))
     bad = pybpf("record", "-p", 1, "-f", "html")
     assert bad.returncode == 2 and "unknown format 'html': choose one of speedscope, flamegraph, " \
-        "collapsed, pprof, raw" in bad.stderr, bad.stderr
+        "collapsed, pprof, heatmap, raw" in bad.stderr, bad.stderr
     two = pybpf("record", "-p", 1, "-o", "a.pybpf", "-o", "b.pybpf")
     assert two.returncode == 2 and "two raw recordings" in two.stderr, two.stderr
     return "quiet is silent; -f collapsed, default pybpf-PID.svg"

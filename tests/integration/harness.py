@@ -130,6 +130,15 @@ def line_of(script, marker):
     raise AssertionError("marker %s not in %s" % (marker, script))
 
 
+def def_line(script, function):
+    """The line of FUNCTION's def in SCRIPT: its code object's first line."""
+    with open(os.path.join(WORKLOADS, script), encoding="utf-8") as f:
+        for number, text in enumerate(f, 1):
+            if re.match(r"\s*def %s\(" % re.escape(function), text):
+                return number
+    raise AssertionError("no def %s in %s" % (function, script))
+
+
 class Workload:
     """A Python process running one of tests/workloads, ready once it says so."""
 
@@ -162,9 +171,11 @@ def validate(path):
     assert result.returncode == 0, "speedscope schema check failed:\n" + result.stdout + result.stderr
 
 
-def record(pid, seconds=3, rate=1000, name="out", extra=(), interp=None, env=None):
+def record(pid, seconds=3, rate=1000, name="out", extra=(), interp=None, env=None, by_line=True):
+    """Record PID into speedscope's JSON; by line unless BY_LINE is false (most
+    tests check the line each frame was at)."""
     out = os.path.join(TMP, "%s-%d.json" % (name, pid))
-    args = ["record", "-p", str(pid), "-r", str(rate), "-o", out] + list(extra)
+    args = ["record", "-p", str(pid), "-r", str(rate), "-o", out] + (["--by-line"] if by_line else []) + list(extra)
     if seconds:
         args += ["-d", str(seconds)]
     result = run_pybpf(args, env=dict(os.environ, **(env or {})))

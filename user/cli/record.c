@@ -365,6 +365,7 @@ int record_main(int argc, char **argv)
 	modes.gil_only = o.gil_only;
 	modes.native = o.native;
 	modes.kernel = o.kernel;
+	modes.sources = outputs_want_sources(&o.outputs);
 	if (o.wall) {
 		/* Waits are timed to the microsecond; a sample stands for its period. */
 		modes.cpu_weight = profile.interval_ns / 1000;

@@ -4,20 +4,36 @@
 #include "output/collapsed.h"
 #include "output/flamegraph.h"
 #include "output/formats.h"
+#include "output/heatmap.h"
 #include "output/pprof.h"
 #include "output/speedscope.h"
 #include "base/array.h"
 
-const struct format format_speedscope = { "speedscope", { ".json" }, speedscope_write };
-static const struct format format_flamegraph = { "flamegraph", { ".svg" }, flamegraph_write };
-static const struct format format_collapsed = {
-	"collapsed", { ".txt", ".folded", ".collapsed" }, collapsed_write,
+const struct format format_speedscope = {
+	.name = "speedscope", .extensions = { ".json" }, .write = speedscope_write,
+	.by_function = true,
 };
-static const struct format format_pprof = { "pprof", { ".pb.gz", ".pprof" }, pprof_write };
-const struct format format_raw = { "raw", { ".pybpf" }, NULL };	/* recording_writer.c */
+static const struct format format_flamegraph = {
+	.name = "flamegraph", .extensions = { ".svg" }, .write = flamegraph_write,
+	.by_function = true,
+};
+static const struct format format_collapsed = {
+	.name = "collapsed", .extensions = { ".txt", ".folded", ".collapsed" },
+	.write = collapsed_write, .by_function = true,
+};
+static const struct format format_pprof = {
+	.name = "pprof", .extensions = { ".pb.gz", ".pprof" }, .write = pprof_write,
+};
+static const struct format format_heatmap = {
+	.name = "heatmap", .extensions = { ".html", ".htm" }, .write = heatmap_write,
+	.sources = true,
+};
+/* Written by recording_writer.c as the samples come; keeps the sources for report. */
+const struct format format_raw = { .name = "raw", .extensions = { ".pybpf" }, .sources = true };
 
 static const struct format *const formats[] = {
-	&format_speedscope, &format_flamegraph, &format_collapsed, &format_pprof, &format_raw,
+	&format_speedscope, &format_flamegraph, &format_collapsed, &format_pprof, &format_heatmap,
+	&format_raw,
 };
 
 const struct format *format_by_name(const char *name)

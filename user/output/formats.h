@@ -15,6 +15,13 @@ struct format {
 	const char *extensions[3];	/* what -o FILE ends with; the first is the default */
 	/* Writes a finished profile; NULL for the raw recording, which streams. */
 	int (*write)(FILE *out, const struct profile *p, const char *title);
+	/*
+	 * Shows one frame per function unless asked for lines (--by-line);
+	 * pprof has both (functions, and lines in locations), the raw
+	 * recording keeps lines for `report` to choose.
+	 */
+	bool by_function;
+	bool sources;			/* shows or keeps the source files (profile/sources.h) */
 };
 
 extern const struct format format_speedscope, format_raw;

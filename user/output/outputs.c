@@ -2,14 +2,20 @@
 #include <errno.h>
 #include <string.h>
 #include "output/outputs.h"
+#include "profile/function_view.h"
+
+enum { OPT_BY_LINE = 0x100 };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0,
 	  "Write to FILE; repeat for several formats at once. The format comes from -f, else the "
 	  "extension: .json speedscope, .svg flamegraph, .txt/.folded/.collapsed collapsed, "
-	  ".pb.gz/.pprof pprof, .pybpf raw recording", 0 },
+	  ".pb.gz/.pprof pprof, .html line heat map, .pybpf raw recording", 0 },
 	{ "format", 'f', "FORMAT", 0,
-	  "Format of every -o: speedscope, flamegraph, collapsed, pprof or raw", 0 },
+	  "Format of every -o: speedscope, flamegraph, collapsed, pprof, heatmap or raw", 0 },
+	{ "by-line", OPT_BY_LINE, NULL, 0,
+	  "A frame for each line a function was at, instead of one for the function (speedscope, "
+	  "flamegraph, collapsed; pprof has both, a raw recording keeps lines for report)", 0 },
 	{ 0 },
 };
 
@@ -48,6 +54,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "too many -o options: at most %d", MAX_OUTPUTS);
 		o->list[o->n++].path = arg;
 		break;
+	case OPT_BY_LINE:
+		o->by_line = true;
+		break;
 	case 'f':
 		o->forced = format_by_name(arg);
 		if (!o->forced)
@@ -78,6 +87,14 @@ void outputs_default(struct outputs *o, const char *stem)
 	o->n = 1;
 }
 
+bool outputs_want_sources(const struct outputs *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (o->list[i].format->sources)
+			return true;
+	return false;
+}
+
 int outputs_open(struct outputs *o, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < o->n; i++) {
@@ -96,29 +113,48 @@ void outputs_attach(struct outputs *o, struct profile *p)
 			recording_writer_attach(&o->recording, o->list[i].file.fp, p);
 }
 
+static int write_one(struct outputs *o, struct output *out, struct profile *p,
+		     const struct profile *by_function, const char *title, char *err, size_t errlen)
+{
+	int rc;
+
+	errno = 0;
+	if (!out->format->write)
+		rc = recording_writer_finish(&o->recording, p, title);
+	else
+		rc = out->format->write(out->file.fp, out->format->by_function && !o->by_line ?
+						      by_function : p, title);
+	if (rc) {
+		/* Writers see a stream error (-EIO); the failed write() said why. */
+		int e = rc == -EIO && errno ? errno : -rc;
+
+		snprintf(err, errlen, "writing %s failed: %s (nothing was overwritten)", out->path,
+			 strerror(e));
+		return -e;
+	}
+	return output_file_commit(&out->file, err, errlen);
+}
+
 int outputs_write(struct outputs *o, struct profile *p, const char *title,
 		  char *err, size_t errlen)
 {
-	for (size_t i = 0; i < o->n; i++) {
-		struct output *out = &o->list[i];
-		int rc;
+	struct profile by_function;
+	bool wanted = false;
+	int rc = 0;
 
-		errno = 0;
-		rc = out->format->write ? out->format->write(out->file.fp, p, title) :
-					  recording_writer_finish(&o->recording, p, title);
-		if (rc) {
-			/* Writers see a stream error (-EIO); the failed write() said why. */
-			int e = rc == -EIO && errno ? errno : -rc;
-
-			snprintf(err, errlen, "writing %s failed: %s (nothing was overwritten)",
-				 out->path, strerror(e));
-			return -e;
-		}
-		rc = output_file_commit(&out->file, err, errlen);
-		if (rc)
-			return rc;
+	for (size_t i = 0; i < o->n; i++)
+		wanted |= o->list[i].format->by_function && !o->by_line;
+	/* The profile is written whatever happens: by line if not by function. */
+	if (wanted && profile_function_view(&by_function, p)) {
+		fprintf(stderr, "pybpf: warning: out of memory for the profile by function: "
+				"writing a frame per line, as with --by-line\n");
+		wanted = false;
 	}
-	return 0;
+	for (size_t i = 0; i < o->n && !rc; i++)
+		rc = write_one(o, &o->list[i], p, wanted ? &by_function : p, title, err, errlen);
+	if (wanted)
+		profile_free(&by_function);
+	return rc;
 }
 
 void outputs_print(const struct outputs *o, const struct profile *p, FILE *out)

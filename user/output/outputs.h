@@ -28,6 +28,7 @@ struct outputs {
 	struct output list[MAX_OUTPUTS];
 	size_t n;
 	const struct format *forced;		/* -f */
+	bool by_line;				/* --by-line: a frame per line, not per function */
 	struct recording_writer recording;	/* for the raw output, if any */
 	char default_path[PATH_MAX];
 };
@@ -43,6 +44,9 @@ extern const struct argp_child outputs_argp_children[];
 
 /* Without -o: one output, STEM plus the format's extension. */
 void outputs_default(struct outputs *o, const char *stem);
+
+/* Whether an output shows or keeps source files (a heat map, a raw recording). */
+bool outputs_want_sources(const struct outputs *o);
 
 /* Create every output's temporary file. */
 int outputs_open(struct outputs *o, char *err, size_t errlen);

@@ -24,7 +24,8 @@ enum {
 };
 enum { LOCATION_ID = 1, LOCATION_MAPPING_ID = 2, LOCATION_LINE = 4 };
 enum { LINE_FUNCTION_ID = 1, LINE_LINE = 2 };
-enum { FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4 };
+enum { FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4,
+       FUNCTION_START_LINE = 5 };
 
 #define MAPPING 1
 
@@ -36,7 +37,7 @@ struct pprof {
 	struct byte_buf text;		/* scratch: a string made valid UTF-8 */
 	struct hmap string_index;	/* text -> index + 1 */
 	uint64_t nstrings;
-	struct hmap function_index;	/* (name, file) string ids -> function id */
+	struct hmap function_index;	/* (name, file, first line) -> function id */
 	uint64_t nfunctions;
 	uint64_t *location_of;		/* frame id -> location id, 0: none yet */
 	uint64_t nlocations;
@@ -77,7 +78,8 @@ static void value_type(struct pprof *w, uint32_t field, const char *type, const 
 
 static uint64_t function_id(struct pprof *w, const struct prof_frame *f)
 {
-	uint32_t key[2] = { f->name, f->file };
+	/* A function is its name, file and first line: lines are its locations. */
+	uint32_t key[3] = { f->name, f->file, (uint32_t)f->first_line };
 	bool created;
 	uintptr_t *slot = hmap_upsert(&w->function_index, key, sizeof(key), &created);
 	const char *name = w->p->strings[f->name];
@@ -93,6 +95,8 @@ static uint64_t function_id(struct pprof *w, const struct prof_frame *f)
 		pb_uint(&w->msg, FUNCTION_NAME, string_id(w, name));
 		pb_uint(&w->msg, FUNCTION_SYSTEM_NAME, string_id(w, name));
 		pb_uint(&w->msg, FUNCTION_FILENAME, string_id(w, w->p->strings[f->file]));
+		if (f->first_line > 0)
+			pb_uint(&w->msg, FUNCTION_START_LINE, (uint64_t)f->first_line);
 		pb_message(&w->out, PROFILE_FUNCTION, &w->msg);
 	}
 	return *slot;

@@ -14,7 +14,8 @@
  * appearance, from 0: the Nth STRING record is string N.
  *   1 META     interval_ns, start_ns (CLOCK_REALTIME, ns since the epoch)
  *   2 STRING   text
- *   3 FRAME    name (string), file (string), line (zigzag; 0 unknown)
+ *   3 FRAME    name (string), file (string), line (zigzag; 0 unknown), the function's
+ *              first line (zigzag; 0 not Python or unknown; absent in early recordings)
  *   4 PROCESS  pid, pid in its namespace, command line (text), Python version (text)
  *   5 THREAD   process, tid, OS thread name (text)
  *   6 STACK    thread, depth, then depth frames, outermost first; numbered per thread
@@ -22,6 +23,8 @@
  *              SAMPLE, the first after the start), count (1 to 2^32 - 1)
  *   8 END      duration_ns, title (text), CRC-32 (zlib's; u32 little-endian) of every
  *              byte of the file before it
+ *   9 SOURCE   file (string), error (varint errno; 0: read), the file's bytes (a length
+ *              and that many bytes, any content; empty unless read): for heat maps
  * META comes first and END last; a record only names what came before it.
  * A reader skips record types it does not know and bytes after the fields
  * it knows in a record, so fields and types can be added within a
@@ -43,6 +46,7 @@
 
 enum recording_type {
 	REC_META = 1, REC_STRING, REC_FRAME, REC_PROCESS, REC_THREAD, REC_STACK, REC_SAMPLE, REC_END,
+	REC_SOURCE,
 };
 
 /* Streams a profile's samples as they are added: the profile's listener. */
@@ -52,7 +56,7 @@ struct recording_writer {
 	struct byte_buf framing;	/* type and length before it, or the CRC */
 	uint32_t crc;
 	bool started;
-	size_t strings, frames, processes, threads;	/* of the profile's, written */
+	size_t strings, frames, processes, threads, sources;	/* of the profile's, written */
 	int64_t last_time_ns;
 };
 

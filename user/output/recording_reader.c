@@ -199,6 +199,8 @@ static int read_frame(struct reader *r, struct byte_reader *b)
 {
 	uint64_t name = byte_reader_varint(b), file = byte_reader_varint(b);
 	int64_t line = byte_reader_zigzag(b);
+	/* Added within version 1: recordings before it name no first line. */
+	int64_t first_line = byte_reader_left(b) ? byte_reader_zigzag(b) : 0;
 	struct profile *p = r->p;
 	size_t before = p->nframes;
 
@@ -206,9 +208,10 @@ static int read_frame(struct reader *r, struct byte_reader *b)
 		return problem(r, SHORT);
 	if (name >= p->nstrings || file >= p->nstrings)
 		return problem(r, "a frame names a string not defined before it");
-	if (line < INT32_MIN || line > INT32_MAX)
+	if (line < INT32_MIN || line > INT32_MAX || first_line < INT32_MIN || first_line > INT32_MAX)
 		return problem(r, "a line number out of range");
-	if (profile_frame(p, p->strings[name], p->strings[file], (int)line) == UINT32_MAX)
+	if (profile_code_frame(p, p->strings[name], p->strings[file], (int)first_line,
+			       (int)line) == UINT32_MAX)
 		return -ENOMEM;
 	return p->nframes == before + 1 ? 0 : problem(r, "a frame defined twice");
 }
@@ -324,12 +327,29 @@ static int read_sample(struct reader *r, struct byte_reader *b)
 	return profile_add_at(r->p, state->t, s->frames, s->depth, count, r->time_ns) ? -ENOMEM : 0;
 }
 
+static int read_source(struct reader *r, struct byte_reader *b)
+{
+	uint64_t file = byte_reader_varint(b), error = byte_reader_varint(b);
+	uint64_t len = byte_reader_varint(b);
+	const uint8_t *text = len <= byte_reader_left(b) ? byte_reader_take(b, len) : NULL;
+	int rc;
+
+	if (b->bad || !text)
+		return problem(r, SHORT);
+	if (file >= r->p->nstrings)
+		return problem(r, "a source names a file not defined before it");
+	if (error > 4095 || (error && len))
+		return problem(r, "a source with both an error and text");
+	rc = profile_source_add(r->p, (uint32_t)file, (int)error, (const char *)text, len);
+	return rc == -EEXIST ? problem(r, "a source file given twice") : rc;
+}
+
 static int read_record(struct reader *r, uint8_t type, size_t len)
 {
 	static int (*const readers[])(struct reader *, struct byte_reader *) = {
 		[REC_META] = read_meta, [REC_STRING] = read_string, [REC_FRAME] = read_frame,
 		[REC_PROCESS] = read_process, [REC_THREAD] = read_thread,
-		[REC_STACK] = read_stack, [REC_SAMPLE] = read_sample,
+		[REC_STACK] = read_stack, [REC_SAMPLE] = read_sample, [REC_SOURCE] = read_source,
 	};
 	struct byte_reader b = byte_reader(r->payload, len);
 

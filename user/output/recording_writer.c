@@ -79,6 +79,7 @@ static void catch_up(struct recording_writer *w, const struct profile *p)
 		byte_buf_varint(b, f->name);
 		byte_buf_varint(b, f->file);
 		byte_buf_zigzag(b, f->line);
+		byte_buf_zigzag(b, f->first_line);
 		emit(w, REC_FRAME);
 	}
 	for (; w->processes < p->nprocesses; w->processes++) {
@@ -100,7 +101,20 @@ static void catch_up(struct recording_writer *w, const struct profile *p)
 		text(b, t->name);
 		emit(w, REC_THREAD);
 	}
+	for (; w->sources < p->sources.n; w->sources++) {
+		const struct prof_source *src = &p->sources.list[w->sources];
+
+		b = begin(w);
+		byte_buf_varint(b, src->file);
+		byte_buf_varint(b, (uint64_t)src->error);
+		byte_buf_varint(b, src->len);
+		byte_buf_append(b, src->text, src->len);
+		emit(w, REC_SOURCE);
+	}
 }
+
+_Static_assert(SOURCE_MAX_BYTES + 32 <= RECORDING_MAX_RECORD,
+	       "a kept source file and its fields fit one record");
 
 static void on_add(void *ctx, const struct profile *p, const struct prof_thread *t,
 		   uint32_t stack, bool new_stack, uint64_t count, int64_t time_ns)

@@ -152,24 +152,33 @@ static int same_file(int fd, const struct map_entry *m)
  */
 #define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
 
-int proc_maps_open_in_root(pid_t pid, const char *path)
+/* PATH opened from PID's directory /proc/PID/WHICH, resolved as RESOLVE says. */
+static int open_from(pid_t pid, const char *which, const char *path, uint64_t resolve)
 {
-	struct open_how how = {
-		.flags = OPEN_FLAGS,
-		/* Absolute links and ".." stay in the target's root; no /proc magic links. */
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	char root[64];
+	struct open_how how = { .flags = OPEN_FLAGS, .resolve = resolve };
+	char dir_path[64];
 	int dir, fd, err;
 
-	snprintf(root, sizeof(root), "/proc/%d/root", pid);
-	dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(dir_path, sizeof(dir_path), "/proc/%d/%s", pid, which);
+	dir = open(dir_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return -errno;
 	fd = syscall(SYS_openat2, dir, path, &how, sizeof(how));
 	err = errno;
 	close(dir);
 	return fd >= 0 ? fd : -err;
+}
+
+int proc_maps_open_in_root(pid_t pid, const char *path)
+{
+	/* Absolute links and ".." stay in the target's root; no /proc magic links. */
+	return open_from(pid, "root", path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+int proc_maps_open_in_cwd(pid_t pid, const char *path)
+{
+	/* Nothing above the directory: not even within the target's root. */
+	return open_from(pid, "cwd", path, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
 }
 
 int proc_maps_open_file(pid_t pid, const struct map_entry *m)

@@ -45,4 +45,10 @@ int proc_maps_open_file(pid_t pid, const struct map_entry *m);
  */
 int proc_maps_open_in_root(pid_t pid, const char *path);
 
+/*
+ * The same for a relative PATH, from PID's working directory, which it
+ * may not leave (RESOLVE_BENEATH: no "..", no absolute symlinks above it).
+ */
+int proc_maps_open_in_cwd(pid_t pid, const char *path);
+
 #endif

@@ -17,6 +17,7 @@ static const struct {
 	{ "stack_frames", offsetof(struct limits, stack_frames) },
 	{ "threads", offsetof(struct limits, threads) },
 	{ "processes", offsetof(struct limits, processes) },
+	{ "source_bytes", offsetof(struct limits, source_bytes) },
 	{ "ring_bytes", offsetof(struct limits, ring_bytes) },
 };
 
@@ -31,6 +32,7 @@ static const struct {
 	{ "stacks", "%llu sample%s under [stack table full]", offsetof(struct limit_overflows, stacks) },
 	{ "threads", "%llu thread%s under [other threads]", offsetof(struct limit_overflows, threads) },
 	{ "processes", "%llu process%s not profiled", offsetof(struct limit_overflows, processes) },
+	{ "sources", "%llu source file%s not kept", offsetof(struct limit_overflows, sources) },
 };
 
 static uint64_t overflow(const struct limit_overflows *o, size_t i)

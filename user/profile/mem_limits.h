@@ -26,6 +26,7 @@ struct limits {
 	uint64_t stack_frames;		/* frames those stacks hold */
 	uint64_t threads;
 	uint64_t processes;		/* each exec and fork counts */
+	uint64_t source_bytes;		/* source files kept for heat maps (sources.h) */
 	/* The kernel's ring buffer of samples: a power of two, >= a page; 0: sized from the rate. */
 	uint64_t ring_bytes;
 };
@@ -39,6 +40,7 @@ struct limits {
 	.stack_frames = 32000000,			\
 	.threads = 100000,				\
 	.processes = 65536,				\
+	.source_bytes = 64ULL << 20,			\
 	.ring_bytes = 0,				\
 }
 
@@ -50,6 +52,7 @@ struct limit_overflows {
 	uint64_t stacks;		/* samples counted under "[stack table full]" */
 	uint64_t threads;		/* threads counted under their process's "[other threads]" */
 	uint64_t processes;		/* processes not profiled */
+	uint64_t sources;		/* source files not kept (source_bytes) */
 };
 
 /*

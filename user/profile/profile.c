@@ -58,6 +58,7 @@ void profile_free(struct profile *p)
 	hmap_free(&p->string_index);
 	hmap_free(&p->frame_index);
 	hmap_free(&p->thread_index);
+	profile_sources_free(&p->sources);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -93,9 +94,16 @@ uint32_t profile_string(struct profile *p, const char *text)
 
 uint32_t profile_frame(struct profile *p, const char *name, const char *file, int line)
 {
+	return profile_code_frame(p, name, file, 0, line);
+}
+
+uint32_t profile_code_frame(struct profile *p, const char *name, const char *file, int first_line,
+			    int line)
+{
 	struct prof_frame f = {
 		.name = profile_string(p, name),
 		.file = profile_string(p, file),
+		.first_line = first_line,
 		.line = line,
 	};
 	uintptr_t *slot;

@@ -12,10 +12,12 @@
 #include <stdint.h>
 #include "base/hashmap.h"
 #include "profile/mem_limits.h"
+#include "profile/sources.h"
 
 struct prof_frame {
 	uint32_t name;		/* string id: qualified function name */
 	uint32_t file;		/* string id */
+	int32_t first_line;	/* the function's first line (co_firstlineno); 0: not Python, or unknown */
 	int32_t line;		/* 0: unknown */
 };
 
@@ -98,6 +100,7 @@ struct profile {
 	struct limit_overflows over;
 	uint64_t string_bytes, nstacks, stack_frames;	/* use, against the bounds */
 	uint32_t stack_full_frame;	/* "[stack table full]" + 1, 0 until made */
+	struct prof_sources sources;	/* the functions' source files (sources.h) */
 };
 
 /* An empty profile that keeps the order of samples. */
@@ -107,6 +110,9 @@ void profile_free(struct profile *p);
 /* Ids are stable for the profile's lifetime; UINT32_MAX on out-of-memory. */
 uint32_t profile_string(struct profile *p, const char *text);
 uint32_t profile_frame(struct profile *p, const char *name, const char *file, int line);
+/* A Python frame: its function is (NAME, FILE, FIRST_LINE), it is at LINE. */
+uint32_t profile_code_frame(struct profile *p, const char *name, const char *file, int first_line,
+			    int line);
 
 /*
  * Register a process; returns its index (an existing pid is a new process),

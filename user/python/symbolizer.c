@@ -178,6 +178,30 @@ static int read_code_fields(struct symbolizer *s, uint64_t addr, struct code_fie
 	return 0;
 }
 
+
+/*
+ * Name CI (NAME, FILE, FIRSTLINENO); with sources wanted, FILE's text is
+ * read the first time the profile meets it, while the process is there.
+ */
+static int name_code(struct symbolizer *s, struct code_info *ci, const char *name,
+		     const char *file, int firstlineno)
+{
+	ci->name = profile_string(s->profile, name);
+	ci->file = profile_string(s->profile, file);
+	ci->firstlineno = firstlineno;
+	ci->ok = ci->name != UINT32_MAX && ci->file != UINT32_MAX;
+	if (!ci->ok)
+		return -ENOMEM;
+	if (s->read_source && !profile_source_known(s->profile, ci->file)) {
+		char *text;
+		size_t len;
+		int err = s->read_source(s->pid, file, SOURCE_MAX_BYTES, &text, &len);
+
+		profile_source_add(s->profile, ci->file, -err, text, len);
+		free(text);
+	}
+	return 0;
+}
 /*
  * Read the code object at ADDR and check it is the one the kernel
  * fingerprinted.  It must be alive before and after its strings are read:
@@ -213,11 +237,7 @@ static int load_code(struct symbolizer *s, uint64_t addr, uint32_t fingerprint,
 		return err;
 	if (memcmp(&before, &after, sizeof(before)))
 		return -ESTALE;
-	ci->name = profile_string(s->profile, name);
-	ci->file = profile_string(s->profile, file);
-	ci->firstlineno = before.firstlineno;
-	ci->ok = ci->name != UINT32_MAX && ci->file != UINT32_MAX;
-	return ci->ok ? 0 : -ENOMEM;
+	return name_code(s, ci, name, file, before.firstlineno);
 }
 
 uint32_t symbolizer_fingerprint(struct symbolizer *s, uint64_t addr)
@@ -323,10 +343,7 @@ int symbolizer_add_code(struct symbolizer *s, const struct pyperf_code_info *inf
 		ci->ok = 0;	/* nothing to name it by: [unknown] */
 		goto done;
 	}
-	ci->name = profile_string(s->profile, name);
-	ci->file = profile_string(s->profile, file);
-	ci->firstlineno = info->firstlineno;
-	ci->ok = ci->name != UINT32_MAX && ci->file != UINT32_MAX;
+	name_code(s, ci, name, file, info->firstlineno);
 done:
 	s->table_bytes += ci->linetable_len;
 	return 0;
@@ -408,8 +425,10 @@ static uint32_t resolve_frame(struct symbolizer *s, const struct pyperf_frame *f
 		return s->unknown_frame;
 	if (created) {
 		line = f->instr_offset == PYPERF_INSTR_UNKNOWN ? 0 : code_line(s, ci, f);
-		*slot = 1 + profile_frame(s->profile, s->profile->strings[ci->name],
-					  s->profile->strings[ci->file], line > 0 ? line : 0);
+		*slot = 1 + profile_code_frame(s->profile, s->profile->strings[ci->name],
+					       s->profile->strings[ci->file],
+					       ci->firstlineno > 0 ? ci->firstlineno : 0,
+					       line > 0 ? line : 0);
 	}
 	return (uint32_t)(*slot - 1);
 }

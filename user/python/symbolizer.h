@@ -16,8 +16,12 @@
 
 struct frame_memo;
 
+/* Reads a source file as process PID sees it (process/source_file.h's signature). */
+typedef int (*source_reader_fn)(pid_t pid, const char *name, size_t max, char **text, size_t *len);
+
 struct symbolizer {
 	pid_t pid;
+	source_reader_fn read_source;	/* NULL: source files are not kept */
 	const struct py_layout *layout;
 	uint64_t code_type_addr;
 	struct profile *profile;

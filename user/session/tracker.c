@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "base/log.h"
 #include "python/py_walk.h"
+#include "process/source_file.h"
 #include "session/tracker.h"
 #include "base/array.h"
 #include "base/clock.h"
@@ -217,6 +218,8 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 		rc = -ENOMEM;
 	else
 		rc = symbolizer_init(&tr->sym, &tr->target, t->profile);
+	if (!rc && t->modes.sources)
+		tr->sym.read_source = source_file_read;
 	/* The kernel's entry last: nothing after it can fail and leave it there. */
 	if (!rc && !in_bpf && t->kernel) {
 		rc = register_bpf(t, tr);

@@ -27,6 +27,7 @@ struct tracker_modes {
 	bool gil_only;			/* keep on-CPU samples of the GIL holder only */
 	bool native, kernel;		/* --native, --kernel */
 	uint64_t cpu_weight;		/* what one on-CPU sample adds (1, or its period in us) */
+	bool sources;			/* keep the functions' source files (heat map, raw) */
 };
 
 struct tracker_filters {

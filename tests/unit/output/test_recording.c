@@ -28,7 +28,7 @@ static char *record_sample_profile(struct profile *p, size_t *len)
 	size_t b = profile_process(p, 200, "python3 b.py \xc3\xa9", "");
 	p->processes[b].ns_pid = 7;
 	uint32_t mod = profile_frame(p, "<module>", "a.py", 1);
-	uint32_t work = profile_frame(p, "work", "a.py", 10);
+	uint32_t work = profile_code_frame(p, "work", "a.py", 9, 10);
 	uint32_t spin = profile_frame(p, "spin", "b.py", -1);
 	profile_frame(p, "never sampled", "c.py", 3);
 	struct prof_thread *t1 = profile_thread(p, a, 100, "MainThread");
@@ -336,6 +336,41 @@ Test(recording, a_minimal_file_reads)
 	cr_assert_eq(p.nstrings, 1);
 	cr_assert_str_eq(title, "t");
 	cr_assert_eq(p.duration_ns, 1);
+	free(title);
+	profile_free(&p);
+	byte_buf_free(&b->file);
+	free(b);
+}
+
+/* A FRAME record from before first lines were kept has three fields: first line 0. */
+Test(recording, an_early_frame_reads_without_a_first_line)
+{
+	struct builder *b = start_file(RECORDING_VERSION);
+	struct profile p;
+	char *title, err[256];
+
+	add_meta(b);
+	add_text(b, "f", 1);
+	add_record(b, REC_STRING);
+	add_text(b, "x.py", 4);
+	add_record(b, REC_STRING);
+	byte_buf_varint(&b->record, 0);
+	byte_buf_varint(&b->record, 1);
+	byte_buf_zigzag(&b->record, 12);
+	add_record(b, REC_FRAME);
+	byte_buf_varint(&b->record, 0);
+	byte_buf_varint(&b->record, 1);
+	byte_buf_zigzag(&b->record, 13);
+	byte_buf_zigzag(&b->record, 11);
+	add_record(b, REC_FRAME);
+	finish_file(b);
+	cr_assert_eq(read_bytes(b->file.data, b->file.len, &p, NULL, &title, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(p.nframes, 2);
+	cr_assert_eq(p.frames[0].line, 12);
+	cr_assert_eq(p.frames[0].first_line, 0);
+	cr_assert_eq(p.frames[1].line, 13);
+	cr_assert_eq(p.frames[1].first_line, 11);
 	free(title);
 	profile_free(&p);
 	byte_buf_free(&b->file);
