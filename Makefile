@@ -198,7 +198,7 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_LIB_SRCS := base/array base/bytes base/clock base/hashmap base/log native/cfi native/dwarf_expr \
 		 native/dwarf_read native/eh_frame native/elf_symbols native/symbol_table native/unwind \
 		 output/recording_reader process/proc_info process/proc_maps process/target_mem \
-		 profile/profile python/debug_offsets python/linetable python/py_layout python/py_walk \
+		 profile/profile profile/sources python/debug_offsets python/linetable python/py_layout python/py_walk \
 		 python/pystr python/python_target python/symbolizer session/stack_marks
 FUZZ_RUN     = UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_DIR)/fuzz_$$n -timeout=10 \
 		-artifact_prefix=$(FUZZ_DIR)/crash-$$n-

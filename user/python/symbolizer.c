@@ -193,11 +193,11 @@ static int name_code(struct symbolizer *s, struct code_info *ci, const char *nam
 	if (!ci->ok)
 		return -ENOMEM;
 	if (s->read_source && !profile_source_known(s->profile, ci->file)) {
-		char *text;
-		size_t len;
+		char *text = NULL;
+		size_t len = 0;
 		int err = s->read_source(s->pid, file, SOURCE_MAX_BYTES, &text, &len);
 
-		profile_source_add(s->profile, ci->file, -err, text, len);
+		profile_source_add(s->profile, ci->file, -err, err ? NULL : text, err ? 0 : len);
 		free(text);
 	}
 	return 0;

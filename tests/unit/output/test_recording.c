@@ -5,6 +5,7 @@
  * inconsistent) is refused with a message, never a crash.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,9 @@ static char *record_sample_profile(struct profile *p, size_t *len)
 	uint32_t work = profile_code_frame(p, "work", "a.py", 9, 10);
 	uint32_t spin = profile_frame(p, "spin", "b.py", -1);
 	profile_frame(p, "never sampled", "c.py", 3);
+	/* Sources: any bytes (a NUL too), or why there are none. */
+	cr_assert_eq(profile_source_add(p, profile_string(p, "a.py"), 0, "x = 1\n\0y", 8), 0);
+	cr_assert_eq(profile_source_add(p, profile_string(p, "b.py"), ENOENT, NULL, 0), 0);
 	struct prof_thread *t1 = profile_thread(p, a, 100, "MainThread");
 	struct prof_thread *t2 = profile_thread(p, a, 101, "worker");
 	struct prof_thread *t3 = profile_thread(p, b, 200, "main");
@@ -119,6 +123,15 @@ Test(recording, reads_back_the_profile_that_was_written)
 		cr_assert_eq(read.processes[i].samples, written.processes[i].samples);
 	}
 	assert_same_threads(&written, &read);
+	cr_assert_eq(read.sources.n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct prof_source *a = &written.sources.list[i], *b = &read.sources.list[i];
+
+		cr_assert_eq(a->file, b->file);
+		cr_assert_eq(a->error, b->error);
+		cr_assert_eq(a->len, b->len);
+		cr_assert_eq(memcmp(a->text ? a->text : "", b->text ? b->text : "", a->len), 0);
+	}
 
 	/* So every writer writes the same bytes. */
 	char *a = capture(speedscope_write, &written, title, NULL);

@@ -159,7 +159,7 @@ Test(mem_limits, warning_names_each_overflow)
 	o.threads = 3;
 	limits_json(&o, capture_begin(&c));
 	text = capture_end(&c, NULL);
-	cr_assert_str_eq(text, "{\"code_cache_flushes\":0,\"strings\":0,\"frames\":0,\"stacks\":0,\"threads\":3,\"processes\":0}");
+	cr_assert_str_eq(text, "{\"code_cache_flushes\":0,\"strings\":0,\"frames\":0,\"stacks\":0,\"threads\":3,\"processes\":0,\"sources\":0}");
 	free(text);
 }
 

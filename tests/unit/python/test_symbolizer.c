@@ -8,6 +8,9 @@
  * computed from the code object live at the sample.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "fake_target.h"
 #include "process/target_mem.h"
@@ -107,4 +110,59 @@ Test(symbolizer, memory_out_of_reach_is_unknown)
 
 	cr_assert_eq(symbolizer_fingerprint(&S, f.code), 0);
 	cr_assert_eq(symbolizer_frame(&S, &f), S.unknown_frame);
+}
+
+/* An injected source reader: what was asked, and a text or an error to give. */
+static int source_reads;
+static char source_asked[64];
+static pid_t source_pid;
+
+static int fake_source(pid_t pid, const char *name, size_t max, char **text, size_t *len)
+{
+	source_reads++;
+	source_pid = pid;
+	snprintf(source_asked, sizeof(source_asked), "%s", name);
+	if (strcmp(name, "seed.py"))
+		return -ENOENT;
+	*text = strdup("def outer():\n    inner()\n");
+	*len = strlen(*text);
+	return 0;
+}
+
+Test(symbolizer, keeps_each_source_file_once_when_asked)
+{
+	struct pyperf_frame inner = sampled(INNER), outer = sampled(FAKE_CODES);
+	const struct prof_source *src;
+
+	source_reads = 0;
+	symbolizer_frame(&S, &inner);
+	cr_assert_eq(P.sources.n, 0, "no reader, no sources");
+	S.read_source = fake_source;
+	/* Another code object of the same file: read once, for the first. */
+	symbolizer_frame(&S, &outer);
+	cr_assert_eq(source_reads, 1);
+	cr_assert_str_eq(source_asked, "seed.py");
+	cr_assert_eq(source_pid, T.pid);
+	src = profile_source(&P, P.frames[symbolizer_frame(&S, &outer)].file);
+	cr_assert_not_null(src);
+	cr_assert_eq(src->error, 0);
+	cr_assert_eq(src->len, strlen("def outer():\n    inner()\n"));
+	cr_assert_eq(memcmp(src->text, "def outer():\n", 13), 0);
+	fake_code(INNER, "again", "seed.py");
+	symbolizer_frame(&S, &(struct pyperf_frame){ .code = fake_addr(INNER), .fingerprint = symbolizer_fingerprint(&S, fake_addr(INNER)) });
+	cr_assert_eq(source_reads, 1, "a file is read once");
+}
+
+Test(symbolizer, a_source_that_cannot_be_read_is_kept_with_why)
+{
+	struct pyperf_frame f;
+
+	S.read_source = fake_source;
+	fake_code(INNER, "inner", "<frozen thing>");
+	f = sampled(INNER);
+	symbolizer_frame(&S, &f);
+	cr_assert_eq(P.sources.n, 1);
+	cr_assert_eq(P.sources.list[0].error, ENOENT);
+	cr_assert_null(P.sources.list[0].text);
+	cr_assert_str_eq(P.strings[P.sources.list[0].file], "<frozen thing>");
 }
