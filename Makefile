@@ -58,7 +58,7 @@ $(BUILD)/%_js.h: user/output/%.js
 $(BUILD)/%_css.h: user/output/%.css
 	$(call embed_text,$*_css)
 
-$(BUILD)/obj/output/flamegraph.o: $(BUILD)/flamegraph_js.h
+$(BUILD)/obj/output/flame_svg.o: $(BUILD)/flamegraph_js.h
 $(BUILD)/obj/output/heatmap.o: $(BUILD)/heatmap_js.h $(BUILD)/heatmap_css.h
 
 $(BUILD)/pybpf: $(BUILD)/obj/cli/main.o $(USER_OBJS)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "capture.h"
 #include "profile/flame_tree.h"
+#include "output/flame_svg.h"
 #include "output/flamegraph.h"
 
 static void check_xml(const char *in, size_t max, const char *want)
