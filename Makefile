@@ -12,7 +12,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
 # the BPF program's shared headers by name, the generated ones from $(BUILD).
 CPPFLAGS += -I$(BUILD) -Ibpf -Iuser
 DEPFLAGS  = -MMD -MP
-LDLIBS   += -lbpf -lelf -lz -lncursesw
+LDLIBS   += -lbpf -lelf -lz -lncursesw -lm
 
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf
 

@@ -9,8 +9,10 @@
 //       JSON (FILE.json), the title must be the file's name and the toolbar
 //       the first profile's.  Other files are whatever speedscope imports
 //       (collapsed stacks, say).
-//   flamegraph FILE.svg NAME...    the SVG itself; its script must run without
-//       errors, NAME... must be frames; clicking the first NAME's widest frame
+//   flamegraph FILE.svg NAME...    the SVG itself (a profile's flame graph or
+//       pybpf diff's); its script must run without errors, NAME... must be
+//       frames (their fills and tooltips' last lines in the summary, "named");
+//       clicking the first NAME's widest frame
 //       must zoom it to the full width and "Reset Zoom" undo it; searching for
 //       it must report the share of samples it matched.
 //   heatmap FILE.html NAME...   the heat map page; its script must run without
@@ -135,13 +137,17 @@ async function checkFlamegraph(page, base, opts, result) {
   await page.waitForLoadState('load');
   const frames = await page.$$eval('#frames > g', (gs) => gs.map((g) => {
     const r = g.querySelector('rect');
-    return { title: g.querySelector('title').textContent, width: parseFloat(r.getAttribute('width')) };
+    return { title: g.querySelector('title').textContent, width: parseFloat(r.getAttribute('width')),
+      fill: r.getAttribute('fill') };
   }));
   check(frames.length > 0 && frames[0].title.startsWith('all\n'), 'no "all" frame at the root');
   const full = frames[0].width;
   const labelOf = (f) => f.title.slice(0, f.title.lastIndexOf('\n'));
+  result.named = {};
   for (const name of opts.names) {
-    check(frames.some((f) => labelOf(f).startsWith(name + ' ') || labelOf(f) === name), `no frame named ${name}`);
+    const named = frames.filter((f) => labelOf(f).startsWith(name + ' ') || labelOf(f) === name);
+    check(named.length > 0, `no frame named ${name}`);
+    result.named[name] = named.map((f) => ({ fill: f.fill, info: f.title.slice(f.title.lastIndexOf('\n') + 1) }));
   }
   result.frames = frames.length;
 

@@ -431,6 +431,85 @@ def heatmap_in_chromium():
     return "leaf_a %s own; HOT-A found by search; clicks jump; a deleted file says why" % first["own"]
 
 
+@test
+def line_table_of_a_function():
+    raw = RUN["raw"]
+    result = pybpf("report", "-i", out("run.pybpf"), "--lines", "leaf_a")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    first = def_line("split.py", "leaf_a")
+    assert lines[0].startswith("leaf_a (%s:%d): " % (os.path.join(WORKLOADS, "split.py"), first)), lines[0]
+    with open(os.path.join(WORKLOADS, "split.py"), encoding="utf-8") as f:
+        source = f.read().splitlines()
+    # Each line's samples are exactly the recording's: samples with leaf_a at that line.
+    want = collections.Counter()
+    for thread, stack, _, count in raw.samples:
+        at = {f[2] for f in map(raw.frame, raw.stacks[thread][stack]) if f[0] == "leaf_a"}
+        for line in at:
+            want[line] += count
+    rows = {}
+    for row in lines[2:]:
+        m = re.match(r"\s*(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)%\s+([\d.]+)%  (.*)$", row)
+        assert m, "not a row: %r" % row
+        line = int(m.group(1))
+        assert m.group(6) == source[line - 1], (line, m.group(6), source[line - 1])
+        rows[line] = int(m.group(2))
+    assert min(rows) == first and {l: n for l, n in rows.items() if n} == dict(want), (rows, want)
+    hot = line_of("split.py", "HOT-A")
+    assert rows[hot] == max(rows.values()), rows
+    unknown = pybpf("report", "-i", out("run.pybpf"), "--lines", "no_such_function")
+    assert unknown.returncode == 1 and "no function called 'no_such_function' has samples (the hottest: " in unknown.stderr, unknown.stderr
+    return "leaf_a: %d lines, HOT-A %d of %d samples" % (len(rows), rows[hot], sum(want.values()))
+
+
+# ---- diff ----------------------------------------------------------------------------
+
+def diff_rows(stdout):
+    """pybpf diff's table: function -> (self before, after, total before, after)."""
+    rows = {}
+    for line in stdout.splitlines()[2:]:
+        m = re.match(r"\s*([\d.]+)%\s+([\d.]+)%\s+\S+\s+([\d.]+)%\s+([\d.]+)%\s+\S+\s+(\S+) ", line)
+        assert m, "not a row of the table: %r" % line
+        rows[m.group(5)] = tuple(float(m.group(i)) for i in range(1, 5))
+    return rows
+
+
+@test
+def diff_shows_a_removed_hotspot():
+    for name, args in (("before", ()), ("after", ("--fixed",))):
+        with workload("hotspot.py", *args) as pid:
+            result = pybpf("record", "-q", "-p", pid, "-d", 1.5, "-r", RATE, "-o", out(name + ".pybpf"))
+        assert result.returncode == 0, result.stderr
+    result = pybpf("diff", out("before.pybpf"), out("after.pybpf"), "-o", out("diff.svg"), "-n", 50)
+    assert result.returncode == 0, result.stderr
+    rows = diff_rows(result.stdout)
+    slow, steady = rows["find_slowly"], rows["steady_work"]
+    # As shipped the scan is most of the time (lookups 60%); fixed, it is gone.
+    assert slow[2] >= 30 and slow[3] == 0.0 and slow[1] == 0.0, slow
+    assert "find_quickly" in rows and rows["find_quickly"][2] == 0.0 and rows["find_quickly"][3] > 0, rows
+    # The fixed work is 40% in both (each leaf spins on its own CPU clock).
+    assert abs(steady[2] - steady[3]) <= 5, steady
+    assert next(iter(rows)) == "find_slowly", "the largest change is not first: %s" % list(rows)[:3]
+    # The graph: the scan drawn in full blue, its tooltip with both shares.
+    ElementTree.parse(out("diff.svg"))
+    shot = os.path.join(ARTIFACTS, "diff.png")
+    graph = json.loads(node("browser-check.js", "--screenshot", shot, "flamegraph", out("diff.svg"),
+                            "find_slowly", "steady_work", "find_quickly"))
+    for frame in graph["named"]["find_slowly"]:
+        assert frame["fill"] == "rgb(31,96,214)" and "after 0.00%" in frame["info"] and \
+            frame["info"].endswith(": gone"), frame
+    assert all(f["fill"] == "rgb(214,39,40)" and f["info"].endswith(": new") for f in graph["named"]["find_quickly"]), \
+        graph["named"]["find_quickly"]
+    # Collapsed stacks from any tool compare the same as a recording (here: pybpf's own).
+    assert pybpf("report", "-q", "-i", out("after.pybpf"), "-o", out("after.txt")).returncode == 0
+    again = pybpf("diff", out("before.pybpf"), out("after.txt"), "-n", 50)
+    assert again.returncode == 0, again.stderr
+    assert diff_rows(again.stdout) == rows, (diff_rows(again.stdout), rows)
+    bad = pybpf("diff", out("before.pybpf"), out("diff.svg"))
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "not a collapsed stack" in bad.stderr, bad.stderr
+    return "find_slowly total %.1f%% -> %.1f%%, drawn as gone; collapsed input agrees" % (slow[2], slow[3])
+
+
 # ---- pprof ------------------------------------------------------------------------
 
 @test

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "cli/diff.h"
 #include "cli/dump.h"
 #include "base/log.h"
 #include "cli/record.h"
@@ -21,16 +22,26 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/* The commands, in the order --help lists them. */
+static const struct {
+	const char *name, *argv0, *help;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "record", "pybpf record", "sample Python processes into a profile", record_main },
+	{ "report", "pybpf report", "write a raw recording (.pybpf) in any profile format", report_main },
+	{ "diff", "pybpf diff", "compare two runs: what grew, what shrank, what is gone", diff_main },
+	{ "top", "pybpf top", "a live view of the hottest functions", top_main },
+	{ "dump", "pybpf dump", "print every thread's current Python stack, once", dump_main },
+};
+
 static void usage(FILE *out)
 {
 	fputs("Usage: pybpf COMMAND [OPTION...]\n"
 	      "An eBPF sampling profiler for Python.\n\n"
-	      "Commands:\n"
-	      "  record    sample Python processes into a profile\n"
-	      "  report    write a raw recording (.pybpf) in any profile format\n"
-	      "  top       a live view of the hottest functions\n"
-	      "  dump      print every thread's current Python stack, once\n\n"
-	      "Run 'pybpf COMMAND --help' for a command's options.\n", out);
+	      "Commands:\n", out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fputs("\nRun 'pybpf COMMAND --help' for a command's options.\n", out);
 }
 
 int main(int argc, char **argv)
@@ -49,21 +60,12 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "record")) {
-		argv[1] = "pybpf record";
-		return record_main(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "report")) {
-		argv[1] = "pybpf report";
-		return report_main(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "top")) {
-		argv[1] = "pybpf top";
-		return top_main(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "dump")) {
-		argv[1] = "pybpf dump";
-		return dump_main(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name)) {
+			/* argp names the command in its messages: "pybpf record: ..." */
+			argv[1] = (char *)commands[i].argv0;
+			return commands[i].run(argc - 1, argv + 1);
+		}
 	}
 	fprintf(stderr, "pybpf: error: unknown command '%s' (see 'pybpf --help')\n", argv[1]);
 	return 2;

@@ -65,11 +65,12 @@ static void write_fitted(FILE *out, const char *label, double width)
 	}
 }
 
-static void write_frame(FILE *out, const struct flame_svg_frame *f, double height)
+/* BOTTOM: where the root's box ends, above the footer (and the legend). */
+static void write_frame(FILE *out, const struct flame_svg_frame *f, double bottom)
 {
 	double span = WIDTH - 2 * PADDING;
 	double x = PADDING + f->x * span, w = f->width * span;
-	double y = height - FOOTER - (f->depth + 1) * FRAME_HEIGHT;
+	double y = bottom - (f->depth + 1) * FRAME_HEIGHT;
 
 	fputs("<g class=\"frame\"><title>", out);
 	xml_write_text(out, f->label, SIZE_MAX);
@@ -85,7 +86,8 @@ static void write_frame(FILE *out, const struct flame_svg_frame *f, double heigh
 void flame_svg_write(FILE *out, const char *title, const char *legend,
 		     const struct flame_svg_frame *frames, size_t n, uint32_t max_depth)
 {
-	double height = HEADER + (max_depth + 1) * FRAME_HEIGHT + FOOTER + (legend ? FRAME_HEIGHT : 0);
+	double legend_height = legend ? FRAME_HEIGHT : 0;
+	double height = HEADER + (max_depth + 1) * FRAME_HEIGHT + FOOTER + legend_height;
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n", out);
 	fprintf(out, "<svg version=\"1.1\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
@@ -111,6 +113,6 @@ void flame_svg_write(FILE *out, const char *title, const char *legend,
 	fputs("<g id=\"frames\">\n", out);
 	for (size_t i = 0; i < n; i++)
 		if (!i || frames[i].width * (WIDTH - 2 * PADDING) >= MIN_WIDTH)
-			write_frame(out, &frames[i], height);
+			write_frame(out, &frames[i], height - FOOTER - legend_height);
 	fputs("</g>\n</svg>\n", out);
 }

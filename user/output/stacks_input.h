@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The stacks of a run, whatever wrote them, for `pybpf diff`: a raw
+ * recording (by function), or collapsed stacks from any tool ("a;b;c N"
+ * lines: pybpf's, py-spy's, Austin's, perf's via stackcollapse).  Runs are
+ * compared by function, so a frame's line is left out of its label
+ * ("name (file:12)" -> "name (file)"), and so is the thread that pybpf
+ * puts at the root (its pid differs from run to run).
+ */
+#ifndef PYBPF_STACKS_INPUT_H
+#define PYBPF_STACKS_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One stack, LABELS[0..DEPTH) outermost first, seen COUNT times.  Non-zero stops the read. */
+typedef int (*stacks_input_fn)(void *ctx, const char *const *labels, size_t depth, uint64_t count);
+
+/*
+ * Every stack of PATH to FN.  0; on a file that cannot be read or parsed,
+ * -errno with one line in ERR naming the file, the place and the fix.
+ */
+int stacks_input_read(const char *path, stacks_input_fn fn, void *ctx, char *err, size_t errlen);
+
+/* LABEL without a line number at its end: "f (a.py:12)" -> "f (a.py)", in place. */
+void stacks_input_drop_line(char *label);
+
+#endif
