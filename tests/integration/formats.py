@@ -35,7 +35,7 @@ import traceback
 import xml.etree.ElementTree as ElementTree
 import zlib
 
-from harness import def_line, expect_error, leaf_lines, line_of
+from harness import def_line, expect_error, heatmap_data, leaf_lines, line_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -423,9 +423,7 @@ def heatmap_in_chromium():
         finally:
             proc.kill()
     assert result.returncode == 0, result.stderr
-    with open(out("gone.html"), encoding="utf-8") as f:
-        page = f.read()
-    data = json.loads(re.search(r'<script type="application/json" id="heat-data">(.*?)</script>', page, re.S).group(1))
+    data = heatmap_data(out("gone.html"))
     assert [(f["name"], f["src"], f["error"].split(" (")[0]) for f in data["files"]] == \
         [(gone, None, "no such file in the process's file system")], [(f["name"], f["error"]) for f in data["files"]]
     return "leaf_a %s own; HOT-A found by search; clicks jump; a deleted file says why" % first["own"]

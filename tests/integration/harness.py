@@ -130,6 +130,15 @@ def line_of(script, marker):
     raise AssertionError("marker %s not in %s" % (marker, script))
 
 
+def heatmap_data(path):
+    """The data a heat map page (-o FILE.html) embeds, as its script reads it."""
+    with open(path, encoding="utf-8") as f:
+        page = f.read()
+    m = re.search(r'<script type="application/json" id="heat-data">(.*?)</script>', page, re.S)
+    assert m, "%s holds no heat map data" % path
+    return json.loads(m.group(1))
+
+
 def def_line(script, function):
     """The line of FUNCTION's def in SCRIPT: its code object's first line."""
     with open(os.path.join(WORKLOADS, script), encoding="utf-8") as f:

@@ -6,7 +6,7 @@ import subprocess
 import time
 
 import harness
-from harness import (Interpreter, WORKLOADS, Workload, hot, ns_child, processes_in, pyenv_or_bullseye, record_all, run_pybpf, sid, test, validate)
+from harness import (Interpreter, WORKLOADS, Workload, heatmap_data, hot, interpreters, ns_child, processes_in, pyenv_or_bullseye, record_all, run_pybpf, sid, test, validate)
 
 
 # ---- system-wide (-a) and launch (-- CMD) modes -----------------------------
@@ -130,3 +130,24 @@ def launch_missing_command():
     result = run_pybpf(["record", "-o", os.path.join(harness.TMP, "x.json"), "--", "/nonexistent/python"])
     assert result.returncode == 127, (result.returncode, result.stderr)
     assert "cannot run /nonexistent/python" in result.stderr, result.stderr
+
+
+@test
+def heat_map_sources_come_from_inside_the_container():
+    interp = next(i for i in interpreters() if i.pivot)
+    interp.available()
+    host_dir, seen_dir = interp.script_dir()
+    seen = os.path.join(seen_dir, "split.py")
+    assert not os.path.exists(seen), "%s exists on the host too: the test could not tell them apart" % seen
+    out = os.path.join(harness.TMP, "container.html")
+    with Workload(interp, "split.py") as w:
+        # Changed after the start: the page must hold the file as the container has it now.
+        marker = "# only inside the container: %d" % w.pid
+        with open(os.path.join(host_dir, "split.py"), "a", encoding="utf-8") as f:
+            f.write(marker + "\n")
+        result = run_pybpf(["record", "-q", "-p", str(w.pid), "-d", "1", "-o", out])
+    assert result.returncode == 0, result.stderr
+    files = {f["name"]: f for f in heatmap_data(out)["files"]}
+    assert seen in files, list(files)
+    assert files[seen]["error"] is None and files[seen]["src"][-1] == marker, (files[seen]["error"], files[seen]["src"][-2:])
+    return "%s read inside its mount namespace (%d lines)" % (seen, len(files[seen]["src"]))

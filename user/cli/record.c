@@ -336,7 +336,12 @@ int record_main(int argc, char **argv)
 		"  sudo pybpf record -p 1234 -d 10 -r 1000 -o profile.json\n"
 		"  sudo pybpf record -a -d 30 -o all.json\n"
 		"  sudo pybpf record --subprocesses -o tests.json -- python3 -m pytest\n"
-		"  sudo pybpf record -p 1234 -d 10 -o flame.svg -o run.pybpf",
+		"  sudo pybpf record -p 1234 -d 10 -o flame.svg -o run.pybpf\n\n"
+		"Finding a test suite's hotspot, fixing it, checking it is gone:\n"
+		"  sudo pybpf record -o before.pybpf -o before.html -- python3 -m pytest\n"
+		"  (open before.html: every line's share; pybpf report -i before.pybpf --lines FUNC)\n"
+		"  sudo pybpf record -o after.pybpf -- python3 -m pytest\n"
+		"  pybpf diff before.pybpf after.pybpf -o diff.svg",
 		children, NULL, NULL,
 	};
 	struct record_opts o = { .duration_s = 0 };
