@@ -339,7 +339,7 @@ int record_main(int argc, char **argv)
 		"  sudo pybpf record -p 1234 -d 10 -o flame.svg -o run.pybpf\n\n"
 		"Finding a test suite's hotspot, fixing it, checking it is gone:\n"
 		"  sudo pybpf record -o before.pybpf -o before.html -- python3 -m pytest\n"
-		"  (open before.html: every line's share; pybpf report -i before.pybpf --lines FUNC)\n"
+		"  (open before.html)  pybpf report -i before.pybpf --lines FUNCTION\n"
 		"  sudo pybpf record -o after.pybpf -- python3 -m pytest\n"
 		"  pybpf diff before.pybpf after.pybpf -o diff.svg",
 		children, NULL, NULL,
