@@ -134,28 +134,27 @@ static void count_stack(struct builder *b, const struct prof_stack *s)
 	}
 }
 
+/* Larger first; 0 when equal. */
+static int larger_first(uint64_t a, uint64_t b)
+{
+	return (a < b) - (a > b);
+}
+
 static int hottest_file_first(const void *x, const void *y)
 {
 	const struct heat_file *a = x, *b = y;
 
-	if (a->own_sum != b->own_sum)
-		return a->own_sum > b->own_sum ? -1 : 1;
-	if (a->anywhere != b->anywhere)
-		return a->anywhere > b->anywhere ? -1 : 1;
-	return (a->file > b->file) - (a->file < b->file);
+	return larger_first(a->own_sum, b->own_sum) ?: larger_first(a->anywhere, b->anywhere) ?:
+	       larger_first(b->file, a->file);
 }
 
 static int hottest_function_first(const void *x, const void *y)
 {
 	const struct heat_function *a = x, *b = y;
 
-	if (a->own != b->own)
-		return a->own > b->own ? -1 : 1;
-	if (a->total != b->total)
-		return a->total > b->total ? -1 : 1;
-	if (a->file != b->file)
-		return (a->file > b->file) - (a->file < b->file);
-	return (a->first_line > b->first_line) - (a->first_line < b->first_line);
+	return larger_first(a->own, b->own) ?: larger_first(a->total, b->total) ?:
+	       larger_first(b->file, a->file) ?:
+	       larger_first((uint64_t)(int64_t)b->first_line, (uint64_t)(int64_t)a->first_line);
 }
 
 int line_heat_build(struct line_heat *h, const struct profile *p)
