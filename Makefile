@@ -24,7 +24,7 @@ UNIT_SRCS := $(wildcard tests/unit/*/*.c) tests/common/fake_target.c
 # A recipe that fails leaves no half-written target for the next make to trust.
 .DELETE_ON_ERROR:
 
-.PHONY: all deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench
+.PHONY: FORCE all static install uninstall deb packaging deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c vmlinux/vmlinux.h
@@ -61,8 +61,50 @@ $(BUILD)/%_css.h: user/output/%.css
 $(BUILD)/obj/output/flame_svg.o: $(BUILD)/flamegraph_js.h
 $(BUILD)/obj/output/heatmap.o: $(BUILD)/heatmap_js.h $(BUILD)/heatmap_css.h
 
+# The commit pybpf is built from, for --version: git's, else PYBPF_COMMIT
+# (a build from a source tarball, e.g. the Debian package's).  Rewritten only
+# when it changes, so an unchanged tree is not rebuilt.
+PYBPF_COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+$(BUILD)/commit.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define PYBPF_COMMIT "$(or $(PYBPF_COMMIT),unknown)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FORCE:
+$(BUILD)/obj/cli/main.o: $(BUILD)/commit.h
+
 $(BUILD)/pybpf: $(BUILD)/obj/cli/main.o $(USER_OBJS)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# One file for any distribution with this glibc or a newer one: libbpf,
+# libelf, zlib and ncurses from Debian's own .a files, the BPF object
+# embedded as always; only libc and libm stay shared.
+STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -lncursesw -ltinfo -Wl,-Bdynamic -lm
+$(BUILD)/pybpf-static: $(BUILD)/obj/cli/main.o $(USER_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(STATIC_LIBS) -o $@
+static: $(BUILD)/pybpf-static
+
+# ---- installing ------------------------------------------------------------
+PREFIX ?= /usr/local
+BINDIR := $(PREFIX)/bin
+MAN1DIR := $(PREFIX)/share/man/man1
+DOCDIR := $(PREFIX)/share/doc/pybpf
+COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
+INSTALLED := $(BINDIR)/pybpf $(MAN1DIR)/pybpf.1 $(COMPLETIONDIR)/pybpf $(DOCDIR)/README.md $(DOCDIR)/LICENSE
+
+install: all
+	install -D -m 0755 $(BUILD)/pybpf $(DESTDIR)$(BINDIR)/pybpf
+	install -D -m 0644 tools/man/pybpf.1 $(DESTDIR)$(MAN1DIR)/pybpf.1
+	install -D -m 0644 tools/completion/pybpf.bash $(DESTDIR)$(COMPLETIONDIR)/pybpf
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# The Debian package (tools/debian/ is its debian/), built and checked with lintian.
+deb:
+	tools/build-deb.sh $(BUILD)/deb "$(or $(PYBPF_COMMIT),unknown)"
 
 -include $(USER_OBJS:.o=.d) $(BUILD)/obj/cli/main.d $(BUILD)/pyperf.bpf.d
 
@@ -81,8 +123,9 @@ $(BUILD)/npm/.installed: tools/npm/package.json tools/npm/package-lock.json
 	npm ci --prefix $(BUILD)/npm --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: deps all
-	tools/demo.sh $(BUILD)/pybpf
+# The README's first command: everything installed, pybpf on the PATH.
+demo: deps install
+	tools/demo.sh $(BINDIR)/pybpf
 
 # ---- tests ---------------------------------------------------------------
 # tests/unit/LAYER/ mirrors user/LAYER/; tests/unit/*.h are the tests' own helpers.
@@ -147,7 +190,13 @@ truth-scale: $(BUILD)/pybpf
 faults: $(BUILD)/pybpf $(BUILD)/hostile npm pythons
 	$(PYTHON311) tests/integration/faults.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 
-check: all unit layouts integration truth formats faults fuzz-corpora check-asan
+# Installed as users install it (issue 17): man page, completion, make
+# install, the portable binary in a sid tree, the Debian package in a fresh
+# bookworm tree.
+packaging: $(BUILD)/pybpf pythons
+	$(PYTHON311) tests/packaging/packaging.py --pybpf $(BUILD)/pybpf --build $(BUILD)
+
+check: all unit layouts integration truth formats faults packaging fuzz-corpora check-asan
 
 # pybpf and the unit tests rebuilt with ASan, LSan and UBSan in $(ASAN_BUILD),
 # then the unit, integration, format and fault tests run against them.  Any

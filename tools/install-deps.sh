@@ -5,10 +5,10 @@
 set -eu
 
 # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes (`make fuzz`), only
-# recommended by clang.
+# recommended by clang.  build-essential, debhelper, lintian: `make deb`.
 PACKAGES="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libclang-rt-14-dev
 libcriterion-dev libncurses-dev tmux python3.11 python3.11-dev util-linux procps mmdebstrap
-chromium"
+chromium build-essential debhelper lintian man-db"
 
 missing=""
 for p in $PACKAGES; do

@@ -107,10 +107,10 @@ int diff_main(int argc, char **argv)
 		"a differential flame graph.  A run is a raw recording (pybpf record -o RUN.pybpf) or "
 		"collapsed stacks from any profiler (\"frame;frame;... COUNT\" lines); runs are "
 		"compared by function and by share of their own samples.\v"
-		"Example: a test suite before and after a change\n"
-		"  pybpf record -o before.pybpf -- python -m pytest tests/\n"
+		"Examples: a test suite before and after a change\n"
+		"  sudo pybpf record -o before.pybpf -- python3 -m pytest tests/\n"
 		"  (change the code)\n"
-		"  pybpf record -o after.pybpf -- python -m pytest tests/\n"
+		"  sudo pybpf record -o after.pybpf -- python3 -m pytest tests/\n"
 		"  pybpf diff before.pybpf after.pybpf -o diff.svg",
 		NULL, NULL, NULL,
 	};

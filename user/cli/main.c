@@ -12,6 +12,7 @@
 #include "cli/report.h"
 #include "cli/top.h"
 #include "cli/version.h"
+#include "commit.h"	/* PYBPF_COMMIT, by the Makefile */
 
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -53,7 +54,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("pybpf %s\n", PYBPF_VERSION);
+		printf("pybpf %s (commit %s)\n", PYBPF_VERSION, PYBPF_COMMIT);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
