@@ -5,10 +5,11 @@
 set -eu
 
 # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes (`make fuzz`), only
-# recommended by clang.  build-essential, debhelper, lintian: `make deb`.
+# recommended by clang.  build-essential, debhelper, lintian: `make deb`;
+# bash-completion loads the completion `make install` puts in place.
 PACKAGES="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libclang-rt-14-dev
 libcriterion-dev libncurses-dev tmux python3.11 python3.11-dev util-linux procps mmdebstrap
-chromium build-essential debhelper lintian man-db"
+chromium build-essential debhelper lintian man-db bash-completion"
 
 missing=""
 for p in $PACKAGES; do
