@@ -81,3 +81,8 @@ void utf8_write_escaped(FILE *out, const char *s, size_t max_chars, utf8_escape_
 			fwrite(enc, 1, utf8_encode(cp, enc), out);
 	}
 }
+
+const char *utf8_terminal_escape(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ? "?" : NULL;
+}

@@ -38,4 +38,11 @@ typedef const char *(*utf8_escape_fn)(uint32_t cp);
  */
 void utf8_write_escaped(FILE *out, const char *s, size_t max_chars, utf8_escape_fn escape);
 
+/*
+ * For text from a target shown on a terminal: "?" for every C0 and C1
+ * control character and DEL (nothing in a name may move the cursor or
+ * start an escape sequence), the code point itself otherwise.
+ */
+const char *utf8_terminal_escape(uint32_t cp);
+
 #endif

@@ -21,12 +21,6 @@ static int largest_change_first(const void *a, const void *b)
 	return (x->fn->label > y->fn->label) - (x->fn->label < y->fn->label);
 }
 
-/* Names come from the targets: nothing in them may drive the terminal. */
-static const char *printable(uint32_t cp)
-{
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ? "?" : NULL;
-}
-
 int diff_table_print(FILE *out, const struct diff_tree *t, size_t rows, const char *base,
 		     const char *new)
 {
@@ -47,9 +41,9 @@ int diff_table_print(FILE *out, const struct diff_tree *t, size_t rows, const ch
 	}
 	qsort(all, t->nfunctions, sizeof(*all), largest_change_first);
 	fputs("pybpf diff: ", out);
-	utf8_write_escaped(out, base, SIZE_MAX, printable);
+	utf8_write_escaped(out, base, SIZE_MAX, utf8_terminal_escape);
 	fprintf(out, " (%llu samples) -> ", (unsigned long long)t->total[DIFF_BASE]);
-	utf8_write_escaped(out, new, SIZE_MAX, printable);
+	utf8_write_escaped(out, new, SIZE_MAX, utf8_terminal_escape);
 	fprintf(out, " (%llu samples); shares of each run's samples, changes in points\n",
 		(unsigned long long)t->total[DIFF_NEW]);
 	fprintf(out, "%7s %7s %7s   %7s %7s %7s  %s\n", "SELF", "->", "CHANGE", "TOTAL", "->", "CHANGE",
@@ -60,7 +54,7 @@ int diff_table_print(FILE *out, const struct diff_tree *t, size_t rows, const ch
 		fprintf(out, "%6.1f%% %6.1f%% %+7.1f   %6.1f%% %6.1f%% %+7.1f  ", r->self[DIFF_BASE],
 			r->self[DIFF_NEW], r->self[DIFF_NEW] - r->self[DIFF_BASE], r->total[DIFF_BASE],
 			r->total[DIFF_NEW], r->total[DIFF_NEW] - r->total[DIFF_BASE]);
-		utf8_write_escaped(out, t->strings[r->fn->label], SIZE_MAX, printable);
+		utf8_write_escaped(out, t->strings[r->fn->label], SIZE_MAX, utf8_terminal_escape);
 		fputc('\n', out);
 	}
 	free(all);

@@ -17,12 +17,10 @@ static bool called(const char *qualname, const char *function)
 	       (n > m && qualname[n - m - 1] == '.' && !strcmp(qualname + n - m, function));
 }
 
-/* The file's text came from the target: nothing in it may drive the terminal. */
-static const char *terminal_escape(uint32_t cp)
+/* The file's text came from the target: a tab is spaces, no control character passes. */
+static const char *source_escape(uint32_t cp)
 {
-	if (cp == '\t')
-		return "    ";
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ? "?" : NULL;
+	return cp == '\t' ? "    " : utf8_terminal_escape(cp);
 }
 
 static void write_source_line(FILE *out, const char *start, size_t len)
@@ -34,7 +32,7 @@ static void write_source_line(FILE *out, const char *start, size_t len)
 	memcpy(copy, start, len);
 	copy[len] = '\0';
 	/* A NUL inside the line ends the copy early: what is before it is shown. */
-	utf8_write_escaped(out, copy, SIZE_MAX, terminal_escape);
+	utf8_write_escaped(out, copy, SIZE_MAX, source_escape);
 	free(copy);
 }
 
@@ -55,9 +53,9 @@ static int print_function(FILE *out, const struct profile *p, const struct line_
 	if (!own || !total || line_heat_function_lines(p, fn, own, total) ||
 	    source_lines_split(src, &lines))
 		goto out;
-	utf8_write_escaped(out, p->strings[fn->name], SIZE_MAX, terminal_escape);
+	utf8_write_escaped(out, p->strings[fn->name], SIZE_MAX, utf8_terminal_escape);
 	fputs(" (", out);
-	utf8_write_escaped(out, p->strings[fn->file], SIZE_MAX, terminal_escape);
+	utf8_write_escaped(out, p->strings[fn->file], SIZE_MAX, utf8_terminal_escape);
 	fprintf(out, ":%d): %llu samples, %.1f%% of all; running itself %.1f%%\n", fn->first_line,
 		(unsigned long long)fn->total, percent(fn->total, h->samples), percent(fn->own, h->samples));
 	if (!src || src->error)

@@ -33,23 +33,30 @@ static void clear_fds(struct session *s)
 	s->epoll = s->signal = s->retry = s->duration = -1;
 }
 
+/* The smallest power of two from MIN (itself one) that reaches WANT, but at most MAX. */
+static uint64_t power_of_two_for(uint64_t want, uint64_t min, uint64_t max)
+{
+	uint64_t n = min;
+
+	while (n < want && n < max)
+		n <<= 1;
+	return n;
+}
+
 size_t session_ring_bytes(unsigned int rate_hz, unsigned int ncpus, bool big_samples)
 {
 	uint64_t want = (uint64_t)rate_hz * ncpus * 1024 / 20;	/* 50 ms of ~1 KiB samples */
-	size_t bytes = big_samples ? SESSION_RING_MIN_BIG : SESSION_RING_MIN;
 
-	while (bytes < want && bytes < SESSION_RING_MAX)
-		bytes <<= 1;
-	return bytes;
+	return power_of_two_for(want, big_samples ? SESSION_RING_MIN_BIG : SESSION_RING_MIN,
+				SESSION_RING_MAX);
 }
 
 unsigned int session_thread_slots(unsigned long host_threads)
 {
-	unsigned int slots = SESSION_THREADS_MIN;
+	/* Twice the threads; a count near the top of its type saturates, never wraps. */
+	uint64_t want = host_threads > UINT32_MAX ? UINT64_MAX : 2 * (uint64_t)host_threads;
 
-	while (slots < 2 * (uint64_t)host_threads && slots < SESSION_THREADS_MAX)
-		slots <<= 1;
-	return slots;
+	return (unsigned int)power_of_two_for(want, SESSION_THREADS_MIN, SESSION_THREADS_MAX);
 }
 
 /* Threads on the host now: the kernel counts them in sysinfo's "procs". */
