@@ -199,6 +199,13 @@ struct pyperf_offsets {
 	__u16 tstate_datastack_chunk;	/* then datastack_top, datastack_limit; NONE before 3.11 */
 	__u16 tstate_base_frame;	/* PYPERF_BASE_SENTINEL: the bottom frame */
 	__u16 tstate_read_size;		/* bytes covering every thread state field */
+	/*
+	 * _status (3.12+, NONE before) and its "active" bit: set while the
+	 * thread runs Python in this thread state, clear while it has released
+	 * the GIL or runs in another interpreter's thread state.
+	 */
+	__u16 tstate_status;
+	__u16 tstate_active_mask;
 	__u16 cframe_current_frame;	/* NONE unless tstate_frame is a CFrame* */
 	__u16 cframe_previous;		/* the calling eval loop's CFrame */
 	/* frame (PyFrameObject up to 3.10, _PyInterpreterFrame after) */

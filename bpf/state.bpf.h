@@ -60,9 +60,17 @@ struct thread_entry {
 	struct chain_cycle scan_cycle;		/* ... over that list */
 	__u32 scan_interps;			/* ... lists entered */
 	__u64 first_head;			/* the first interpreter's list head when searched */
+	/*
+	 * searching: the thread state found before this search (kept if no
+	 * thread state of the thread is active), and the one of the thread
+	 * that is not active to take if none is (fallback_interp: its list).
+	 */
+	__u64 prior;
+	__u64 fallback;
+	__u64 fallback_interp;
 	__u32 generation;			/* the process incarnation it belongs to */
 	__u32 state;				/* enum thread_state */
-	__u32 pad;
+	__u32 idle;				/* THREAD_FOUND: not active when last looked at */
 };
 
 struct {
@@ -164,6 +172,7 @@ struct thread_search {
 	__u64 runtime;
 	__u64 fsbase;
 	__u64 found;
+	__u64 found_interp;			/* the interpreter whose list holds it */
 	__u32 ns_tid;				/* native_thread_id to match, 0: unknown */
 	__u32 failed;				/* a read failed: give up */
 	__u32 unbound;				/* a thread state with no thread yet was seen */

@@ -34,6 +34,22 @@ static __always_inline bool tstate_is_ours(struct scratch *s)
 }
 
 /*
+ * Does the thread state in tstate_buf run Python now (3.12+: its _status
+ * says "active")?  A thread has one thread state in each interpreter it
+ * entered; the one it left for another interpreter's, like one whose
+ * thread released the GIL, is not active.  Without the bit, every thread
+ * state counts as active (up to 3.11 a thread entering a sub-interpreter
+ * is not followed).
+ */
+static __always_inline bool tstate_active(struct scratch *s)
+{
+	if (s->off.tstate_status == PYPERF_OFF_NONE)
+		return true;
+	return load_u32(s->tstate_buf, s->off.tstate_status, PYPERF_TSTATE_READ) &
+	       s->off.tstate_active_mask;
+}
+
+/*
  * bpf_loop body: one step of the search, either into the next interpreter's
  * thread list or to the next thread state of the current one.
  */
@@ -56,7 +72,21 @@ static long visit_thread(__u32 index, void *ctx)
 			return 1;
 		}
 		if (!interp || ++e->scan_interps > PYPERF_MAX_INTERPS) {
-			e->state = THREAD_ABSENT;	/* every list seen: not a Python thread */
+			/*
+			 * Every list seen: none of the thread's states is
+			 * active.  tstate_buf holds the last one visited: read
+			 * the fallback again, which may have gone meanwhile.
+			 */
+			if (e->fallback &&
+			    !read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ,
+					 e->fallback) &&
+			    tstate_is_ours(s)) {
+				q->found = e->fallback;
+				q->found_interp = e->fallback_interp;
+				e->idle = 1;
+			} else {
+				e->state = THREAD_ABSENT;	/* not a Python thread */
+			}
 			return 1;
 		}
 		e->scan_interp = interp;
@@ -74,8 +104,21 @@ static long visit_thread(__u32 index, void *ctx)
 		return 1;
 	}
 	if (tstate_is_ours(s)) {
-		q->found = e->scan_cursor;
-		return 1;
+		if (tstate_active(s)) {
+			q->found = e->scan_cursor;
+			q->found_interp = e->scan_interp;
+			return 1;
+		}
+		/*
+		 * Ours, but idle: the thread released the GIL, or runs in
+		 * another interpreter whose list is still to come.  Taken if
+		 * none is active: the one taken before, else the first seen
+		 * (new interpreters go at the head of the list: the newest).
+		 */
+		if (!e->fallback || e->scan_cursor == e->prior) {
+			e->fallback = e->scan_cursor;
+			e->fallback_interp = e->scan_interp;
+		}
 	}
 	/* Linked in before its thread is bound to it: maybe ours, in a moment. */
 	if (!load_u64(s->tstate_buf, s->off.tstate_thread_id, PYPERF_TSTATE_READ))
@@ -102,13 +145,42 @@ static __always_inline __u64 first_head(struct scratch *s, __u64 runtime)
 	return head;
 }
 
-/* Start a new search for the thread from the first interpreter. */
-static __always_inline void search_restart(struct thread_entry *e, __u32 generation, __u64 now)
+/*
+ * Start a new search for the thread from the first interpreter.  PRIOR: the
+ * thread state it had, if it is to be kept where none is active.
+ */
+static __always_inline void search_restart(struct thread_entry *e, __u32 generation, __u64 now,
+					   __u64 prior)
 {
 	__builtin_memset(e, 0, sizeof(*e));
 	e->state = THREAD_SEARCHING;
 	e->generation = generation;
 	e->checked_ns = now;
+	e->prior = prior;
+}
+
+/*
+ * The thread's cached thread state is ours but idle: has the thread gone on
+ * to run in another interpreter's?  Only if the process has another
+ * interpreter.  Asked at once when the thread state was active the last
+ * time (entering a sub-interpreter is followed from the first sample
+ * there), then at most once per PYPERF_NEGATIVE_TTL_NS while it stays idle
+ * (a thread that released the GIL is asked about often).
+ */
+static __always_inline bool may_run_elsewhere(struct scratch *s, struct thread_entry *cached,
+					      __u64 runtime, __u64 now)
+{
+	__u64 head, next;
+
+	if (cached->idle && now - cached->checked_ns < PYPERF_NEGATIVE_TTL_NS)
+		return false;
+	cached->idle = 1;
+	cached->checked_ns = now;
+	if (read_ptr(s, &head, runtime + s->off.runtime_interp_head))
+		return false;
+	if (head == cached->interp && (read_ptr(s, &next, head + s->off.interp_next) || !next))
+		return false;
+	return true;
 }
 
 /*
@@ -134,6 +206,7 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 	q->fsbase = BPF_CORE_READ(task, thread.fsbase);
 	q->ns_tid = s->off.tstate_native_thread_id == PYPERF_OFF_NONE ? 0 : ns_tid(task);
 	q->found = 0;
+	q->found_interp = 0;
 	q->failed = 0;
 	q->unbound = 0;
 	if (cached && cached->generation == s->generation) {
@@ -146,23 +219,26 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 			if (!fresh_only &&
 			    !read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, tstate) &&
 			    tstate_is_ours(s) &&
-			    load_u64(s->tstate_buf, s->off.tstate_interp, PYPERF_TSTATE_READ) == e->interp) {
+			    load_u64(s->tstate_buf, s->off.tstate_interp, PYPERF_TSTATE_READ) == e->interp &&
+			    (tstate_active(s) || !may_run_elsewhere(s, cached, runtime, now))) {
+				if (cached->idle && tstate_active(s))
+					cached->idle = 0;
 				*cached_hit = true;
 				return tstate;
 			}
-			search_restart(e, s->generation, now);
+			search_restart(e, s->generation, now, fresh_only ? 0 : tstate);
 		} else if (e->state == THREAD_ABSENT) {
-			search_restart(e, s->generation, now);
+			search_restart(e, s->generation, now, 0);
 		}
 	} else {
-		search_restart(e, s->generation, now);
+		search_restart(e, s->generation, now, 0);
 	}
 	count(PYPERF_STAT_TSTATE_SEARCHES);
 	bpf_loop(PYPERF_SCAN_STEP, visit_thread, NULL, 0);
 	if (q->found) {
 		e->state = THREAD_FOUND;
 		e->tstate = q->found;
-		e->interp = e->scan_interp;
+		e->interp = q->found_interp;
 	} else if (q->failed) {
 		e->state = THREAD_ABSENT;	/* its memory is unreadable: as good as none */
 	}

@@ -13,9 +13,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -197,6 +199,36 @@ def record(pid, seconds=3, rate=1000, name="out", extra=(), interp=None, env=Non
         interp.version = m.group(1) if m else "?"
         interp.samples += sum(sum(p["weights"]) for p in doc["profiles"]) // int(1e9 / rate)
     return doc, result.stderr
+
+
+def record_while(pid, during, rate=1000, name="out"):
+    """Record PID into speedscope's JSON (by line) from the moment pybpf is
+    attached, however long its start-up takes, until DURING() returns: a
+    recording that holds what the workload does then, on any machine."""
+    out = os.path.join(TMP, "%s-%d.json" % (name, pid))
+    proc = subprocess.Popen([PYBPF, "record", "-q", "-p", str(pid), "-r", str(rate), "--by-line",
+                             "-o", out], stderr=subprocess.PIPE, text=True)
+    try:
+        wait_attached(proc)
+        during()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, "pybpf failed (%d): %s" % (proc.returncode, err)
+    validate(out)
+    with open(out, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def read_line(proc, expected, seconds):
+    """Wait up to SECONDS for PROC (a Workload's process) to print EXPECTED."""
+    watchdog = threading.Timer(seconds, proc.kill)
+    watchdog.start()
+    try:
+        line = proc.stdout.readline()
+    finally:
+        watchdog.cancel()
+    assert line.strip() == expected, "the workload printed %r, not %r" % (line, expected)
 
 
 def cpu_seconds(pid):

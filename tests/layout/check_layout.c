@@ -149,6 +149,20 @@ static void check(const char *field, const char *op, int ok, unsigned long table
 	w_;								\
 })
 
+#if PY_VERSION_HEX >= 0x030C0000
+/* The 32-bit word holding PyThreadState._status with only "active" set. */
+static uint32_t tstate_active_mask(void)
+{
+	PyThreadState ts;
+	uint32_t word;
+
+	memset(&ts, 0, sizeof(ts));
+	ts._status.active = 1;
+	memcpy(&word, (char *)&ts + offsetof(PyThreadState, _status), 4);
+	return word;
+}
+#endif
+
 int main(void)
 {
 	const struct py_layout *L = py_layout_static(PY_MAJOR_VERSION, PY_MINOR_VERSION, false);
@@ -170,6 +184,8 @@ int main(void)
 		CHECK(bpf.owner_thread, ==, FRAME_OWNED_BY_THREAD);
 		CHECK(bpf.owner_skip_from, ==, FRAME_OWNED_BY_CSTACK);
 		CHECK(bpf.gil_span, ==, sizeof(struct _gil_runtime_state));
+		CHECK(bpf.tstate_status, ==, offsetof(PyThreadState, _status));
+		CHECK(bpf.tstate_active_mask, ==, tstate_active_mask());
 #endif
 #if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
 		/* The positions pybpf reads (3.13's names; 3.14+ headers may rename). */
@@ -256,6 +272,13 @@ int main(void)
 #else
 	CHECK(bpf.tstate_datastack_chunk, ==, NONE);
 	CHECK(bpf.owner_thread, ==, 0xff);
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+	CHECK(bpf.tstate_status, ==, offsetof(PyThreadState, _status));
+	CHECK(bpf.tstate_active_mask, ==, tstate_active_mask());
+	need = MAX2(need, END(PyThreadState, _status));
+#else
+	CHECK(bpf.tstate_status, ==, NONE);
 #endif
 	CHECK(bpf.tstate_read_size, >=, need);
 	CHECK(bpf.tstate_read_size, <=, PYPERF_TSTATE_READ);

@@ -45,6 +45,7 @@ static const struct field fields[] = {
 	F(bpf.tstate_thread_id,             192,    216,    240),
 	F(bpf.tstate_native_thread_id,      200,    224,    248),
 	F(bpf.tstate_datastack_chunk,       208,    232,    256),
+	F(bpf.tstate_status,             ABSENT,    240,    264), /* _status */
 	F(bpf.frame_previous,               232,    256,    320),
 	F(bpf.frame_code,                   240,    264,    328), /* f_executable */
 	F(bpf.frame_instr,                  248,    272,    336), /* instr_ptr */
@@ -186,9 +187,9 @@ int debug_offsets_layout(const uint8_t *raw, size_t len, int parser_minor,
 						    o->code_framesize_plus, o->code_version }, 10);
 	o->tstate_read_size = read_size((uint16_t[]){ o->tstate_next, o->tstate_interp, o->tstate_frame,
 						      o->tstate_base_frame, o->tstate_thread_id,
-						      o->tstate_native_thread_id,
+						      o->tstate_native_thread_id, o->tstate_status,
 						      o->tstate_datastack_chunk == PYPERF_OFF_NONE ?
-						      PYPERF_OFF_NONE : o->tstate_datastack_chunk + 16 }, 7);
+						      PYPERF_OFF_NONE : o->tstate_datastack_chunk + 16 }, 8);
 	if (o->frame_read_size > PYPERF_FRAME_READ || o->code_read_size > PYPERF_CODE_READ ||
 	    o->tstate_read_size > PYPERF_TSTATE_READ ||
 	    out->bpf.str_compact_data > PYPERF_STR_HEAD || o->str_hash + 8 > out->bpf.str_compact_data) {

@@ -76,10 +76,16 @@
 	.code_firstlineno = 40, .code_name = 112, .code_filename = 104, \
 	.code_linetable = 120, .code_version = NONE, .code_read_size = 128, .str_hash = 24
 
+/* Up to 3.11 a thread state has no _status: each counts as active. */
+#define NO_TSTATE_STATUS .tstate_status = NONE, .tstate_active_mask = 0
+
+/* _status.active: bit 4 of the bit-field in 3.12-3.15 (initialized, bound, unbound, bound_gilstate, active). */
+#define TSTATE_ACTIVE_BIT 0x10
+
 #define RUNTIME_38 \
 	.runtime_interp_head = 32, .interp_next = 0, .interp_threads_head = 8, \
 	.tstate_next = 8, .tstate_thread_id = 176, .tstate_native_thread_id = NONE, \
-	.tstate_read_size = 184
+	.tstate_read_size = 184, NO_TSTATE_STATUS
 
 /*
  * The GIL struct (_gil_runtime_state: last_holder at 8, locked at 16 in every
@@ -116,6 +122,8 @@
 		 .code_tlbc_entries = 8,	/* _PyCodeArray: { Py_ssize_t size; char *entries[]; } */ \
 		 .str_hash = str_hash_at, .runtime_ceval_gil = NONE, \
 		 .frame_is_entry = NONE, str_state, .base_kind = base, DATA_STACK, \
+		 /* _status follows eval_breaker; exported from 3.14 */ \
+		 .tstate_status = 32, .tstate_active_mask = TSTATE_ACTIVE_BIT, \
 		 .code_framesize = framesize_at, .code_framesize_plus = NONE, \
 		 .framesize_words = 0, \
 		 /* co_nlocals, co_ncellvars, co_nfreevars, then co_version */ \
@@ -147,6 +155,7 @@ static const struct py_layout layouts[] = {
 			.tstate_datastack_chunk = 296,
 			.tstate_base_frame = NONE,
 			.tstate_read_size = 320,
+			NO_TSTATE_STATUS,
 			.cframe_current_frame = 8,
 			.cframe_previous = 16,
 			.frame_previous = 48,
@@ -199,6 +208,7 @@ static const struct py_layout layouts[] = {
 			.tstate_datastack_chunk = 232,
 			.tstate_base_frame = NONE,
 			.tstate_read_size = 256,
+			.tstate_status = 24, .tstate_active_mask = TSTATE_ACTIVE_BIT,
 			.cframe_current_frame = 0,
 			.cframe_previous = 8,
 			.frame_previous = 8,
