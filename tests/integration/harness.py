@@ -420,8 +420,10 @@ def main(tests=TESTS, matrix=MATRIX, suite="integration"):
     parser = argparse.ArgumentParser()
     parser.add_argument("--pybpf", required=True)
     parser.add_argument("--build", default="build")
-    parser.add_argument("-k", "--filter", default="")
+    parser.add_argument("-k", "--filter", action="append", default=[],
+                        help="run only the tests whose name holds this (repeatable: any of them)")
     args = parser.parse_args()
+    wanted = lambda name: not args.filter or any(f in name for f in args.filter)
     PYBPF = os.path.abspath(args.pybpf)
     BUILD = os.path.abspath(args.build)
     if os.geteuid() != 0:
@@ -434,7 +436,7 @@ def main(tests=TESTS, matrix=MATRIX, suite="integration"):
             ran = []
             for fn in matrix:
                 name = "%s [%s]" % (fn.__name__, interp.label())
-                if args.filter not in name:
+                if not wanted(name):
                     continue
                 try:
                     interp.available()
@@ -449,7 +451,7 @@ def main(tests=TESTS, matrix=MATRIX, suite="integration"):
                 summary.append("interpreter %-8s %-50s %6s          skipped (not on this machine)" % (
                     os.path.basename(interp.python), interp.kind, "-"))
         for name, fn, _ in tests:
-            if args.filter in name:
+            if wanted(name):
                 run_one(name, fn, None, counts)
     print("\n".join(summary))
     print(suite + ": %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)

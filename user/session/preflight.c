@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "session/preflight.h"
 
@@ -59,13 +61,39 @@ int preflight_btf(const char *btf_path, const char *kernel_btf, char *err, size_
 	return -ENOENT;
 }
 
-int preflight_ringbuf_result(int probe, char *err, size_t errlen)
+/*
+ * The kernel features pybpf needs, with the release that brought each, in
+ * the order they are checked.  PREFLIGHT_PROBE_UNKNOWN: the probe could not
+ * tell (no CAP_BPF, say): the program load decides.
+ */
+static const struct kernel_feature {
+	const char *name;
+	const char *since;
+	const char *use;		/* what needs it */
+	bool wall_only;
+} features[PREFLIGHT_FEATURES] = {
+	[PREFLIGHT_RINGBUF] = { "BPF ring buffers (BPF_MAP_TYPE_RINGBUF)", "5.8",
+				"every sample goes through one", false },
+	[PREFLIGHT_BPF_LOOP] = { "the bpf_loop helper", "5.17",
+				 "the thread state search and the stack walk run in it", false },
+	[PREFLIGHT_SWITCH_PREV_STATE] = { "sched_switch's prev_state argument", "5.18",
+					  "--mode wall tells a wait from a preemption by it; --mode cpu (the default) works without it",
+					  true },
+};
+
+int preflight_features_result(const char *release, const int probes[PREFLIGHT_FEATURES], bool wall,
+			      char *err, size_t errlen)
 {
-	if (probe != 0)
-		return 0;	/* there (1), or the probe itself failed (< 0) */
-	snprintf(err, errlen, "this kernel has no BPF ring buffers (BPF_MAP_TYPE_RINGBUF, added in Linux 5.8): run pybpf on a kernel >= 5.8 (%s for all it needs)",
-		 preflight_kernel_needed(true));
-	return -ENOTSUP;
+	for (int i = 0; i < PREFLIGHT_FEATURES; i++) {
+		const struct kernel_feature *f = &features[i];
+
+		if (probes[i] != 0 || (f->wall_only && !wall))
+			continue;	/* there (1), unknown (< 0), or not needed */
+		snprintf(err, errlen, "this kernel (Linux %s) lacks %s, added in Linux %s (%s): run pybpf on Linux %s or newer",
+			 release, f->name, f->since, f->use, f->since);
+		return -ENOTSUP;
+	}
+	return 0;
 }
 
 const char *preflight_kernel_needed(bool wall)
@@ -73,8 +101,50 @@ const char *preflight_kernel_needed(bool wall)
 	return wall ? "Linux 5.18+" : "Linux 5.17+";
 }
 
-int preflight_ringbuf(char *err, size_t errlen)
+/* 1 if the kernel's sched_switch tracepoint passes prev_state (5 arguments), 0 if not, < 0: unknown. */
+static int probe_switch_prev_state(void)
 {
-	return preflight_ringbuf_result(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL),
-					err, errlen);
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, args = -1;
+
+	if (!vmlinux)
+		return -ENOENT;
+	id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+	if (t)
+		t = btf__type_by_id(vmlinux, t->type);		/* the pointer */
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(vmlinux, t->type);		/* the function prototype */
+	if (t && btf_is_func_proto(t))
+		args = btf_vlen(t);	/* void *__data, bool preempt, prev, next[, prev_state] */
+	btf__free(vmlinux);
+	return args < 0 ? -ENOENT : args >= 5;
+}
+
+int preflight_probe(enum preflight_feature feature)
+{
+	switch (feature) {
+	case PREFLIGHT_RINGBUF:
+		return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	case PREFLIGHT_BPF_LOOP:
+		return libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_loop, NULL);
+	case PREFLIGHT_SWITCH_PREV_STATE:
+		return probe_switch_prev_state();
+	default:
+		return PREFLIGHT_PROBE_UNKNOWN;
+	}
+}
+
+int preflight_features(bool wall, char *err, size_t errlen)
+{
+	int probes[PREFLIGHT_FEATURES];
+	struct utsname uts;
+
+	for (int i = 0; i < PREFLIGHT_FEATURES; i++)
+		/* Reading the kernel's BTF costs milliseconds: only for the mode that needs it. */
+		probes[i] = features[i].wall_only && !wall ? PREFLIGHT_PROBE_UNKNOWN : preflight_probe(i);
+	if (uname(&uts))
+		snprintf(uts.release, sizeof(uts.release), "?");
+	return preflight_features_result(uts.release, probes, wall, err, errlen);
 }

@@ -14,13 +14,31 @@ int preflight_capabilities(char *err, size_t errlen);
 /* The file given with --btf (BTF_PATH), else the kernel's own KERNEL_BTF. */
 int preflight_btf(const char *btf_path, const char *kernel_btf, char *err, size_t errlen);
 
+/* The kernel features pybpf probes for, in the order they are checked. */
+enum preflight_feature {
+	PREFLIGHT_RINGBUF,		/* BPF_MAP_TYPE_RINGBUF, Linux 5.8 */
+	PREFLIGHT_BPF_LOOP,		/* the bpf_loop helper, Linux 5.17 */
+	PREFLIGHT_SWITCH_PREV_STATE,	/* sched_switch's 5th argument, Linux 5.18: --mode wall */
+	PREFLIGHT_FEATURES,
+};
+
+#define PREFLIGHT_PROBE_UNKNOWN (-1)
+
 /*
- * BPF ring buffers (BPF_MAP_TYPE_RINGBUF, Linux 5.8), probed with libbpf;
- * a probe that cannot tell lets the program load decide.
+ * Probe the running kernel for every feature the session needs (WALL: for
+ * --mode wall too) before anything is loaded.  0, or -ENOTSUP with one line
+ * in ERR naming the first missing feature and the release that has it.  A
+ * probe that cannot tell (no CAP_BPF, say) lets the program load decide.
  */
-int preflight_ringbuf(char *err, size_t errlen);
-/* What PROBE (libbpf_probe_bpf_map_type's result) means: 0, or the error in ERR. */
-int preflight_ringbuf_result(int probe, char *err, size_t errlen);
+int preflight_features(bool wall, char *err, size_t errlen);
+/* One probe of the running kernel: 1 there, 0 missing, < 0 unknown. */
+int preflight_probe(enum preflight_feature feature);
+/*
+ * What the PROBES say (per enum preflight_feature: 1 there, 0 missing,
+ * < 0 unknown) on a kernel of RELEASE (uname -r): 0, or the error in ERR.
+ */
+int preflight_features_result(const char *release, const int probes[PREFLIGHT_FEATURES], bool wall,
+			      char *err, size_t errlen);
 
 /*
  * The kernel the BPF program needs, in words: bpf_loop (5.17), and for

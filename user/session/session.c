@@ -100,7 +100,7 @@ int session_open(struct session *s, struct profile *profile, const struct sessio
 		s->filters = (struct tracker_filters){ cfg->pids, cfg->npids, cfg->comm, cfg->cgroup };
 	if ((rc = preflight_capabilities(err, errlen)) ||
 	    (rc = preflight_btf(cfg->btf_path, KERNEL_BTF_PATH, err, errlen)) ||
-	    (rc = preflight_ringbuf(err, errlen)))
+	    (rc = preflight_features(wall, err, errlen)))
 		return rc;
 	/* A PID that is not there is reported before anything loads. */
 	for (size_t i = 0; !cfg->all && i < cfg->npids; i++) {
