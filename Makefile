@@ -24,7 +24,7 @@ UNIT_SRCS := $(wildcard tests/unit/*/*.c) tests/common/fake_target.c
 # A recipe that fails leaves no half-written target for the next make to trust.
 .DELETE_ON_ERROR:
 
-.PHONY: FORCE all static install uninstall deb packaging deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench
+.PHONY: FORCE all static install uninstall deb packaging deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale kernels formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c vmlinux/vmlinux.h
@@ -177,6 +177,12 @@ $(BUILD)/libgilstate.so: tests/workloads/gilstate_churn.c
 
 # Every sample true or marked (issue 12): short-lived code, torn frames,
 # 9,000 and 100,000 threads, callback thread states, sub-interpreters.
+# pybpf on Debian's own kernels (bullseye 5.10, bookworm 6.1, trixie 6.12,
+# sid's newest), each booted under QEMU with virtme-ng (tools/kernels/);
+# the kernels and virtme-ng are cached in /var/cache/pybpf/vm.
+kernels: $(BUILD)/pybpf npm
+	$(PYTHON311) tests/kernels/kernels.py --pybpf $(BUILD)/pybpf --build $(BUILD)
+
 truth: $(BUILD)/pybpf $(BUILD)/embedded-app $(BUILD)/libgilstate.so npm pythons
 	$(PYTHON311) tests/integration/truth.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 

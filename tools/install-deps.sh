@@ -7,9 +7,12 @@ set -eu
 # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes (`make fuzz`), only
 # recommended by clang.  build-essential, debhelper, lintian: `make deb`;
 # bash-completion loads the completion `make install` puts in place.
+# qemu-system-x86, busybox-static, kmod, python3-requests, python3-argcomplete:
+# `make kernels` boots Debian's kernels with virtme-ng (tools/kernels/).
 PACKAGES="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libclang-rt-14-dev
 libcriterion-dev libncurses-dev tmux python3.11 python3.11-dev util-linux procps mmdebstrap
-chromium build-essential debhelper lintian man-db bash-completion"
+chromium build-essential debhelper lintian man-db bash-completion
+qemu-system-x86 busybox-static kmod python3-requests python3-argcomplete"
 
 missing=""
 for p in $PACKAGES; do

@@ -31,10 +31,20 @@ BUILD = None
 TMP = None
 TESTS = []
 UNICODE_FILE = "fünf_函数_𠀀.py"     # Latin-1, UCS-2 and UCS-4 in a file name
+# A container as Docker makes one: the tree as the lower layer of an
+# overlayfs (upper and work directories on the same filesystem, as under
+# /var/lib/docker), pivot_root into it in a mount namespace of its own.
+# Files the process maps then show the lower layer's device in
+# /proc/PID/maps and the overlay's when opened.  /pybpf-workloads is bound
+# from the tree, so that what a workload writes there reaches the host.
 PIVOT_ROOT = """set -e
 tree=$1; shift
-mount --bind "$tree" "$tree"
-cd "$tree"
+mkdir -p "$tree.overlays"
+layer=$(mktemp -d "$tree.overlays/XXXXXX")
+mkdir "$layer/upper" "$layer/work" "$layer/root"
+mount -t overlay overlay -o "lowerdir=$tree,upperdir=$layer/upper,workdir=$layer/work" "$layer/root"
+mount --bind "$tree/pybpf-workloads" "$layer/root/pybpf-workloads"
+cd "$layer/root"
 mkdir -p .oldroot
 pivot_root . .oldroot
 cd /
@@ -106,7 +116,7 @@ def interpreters():
         for v in versions:
             found.append(Interpreter("debian %s, static, chroot" % suite, "/usr/bin/python" + v,
                                      tree=os.path.join(pythons, suite)))
-    found.append(Interpreter("debian sid, static, pivot_root mount namespace", "/usr/bin/python3.14",
+    found.append(Interpreter("debian sid, static, overlayfs container", "/usr/bin/python3.14",
                              tree=os.path.join(pythons, "sid"), pivot=True))
     return found
 
@@ -430,6 +440,8 @@ def main(tests=TESTS, matrix=MATRIX, suite="integration"):
         sys.exit("integration tests load BPF programs: run them as root")
     counts = collections.Counter(passed=0, failed=0, skipped=0)
     summary = []
+    # The upper layers of earlier runs' overlayfs containers.
+    shutil.rmtree(os.path.join(BUILD, "pythons", "sid.overlays"), ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="pybpf-it-") as TMP:
         os.chmod(TMP, 0o755)
         for interp in interpreters():

@@ -127,7 +127,8 @@ def native_frames_between_python_frames():
         if python[-1] != ("compress_block", compress):
             continue
         assert python == [("<module>", line_of("native.py", "MAIN")), ("main", line_of("native.py", "CALL")),
-                          ("compress_block", compress)] or python[0][0] != "<module>", python
+                          ("compress_block", compress)] or python[0][0] != "<module>", \
+            "%s in %s" % (python, [(f["name"], os.path.basename(f.get("file", ""))) for f in frames])
         below = frames[[f["name"] for f in frames].index("compress_block") + 1:]
         if any("libz.so" in f.get("file", "") for f in below):
             in_zlib += weight

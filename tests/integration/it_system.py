@@ -49,6 +49,28 @@ def system_wide_finds_every_python():
 
 
 @test
+def system_wide_sees_a_process_started_later():
+    """record -a with one interpreter (the kernel matrix's case): a Python
+    started after pybpf attached, and gone before the recording ends."""
+    static = Interpreter("", "/usr/bin/python3.11")
+    late = {}
+
+    def start_late():
+        late["w"] = Workload(static, "named.py", "hot_delta", 1.5).__enter__()
+
+    with Workload(static, "named.py", "hot_alpha") as a:
+        try:
+            doc, err = record_all(4, during=start_late)
+        finally:
+            if "w" in late:
+                late["w"].__exit__(None)
+    found = processes_in(doc)
+    hot(found, a.pid, "hot_alpha")
+    hot(found, late["w"].pid, "hot_delta")
+    assert "(exited)" in err and str(late["w"].pid) in err, err
+
+
+@test
 def system_wide_filters():
     static, container = Interpreter("", "/usr/bin/python3.11"), sid("3.14")
     container.available()

@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -120,6 +123,25 @@ const struct map_entry *proc_maps_first(const struct proc_maps *m, const char *p
 }
 
 /*
+ * Whether ST, the file FD, is the file a maps line names by its device and
+ * inode.  A file on overlayfs (a container's root, as Docker mounts it) is
+ * mapped as the layer's file underneath: the maps line has that layer's
+ * device while the file opened through the overlay has the overlay's, with
+ * the same inode number where the layers share a filesystem (Docker's
+ * case; with xino the numbers differ and the file is refused).
+ */
+static bool same_identity(int fd, const struct stat *st, const struct map_entry *m)
+{
+	struct statfs fs;
+
+	if (st->st_ino != m->inode)
+		return false;
+	if (major(st->st_dev) == m->dev_major && minor(st->st_dev) == m->dev_minor)
+		return true;
+	return !fstatfs(fd, &fs) && fs.f_type == OVERLAYFS_SUPER_MAGIC;
+}
+
+/*
  * FD is the file of mapping M: a regular file, the same device and inode
  * (a FIFO or a device named like a library is never read).  FD, or -errno
  * with FD closed.
@@ -135,8 +157,7 @@ static int same_file(int fd, const struct map_entry *m)
 		err = -errno;
 	else if (!S_ISREG(st.st_mode))
 		err = -EINVAL;
-	else if (st.st_ino != m->inode || major(st.st_dev) != m->dev_major ||
-		 minor(st.st_dev) != m->dev_minor)
+	else if (!same_identity(fd, &st, m))
 		err = -ESTALE;
 	if (err) {
 		close(fd);

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""pybpf on Debian's own kernels: each suite's linux-image-amd64 booted under
+QEMU with virtme-ng (tools/kernels/vm-run.sh: the host's root shared
+read-only, /tmp the guest's own), and inside it a subset of the
+integration tests against real CPython processes.  One line per kernel
+and feature, then a summary line per kernel.
+
+A kernel that lacks what pybpf needs must refuse with the one line that
+names the feature and the release that has it (the preflight probes), and
+nothing else.
+
+usage: kernels.py --pybpf PATH [--build DIR] [--suite SUITE ...]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = None
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VM_RUN = os.path.join(ROOT, "tools", "kernels", "vm-run.sh")
+PYTHON = "/usr/bin/python3.11"
+
+# (suite, what pybpf must say there: None where it runs, else its refusal)
+KERNELS = [
+    ("bullseye", r"^pybpf: error: this kernel \(Linux 5\.10\.\S+\) lacks the bpf_loop helper, "
+                 r"added in Linux 5\.17 \(.*\): run pybpf on Linux 5\.17 or newer$"),
+    ("bookworm", None),
+    ("trixie", None),
+    ("sid", None),
+]
+
+# (feature, the integration test that shows it)
+FEATURES = [
+    ("record -p, cpu mode: the split workload's shares", "known_split [python3.11 debian bookworm"),
+    ("record -p --mode wall: every thread's wall time", "wall_mode_accounts_for_every_thread"),
+    ("record --gil", "gil_keeps_only_the_holder"),
+    ("record --native: libz between Python frames", "native_frames_between_python_frames"),
+    ("record --kernel: vfs_read below Python frames", "kernel_frames_below_python_frames"),
+    ("record -a: a process started during it", "system_wide_sees_a_process_started_later"),
+    ("record -a: by comm, PID and cgroup", "system_wide_filters"),
+    ("record -- CMD: a command and its children", "launch_with_subprocesses"),
+    ("record -p: the target exits", "target_exits_during_recording"),
+    ("dump: every thread of 3.11, 3.12, 3.14", "dump_every_thread"),
+]
+
+
+def vm(suite, command, timeout):
+    """Run COMMAND (a shell snippet) as root in SUITE's kernel: (status, output)."""
+    # The build directory is shared writable: tests copy workloads into the
+    # provisioned interpreters' trees and keep their files there.
+    env = dict(os.environ, TIMEOUT=str(timeout), OUT=os.path.realpath(BUILD))
+    result = subprocess.run([VM_RUN, suite, "--", "sh", "-c", command], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return result.returncode, result.stdout
+
+
+def refusal(suite, pybpf, expected):
+    """The kernel lacks a feature: pybpf refuses with exactly one line."""
+    status, out = vm(suite, "uname -r; /usr/bin/python3.11 -c 'import time; time.sleep(60)' & "
+                     "sleep 1; %s record -p $! -d 1 -o /tmp/refused.json; echo status=$?" % pybpf, 300)
+    lines = out.splitlines()
+    release = lines[0] if lines else "?"
+    errors = [l for l in lines if l.startswith("pybpf:")]
+    ok = (len(errors) == 1 and re.match(expected, errors[0]) and "status=1" in lines)
+    print("kernel %-24s %-55s %s" % (release, "record -p refused, one line", "PASS" if ok else "FAIL"))
+    print("    " + (errors[0] if errors else out[-2000:]))
+    return release, bool(ok), 0
+
+
+def features(suite, pybpf, build):
+    """The integration subset in SUITE's kernel: (release, all passed, seconds)."""
+    filters = " ".join("-k '%s'" % name for _, name in FEATURES)
+    start = time.monotonic()
+    status, out = vm(suite, "uname -r; cd %s && %s tests/integration/run.py --pybpf %s --build %s %s 2>&1"
+                     % (ROOT, PYTHON, pybpf, build, filters), 1800)
+    took = time.monotonic() - start
+    lines = out.splitlines()
+    release = lines[0] if lines and not lines[0].startswith("vm-run") else "?"
+    all_ok = status == 0
+    for feature, name in FEATURES:
+        line = next((l for l in lines if re.match(r"^(PASS|FAIL) " + re.escape(name), l)), None)
+        verdict = line.split()[0] if line else "MISSING"
+        all_ok &= verdict == "PASS"
+        note = re.sub(r"^\S+ .*?\s{2,}", "", line) if line else ""
+        print("kernel %-24s %-55s %s  %s" % (release, feature, verdict, note.strip()))
+    if not all_ok:
+        print("\n".join("    " + l for l in lines[-60:]))
+    return release, all_ok, took
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pybpf", required=True)
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--suite", action="append", help="only these suites (repeatable)")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("kernels: booting kernels and loading BPF need root")
+    global BUILD
+    build = BUILD = os.path.abspath(args.build)
+    failed = 0
+    # The guest sees the host's root but not this /tmp: a copy of pybpf
+    # outside it, where the guest can read it.
+    with tempfile.TemporaryDirectory(prefix="pybpf-kernels-", dir=build) as keep:
+        pybpf = os.path.join(keep, "pybpf")
+        shutil.copy(args.pybpf, pybpf)
+        summary = []
+        for suite, refused in KERNELS:
+            if args.suite and suite not in args.suite:
+                continue
+            release, ok, took = refusal(suite, pybpf, refused) if refused else features(suite, pybpf, build)
+            failed += not ok
+            summary.append("kernel %-24s debian %-9s %s%s" % (
+                release, suite, "pass" if ok else "FAIL", " (%.0f s)" % took if took else ""))
+        print("\n".join(summary))
+    print("kernels: %d of %d failed" % (failed, len(summary)))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+#!/bin/bash
+# usage: vm-run.sh SUITE [-- ] COMMAND...
+#   Boots Debian SUITE's (bullseye|bookworm|trixie|sid|...) stock kernel (linux-image-amd64)
+#   under QEMU/TCG with the host root filesystem shared read-only (virtiofs, or 9p) via sid's virtme-ng,
+#   runs COMMAND as root in the guest, prints its stdout/stderr, exits with its exit status.
+# env: CPUS (2) MEM (2G) TIMEOUT (300 s) KVM (0; 1 = try KVM) FLAVOUR (amd64|cloud-amd64)
+#      VIRTIOFS (1 default: root over virtiofs using trixie virtiofsd; 0: root over 9p, slower)
+#      OUT (a host directory shared read-write at the same path via 9p; none by default;
+#           required for FLAVOUR=cloud-amd64 whose kernel has no 9p) APPEND (extra kernel cmdline)
+#      CONSOLE_LOG (file for the guest serial console; default CACHE/logs/SUITE-console.log)
+#      SHOW_CONSOLE=1 to dump the console log to stderr when done
+# exit: COMMAND's status; 124 = timeout; 255 = vng/guest failure (see console log)
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=${PYBPF_VM_CACHE:-/var/cache/pybpf/vm}
+[ $# -ge 2 ] || { sed -n 2,11p "$0" >&2; exit 2; }
+SUITE=$1; shift
+[ "${1:-}" = "--" ] && shift
+mkdir -p "$TOP"
+"$HERE/vm-setup.sh" || exit 255
+KDIR=$(FLAVOUR=${FLAVOUR:-amd64} "$HERE/fetch-kernel.sh" "$SUITE" 2>"$TOP/fetch-$SUITE.log") || { cat "$TOP/fetch-$SUITE.log" >&2; exit 255; }
+KIMG=$(ls "$KDIR"/boot/vmlinuz-* | head -1)
+OUT=${OUT-}; mkdir -p $OUT "$TOP/logs"   # OUT= (empty) disables the rw share
+CONSOLE_LOG=${CONSOLE_LOG:-$TOP/logs/$SUITE-console.log}; : > "$CONSOLE_LOG"
+# guest command: quote each argv word, so `boot.sh sid -- sh -c 'a; b'` works as expected
+cmd=$(printf '%q ' "$@")
+[ $# -eq 1 ] && cmd=$1          # a single argument is taken as a shell snippet
+vngargs=(--verbose --cpus "${CPUS:-2}" --memory "${MEM:-2G}"
+         --qemu "$HERE/qemu-wrap" --run "$KIMG")
+[ -n "$OUT" ] && vngargs+=(--rwdir "$OUT")   # always 9p (vng 1.41), even with VIRTIOFS=1
+if [ "${VIRTIOFS:-1}" = 1 ]; then
+  # root fs over virtiofs with trixie virtiofsd (fetched by vm-setup.sh)
+  export PATH=$TOP/bin:$PATH
+else
+  vngargs+=(--force-9p)   # bookworm has no Rust virtiofsd; vng refuses qemu C one
+fi
+if [ "${KVM:-0}" = 1 ]; then
+  [ -w /dev/kvm ] || echo "vm-run: KVM=1 but /dev/kvm is not usable; vng will fall back to TCG" >&2
+else
+  vngargs+=(--disable-kvm)
+fi
+[ -n "${APPEND:-}" ] && vngargs+=(--append "$APPEND")
+start=$(date +%s.%N)
+# QEMU reopens /proc/self/fd/1 and /proc/self/fd/2 for the guest's stdout/stderr; if those are
+# regular files this gives it its own file offset (our later writes would overwrite its output).
+# Route both through pipes so any kind of stdout/stderr works.
+rcfile=$(mktemp "$TOP/logs/rc.XXXXXX")
+{ { PYBPF_VM_QEMU_ARGS_LOG=$TOP/logs/$SUITE-qemu-args.txt PYBPF_VM_CONSOLE_LOG=$CONSOLE_LOG \
+      timeout --kill-after=10 "${TIMEOUT:-300}" \
+      "$TOP/bin/vng" "${vngargs[@]}" --exec "$cmd" 2>&1 1>&3 3>&- ; echo $? > "$rcfile"; } \
+    | grep --line-buffered -vx 'virtme: waiting for virtiofsd to start' >&2; } 3>&1 | cat
+rc=$(cat "$rcfile"); rm -f "$rcfile"
+end=$(date +%s.%N)
+printf 'vm-run: suite=%s kernel=%s rc=%s wall=%.1fs console=%s\n' \
+  "$SUITE" "${KIMG##*/vmlinuz-}" "$rc" "$(echo "$end - $start" | bc)" "$CONSOLE_LOG" >&2
+[ "${SHOW_CONSOLE:-0}" = 1 ] && cat "$CONSOLE_LOG" >&2
+exit $rc
