@@ -126,8 +126,14 @@ def native_frames_between_python_frames():
         python = [(f["name"], f.get("line")) for f in frames if f.get("file", "").endswith(".py")]
         if python[-1] != ("compress_block", compress):
             continue
-        assert python == [("<module>", line_of("native.py", "MAIN")), ("main", line_of("native.py", "CALL")),
-                          ("compress_block", compress)] or python[0][0] != "<module>", \
+        expected = [("<module>", line_of("native.py", "MAIN")), ("main", line_of("native.py", "CALL")),
+                    ("compress_block", compress)]
+        # A frame whose code could not be read shows as [unknown]: marked,
+        # so allowed in a Python frame's place, never a frame just gone.
+        missing = [f for f in expected if f not in python]
+        whole = python == [f for f in expected if f in python] and \
+            names.count("[unknown]") >= len(missing)
+        assert whole or python[0][0] != "<module>", \
             "%s in %s" % (python, [(f["name"], os.path.basename(f.get("file", ""))) for f in frames])
         below = frames[[f["name"] for f in frames].index("compress_block") + 1:]
         if any("libz.so" in f.get("file", "") for f in below):
