@@ -92,9 +92,8 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
  * (its stack is where it waits); one coming back is reported, so userspace
  * can weigh the wait by its length.
  */
-SEC("tp_btf/sched_switch")
-int BPF_PROG(pyperf_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
-	     unsigned int prev_state)
+static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,
+				     struct task_struct *next, unsigned int prev_state)
 {
 	__u32 prev_pid = prev->tgid, next_pid = next->tgid;
 	struct pyperf_sample_header *h;
@@ -126,6 +125,37 @@ int BPF_PROG(pyperf_switch, bool preempt, struct task_struct *prev, struct task_
 	sample_current(ctx, proc, ((__u64)prev_pid << 32) | (__u32)prev->pid, PYPERF_KIND_OFF_CPU,
 		       preempt || !prev_state ? 0 : (prev_state & 0xff) ?: 1, 1, bpf_ktime_get_ns(), NULL);
 	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(pyperf_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	return on_switch(ctx, preempt, prev, next, prev_state);
+}
+
+/* task_struct's state before Linux 5.14 renamed it __state. */
+struct task_struct___state_before_514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+/*
+ * Kernels before 5.18 pass no prev_state: the task's own state as it
+ * leaves the CPU is the same value read a moment later.  A wakeup racing
+ * in may have changed it since: TASK_WAKING counts as an interruptible
+ * sleep, TASK_RUNNING as a preemption (the wait was that short).
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(pyperf_switch_task_state, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
+{
+	unsigned int state;
+
+	if (bpf_core_field_exists(prev->__state))
+		state = BPF_CORE_READ(prev, __state);
+	else
+		state = BPF_CORE_READ((struct task_struct___state_before_514 *)prev, state);
+	return on_switch(ctx, preempt, prev, next, state);
 }
 
 static __always_inline void emit(__u32 type, __u32 pid, __u32 ppid)

@@ -18,23 +18,35 @@ def thread_profile(doc, tid):
     return matches[0]
 
 
-def record_stats(pid, seconds, name, extra):
+def record_stats(pid, seconds, name, extra, env=None):
     stats = os.path.join(harness.TMP, "%s.stats.json" % name)
-    doc, err = record(pid, seconds=seconds, name=name, extra=list(extra) + ["--stats", stats])
+    doc, err = record(pid, seconds=seconds, name=name, extra=list(extra) + ["--stats", stats], env=env)
     with open(stats) as f:
         return doc, err, json.load(f)
 
 
 @test
 def wall_mode_accounts_for_every_thread():
-    for interp in (Interpreter("debian bookworm, static", "/usr/bin/python3.11"), sid("3.14")):
+    return wall_mode_check((Interpreter("debian bookworm, static", "/usr/bin/python3.11"), sid("3.14")))
+
+
+@test
+def wall_mode_from_the_task_state():
+    """Kernels before 5.18 pass sched_switch no prev_state: the program
+    that reads the task's own state instead, as pybpf chooses there."""
+    return wall_mode_check((Interpreter("debian bookworm, static", "/usr/bin/python3.11"),),
+                           env={"PYBPF_KERNEL_FEATURES": "-switch_prev_state"})
+
+
+def wall_mode_check(interps, env=None):
+    for interp in interps:
         interp.available()
         with Workload(interp, "waits.py") as w:
             tids = dict(zip(("cpu_worker", "sleeper", "reader"),
                             map(int, w.proc.stdout.readline().split())))
             time.sleep(0.3)
-            doc, err, st = record_stats(w.pid, 3, "wall", ["--mode", "wall"])
-            cpu_doc, _, cpu_st = record_stats(w.pid, 2, "wall-cpu", [])
+            doc, err, st = record_stats(w.pid, 3, "wall", ["--mode", "wall"], env)
+            cpu_doc, _, cpu_st = record_stats(w.pid, 2, "wall-cpu", [], env)
         duration_ns = st["duration_s"] * 1e9
         for name, tid in tids.items():
             if interp.python.endswith("3.14"):

@@ -123,6 +123,19 @@ def error_no_btf():
 
 
 @test
+def error_kernel_without_bpf_loop():
+    """The refusal Debian 11's kernel gets (make kernels boots one), here
+    with the probe told the helper is missing."""
+    with Workload("/usr/bin/python3.11", "short_lived.py", 30) as w:
+        out = os.path.join(harness.TMP, "no-loop.json")
+        expect_error(run_pybpf(["record", "-p", str(w.pid), "-o", out],
+                               env=dict(os.environ, PYBPF_KERNEL_FEATURES="-bpf_loop")),
+                     r"^pybpf: error: this kernel \(Linux \S+\) lacks the bpf_loop helper, added in Linux 5\.17 "
+                     r"\(.*\): run pybpf on Linux 5\.17 or newer$")
+        assert not os.path.exists(out), "nothing recorded, nothing written"
+
+
+@test
 def error_output_not_writable():
     with Workload("/usr/bin/python3.11", "short_lived.py", 30) as w:
         start = time.monotonic()

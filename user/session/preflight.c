@@ -3,6 +3,7 @@
 #include <linux/capability.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -62,33 +63,34 @@ int preflight_btf(const char *btf_path, const char *kernel_btf, char *err, size_
 }
 
 /*
- * The kernel features pybpf needs, with the release that brought each, in
- * the order they are checked.  PREFLIGHT_PROBE_UNKNOWN: the probe could not
- * tell (no CAP_BPF, say): the program load decides.
+ * The kernel features pybpf probes for, with the release that brought each,
+ * in the order they are checked.  Without a required one nothing runs;
+ * without an optional one a slower or rougher way is taken.
  */
 static const struct kernel_feature {
+	const char *key;		/* its name in PYBPF_KERNEL_FEATURES */
 	const char *name;
 	const char *since;
 	const char *use;		/* what needs it */
-	bool wall_only;
+	bool required;
 } features[PREFLIGHT_FEATURES] = {
-	[PREFLIGHT_RINGBUF] = { "BPF ring buffers (BPF_MAP_TYPE_RINGBUF)", "5.8",
-				"every sample goes through one", false },
-	[PREFLIGHT_BPF_LOOP] = { "the bpf_loop helper", "5.17",
-				 "the thread state search and the stack walk run in it", false },
-	[PREFLIGHT_SWITCH_PREV_STATE] = { "sched_switch's prev_state argument", "5.18",
-					  "--mode wall tells a wait from a preemption by it; --mode cpu (the default) works without it",
-					  true },
+	[PREFLIGHT_RINGBUF] = { "ringbuf", "BPF ring buffers (BPF_MAP_TYPE_RINGBUF)", "5.8",
+				"every sample goes through one", true },
+	[PREFLIGHT_BPF_LOOP] = { "bpf_loop", "the bpf_loop helper", "5.17",
+				 "the thread state search and the stack walk run in it", true },
+	/* Else --mode wall reads the task's state itself. */
+	[PREFLIGHT_SWITCH_PREV_STATE] = { "switch_prev_state", "sched_switch's prev_state argument", "5.18",
+					  "--mode wall", false },
 };
 
-int preflight_features_result(const char *release, const int probes[PREFLIGHT_FEATURES], bool wall,
+int preflight_features_result(const char *release, const int probes[PREFLIGHT_FEATURES],
 			      char *err, size_t errlen)
 {
 	for (int i = 0; i < PREFLIGHT_FEATURES; i++) {
 		const struct kernel_feature *f = &features[i];
 
-		if (probes[i] != 0 || (f->wall_only && !wall))
-			continue;	/* there (1), unknown (< 0), or not needed */
+		if (probes[i] != 0 || !f->required)
+			continue;	/* there (1), unknown (< 0), or optional */
 		snprintf(err, errlen, "this kernel (Linux %s) lacks %s, added in Linux %s (%s): run pybpf on Linux %s or newer",
 			 release, f->name, f->since, f->use, f->since);
 		return -ENOTSUP;
@@ -96,9 +98,9 @@ int preflight_features_result(const char *release, const int probes[PREFLIGHT_FE
 	return 0;
 }
 
-const char *preflight_kernel_needed(bool wall)
+const char *preflight_kernel_needed(void)
 {
-	return wall ? "Linux 5.18+" : "Linux 5.17+";
+	return "Linux 5.17+";
 }
 
 /* 1 if the kernel's sched_switch tracepoint passes prev_state (5 arguments), 0 if not, < 0: unknown. */
@@ -122,8 +124,22 @@ static int probe_switch_prev_state(void)
 	return args < 0 ? -ENOENT : args >= 5;
 }
 
+bool preflight_feature_disabled(const char *list, enum preflight_feature feature)
+{
+	size_t len = strlen(features[feature].key);
+
+	for (const char *p = list; p && (p = strchr(p, '-')); p++)
+		if (!strncmp(p + 1, features[feature].key, len) && (p[1 + len] == ',' || !p[1 + len]) &&
+		    (p == list || p[-1] == ','))
+			return true;
+	return false;
+}
+
 int preflight_probe(enum preflight_feature feature)
 {
+	/* "-NAME,...": taken as missing, whatever the kernel has (tests; a probe that misleads). */
+	if (preflight_feature_disabled(getenv("PYBPF_KERNEL_FEATURES"), feature))
+		return 0;
 	switch (feature) {
 	case PREFLIGHT_RINGBUF:
 		return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
@@ -136,15 +152,15 @@ int preflight_probe(enum preflight_feature feature)
 	}
 }
 
-int preflight_features(bool wall, char *err, size_t errlen)
+int preflight_features(char *err, size_t errlen)
 {
 	int probes[PREFLIGHT_FEATURES];
 	struct utsname uts;
 
 	for (int i = 0; i < PREFLIGHT_FEATURES; i++)
-		/* Reading the kernel's BTF costs milliseconds: only for the mode that needs it. */
-		probes[i] = features[i].wall_only && !wall ? PREFLIGHT_PROBE_UNKNOWN : preflight_probe(i);
+		/* An optional feature is probed by what it selects, when it is wanted. */
+		probes[i] = features[i].required ? preflight_probe(i) : PREFLIGHT_PROBE_UNKNOWN;
 	if (uname(&uts))
 		snprintf(uts.release, sizeof(uts.release), "?");
-	return preflight_features_result(uts.release, probes, wall, err, errlen);
+	return preflight_features_result(uts.release, probes, err, errlen);
 }

@@ -16,34 +16,37 @@ int preflight_btf(const char *btf_path, const char *kernel_btf, char *err, size_
 
 /* The kernel features pybpf probes for, in the order they are checked. */
 enum preflight_feature {
-	PREFLIGHT_RINGBUF,		/* BPF_MAP_TYPE_RINGBUF, Linux 5.8 */
-	PREFLIGHT_BPF_LOOP,		/* the bpf_loop helper, Linux 5.17 */
-	PREFLIGHT_SWITCH_PREV_STATE,	/* sched_switch's 5th argument, Linux 5.18: --mode wall */
+	PREFLIGHT_RINGBUF,		/* BPF_MAP_TYPE_RINGBUF, Linux 5.8: required */
+	PREFLIGHT_BPF_LOOP,		/* the bpf_loop helper, Linux 5.17: required */
+	PREFLIGHT_SWITCH_PREV_STATE,	/* sched_switch's 5th argument, Linux 5.18: which --mode wall program */
 	PREFLIGHT_FEATURES,
 };
 
 #define PREFLIGHT_PROBE_UNKNOWN (-1)
 
 /*
- * Probe the running kernel for every feature the session needs (WALL: for
- * --mode wall too) before anything is loaded.  0, or -ENOTSUP with one line
- * in ERR naming the first missing feature and the release that has it.  A
- * probe that cannot tell (no CAP_BPF, say) lets the program load decide.
+ * Probe the running kernel for every required feature before anything is
+ * loaded.  0, or -ENOTSUP with one line in ERR naming the first missing
+ * feature and the release that has it.  A probe that cannot tell (no
+ * CAP_BPF, say) lets the program load decide.
  */
-int preflight_features(bool wall, char *err, size_t errlen);
-/* One probe of the running kernel: 1 there, 0 missing, < 0 unknown. */
-int preflight_probe(enum preflight_feature feature);
+int preflight_features(char *err, size_t errlen);
 /*
  * What the PROBES say (per enum preflight_feature: 1 there, 0 missing,
  * < 0 unknown) on a kernel of RELEASE (uname -r): 0, or the error in ERR.
  */
-int preflight_features_result(const char *release, const int probes[PREFLIGHT_FEATURES], bool wall,
+int preflight_features_result(const char *release, const int probes[PREFLIGHT_FEATURES],
 			      char *err, size_t errlen);
-
 /*
- * The kernel the BPF program needs, in words: bpf_loop (5.17), and for
- * --mode wall the five-argument sched_switch tracepoint (5.18).
+ * One probe of the running kernel: 1 there, 0 missing, < 0 unknown.  A
+ * feature named "-KEY" in the environment's PYBPF_KERNEL_FEATURES (a comma
+ * list: -ringbuf, -bpf_loop, -switch_prev_state) counts as missing.
  */
-const char *preflight_kernel_needed(bool wall);
+int preflight_probe(enum preflight_feature feature);
+/* Whether LIST (PYBPF_KERNEL_FEATURES' syntax, may be NULL) names FEATURE as missing. */
+bool preflight_feature_disabled(const char *list, enum preflight_feature feature);
+
+/* The kernel the BPF program needs, in words: bpf_loop (5.17). */
+const char *preflight_kernel_needed(void);
 
 #endif

@@ -161,15 +161,16 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	s->skel->rodata->want_user_stack = opts->user_stacks;
 	s->skel->rodata->stage_times = opts->stage_times;
 	/* Every context switch on the machine runs it: only when asked for. */
-	bpf_program__set_autoload(s->skel->progs.pyperf_switch, opts->off_cpu);
+	bpf_program__set_autoload(s->skel->progs.pyperf_switch, opts->off_cpu && opts->switch_prev_state);
+	bpf_program__set_autoload(s->skel->progs.pyperf_switch_task_state,
+				  opts->off_cpu && !opts->switch_prev_state);
 	rc = pyperf_bpf__load(s->skel);
 	startup_heap_end();
 	log_debug("start-up heap on huge pages: %s\n", heap_advised ? "yes" : "no");
 	if (rc) {
 		snprintf(err, errlen,
-			 "cannot load the BPF program (%s): this needs a kernel with BTF, BPF ring buffers and bpf_loop%s (%s); run with -v for the verifier log",
-			 strerror(-rc), opts->off_cpu ? " and, for --mode wall, sched_switch with the task's state" : "",
-			 preflight_kernel_needed(opts->off_cpu));
+			 "cannot load the BPF program (%s): this needs a kernel with BTF, BPF ring buffers and bpf_loop (%s); run with -v for the verifier log",
+			 strerror(-rc), preflight_kernel_needed());
 		goto fail;
 	}
 	log_verified_insns(s->skel->obj);

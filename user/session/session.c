@@ -81,6 +81,8 @@ int session_open(struct session *s, struct profile *profile, const struct sessio
 		.max_threads = session_thread_slots(host_thread_count()),
 		.follow_all = cfg->all,
 		.off_cpu = wall,
+		/* Unknown counts as there: the load then says what is wrong. */
+		.switch_prev_state = wall && preflight_probe(PREFLIGHT_SWITCH_PREV_STATE) != 0,
 		.gil = cfg->modes && cfg->modes->gil_only,
 		.kernel_stacks = cfg->modes && cfg->modes->kernel,
 		.user_stacks = cfg->modes && cfg->modes->native,
@@ -100,7 +102,7 @@ int session_open(struct session *s, struct profile *profile, const struct sessio
 		s->filters = (struct tracker_filters){ cfg->pids, cfg->npids, cfg->comm, cfg->cgroup };
 	if ((rc = preflight_capabilities(err, errlen)) ||
 	    (rc = preflight_btf(cfg->btf_path, KERNEL_BTF_PATH, err, errlen)) ||
-	    (rc = preflight_features(wall, err, errlen)))
+	    (rc = preflight_features(err, errlen)))
 		return rc;
 	/* A PID that is not there is reported before anything loads. */
 	for (size_t i = 0; !cfg->all && i < cfg->npids; i++) {

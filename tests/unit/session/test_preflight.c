@@ -44,7 +44,7 @@ Test(preflight, kernel_without_ring_buffers)
 	char err[512] = "";
 
 	probes_with(probes, PREFLIGHT_RINGBUF, -1);
-	cr_assert_eq(preflight_features_result("5.4.0-1", probes, false, err, sizeof(err)), -ENOTSUP);
+	cr_assert_eq(preflight_features_result("5.4.0-1", probes, err, sizeof(err)), -ENOTSUP);
 	cr_assert(strstr(err, "this kernel (Linux 5.4.0-1) lacks BPF ring buffers (BPF_MAP_TYPE_RINGBUF), added in Linux 5.8"),
 		  "%s", err);
 	cr_assert(strstr(err, "run pybpf on Linux 5.8 or newer"), "%s", err);
@@ -56,31 +56,42 @@ Test(preflight, kernel_without_bpf_loop)
 	int probes[PREFLIGHT_FEATURES];
 	char err[512] = "";
 
-	/* Debian 11's kernel: ring buffers, no bpf_loop; named whatever the mode. */
+	/* Debian 11's kernel: ring buffers, no bpf_loop. */
 	probes_with(probes, PREFLIGHT_BPF_LOOP, PREFLIGHT_SWITCH_PREV_STATE);
-	cr_assert_eq(preflight_features_result("5.10.0-30-amd64", probes, false, err, sizeof(err)), -ENOTSUP);
+	cr_assert_eq(preflight_features_result("5.10.0-30-amd64", probes, err, sizeof(err)), -ENOTSUP);
 	cr_assert(strstr(err, "(Linux 5.10.0-30-amd64) lacks the bpf_loop helper, added in Linux 5.17"), "%s", err);
 	cr_assert_null(strchr(err, '\n'), "one line: %s", err);
 }
 
-Test(preflight, wall_mode_needs_prev_state)
+Test(preflight, prev_state_is_optional)
 {
 	int probes[PREFLIGHT_FEATURES];
 	char err[512] = "";
 
-	/* 5.17: --mode cpu runs, --mode wall is refused and says what runs. */
+	/* 5.17: runs; --mode wall reads the task's state itself. */
 	probes_with(probes, PREFLIGHT_SWITCH_PREV_STATE, -1);
-	cr_assert_eq(preflight_features_result("5.17.1", probes, false, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(preflight_features_result("5.17.1", probes, true, err, sizeof(err)), -ENOTSUP);
-	cr_assert(strstr(err, "lacks sched_switch's prev_state argument, added in Linux 5.18"), "%s", err);
-	cr_assert(strstr(err, "--mode cpu (the default) works without it"), "%s", err);
+	cr_assert_eq(preflight_features_result("5.17.1", probes, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_empty(err);
 }
 
-Test(preflight, kernel_versions_named)
+Test(preflight, kernel_version_named)
 {
-	/* bpf_loop came in 5.17; sched_switch's prev_state argument in 5.18. */
-	cr_assert_str_eq(preflight_kernel_needed(false), "Linux 5.17+");
-	cr_assert_str_eq(preflight_kernel_needed(true), "Linux 5.18+");
+	cr_assert_str_eq(preflight_kernel_needed(), "Linux 5.17+");
+}
+
+Test(preflight, features_taken_away_by_the_environment)
+{
+	const char *list = "-switch_prev_state,-bpf_loop";
+
+	cr_assert(preflight_feature_disabled(list, PREFLIGHT_SWITCH_PREV_STATE));
+	cr_assert(preflight_feature_disabled(list, PREFLIGHT_BPF_LOOP));
+	cr_assert_not(preflight_feature_disabled(list, PREFLIGHT_RINGBUF));
+	cr_assert_not(preflight_feature_disabled(NULL, PREFLIGHT_RINGBUF));
+	/* Whole names only. */
+	cr_assert_not(preflight_feature_disabled("-bpf_loops", PREFLIGHT_BPF_LOOP));
+	cr_assert_not(preflight_feature_disabled("x-bpf_loop", PREFLIGHT_BPF_LOOP));
+	cr_assert_not(preflight_feature_disabled("bpf_loop", PREFLIGHT_BPF_LOOP));
+	cr_assert(preflight_feature_disabled("-ringbuf", PREFLIGHT_RINGBUF));
 }
 
 Test(preflight, probes_that_cannot_tell)
@@ -91,7 +102,7 @@ Test(preflight, probes_that_cannot_tell)
 	/* Without CAP_BPF a probe fails: the program load will say more. */
 	for (int i = 0; i < PREFLIGHT_FEATURES; i++)
 		probes[i] = -EPERM;
-	cr_assert_eq(preflight_features_result("6.1.0", probes, true, err, sizeof(err)), 0);
+	cr_assert_eq(preflight_features_result("6.1.0", probes, err, sizeof(err)), 0);
 	cr_assert_str_empty(err);
 }
 
@@ -102,6 +113,5 @@ Test(preflight, this_kernel_has_every_feature)
 	/* This machine's kernel (6.x, BTF, run as root): each probe answers yes. */
 	for (int i = 0; i < PREFLIGHT_FEATURES; i++)
 		cr_assert_eq(preflight_probe(i), 1, "feature %d", i);
-	cr_assert_eq(preflight_features(false, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(preflight_features(true, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(preflight_features(err, sizeof(err)), 0, "%s", err);
 }
