@@ -104,7 +104,12 @@ static long visit_thread(__u32 index, void *ctx)
 		return 1;
 	}
 	if (tstate_is_ours(s)) {
-		if (tstate_active(s)) {
+		/*
+		 * A first search takes the first of the thread's states (the
+		 * newest interpreter's); the idle check looks again with the
+		 * one found standing in (e->prior) and wants an active one.
+		 */
+		if (tstate_active(s) || !e->prior) {
 			q->found = e->scan_cursor;
 			q->found_interp = e->scan_interp;
 			return 1;
@@ -198,6 +203,7 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 	struct thread_search *q = &s->search;
 	struct thread_entry *cached = bpf_map_lookup_elem(&threads, &pid_tgid);
 	struct thread_entry *e = &q->entry;
+	bool valid;
 	__u64 tstate;
 
 	*pending = false;
@@ -216,17 +222,19 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 			return 0;
 		if (e->state == THREAD_FOUND) {
 			tstate = e->tstate;
-			if (!fresh_only &&
-			    !read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, tstate) &&
-			    tstate_is_ours(s) &&
-			    load_u64(s->tstate_buf, s->off.tstate_interp, PYPERF_TSTATE_READ) == e->interp &&
-			    (tstate_active(s) || !may_run_elsewhere(s, cached, runtime, now))) {
+			valid = !fresh_only &&
+				!read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ,
+					     tstate) &&
+				tstate_is_ours(s) &&
+				load_u64(s->tstate_buf, s->off.tstate_interp, PYPERF_TSTATE_READ) == e->interp;
+			if (valid && (tstate_active(s) || !may_run_elsewhere(s, cached, runtime, now))) {
 				if (cached->idle && tstate_active(s))
 					cached->idle = 0;
 				*cached_hit = true;
 				return tstate;
 			}
-			search_restart(e, s->generation, now, fresh_only ? 0 : tstate);
+			/* Still the thread's but idle: looked for again, kept meanwhile. */
+			search_restart(e, s->generation, now, valid ? tstate : 0);
 		} else if (e->state == THREAD_ABSENT) {
 			search_restart(e, s->generation, now, 0);
 		}
@@ -248,6 +256,18 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 	if (e->state != THREAD_ABSENT || e->scan_interps)
 		bpf_map_update_elem(&threads, &pid_tgid, e, BPF_ANY);
 	*pending = e->state == THREAD_SEARCHING;
+	/*
+	 * A search that goes on over several samples (long lists, or lists a
+	 * target made loop) started from an idle state of the thread's: that
+	 * state stands in meanwhile, as long as it still names the thread.
+	 */
+	if (*pending && e->prior &&
+	    !read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, e->prior) &&
+	    tstate_is_ours(s)) {
+		*pending = false;
+		*cached_hit = true;
+		return e->prior;
+	}
 	return q->found;
 }
 
