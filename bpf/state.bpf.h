@@ -54,7 +54,7 @@ enum thread_state { THREAD_SEARCHING, THREAD_FOUND, THREAD_ABSENT };
 struct thread_entry {
 	__u64 tstate;				/* THREAD_FOUND */
 	__u64 interp;				/* ... the interpreter whose list held it */
-	__u64 checked_ns;			/* when the last search began */
+	__u64 checked_ns;			/* when the last search began, or (idle) the last check */
 	__u64 scan_interp;			/* searching: the list being visited */
 	__u64 scan_cursor;			/* ... its next thread state, 0: next list */
 	struct chain_cycle scan_cycle;		/* ... over that list */

@@ -33,6 +33,13 @@ static __always_inline bool tstate_is_ours(struct scratch *s)
 	return native == q->ns_tid;
 }
 
+/* Read the thread state at TSTATE into tstate_buf: is it there, and ours? */
+static __always_inline bool load_tstate_if_ours(struct scratch *s, __u64 tstate)
+{
+	return !read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, tstate) &&
+	       tstate_is_ours(s);
+}
+
 /*
  * Does the thread state in tstate_buf run Python now (3.12+: its _status
  * says "active")?  A thread has one thread state in each interpreter it
@@ -77,10 +84,7 @@ static long visit_thread(__u32 index, void *ctx)
 			 * active.  tstate_buf holds the last one visited: read
 			 * the fallback again, which may have gone meanwhile.
 			 */
-			if (e->fallback &&
-			    !read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ,
-					 e->fallback) &&
-			    tstate_is_ours(s)) {
+			if (e->fallback && load_tstate_if_ours(s, e->fallback)) {
 				q->found = e->fallback;
 				q->found_interp = e->fallback_interp;
 				e->idle = 1;
@@ -222,10 +226,7 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 			return 0;
 		if (e->state == THREAD_FOUND) {
 			tstate = e->tstate;
-			valid = !fresh_only &&
-				!read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ,
-					     tstate) &&
-				tstate_is_ours(s) &&
+			valid = !fresh_only && load_tstate_if_ours(s, tstate) &&
 				load_u64(s->tstate_buf, s->off.tstate_interp, PYPERF_TSTATE_READ) == e->interp;
 			if (valid && (tstate_active(s) || !may_run_elsewhere(s, cached, runtime, now))) {
 				if (cached->idle && tstate_active(s))
@@ -261,9 +262,7 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 	 * target made loop) started from an idle state of the thread's: that
 	 * state stands in meanwhile, as long as it still names the thread.
 	 */
-	if (*pending && e->prior &&
-	    !read_prefix(s, s->tstate_buf, s->off.tstate_read_size, PYPERF_TSTATE_READ, e->prior) &&
-	    tstate_is_ours(s)) {
+	if (*pending && e->prior && load_tstate_if_ours(s, e->prior)) {
 		*pending = false;
 		*cached_hit = true;
 		return e->prior;

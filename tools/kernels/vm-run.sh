@@ -22,7 +22,7 @@ KDIR=$(FLAVOUR=${FLAVOUR:-amd64} "$HERE/fetch-kernel.sh" "$SUITE" 2>"$TOP/fetch-
 KIMG=$(ls "$KDIR"/boot/vmlinuz-* | head -1)
 OUT=${OUT-}; mkdir -p $OUT "$TOP/logs"   # OUT= (empty) disables the rw share
 CONSOLE_LOG=${CONSOLE_LOG:-$TOP/logs/$SUITE-console.log}; : > "$CONSOLE_LOG"
-# guest command: quote each argv word, so `boot.sh sid -- sh -c 'a; b'` works as expected
+# guest command: quote each argv word, so `vm-run.sh sid -- sh -c 'a; b'` works as expected
 cmd=$(printf '%q ' "$@")
 [ $# -eq 1 ] && cmd=$1          # a single argument is taken as a shell snippet
 vngargs=(--verbose --cpus "${CPUS:-2}" --memory "${MEM:-2G}"
