@@ -387,8 +387,38 @@ static long resolve_outer(__u32 k, void *ctx)
 	return 0;
 }
 
-/* Walk the chain of the thread state in tstate_buf from its TOP frame (top_frame()). */
-static __always_inline void walk_stack(struct scratch *s, __u64 top)
+/*
+ * Kernels without bpf_loop (before 5.17) run the same bodies from bounded
+ * loops.  Each body is a global function, so the verifier checks it once
+ * rather than once per iteration, and the loops are nested in chunks: the
+ * verifier keeps one pending branch per iteration and refuses more than
+ * 8192.
+ */
+__noinline int visit_frame_once(void)
+{
+	return visit_frame(0, NULL);
+}
+
+/* Up to PYPERF_BOUNDED_CHUNK frames; 1: the walk is over. */
+__noinline int visit_frames_bounded(void)
+{
+	for (int i = 0; i < PYPERF_BOUNDED_CHUNK; i++)
+		if (visit_frame_once())
+			return 1;
+	return 0;
+}
+
+__noinline int resolve_outer_once(__u32 k)
+{
+	return resolve_outer(k, NULL);
+}
+
+/*
+ * Walk the chain of the thread state in tstate_buf from its TOP frame
+ * (top_frame()).  BOUNDED: without bpf_loop (a constant at each call: the
+ * other way is compiled out, and its program is not loaded).
+ */
+static __always_inline void walk_stack(struct scratch *s, __u64 top, bool bounded)
 {
 	__u32 depth;
 
@@ -399,8 +429,13 @@ static __always_inline void walk_stack(struct scratch *s, __u64 top)
 	__builtin_memset(&s->walk.cycle, 0, sizeof(s->walk.cycle));
 	stack_check_init(&s->walk.check, &s->off, s->tstate_buf, PYPERF_TSTATE_READ);
 	s->walk.cursor = top;
-	if (s->walk.cursor)
+	if (s->walk.cursor && bounded) {
+		for (int i = 0; i < (PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED) / PYPERF_BOUNDED_CHUNK; i++)
+			if (visit_frames_bounded())
+				break;
+	} else if (s->walk.cursor) {
 		bpf_loop(PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED, visit_frame, NULL, 0);
+	}
 	/*
 	 * Stopped with frames left (walk or skip budget spent): the outermost
 	 * frames are out of reach.  Ended at a NULL link: whole only if the
@@ -422,7 +457,15 @@ static __always_inline void walk_stack(struct scratch *s, __u64 top)
 	if (depth > PYPERF_KEEP_OUTER)
 		depth = PYPERF_KEEP_OUTER;
 	s->sample.hdr.nframes = PYPERF_KEEP_INNER + depth;
-	bpf_loop(depth, resolve_outer, NULL, 0);
+	if (bounded) {
+		for (__u32 k = 0; k < PYPERF_KEEP_OUTER; k++) {
+			if (k >= depth)
+				break;
+			resolve_outer_once(k);
+		}
+	} else {
+		bpf_loop(depth, resolve_outer, NULL, 0);
+	}
 }
 
 #endif

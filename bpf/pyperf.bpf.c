@@ -33,6 +33,11 @@ _Static_assert((PYPERF_NAME_BYTES & (PYPERF_NAME_BYTES - 1)) == 0 &&
 	       (PYPERF_FILE_BYTES & (PYPERF_FILE_BYTES - 1)) == 0 &&
 	       (PYPERF_TABLE_BYTES & (PYPERF_TABLE_BYTES - 1)) == 0, "copy length masks");
 _Static_assert(PYPERF_FRAME_WINDOW <= PYPERF_PAGE_SIZE, "the window stays within a page");
+/* The bounded walk (no bpf_loop): as many visits as bpf_loop's, each loop under the verifier's 8192 pending branches. */
+_Static_assert((PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED) % PYPERF_BOUNDED_CHUNK == 0 &&
+	       PYPERF_BOUNDED_CHUNK <= 4096 &&
+	       (PYPERF_MAX_WALK + PYPERF_MAX_SKIPPED) / PYPERF_BOUNDED_CHUNK <= 4096 &&
+	       PYPERF_SCAN_STEP <= 4096, "bounded loop sizes");
 
 /* -a: report every exec, and sample the forks of every profiled process. */
 const volatile bool follow_all = false;
@@ -57,18 +62,47 @@ const volatile bool stage_times = false;
 #include "frame_chain.bpf.h"
 #include "sample.bpf.h"
 
-SEC("perf_event")
-int pyperf_sample(struct bpf_perf_event_data *ctx)
+/*
+ * How many periods this CPU's tick stands for: one, or more when the timer
+ * fired late (a loaded host, a virtual machine's CPU not running, perf's
+ * throttling), so that time is not lost.  The remainder carries to the next
+ * tick: over a recording, the periods counted are the time elapsed.  Every
+ * tick runs it, whoever it interrupts: a clock read and a per-CPU store.
+ */
+static __always_inline __u32 tick_periods(void)
+{
+	__u32 key = 0;
+	struct tick_clock *c = bpf_map_lookup_elem(&tick_clocks, &key);
+	__u64 now, owed, periods;
+
+	if (!c)
+		return 1;
+	now = bpf_ktime_get_ns();
+	owed = now - c->last_ns;
+	if (!c->last_ns || owed > PYPERF_TICK_MAX_NS) {
+		c->last_ns = now;
+		c->carry_ns = 0;
+		return 1;
+	}
+	c->last_ns = now;
+	owed += c->carry_ns;
+	/* At least one: a tick a little early still stands for its period. */
+	periods = owed > period_ns ? owed / period_ns : 1;
+	c->carry_ns = owed > periods * period_ns ? owed - periods * period_ns : 0;
+	return periods;
+}
+
+/* A CPU sample: BOUNDED (a constant) picks the walk without bpf_loop. */
+static __always_inline int on_cpu_sample(struct bpf_perf_event_data *ctx, bool bounded)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32;
+	__u32 pid = pid_tgid >> 32, periods = tick_periods(), weight;
 	struct pyperf_proc *proc;
 
 	struct pyperf_brake *brake = NULL;
 	__u64 start;
-	__u16 weight;
 
-	/* The one cost every other process on the machine pays. */
+	/* The one cost every other process on the machine pays (with tick_periods()). */
 	proc = bpf_map_lookup_elem(&procs, &pid);
 	if (!proc)
 		return 0;
@@ -77,7 +111,10 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
 	if (!weight)
 		return 0;
 	start = bpf_ktime_get_ns();
-	sample_current(ctx, proc, pid_tgid, PYPERF_KIND_CPU, 0, weight, start, brake);
+	weight *= periods;
+	if (weight > 0xffff)
+		weight = 0xffff;
+	sample_current(ctx, proc, pid_tgid, PYPERF_KIND_CPU, 0, weight, start, brake, bounded);
 	if (brake) {
 		__u64 now = bpf_ktime_get_ns();
 
@@ -88,12 +125,28 @@ int pyperf_sample(struct bpf_perf_event_data *ctx)
 }
 
 /*
+ * Userspace loads one of the two: the walk in bpf_loop (Linux 5.17+), or
+ * in bounded loops (before: the same depth, budget and marks).
+ */
+SEC("perf_event")
+int pyperf_sample(struct bpf_perf_event_data *ctx)
+{
+	return on_cpu_sample(ctx, false);
+}
+
+SEC("perf_event")
+int pyperf_sample_bounded(struct bpf_perf_event_data *ctx)
+{
+	return on_cpu_sample(ctx, true);
+}
+
+/*
  * --mode wall: a thread of a profiled process leaving the CPU is sampled
  * (its stack is where it waits); one coming back is reported, so userspace
  * can weigh the wait by its length.
  */
 static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,
-				     struct task_struct *next, unsigned int prev_state)
+				     struct task_struct *next, unsigned int prev_state, bool bounded)
 {
 	__u32 prev_pid = prev->tgid, next_pid = next->tgid;
 	struct pyperf_sample_header *h;
@@ -123,7 +176,8 @@ static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct
 	/* 0: preempted, still runnable; else the TASK_* sleep bits. */
 	/* Not braked: a wait must be timed from its start (its cost is bounded by the budget). */
 	sample_current(ctx, proc, ((__u64)prev_pid << 32) | (__u32)prev->pid, PYPERF_KIND_OFF_CPU,
-		       preempt || !prev_state ? 0 : (prev_state & 0xff) ?: 1, 1, bpf_ktime_get_ns(), NULL);
+		       preempt || !prev_state ? 0 : (prev_state & 0xff) ?: 1, 1, bpf_ktime_get_ns(), NULL,
+		       bounded);
 	return 0;
 }
 
@@ -131,7 +185,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(pyperf_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	return on_switch(ctx, preempt, prev, next, prev_state);
+	return on_switch(ctx, preempt, prev, next, prev_state, false);
 }
 
 /* task_struct's state before Linux 5.14 renamed it __state. */
@@ -143,7 +197,8 @@ struct task_struct___state_before_514 {
  * Kernels before 5.18 pass no prev_state: the task's own state as it
  * leaves the CPU is the same value read a moment later.  A wakeup racing
  * in may have changed it since: TASK_WAKING counts as an interruptible
- * sleep, TASK_RUNNING as a preemption (the wait was that short).
+ * sleep, TASK_RUNNING as a preemption (the wait was that short).  Those
+ * kernels may lack bpf_loop too (before 5.17): the bounded walk.
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(pyperf_switch_task_state, bool preempt, struct task_struct *prev,
@@ -155,7 +210,7 @@ int BPF_PROG(pyperf_switch_task_state, bool preempt, struct task_struct *prev,
 		state = BPF_CORE_READ(prev, __state);
 	else
 		state = BPF_CORE_READ((struct task_struct___state_before_514 *)prev, state);
-	return on_switch(ctx, preempt, prev, next, state);
+	return on_switch(ctx, preempt, prev, next, state, true);
 }
 
 static __always_inline void emit(__u32 type, __u32 pid, __u32 ppid)

@@ -30,6 +30,8 @@
  * with -X perf (3.12+) every Python frame has an entry frame of its own.
  */
 #define PYPERF_MAX_SKIPPED	PYPERF_MAX_WALK
+/* Without bpf_loop, frames visited per inner loop of the bounded walk. */
+#define PYPERF_BOUNDED_CHUNK	256
 
 /* --native: kernel frames kept, and the user stack copied for unwinding. */
 #define PYPERF_MAX_KERNEL_FRAMES	64
@@ -69,6 +71,12 @@
  * threads cost little, short enough that a new Python thread is seen soon.
  */
 #define PYPERF_NEGATIVE_TTL_NS	(20ULL * 1000 * 1000)
+/*
+ * The longest time one tick may stand for (a timer firing late); a longer
+ * gap since the tick before is no timer's lateness (a suspended machine),
+ * and the tick counts once.
+ */
+#define PYPERF_TICK_MAX_NS	(1000ULL * 1000 * 1000)
 
 /* Ring-buffer backlog at which the BPF program wakes userspace early. */
 #define PYPERF_WAKEUP_BYTES	(64u << 10)
@@ -316,7 +324,7 @@ struct pyperf_sample_header {
 	__u32 stack_len;
 	__u8 torn;			/* enum pyperf_torn */
 	__u8 pad;
-	__u16 weight;			/* samples it stands for (the brake took 1 of WEIGHT) */
+	__u16 weight;			/* periods it stands for: a late tick's, times the brake's 1 of N */
 	__u32 reads;			/* of target memory, to take it */
 };
 

@@ -7,6 +7,40 @@
 #ifndef PYBPF_SAMPLE_BPF_H
 #define PYBPF_SAMPLE_BPF_H
 
+/*
+ * The current task.  bpf_get_current_task_btf() (Linux 5.11) gives a typed
+ * pointer, which bpf_task_pt_regs() needs; before it the same address
+ * comes untyped, and is only read through CO-RE.  Chosen when the program
+ * is loaded: the kernel's own list of helpers says which it has.
+ */
+static __always_inline struct task_struct *current_task(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+#define X86_THREAD_SIZE		(16 << 10)	/* x86_64's kernel stacks, without KASAN */
+#define X86_USER_CS_RPL		3		/* a user-mode frame's code segment privilege */
+
+/*
+ * The user registers TASK entered the kernel with: bpf_task_pt_regs()
+ * (Linux 5.15), else where x86_64 saves them, at the top of the task's
+ * kernel stack.  That place assumes 16 KiB stacks (no KASAN), so a frame
+ * that does not look like a user-mode one (CS's privilege) gives none.
+ */
+static __always_inline struct pt_regs *task_user_regs(struct task_struct *task)
+{
+	struct pt_regs *regs;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return (struct pt_regs *)bpf_task_pt_regs(task);
+	regs = (struct pt_regs *)(BPF_CORE_READ(task, stack) + X86_THREAD_SIZE) - 1;
+	if ((BPF_CORE_READ(regs, cs) & 3) != X86_USER_CS_RPL)
+		return NULL;
+	return regs;
+}
+
 /* Whether TSTATE holds its interpreter's GIL; also notes where the GIL is. */
 static __always_inline void check_gil(struct scratch *s, __u64 runtime, __u64 tstate)
 {
@@ -66,7 +100,7 @@ static __always_inline __u32 add_native(void *ctx, struct scratch *s, struct tas
 	}
 	if (!want_user_stack)
 		return size;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	regs = task_user_regs(task);
 	barrier_var(size);
 	if (!regs || size > offsetof(struct pyperf_sample, regs))
 		return size;
@@ -187,10 +221,11 @@ static __always_inline __u64 stage_done(enum pyperf_stat stage, __u64 since)
  * Sample the current thread of a profiled process at time NOW: its Python
  * stack (and with --native/--kernel its native stacks), into the ring
  * buffer.  BRAKE: the process's, if the caller has looked it up.
+ * BOUNDED: walk without bpf_loop (a constant at each call).
  */
 static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, __u64 pid_tgid,
 					   __u8 kind, __u8 task_state, __u16 weight, __u64 now,
-					   struct pyperf_brake *brake)
+					   struct pyperf_brake *brake, bool bounded)
 {
 	__u32 pid = pid_tgid >> 32;
 	struct task_struct *task;
@@ -201,7 +236,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s = get_scratch();
 	if (!s)
 		return;
-	task = bpf_get_current_task_btf();
+	task = current_task();
 	s->off = proc->off;
 	s->tgid = pid;
 	s->generation = proc->generation;
@@ -219,7 +254,8 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->sample.hdr.syscall = -1;
 	s->sample.hdr.weight = weight;
 
-	tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, false, &pending, &cached);
+	tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, false, bounded,
+			      &pending, &cached);
 	top = tstate ? top_frame(s) : 0;
 	/*
 	 * A thread state found before that has no frames now may be a freed
@@ -227,14 +263,14 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	 * callback thread, a sub-interpreter left): look again at once.
 	 */
 	if (cached && !top) {
-		tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, true, &pending,
-				      &cached);
+		tstate = thread_state(s, task, pid_tgid, proc->runtime_addr, now, true, bounded,
+				      &pending, &cached);
 		top = tstate ? top_frame(s) : 0;
 	}
 	s->sample.hdr.tstate = tstate;
 	stage = stage_done(PYPERF_STAT_NS_THREAD, now);
 	if (tstate) {
-		walk_stack(s, top);
+		walk_stack(s, top, bounded);
 		if (want_gil)
 			check_gil(s, proc->runtime_addr, tstate);
 	} else {
@@ -244,7 +280,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	stage = stage_done(PYPERF_STAT_NS_WALK, stage);
 
 	if (kind == PYPERF_KIND_OFF_CPU) {
-		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		struct pt_regs *regs = task_user_regs(task);
 		__u64 uaddr;
 
 		count(PYPERF_STAT_OFF_CPU);
@@ -271,7 +307,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 static __always_inline __u16 brake_take(__u32 tgid, struct pyperf_brake **out)
 {
 	struct pyperf_brake fresh = {}, *b = bpf_map_lookup_elem(&brakes, &tgid);
-	__u64 mask;
+	__u64 mask, counter;
 
 	if (!b) {
 		fresh.window_start_ns = bpf_ktime_get_ns();
@@ -285,7 +321,13 @@ static __always_inline __u16 brake_take(__u32 tgid, struct pyperf_brake **out)
 	if (!b->level)
 		return 1;
 	mask = (1ULL << (b->level & 7)) - 1;
-	if (__sync_fetch_and_add(&b->counter, 1) & mask) {
+	/*
+	 * Read, then added to, rather than one fetching add (Linux 5.12):
+	 * CPUs racing may take the same turn, a rounding the weights absorb.
+	 */
+	counter = b->counter;
+	__sync_fetch_and_add(&b->counter, 1);
+	if (counter & mask) {
 		__sync_fetch_and_add(&b->skipped, 1);
 		count(PYPERF_STAT_BRAKED);
 		return 0;

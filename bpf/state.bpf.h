@@ -91,6 +91,19 @@ struct {
 	__uint(max_entries, 16 << 20);		/* resized by userspace */
 } events SEC(".maps");
 
+/* This CPU's ticks (tick_periods()). */
+struct tick_clock {
+	__u64 last_ns;				/* when the perf event last fired here */
+	__u64 carry_ns;				/* time since not yet counted in periods */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tick_clock);
+} tick_clocks SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PYPERF_STAT_MAX);

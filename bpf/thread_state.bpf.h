@@ -138,6 +138,12 @@ static long visit_thread(__u32 index, void *ctx)
 	return 0;
 }
 
+/* Without bpf_loop: see visit_frames_bounded(). */
+__noinline int visit_thread_once(__u32 index)
+{
+	return visit_thread(index, NULL);
+}
+
 /*
  * The head of the first interpreter's thread list, ~0 if unreadable: a new
  * thread state goes at the head, so while it stays the same no thread has
@@ -202,7 +208,7 @@ static __always_inline bool may_run_elsewhere(struct scratch *s, struct thread_e
  */
 static __always_inline __u64 thread_state(struct scratch *s, struct task_struct *task,
 					  __u64 pid_tgid, __u64 runtime, __u64 now, bool fresh_only,
-					  bool *pending, bool *cached_hit)
+					  bool bounded, bool *pending, bool *cached_hit)
 {
 	struct thread_search *q = &s->search;
 	struct thread_entry *cached = bpf_map_lookup_elem(&threads, &pid_tgid);
@@ -243,7 +249,13 @@ static __always_inline __u64 thread_state(struct scratch *s, struct task_struct 
 		search_restart(e, s->generation, now, 0);
 	}
 	count(PYPERF_STAT_TSTATE_SEARCHES);
-	bpf_loop(PYPERF_SCAN_STEP, visit_thread, NULL, 0);
+	if (bounded) {
+		for (__u32 i = 0; i < PYPERF_SCAN_STEP; i++)
+			if (visit_thread_once(i))
+				break;
+	} else {
+		bpf_loop(PYPERF_SCAN_STEP, visit_thread, NULL, 0);
+	}
 	if (q->found) {
 		e->state = THREAD_FOUND;
 		e->tstate = q->found;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fetch Debian's own CPython builds that bookworm does not carry into
 # BUILD/pythons/<suite>, without touching the system's apt configuration:
-#   bullseye: python3.9;  sid: python3.13, 3.14, 3.15
+#   bullseye: python3.9;  sid: python3.13, 3.14, 3.15;
+#   sid-debug: sid's debug interpreters (Py_DEBUG), python3.13d, 3.14d, 3.15d
 # Each tree is a directory a test can chroot into (also the "container"
 # case).  Trees are cached: delete BUILD/pythons to refetch.  Sid moves, so
 # no patch version is pinned.
@@ -10,21 +11,24 @@ BUILD=${1:-build}
 DEST="$BUILD/pythons"
 . "$(dirname "$0")/debian-tree.sh"
 
+# fetch NAME SUITE PACKAGES X.Y...: BUILD/pythons/NAME, checked to run each pythonX.Y.
+# (debian-tree.sh's functions set tree/suite/packages: the names here differ.)
 fetch() {
-	suite=$1
-	shift
-	if debian_tree_fetch "$DEST/$suite" "$suite" "$(python_packages "$@")"; then
-		echo "provision-pythons: fetched Python $* from Debian $suite"
-		debian_tree_check_pythons "$DEST/$suite.tmp" "$@"
-		debian_tree_done "$DEST/$suite"
+	name=$1 from=$2 want=$3
+	shift 3
+	if debian_tree_fetch "$DEST/$name" "$from" "$want"; then
+		echo "provision-pythons: fetched Python $* from Debian $from into $name"
+		debian_tree_check_pythons "$DEST/$name.tmp" "$@"
+		debian_tree_done "$DEST/$name"
 	fi
 }
 
-fetch bullseye 3.9
-fetch sid 3.13 3.14 3.15
-for tree in "$DEST"/bullseye "$DEST"/sid; do
+fetch bullseye bullseye "$(python_packages 3.9)" 3.9
+fetch sid sid "$(python_packages 3.13 3.14 3.15)" 3.13 3.14 3.15
+fetch sid-debug sid python3.13-dbg,python3.14-dbg,python3.15-dbg 3.13d 3.14d 3.15d
+for tree in "$DEST"/bullseye "$DEST"/sid "$DEST"/sid-debug; do
 	for py in "$tree"/usr/bin/python3.[0-9]*; do
 		case "$py" in *-config) continue ;; esac
-		echo "provision-pythons: $(chroot "$tree" "${py#"$tree"}" -c 'import sys; print(sys.version.split()[0])') in $tree"
+		echo "provision-pythons: ${py##*/} $(chroot "$tree" "${py#"$tree"}" -c 'import sys; print(sys.version.split()[0])') in $tree"
 	done
 done

@@ -118,6 +118,9 @@ def interpreters():
                                      tree=os.path.join(pythons, suite)))
     found.append(Interpreter("debian sid, static, overlayfs container", "/usr/bin/python3.14",
                              tree=os.path.join(pythons, "sid"), pivot=True))
+    for v in ["3.13", "3.14", "3.15"]:
+        found.append(Interpreter("debian sid, debug (Py_DEBUG), chroot", "/usr/bin/python%sd" % v,
+                                 tree=os.path.join(pythons, "sid-debug")))
     return found
 
 

@@ -123,15 +123,15 @@ def error_no_btf():
 
 
 @test
-def error_kernel_without_bpf_loop():
-    """The refusal Debian 11's kernel gets (make kernels boots one), here
-    with the probe told the helper is missing."""
+def error_kernel_without_ring_buffers():
+    """The refusal a kernel before 5.8 gets, here with the probe told BPF
+    ring buffers are missing."""
     with Workload("/usr/bin/python3.11", "short_lived.py", 30) as w:
-        out = os.path.join(harness.TMP, "no-loop.json")
+        out = os.path.join(harness.TMP, "no-ringbuf.json")
         expect_error(run_pybpf(["record", "-p", str(w.pid), "-o", out],
-                               env=dict(os.environ, PYBPF_KERNEL_FEATURES="-bpf_loop")),
-                     r"^pybpf: error: this kernel \(Linux \S+\) lacks the bpf_loop helper, added in Linux 5\.17 "
-                     r"\(.*\): run pybpf on Linux 5\.17 or newer$")
+                               env=dict(os.environ, PYBPF_KERNEL_FEATURES="-bpf_loop,-ringbuf")),
+                     r"^pybpf: error: this kernel \(Linux \S+\) lacks BPF ring buffers \(BPF_MAP_TYPE_RINGBUF\), "
+                     r"added in Linux 5\.8 \(.*\): run pybpf on Linux 5\.8 or newer$")
         assert not os.path.exists(out), "nothing recorded, nothing written"
 
 

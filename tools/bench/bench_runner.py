@@ -98,7 +98,7 @@ class Bench:
             out, stats = base + ".json", base + ".stats.json"
             binary = self.pybpf_base if cfg.base else self.pybpf
             return ([binary, "record", "-p", str(pid), "-r", str(cfg.rate), "--stats", stats,
-                     "-o", out] + cfg.extra, None, out, stats)
+                     "-o", out] + cfg.extra, dict(os.environ, **cfg.env) if cfg.env else None, out, stats)
         if cfg.kind == "austin":
             out = base + ".austin"
             us = int(round(1e6 / cfg.rate))

@@ -74,11 +74,12 @@ class Target:
 # ---------------------------------------------------------------- configs
 class Config:
     def __init__(self, name, target, kind=None, rate=None, mode="cpu", label=None, base=False,
-                 extra=()):
+                 extra=(), env=None):
         self.name, self.target, self.kind, self.rate, self.mode = name, target, kind, rate, mode
         self.label = label or name
         self.base = base            # pybpf: the --base binary, for before/after in one run
         self.extra = list(extra)    # more profiler options
+        self.env = env              # more profiler environment
 
     @property
     def baseline(self):
@@ -95,6 +96,9 @@ def configs(quick, base_rev=None):
               for hz in (1000, 10000)]
     # Where the BPF program's time goes (three more clock reads a sample).
     c.append(Config("pybpf 1000 Hz --stats-stages", "py3.11", "pybpf", 1000, extra=["--stats-stages"]))
+    # The walk kernels before 5.17 get (no bpf_loop: bounded loops), here.
+    c.append(Config("pybpf 1000 Hz, bounded walk", "py3.11", "pybpf", 1000,
+                    env={"PYBPF_KERNEL_FEATURES": "-bpf_loop"}))
     # The floor: what the timer interrupt alone costs the target at 10 kHz.
     c.append(Config("perf cpu-clock 10000 Hz", "py3.11", "perfclock", 10000))
     for us in ([1000] if quick else [10000, 1000, 100]):

@@ -76,8 +76,9 @@ static const struct kernel_feature {
 } features[PREFLIGHT_FEATURES] = {
 	[PREFLIGHT_RINGBUF] = { "ringbuf", "BPF ring buffers (BPF_MAP_TYPE_RINGBUF)", "5.8",
 				"every sample goes through one", true },
+	/* Else the same steps run from bounded loops (pyperf_sample_bounded). */
 	[PREFLIGHT_BPF_LOOP] = { "bpf_loop", "the bpf_loop helper", "5.17",
-				 "the thread state search and the stack walk run in it", true },
+				 "the stack walk", false },
 	/* Else --mode wall reads the task's state itself. */
 	[PREFLIGHT_SWITCH_PREV_STATE] = { "switch_prev_state", "sched_switch's prev_state argument", "5.18",
 					  "--mode wall", false },
@@ -100,13 +101,17 @@ int preflight_features_result(const char *release, const int probes[PREFLIGHT_FE
 
 const char *preflight_kernel_needed(void)
 {
-	return "Linux 5.17+";
+	return "Linux 5.8+";
 }
 
-/* 1 if the kernel's sched_switch tracepoint passes prev_state (5 arguments), 0 if not, < 0: unknown. */
-static int probe_switch_prev_state(void)
+/*
+ * 1 if the kernel's sched_switch tracepoint passes prev_state (5 arguments),
+ * 0 if not, < 0: unknown.  From BTF_PATH, the BTF the program is loaded
+ * with, if given.
+ */
+static int probe_switch_prev_state(const char *btf_path)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
 	const struct btf_type *t;
 	int id, args = -1;
 
@@ -135,7 +140,7 @@ bool preflight_feature_disabled(const char *list, enum preflight_feature feature
 	return false;
 }
 
-int preflight_probe(enum preflight_feature feature)
+int preflight_probe(enum preflight_feature feature, const char *btf_path)
 {
 	/* "-NAME,...": taken as missing, whatever the kernel has (tests; a probe that misleads). */
 	if (preflight_feature_disabled(getenv("PYBPF_KERNEL_FEATURES"), feature))
@@ -146,7 +151,7 @@ int preflight_probe(enum preflight_feature feature)
 	case PREFLIGHT_BPF_LOOP:
 		return libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_loop, NULL);
 	case PREFLIGHT_SWITCH_PREV_STATE:
-		return probe_switch_prev_state();
+		return probe_switch_prev_state(btf_path);
 	default:
 		return PREFLIGHT_PROBE_UNKNOWN;
 	}
@@ -159,7 +164,7 @@ int preflight_features(char *err, size_t errlen)
 
 	for (int i = 0; i < PREFLIGHT_FEATURES; i++)
 		/* An optional feature is probed by what it selects, when it is wanted. */
-		probes[i] = features[i].required ? preflight_probe(i) : PREFLIGHT_PROBE_UNKNOWN;
+		probes[i] = features[i].required ? preflight_probe(i, NULL) : PREFLIGHT_PROBE_UNKNOWN;
 	if (uname(&uts))
 		snprintf(uts.release, sizeof(uts.release), "?");
 	return preflight_features_result(uts.release, probes, err, errlen);

@@ -17,7 +17,7 @@ int preflight_btf(const char *btf_path, const char *kernel_btf, char *err, size_
 /* The kernel features pybpf probes for, in the order they are checked. */
 enum preflight_feature {
 	PREFLIGHT_RINGBUF,		/* BPF_MAP_TYPE_RINGBUF, Linux 5.8: required */
-	PREFLIGHT_BPF_LOOP,		/* the bpf_loop helper, Linux 5.17: required */
+	PREFLIGHT_BPF_LOOP,		/* the bpf_loop helper, Linux 5.17: which stack walk */
 	PREFLIGHT_SWITCH_PREV_STATE,	/* sched_switch's 5th argument, Linux 5.18: which --mode wall program */
 	PREFLIGHT_FEATURES,
 };
@@ -38,15 +38,16 @@ int preflight_features(char *err, size_t errlen);
 int preflight_features_result(const char *release, const int probes[PREFLIGHT_FEATURES],
 			      char *err, size_t errlen);
 /*
- * One probe of the running kernel: 1 there, 0 missing, < 0 unknown.  A
+ * One probe of the running kernel: 1 there, 0 missing, < 0 unknown;
+ * BTF_PATH: the kernel's BTF given with --btf, NULL: its own.  A
  * feature named "-KEY" in the environment's PYBPF_KERNEL_FEATURES (a comma
  * list: -ringbuf, -bpf_loop, -switch_prev_state) counts as missing.
  */
-int preflight_probe(enum preflight_feature feature);
+int preflight_probe(enum preflight_feature feature, const char *btf_path);
 /* Whether LIST (PYBPF_KERNEL_FEATURES' syntax, may be NULL) names FEATURE as missing. */
 bool preflight_feature_disabled(const char *list, enum preflight_feature feature);
 
-/* The kernel the BPF program needs, in words: bpf_loop (5.17). */
+/* The kernel the BPF program needs, in words: ring buffers (5.8). */
 const char *preflight_kernel_needed(void);
 
 #endif

@@ -27,6 +27,7 @@
 
 struct sampler {
 	struct pyperf_bpf *skel;
+	struct bpf_program *cpu_prog;	/* the perf event's: with bpf_loop or bounded */
 	struct ring_buffer *rb;		/* samples */
 	struct ring_buffer *events_rb;	/* process lifecycle */
 	int epoll_fd;			/* readable when either has data */
@@ -160,6 +161,10 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	s->skel->rodata->want_kernel_stack = opts->kernel_stacks;
 	s->skel->rodata->want_user_stack = opts->user_stacks;
 	s->skel->rodata->stage_times = opts->stage_times;
+	/* Loaded with everything else, so only the one this kernel can verify. */
+	s->cpu_prog = opts->bpf_loop ? s->skel->progs.pyperf_sample : s->skel->progs.pyperf_sample_bounded;
+	bpf_program__set_autoload(s->skel->progs.pyperf_sample, opts->bpf_loop);
+	bpf_program__set_autoload(s->skel->progs.pyperf_sample_bounded, !opts->bpf_loop);
 	/* Every context switch on the machine runs it: only when asked for. */
 	bpf_program__set_autoload(s->skel->progs.pyperf_switch, opts->off_cpu && opts->switch_prev_state);
 	bpf_program__set_autoload(s->skel->progs.pyperf_switch_task_state,
@@ -169,7 +174,7 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	log_debug("start-up heap on huge pages: %s\n", heap_advised ? "yes" : "no");
 	if (rc) {
 		snprintf(err, errlen,
-			 "cannot load the BPF program (%s): this needs a kernel with BTF, BPF ring buffers and bpf_loop (%s); run with -v for the verifier log",
+			 "cannot load the BPF program (%s): this needs a kernel with BTF and BPF ring buffers (%s); run with -v for the verifier log",
 			 strerror(-rc), preflight_kernel_needed());
 		goto fail;
 	}
@@ -336,7 +341,7 @@ int sampler_start(struct sampler *s, char *err, size_t errlen)
 				 cpu, strerror(-rc));
 			goto fail;
 		}
-		s->links[cpu] = bpf_program__attach_perf_event(s->skel->progs.pyperf_sample,
+		s->links[cpu] = bpf_program__attach_perf_event(s->cpu_prog,
 							       s->perf_fds[cpu]);
 		if (!s->links[cpu]) {
 			rc = -errno;
@@ -437,7 +442,7 @@ int sampler_prog_info(struct sampler *s, struct sampler_prog_info *out)
 
 	memset(out, 0, sizeof(*out));
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.pyperf_sample), &info, &len))
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->cpu_prog), &info, &len))
 		return -errno;
 	out->run_cnt = info.run_cnt;
 	out->run_time_ns = info.run_time_ns;

@@ -28,6 +28,7 @@ struct sampler_opts {
 	unsigned int max_threads;	/* of the thread map; 0: the program's own */
 	bool follow_all;		/* report every exec (-a) */
 	bool off_cpu;			/* --mode wall: sample threads leaving the CPU */
+	bool bpf_loop;			/* the kernel has bpf_loop (Linux 5.17+); else bounded loops walk */
 	bool switch_prev_state;		/* sched_switch passes prev_state (Linux 5.18+) */
 	bool gil;			/* tell whether each sampled thread holds the GIL */
 	bool kernel_stacks;		/* --kernel */

@@ -82,7 +82,8 @@ int session_open(struct session *s, struct profile *profile, const struct sessio
 		.follow_all = cfg->all,
 		.off_cpu = wall,
 		/* Unknown counts as there: the load then says what is wrong. */
-		.switch_prev_state = wall && preflight_probe(PREFLIGHT_SWITCH_PREV_STATE) != 0,
+		.bpf_loop = preflight_probe(PREFLIGHT_BPF_LOOP, cfg->btf_path) != 0,
+		.switch_prev_state = wall && preflight_probe(PREFLIGHT_SWITCH_PREV_STATE, cfg->btf_path) != 0,
 		.gil = cfg->modes && cfg->modes->gil_only,
 		.kernel_stacks = cfg->modes && cfg->modes->kernel,
 		.user_stacks = cfg->modes && cfg->modes->native,

@@ -374,9 +374,10 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 	struct tracked *tr = current(t, s->hdr.pid);
 	struct sample_stack *b = t->stack;
 	struct prof_thread *th;
+	uint64_t weight;
 
 	if (s->hdr.kind == PYPERF_KIND_ON_CPU) {
-		wall_clock_return(&t->wall, s->hdr.tid, s->hdr.timestamp_ns);
+		wall_clock_return(&t->wall, s->hdr.pid, s->hdr.tid, s->hdr.timestamp_ns);
 		return;
 	}
 	if (s->hdr.kind == PYPERF_KIND_CODE) {
@@ -424,10 +425,16 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		wall_clock_leave(&t->wall, th, s->hdr.tid, b->frames, b->depth, s->hdr.timestamp_ns);
 		return;
 	}
-	/* A sample the brake took stands for the ones it did not. */
-	if (profile_add_at(t->profile, th, b->frames, b->depth,
-			   t->modes.cpu_weight * (s->hdr.weight ? s->hdr.weight : 1),
-			   profile_time(t->profile, s->hdr.timestamp_ns)))
+	/*
+	 * A sample the kernel took stands for the periods since its CPU's
+	 * tick before and the samples the brake let go by; in wall mode, for
+	 * the thread's own run since it was last counted.
+	 */
+	weight = t->modes.cpu_weight * (s->hdr.weight ? s->hdr.weight : 1);
+	if (t->modes.wall)
+		weight = wall_clock_run(&t->wall, s->hdr.pid, s->hdr.tid, s->hdr.timestamp_ns, weight);
+	if (weight && profile_add_at(t->profile, th, b->frames, b->depth, weight,
+				     profile_time(t->profile, s->hdr.timestamp_ns)))
 		t->dropped++;
 	else
 		tr->samples++;

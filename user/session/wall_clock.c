@@ -5,9 +5,13 @@
 #include "base/array.h"
 #include "session/wall_clock.h"
 
+/* One thread's wall time: its wait, or how long it has been running. */
 struct off_cpu_wait {
 	struct prof_thread *thread;
-	uint64_t since_ns;		/* 0: on a CPU */
+	uint64_t since_ns;		/* off the CPU since; 0: on a CPU */
+	/* On a CPU since its return or its last sample counted; 0: unknown. */
+	uint64_t running_ns;
+	uint32_t pid;			/* its process, where known (0: not yet) */
 	uint32_t *frames;
 	size_t depth, cap;
 };
@@ -74,27 +78,50 @@ uint32_t wall_clock_state_frame(struct wall_clock *w, uint8_t task_state, int32_
 	return profile_frame(w->profile, state, "", 0);
 }
 
-void wall_clock_leave(struct wall_clock *w, struct prof_thread *th, uint32_t tid,
-		      const uint32_t *frames, size_t depth, uint64_t now_ns)
+/* Thread TID's entry, made if it has none; NULL: out of memory. */
+static struct off_cpu_wait *thread_wait(struct wall_clock *w, uint32_t tid)
 {
 	bool created;
 	uintptr_t *slot = hmap_upsert(&w->waits, &tid, sizeof(tid), &created);
-	struct off_cpu_wait *wait;
 
-	if (!slot) {
-		w->waits_lost++;
-		return;
-	}
+	if (!slot)
+		return NULL;
 	if (created)
-		*slot = (uintptr_t)calloc(1, sizeof(*wait));
-	wait = (struct off_cpu_wait *)*slot;
+		*slot = (uintptr_t)calloc(1, sizeof(struct off_cpu_wait));
+	return (struct off_cpu_wait *)*slot;
+}
+
+/* The microseconds WAIT's thread has run since it was last counted, up to NOW_NS. */
+static uint64_t take_running(struct off_cpu_wait *wait, uint64_t now_ns)
+{
+	uint64_t us = 0;
+
+	if (wait->running_ns && now_ns > wait->running_ns)
+		us = (now_ns - wait->running_ns + 500) / 1000;
+	wait->running_ns = now_ns;
+	return us;
+}
+
+void wall_clock_leave(struct wall_clock *w, struct prof_thread *th, uint32_t tid,
+		      const uint32_t *frames, size_t depth, uint64_t now_ns)
+{
+	struct off_cpu_wait *wait = thread_wait(w, tid);
+	uint64_t ran;
+
 	if (!wait || array_reserve(&wait->frames, &wait->cap, depth, sizeof(*frames))) {
 		w->waits_lost++;
 		return;
 	}
+	/* Its run since the last sample, under the code it left the CPU in. */
+	ran = depth > 1 ? take_running(wait, now_ns) : 0;
+	wait->running_ns = 0;
+	if (ran && !profile_add_at(w->profile, th, frames, depth - 1, ran,
+				   profile_time(w->profile, now_ns)))
+		w->runs_added++;
 	memcpy(wait->frames, frames, depth * sizeof(*frames));
 	wait->depth = depth;
 	wait->thread = th;
+	wait->pid = th->pid;
 	wait->since_ns = now_ns;
 }
 
@@ -112,12 +139,31 @@ static void add_wait(struct wall_clock *w, struct off_cpu_wait *wait, uint64_t n
 		w->waits_added++;
 }
 
-void wall_clock_return(struct wall_clock *w, uint32_t tid, uint64_t now_ns)
+void wall_clock_return(struct wall_clock *w, uint32_t pid, uint32_t tid, uint64_t now_ns)
 {
-	uintptr_t *slot = hmap_find(&w->waits, &tid, sizeof(tid));
+	struct off_cpu_wait *wait = thread_wait(w, tid);
 
-	if (slot)
-		add_wait(w, (struct off_cpu_wait *)*slot, now_ns);
+	if (!wait)
+		return;
+	add_wait(w, wait, now_ns);
+	wait->pid = pid;
+	wait->running_ns = now_ns;
+}
+
+uint64_t wall_clock_run(struct wall_clock *w, uint32_t pid, uint32_t tid, uint64_t now_ns,
+			uint64_t nominal_us)
+{
+	struct off_cpu_wait *wait = thread_wait(w, tid);
+
+	if (!wait)
+		return nominal_us;
+	wait->pid = pid;
+	if (!wait->running_ns) {
+		/* Running since before anything was heard of it: timed from now on. */
+		wait->running_ns = now_ns;
+		return nominal_us;
+	}
+	return take_running(wait, now_ns);
 }
 
 void wall_clock_end(struct wall_clock *w, uint32_t pid, uint64_t now_ns)
@@ -127,7 +173,9 @@ void wall_clock_end(struct wall_clock *w, uint32_t pid, uint64_t now_ns)
 	hmap_for_each(&w->waits, slot) {
 		struct off_cpu_wait *wait = (struct off_cpu_wait *)slot->value;
 
-		if (wait && wait->thread && (!pid || wait->thread->pid == pid))
-			add_wait(w, wait, now_ns);
+		if (!wait || (pid && wait->pid != pid))
+			continue;
+		add_wait(w, wait, now_ns);
+		wait->running_ns = 0;	/* an exec's new program starts afresh */
 	}
 }

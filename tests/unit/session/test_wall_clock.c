@@ -48,7 +48,7 @@ static void teardown(void)
 Test(wall_clock, a_wait_that_returns_is_a_sample_of_its_return, .init = setup, .fini = teardown)
 {
 	wall_clock_leave(&wall, thread, 43, frames, 2, 3000000);
-	wall_clock_return(&wall, 43, 10000000);
+	wall_clock_return(&wall, 42, 43, 10000000);
 	cr_assert_eq(heard, 1);
 	cr_assert_eq(heard_count, 7000, "7 ms, in microseconds");
 	cr_assert_eq(heard_time, 9000000, "its end, since the origin");
@@ -65,4 +65,36 @@ Test(wall_clock, a_wait_ended_by_an_exit_is_a_sample_of_the_exit, .init = setup,
 	/* Ended once: the end of the recording adds nothing more. */
 	wall_clock_end(&wall, 0, 8000000);
 	cr_assert_eq(heard, 1);
+}
+
+Test(wall_clock, a_run_counts_from_the_return_to_each_sample_and_to_the_leave, .init = setup,
+     .fini = teardown)
+{
+	/* Running before anything was heard of it: its first sample is nominal. */
+	cr_assert_eq(wall_clock_run(&wall, 42, 43, 1000000, 1000), 1000);
+	/* Then each sample covers the run since the one before, however late. */
+	cr_assert_eq(wall_clock_run(&wall, 42, 43, 4200000, 1000), 3200, "a tick 2.2 ms late");
+	cr_assert_eq(wall_clock_run(&wall, 42, 43, 5200000, 1000), 1000);
+	/* It leaves 300 us after its last sample: those go to the code it left in. */
+	wall_clock_leave(&wall, thread, 43, frames, 2, 5500000);
+	cr_assert_eq(heard, 1);
+	cr_assert_eq(heard_count, 300);
+	/* Back after 2 ms of waiting, sampled 100 us later: the wait, then 100 us. */
+	wall_clock_return(&wall, 42, 43, 7500000);
+	cr_assert_eq(heard, 2);
+	cr_assert_eq(heard_count, 2000);
+	cr_assert_eq(wall_clock_run(&wall, 42, 43, 7600000, 1000), 100);
+	/* Every microsecond from the first sample on, counted once. */
+	cr_assert_eq(3200 + 1000 + 300 + 2000 + 100, (7600000 - 1000000) / 1000);
+}
+
+Test(wall_clock, an_exec_starts_the_run_afresh, .init = setup, .fini = teardown)
+{
+	wall_clock_return(&wall, 42, 43, 1000000);
+	wall_clock_end(&wall, 42, 2000000);
+	/* The new program's first sample does not count the old one's run. */
+	cr_assert_eq(wall_clock_run(&wall, 42, 43, 9000000, 1000), 1000);
+	/* Another process's end leaves this one's run alone. */
+	wall_clock_end(&wall, 7, 9500000);
+	cr_assert_eq(wall_clock_run(&wall, 42, 43, 10000000, 1000), 1000);
 }
