@@ -396,11 +396,13 @@ def lowered_limits_are_reported():
                  "%d threads under [other threads]" % over["threads"]):
         assert text in line, (text, line)
     # Nothing is lost past a limit: every sample is still in the profile.
+    # A sample weighs a period, or more for a late tick (a loaded machine).
     total = sum(sum(p["weights"]) for p in doc["profiles"]) / (1e9 / rate)
-    assert round(total) == sum(p["samples"] for p in st["processes"]), (total, st["processes"])
+    samples = sum(p["samples"] for p in st["processes"])
+    assert samples <= round(total) <= 1.5 * samples, (total, st["processes"])
     full = sum(w for p in doc["profiles"] for frames, w in stacks(doc, p)
                if [f["name"] for f in frames] == ["[stack table full]"]) / (1e9 / rate)
-    assert round(full) == over["stacks"], (full, over)
+    assert over["stacks"] <= round(full) <= 1.5 * over["stacks"], (full, over)
     assert any("[other threads]" in p["name"] for p in doc["profiles"])
     # A command whose two forked workers come after the one process allowed.
     launched = subprocess.run([harness.PYBPF, "record", "-q", "--subprocesses", "-o", tmp("limits-cmd.json"),
