@@ -113,11 +113,10 @@ void wall_clock_leave(struct wall_clock *w, struct prof_thread *th, uint32_t tid
 		return;
 	}
 	/* Its run since the last sample, under the code it left the CPU in. */
-	ran = depth > 1 ? take_running(wait, now_ns) : 0;
-	wait->running_ns = 0;
-	if (ran && !profile_add_at(w->profile, th, frames, depth - 1, ran,
-				   profile_time(w->profile, now_ns)))
-		w->runs_added++;
+	ran = take_running(wait, now_ns);
+	wait->running_ns = 0;		/* timed again from its return */
+	if (ran && depth > 1)
+		profile_add_at(w->profile, th, frames, depth - 1, ran, profile_time(w->profile, now_ns));
 	memcpy(wait->frames, frames, depth * sizeof(*frames));
 	wait->depth = depth;
 	wait->thread = th;

@@ -18,7 +18,6 @@ struct wall_clock {
 	struct profile *profile;
 	struct hmap waits;		/* host tid -> struct off_cpu_wait * */
 	uint64_t waits_added, waits_lost;
-	uint64_t runs_added;		/* runs counted as a thread left the CPU */
 };
 
 void wall_clock_init(struct wall_clock *w, struct profile *profile);
