@@ -19,7 +19,7 @@ BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf
 # user/LAYER/*.c: cli, session, python, native, process, profile, output, base.
 USER_SRCS := $(filter-out user/cli/main.c,$(wildcard user/*/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
-UNIT_SRCS := $(wildcard tests/unit/*/*.c) tests/common/fake_target.c
+UNIT_SRCS := $(wildcard tests/unit/*/*.c) tests/common/fake_target.c tests/common/fake_objects.c
 
 # A recipe that fails leaves no half-written target for the next make to trust.
 .DELETE_ON_ERROR:
@@ -142,10 +142,11 @@ unit: $(BUILD)/unit_tests $(BUILD)/fixtures/.stamp pythons
 	PYBPF_FIXTURES=$(BUILD)/fixtures PYBPF_PYTHONS=$(BUILD)/pythons $(BUILD)/unit_tests --jobs 2
 
 # The built-in layout tables against offsetof() in every CPython's own headers.
-layouts:
+layouts: pythons
 	tools/check-layouts.sh $(BUILD)
 
-# Debian's python3.9 (bullseye) and 3.13-3.15 (sid), fetched into $(BUILD)/pythons.
+# Debian's python3.9 (bullseye) and 3.13-3.15 (sid), fetched into $(BUILD)/pythons,
+# and free-threaded 3.13t+ built from Debian's source packages (cached in /var/cache/pybpf).
 pythons:
 	tools/provision-pythons.sh $(BUILD)
 
@@ -257,7 +258,8 @@ FUZZ_LIB_SRCS := base/array base/bytes base/clock base/hashmap base/log native/c
 		 native/dwarf_read native/eh_frame native/elf_symbols native/symbol_table native/unwind \
 		 output/recording_reader process/proc_info process/proc_maps process/target_mem \
 		 profile/profile profile/sources python/debug_offsets python/linetable python/py_layout python/py_walk \
-		 python/pystr python/python_target python/symbolizer session/stack_marks
+		 python/pystr python/python_target python/symbolizer session/stack_marks \
+		 python/thread_names python/py_dict python/py_objects python/py_set python/asyncio_tasks
 FUZZ_RUN     = UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_DIR)/fuzz_$$n -timeout=10 \
 		-artifact_prefix=$(FUZZ_DIR)/crash-$$n-
 

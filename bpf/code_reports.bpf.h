@@ -65,7 +65,8 @@ static __always_inline __u64 str_bytes(struct scratch *s, const __u8 *head, __u3
  * OBJ into HEAD, but no more than the object has: a small object at the
  * end of its allocator's arena must not make the read run into an
  * unmapped page.  Its header first, then the whole object if it is
- * smaller than HEAD.  0, or -1 with HEAD zeroed.
+ * smaller than HEAD.  The bytes of HEAD read (all of it, the whole
+ * object, or its header), or -1 with HEAD zeroed.
  */
 static __always_inline int read_head(struct scratch *s, __u8 *head, __u64 obj, bool bytes)
 {
@@ -74,7 +75,7 @@ static __always_inline int read_head(struct scratch *s, __u8 *head, __u64 obj, b
 	__u64 len;
 
 	if (!read_user(s, head, PYPERF_STR_HEAD, obj))
-		return 0;
+		return PYPERF_STR_HEAD;
 	header = bytes ? off->varobject_size + 8 : off->str_state + 4;
 	if (!bytes && off->str_length + 8 > header)
 		header = off->str_length + 8;
@@ -89,8 +90,9 @@ static __always_inline int read_head(struct scratch *s, __u8 *head, __u64 obj, b
 		len += data_at;
 		if (len > PYPERF_STR_HEAD || read_user(s, head, len & 127, obj))
 			goto fail;
+		return len;
 	}
-	return 0;
+	return header;
 fail:
 	__builtin_memset(head, 0, PYPERF_STR_HEAD);
 	return -1;

@@ -73,12 +73,16 @@ static __always_inline __s32 instr_offset(struct scratch *s, __u64 code)
 		if (tlbc > 0) {
 			__u64 array = load_u64(s->code_buf, off->code_tlbc, PYPERF_CODE_READ);
 
-			/* An index is an int; more than 65536 threads' copies is not a code object. */
+			/*
+			 * An index is an int; more than 65536 threads' copies is
+			 * not a code object.  An empty slot is no copy to measure from.
+			 */
 			if (!array || tlbc > 0xffff ||
-			    read_ptr(s, &base, array + off->code_tlbc_entries + 8 * (__u64)tlbc))
+			    read_ptr(s, &base, array + off->code_tlbc_entries + 8 * (__u64)tlbc) || !base)
 				return PYPERF_INSTR_UNKNOWN;
 		}
 	}
+	/* 3.12 starts a frame one instruction before its first: -2, the def line. */
 	return (__s32)(ip - base);
 }
 
@@ -143,7 +147,7 @@ static __always_inline __u32 resolve_frame(struct scratch *s, struct pyperf_fram
 		out->fingerprint = seen->fingerprint;
 	} else {
 		/* The name's header holds its hash, and maybe all of its characters. */
-		if (!id.name || read_head(s, s->code_report.info.name_head, id.name, false)) {
+		if (!id.name || read_head(s, s->code_report.info.name_head, id.name, false) < 0) {
 			s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 			return framesize;
 		}
@@ -212,12 +216,20 @@ static __always_inline int fetch_frame(struct scratch *s, __u64 addr, __u32 size
 	w->len = 0;
 	if (last && (last <= addr || last - addr > PYPERF_FRAME_WINDOW))
 		return read_prefix(s, s->frame_buf, size, PYPERF_FRAME_READ, addr);
+	/*
+	 * A page whose window could not be read (part of it not present, or
+	 * being moved) costs one read per frame, not a failed window each.
+	 */
+	if (page == w->failed_page)
+		return read_prefix(s, s->frame_buf, size, PYPERF_FRAME_READ, addr);
 	start = addr + size > page + PYPERF_FRAME_WINDOW ? addr + size - PYPERF_FRAME_WINDOW : page;
 	len = addr + size - start;
 	if (len > PYPERF_FRAME_WINDOW)
 		len = PYPERF_FRAME_WINDOW;
-	if (read_user(s, w->bytes, len, start))
+	if (read_user(s, w->bytes, len, start)) {
+		w->failed_page = page;
 		return read_prefix(s, s->frame_buf, size, PYPERF_FRAME_READ, addr);
+	}
 	w->start = start;
 	w->len = len;
 	copy_frame(s, addr - start);
@@ -357,6 +369,7 @@ static long visit_frame(__u32 index, void *ctx)
 	if (why)
 		return torn(s, why);
 	stack_check_kind(&s->walk.check, &s->off, frame, 0, entry != 0);
+	async_visit(s, frame, n);
 	if (n >= PYPERF_KEEP_INNER)
 		s->walk.ring[(n - PYPERF_KEEP_INNER) & (PYPERF_KEEP_OUTER - 1)] = frame | entry;
 	s->sample.hdr.depth = n + 1;
@@ -426,6 +439,7 @@ static __always_inline void walk_stack(struct scratch *s, __u64 top, bool bounde
 	s->walk.skipped = 0;
 	s->window.len = 0;
 	s->window.last_frame = 0;
+	s->window.failed_page = 0;
 	__builtin_memset(&s->walk.cycle, 0, sizeof(s->walk.cycle));
 	stack_check_init(&s->walk.check, &s->off, s->tstate_buf, PYPERF_TSTATE_READ);
 	s->walk.cursor = top;

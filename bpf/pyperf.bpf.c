@@ -59,6 +59,7 @@ const volatile bool stage_times = false;
 #include "state.bpf.h"
 #include "thread_state.bpf.h"
 #include "code_reports.bpf.h"
+#include "async_task.bpf.h"
 #include "frame_chain.bpf.h"
 #include "sample.bpf.h"
 
@@ -107,11 +108,10 @@ static __always_inline int on_cpu_sample(struct bpf_perf_event_data *ctx, bool b
 	if (!proc)
 		return 0;
 	count(PYPERF_STAT_SAMPLES);
-	weight = brake_take(pid, &brake);
+	weight = brake_take(pid, periods, &brake);
 	if (!weight)
 		return 0;
 	start = bpf_ktime_get_ns();
-	weight *= periods;
 	if (weight > 0xffff)
 		weight = 0xffff;
 	sample_current(ctx, proc, pid_tgid, PYPERF_KIND_CPU, 0, weight, start, brake, bounded);

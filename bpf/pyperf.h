@@ -113,9 +113,9 @@
  * The brake: over each PYPERF_BRAKE_WINDOW_NS, a process's CPU samples may
  * cost on average at most 1/PYPERF_BRAKE_SHARE of the sampling period (a
  * quarter, as the kernel's own perf_cpu_time_max_percent allows).
- * Past that, 1 in 2 of its samples is taken (each standing for 2), then 1
- * in 4 ... down to 1 in 2^PYPERF_BRAKE_MAX_LEVEL; back up when it costs a
- * quarter of that.  Other processes keep their rate.
+ * Past that, 1 in 2 of its samples is taken (standing for the periods of
+ * the one skipped too), then 1 in 4 ... down to 1 in
+ * 2^PYPERF_BRAKE_MAX_LEVEL; back up when it costs a quarter of that.  Other processes keep their rate.
  */
 #define PYPERF_BRAKE_WINDOW_NS	(100ULL * 1000 * 1000)
 #define PYPERF_BRAKE_SHARE	4
@@ -273,10 +273,65 @@ struct pyperf_offsets {
 	__u16 interp_gil;		/* else PyInterpreterState.ceval.gil, a pointer */
 	__u16 gil_holder;		/* last_holder */
 	__u16 gil_locked;
-	/* sizeof(struct _gil_runtime_state): a futex anywhere in it is a wait for the GIL */
+	/* sizeof(struct _gil_runtime_state): a futex anywhere in it is a wait for the GIL; 0: free-threaded */
 	__u16 gil_span;
 	/* 3.11: _PyInterpreterFrame.is_entry (3.12+ mark eval calls with shim frames) */
 	__u16 frame_is_entry;
+};
+
+/*
+ * --async: the asyncio task a thread runs.  Candidates come from the dict
+ * asyncio keeps of each event loop's running task (_current_tasks, its
+ * last PYPERF_ASYNC_CANDIDATES entries); the one whose coroutine's frame is
+ * on the sampled thread's stack is the task that thread runs, and its
+ * name's first PYPERF_STR_HEAD bytes go with the sample.
+ */
+#define PYPERF_ASYNC_CANDIDATES	8	/* the whole of the smallest dict (8 slots) */
+#define PYPERF_ASYNC_ENTRY_MAX	24	/* a general dict entry: { hash, key, value } */
+#define PYPERF_ASYNC_KEYS_READ	64	/* a dict keys object's header, dk_indices included */
+#define PYPERF_ASYNC_ENTRIES_READ 256	/* the candidates' entries, read at once */
+#define PYPERF_ASYNC_TASK_READ	256	/* a Task's fields read at once end before this */
+/*
+ * The tasks awaiting the running one, followed at most this far: its first
+ * done callback wakes the task that awaits it (`await task`), or is
+ * gather()'s, whose _GatheringFuture's first callback wakes the task that
+ * awaits the gather.  A task is taken only if it awaits that very future
+ * (its fut_waiter).
+ */
+#define PYPERF_MAX_AWAITERS	4
+#define PYPERF_MAX_TASKS	(1 + PYPERF_MAX_AWAITERS)
+#define PYPERF_CLOSURE_CELLS	8	/* cells of gather's callback looked into */
+#define PYPERF_ASYNC_OBJECT_READ 128	/* a callback's or a closure tuple's fields read at once */
+
+struct pyperf_async {
+	__u64 current_tasks;		/* the dict loop -> task; 0: --async off, or not found yet */
+	__u64 task_type;		/* _asyncio.Task: only its instances are taken */
+	__u16 object_type;		/* ob_type */
+	/* PyDictObject and its keys object (general entries only: loops are no str) */
+	__u16 dict_keys;		/* ma_keys */
+	__u16 keys_size;		/* dk_size (Py_ssize_t) or dk_log2_size (u8) */
+	__u16 keys_log2_index_bytes;	/* u8; NONE: index width from dk_size (up to 3.10) */
+	__u16 keys_nentries;
+	__u16 keys_indices;
+	__u8 log2_size;			/* keys_size is dk_log2_size */
+	__u8 entry_size;		/* general entries */
+	__u8 coro_frame_embedded;	/* 3.11+: the frame lies in the coroutine object */
+	__u8 pad;
+	/* TaskObj and PyCoroObject */
+	__u16 task_coro;
+	__u16 task_name;
+	__u16 coro_frame;		/* the embedded frame, or the gi_frame pointer */
+	/* Awaiters (PYPERF_MAX_AWAITERS): FutureObj, the wakeup callback, gather's */
+	__u16 future_callback0;
+	__u16 task_fut_waiter;
+	__u16 wakeup_task;		/* the task in the wakeup callback */
+	__u16 function_closure;		/* PyFunctionObject.func_closure */
+	__u16 cell_ref;			/* PyCellObject.ob_ref */
+	__u16 tuple_size;		/* ob_size */
+	__u16 tuple_items;
+	__u16 pad2;
+	__u64 function_type;		/* gather's callback is a function ... */
+	__u64 gathering_type;		/* ... whose closure holds a _GatheringFuture */
 };
 
 /* Value of the BPF "procs" map, keyed by host tgid. */
@@ -289,6 +344,19 @@ struct pyperf_proc {
 	__u32 generation;
 	__u32 pad;
 	struct pyperf_offsets off;
+	struct pyperf_async async;
+};
+
+/*
+ * The task a sample's thread runs (--async), then the tasks awaiting it,
+ * each awaiting the one before (their frame_index is the running task's).
+ */
+struct pyperf_task {
+	__u64 task;
+	__u64 name;			/* its name object: a str, or (3.13's default) an int */
+	__u32 frame_index;		/* its coroutine's frame in the sample's frames */
+	__u32 name_bytes;		/* of name_head read (0: none) */
+	__u8 name_head[PYPERF_STR_HEAD];	/* the name object's first bytes */
 };
 
 /*
@@ -303,8 +371,8 @@ struct pyperf_frame {
 } __attribute__((packed));
 
 /*
- * A sample record: the header, NFRAMES frames (innermost first), NKERNEL
- * kernel addresses (innermost first), then with PYPERF_SAMPLE_USER_REGS the
+ * A sample record: the header, NFRAMES frames (innermost first), NTASKS
+ * tasks, NKERNEL kernel addresses (innermost first), then with PYPERF_SAMPLE_USER_REGS the
  * user registers and STACK_LEN bytes of the user stack from regs.sp.
  * A PYPERF_KIND_CODE record is a header and a struct pyperf_code_info.
  */
@@ -323,7 +391,7 @@ struct pyperf_sample_header {
 	__s32 syscall;			/* OFF_CPU: system call the thread blocked in, or -1 */
 	__u32 stack_len;
 	__u8 torn;			/* enum pyperf_torn */
-	__u8 pad;
+	__u8 ntasks;			/* struct pyperf_task after the frames (--async) */
 	__u16 weight;			/* periods it stands for: a late tick's, times the brake's 1 of N */
 	__u32 reads;			/* of target memory, to take it */
 };
@@ -366,20 +434,34 @@ struct pyperf_user_regs {
 struct pyperf_sample {
 	struct pyperf_sample_header hdr;
 	struct pyperf_frame frames[PYPERF_MAX_FRAMES];	/* innermost first */
+	struct pyperf_task tasks[PYPERF_MAX_TASKS];
 	__u64 kernel[PYPERF_MAX_KERNEL_FRAMES];
 	struct pyperf_user_regs regs;
 	__u8 stack[PYPERF_USER_STACK_BYTES];
 };
 
 /*
- * A record arrives packed: its kernel addresses right after its NFRAMES
- * frames, then the registers and STACK_LEN bytes of stack.  Where each
- * part lies in a record of SIZE bytes; NULL when the record is too short
- * for what its header says.
+ * A record arrives packed: its tasks right after its NFRAMES frames, its
+ * kernel addresses after them, then the registers and STACK_LEN bytes of
+ * stack.  Where each part lies in a record of SIZE bytes; NULL when the
+ * record is too short for what its header says.
  */
+static __inline __u64 pyperf_sample_tasks_at(const struct pyperf_sample *s)
+{
+	return sizeof(s->hdr) + (__u64)s->hdr.nframes * sizeof(struct pyperf_frame);
+}
+
+static __inline const struct pyperf_task *pyperf_sample_tasks(const struct pyperf_sample *s, __u64 size)
+{
+	__u64 off = pyperf_sample_tasks_at(s);
+
+	return off + (__u64)s->hdr.ntasks * sizeof(struct pyperf_task) <= size ?
+	       (const struct pyperf_task *)((const __u8 *)s + off) : 0;
+}
+
 static __inline const __u64 *pyperf_sample_kernel(const struct pyperf_sample *s, __u64 size)
 {
-	__u64 off = sizeof(s->hdr) + (__u64)s->hdr.nframes * sizeof(struct pyperf_frame);
+	__u64 off = pyperf_sample_tasks_at(s) + (__u64)s->hdr.ntasks * sizeof(struct pyperf_task);
 
 	return off + (__u64)s->hdr.nkernel * sizeof(__u64) <= size ?
 	       (const __u64 *)((const __u8 *)s + off) : 0;
@@ -389,7 +471,7 @@ static __inline const __u64 *pyperf_sample_kernel(const struct pyperf_sample *s,
 static __inline const struct pyperf_user_regs *pyperf_sample_regs(const struct pyperf_sample *s,
 								   __u64 size)
 {
-	__u64 off = sizeof(s->hdr) + (__u64)s->hdr.nframes * sizeof(struct pyperf_frame) +
+	__u64 off = pyperf_sample_tasks_at(s) + (__u64)s->hdr.ntasks * sizeof(struct pyperf_task) +
 		    (__u64)s->hdr.nkernel * sizeof(__u64);
 
 	return off + sizeof(struct pyperf_user_regs) + s->hdr.stack_len <= size ?
@@ -408,6 +490,7 @@ struct pyperf_brake {
 	__u64 window_samples;		/* perf samples that hit it, taken or not */
 	__u64 counter;			/* samples seen while braked: which to take */
 	__u64 skipped;			/* samples not taken, in all */
+	__s64 owed_periods;		/* theirs, for the next sample taken (see brake_take()) */
 	__u32 level;			/* 1 in 2^level samples taken */
 	__u32 max_level;
 	/* Its bytes in the ring buffer over the current PYPERF_FAIR_WINDOW_NS. */

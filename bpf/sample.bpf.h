@@ -41,7 +41,13 @@ static __always_inline struct pt_regs *task_user_regs(struct task_struct *task)
 	return regs;
 }
 
-/* Whether TSTATE holds its interpreter's GIL; also notes where the GIL is. */
+/*
+ * Whether TSTATE holds its interpreter's GIL; also notes where the GIL is.
+ * A free-threaded build has no GIL: there the question --gil asks is
+ * whether the thread is attached, running Python, rather than in a region
+ * that would have released the GIL (its _status says "active"; without
+ * that field, unknown).
+ */
 static __always_inline void check_gil(struct scratch *s, __u64 runtime, __u64 tstate)
 {
 	struct pyperf_offsets *off = &s->off;
@@ -49,8 +55,17 @@ static __always_inline void check_gil(struct scratch *s, __u64 runtime, __u64 ts
 	__u32 locked;
 
 	s->gil = 0;
+	if (!off->gil_span) {
+		/* Free-threaded (the layouts say so with a GIL of no size). */
+		if (off->tstate_status == PYPERF_OFF_NONE)
+			return;
+		s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_KNOWN;
+		if (tstate_active(s))
+			s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_HELD;
+		return;
+	}
 	if (off->gil_holder == PYPERF_OFF_NONE || off->gil_locked == PYPERF_OFF_NONE)
-		return;		/* free-threaded: no GIL */
+		return;
 	if (off->runtime_ceval_gil != PYPERF_OFF_NONE) {
 		gil = runtime + off->runtime_ceval_gil;
 	} else {
@@ -66,6 +81,40 @@ static __always_inline void check_gil(struct scratch *s, __u64 runtime, __u64 ts
 	s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_KNOWN;
 	if (locked && holder == tstate)
 		s->sample.hdr.flags |= PYPERF_SAMPLE_GIL_HELD;
+}
+
+/*
+ * --async: the task the thread runs and those awaiting it, right after the
+ * frames (the record's first SIZE bytes); the bytes they take.  A global
+ * function, verified on its own: inlined, Linux 5.10's verifier lost track
+ * of the record's base pointer in add_native() after it.
+ */
+#define PYPERF_TASKS_BYTES_MASK	1023
+_Static_assert(PYPERF_MAX_TASKS * sizeof(struct pyperf_task) <= PYPERF_TASKS_BYTES_MASK,
+	       "the tasks' bytes pass the mask whole");
+
+__noinline __u32 add_tasks(__u32 size)
+{
+	__u32 start = size;
+
+	struct scratch *s = get_scratch();
+	__u8 *base;
+
+	if (!s)
+		return 0;
+	base = (__u8 *)&s->sample;
+	for (__u32 i = 0; i < PYPERF_MAX_TASKS; i++) {
+		if (i >= s->sample.hdr.ntasks)
+			break;
+		barrier_var(size);
+		if (size > offsetof(struct pyperf_sample, tasks[PYPERF_MAX_TASKS - 1])) {
+			s->sample.hdr.ntasks = i;
+			break;
+		}
+		__builtin_memcpy(base + size, &s->async.out[i], sizeof(struct pyperf_task));
+		size += sizeof(struct pyperf_task);
+	}
+	return size - start;
 }
 
 /*
@@ -86,6 +135,9 @@ static __always_inline __u32 add_native(void *ctx, struct scratch *s, struct tas
 	if (n > PYPERF_MAX_FRAMES)
 		n = PYPERF_MAX_FRAMES;
 	size += n * sizeof(struct pyperf_frame);
+	/* The mask keeps what the verifier knows of SIZE (a global function's answer is any scalar). */
+	if (s->sample.hdr.ntasks)
+		size += add_tasks(size) & (PYPERF_TASKS_BYTES_MASK);
 	if (want_kernel_stack) {
 		barrier_var(size);
 		if (size > offsetof(struct pyperf_sample, kernel))
@@ -270,7 +322,9 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->sample.hdr.tstate = tstate;
 	stage = stage_done(PYPERF_STAT_NS_THREAD, now);
 	if (tstate) {
+		async_candidates(s, &proc->async);
 		walk_stack(s, top, bounded);
+		async_task(s);
 		if (want_gil)
 			check_gil(s, proc->runtime_addr, tstate);
 	} else {
@@ -302,12 +356,17 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 
 /*
  * The brake (see PYPERF_BRAKE_SHARE): whether to take this CPU sample of
- * TGID, and how many samples it stands for.  0: skip it.
+ * TGID, whose tick stands for PERIODS, and how many periods the sample
+ * taken stands for: its own and those of the samples skipped since.  0:
+ * skip it.  Not the skipped samples' count times the taken one's periods:
+ * the late ticks of perf's throttle come in a pattern (one long, one
+ * short, per jiffy) that the brake's 1 in 2^level would alias with.
  */
-static __always_inline __u16 brake_take(__u32 tgid, struct pyperf_brake **out)
+static __always_inline __u32 brake_take(__u32 tgid, __u32 periods, struct pyperf_brake **out)
 {
 	struct pyperf_brake fresh = {}, *b = bpf_map_lookup_elem(&brakes, &tgid);
 	__u64 mask, counter;
+	__s64 owed;
 
 	if (!b) {
 		fresh.window_start_ns = bpf_ktime_get_ns();
@@ -318,21 +377,30 @@ static __always_inline __u16 brake_take(__u32 tgid, struct pyperf_brake **out)
 	}
 	*out = b;
 	__sync_fetch_and_add(&b->window_samples, 1);
-	if (!b->level)
-		return 1;
 	mask = (1ULL << (b->level & 7)) - 1;
 	/*
 	 * Read, then added to, rather than one fetching add (Linux 5.12):
 	 * CPUs racing may take the same turn, a rounding the weights absorb.
 	 */
 	counter = b->counter;
-	__sync_fetch_and_add(&b->counter, 1);
+	if (mask)
+		__sync_fetch_and_add(&b->counter, 1);
 	if (counter & mask) {
 		__sync_fetch_and_add(&b->skipped, 1);
+		__sync_fetch_and_add(&b->owed_periods, periods);
 		count(PYPERF_STAT_BRAKED);
 		return 0;
 	}
-	return mask + 1;
+	/*
+	 * The same read-then-add: CPUs racing may both take what is owed,
+	 * and the debt that leaves (negative) is paid by the next skipped
+	 * periods, so over a recording no period is lost or counted twice.
+	 */
+	owed = b->owed_periods;
+	if (owed <= 0)
+		return periods;
+	__sync_fetch_and_add(&b->owed_periods, -owed);
+	return periods + owed;
 }
 
 /* The histogram of samples' cost, and the costliest sample on this CPU so far. */

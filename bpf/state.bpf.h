@@ -208,8 +208,27 @@ struct frame_window {
 	__u64 start;				/* target address of bytes[0] */
 	__u64 len;				/* bytes valid, 0: none */
 	__u64 last_frame;			/* address of the frame read before */
+	__u64 failed_page;			/* whose window read failed: frame by frame there */
 	/* Slack after the window: a frame copied from its end may overrun it. */
 	__u8 bytes[PYPERF_FRAME_WINDOW + PYPERF_FRAME_READ];
+};
+
+/* --async: the candidate tasks of a sample and the one found (async_task.bpf.h). */
+struct async_match {
+	__u64 frame[PYPERF_ASYNC_CANDIDATES];	/* each candidate's coroutine frame */
+	__u64 task[PYPERF_ASYNC_CANDIDATES];
+	__u64 name[PYPERF_ASYNC_CANDIDATES];
+	__u32 count;
+	__u32 found;				/* a candidate's frame is on the stack */
+	__u32 which;				/* ... that one */
+	__u32 depth;				/* ... at this depth */
+	__u8 keys_buf[PYPERF_ASYNC_KEYS_READ];
+	__u8 entries_buf[PYPERF_ASYNC_ENTRIES_READ];
+	__u8 task_buf[PYPERF_ASYNC_TASK_READ];
+	__u8 callback_buf[PYPERF_ASYNC_OBJECT_READ];
+	__u8 tuple_buf[PYPERF_ASYNC_OBJECT_READ];
+	struct pyperf_async config;		/* the process's, for async_awaiters() */
+	struct pyperf_task out[PYPERF_MAX_TASKS];
 };
 
 /* Per-CPU working state: too big for the 512-byte BPF stack. */
@@ -224,6 +243,7 @@ struct scratch {
 	struct thread_search search;
 	struct frame_walk walk;
 	struct frame_window window;
+	struct async_match async;
 	__u8 tstate_buf[PYPERF_TSTATE_READ];
 	__u8 cframe_buf[PYPERF_CFRAME_READ];
 	__u8 frame_buf[PYPERF_FRAME_READ];

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Check user/python/py_layout.c's built-in table against every installed CPython's
-# headers: Debian's /usr/include/python3.* and pyenv's
-# /root/.pyenv/versions/*/include/python3.* (3.8 and newer).  Each is
+# headers: Debian's /usr/include/python3.*, pyenv's
+# /root/.pyenv/versions/*/include/python3.* (3.8 and newer) and the
+# free-threaded builds of `make pythons` (BUILD_DIR/pythons/freethreaded-*).  Each is
 # compiled with tests/layout/check_layout.c into BUILD_DIR/layout-<tag> and
 # run.  Prints one summary line per interpreter plus any failures; exits
 # non-zero if a build or a check fails, or if no 3.11 headers were found.
@@ -42,18 +43,16 @@ check() {
 	grep -v '^ok ' "$bin.out" || true
 }
 
-for inc in /usr/include/python3.* "$PYENV_VERSIONS"/*/include/python3.*; do
+for inc in /usr/include/python3.* "$PYENV_VERSIONS"/*/include/python3.* \
+	"$build"/pythons/freethreaded-*/usr/local/include/python3.*; do
 	[ -d "$inc" ] || continue
 	name=${inc##*/python}		# 3.11, 3.11d, 3.7m, 3.13t ...
 	minor=${name#3.}
 	minor=${minor%%[!0-9]*}
 	[ -n "$minor" ] && [ "$minor" -ge 8 ] || continue
-	case $name in
-	*t*)	echo "skip $inc: free-threaded build, the table describes GIL builds"
-		continue ;;
-	esac
 	case $inc in
 	/usr/include/*)	tag=debian-$name ;;
+	"$build"/pythons/*) tag=built-$name ;;
 	*)		tag=pyenv-$(basename "$(dirname "$(dirname "$inc")")") ;;
 	esac
 	[ "$minor" -eq 11 ] && found311=1

@@ -7,19 +7,22 @@ Usage: PYTHON tools/gen-linetable-fixtures.py OUTFILE
 Compiles a synthetic source full of awkward line-number patterns plus a few
 stdlib modules with the running interpreter (3.8+, stdlib only), walks every
 nested code object and writes, for each one, its raw line table and the line
-CPython itself reports for every instruction offset:
+(3.11+: and start column) CPython itself reports for every instruction offset:
 
     # python X.Y.Z
     # source NAME                       (comment: which source follows)
     code NAME FIRSTLINENO FORMAT HEX    (spaces in NAME become "_";
                                          HEX is "-" for an empty table)
     OFFSET LINE                         (one per 2-byte code unit; -1 = None)
+    OFFSET LINE COLUMN                  (the same on 3.11+: the 0-based start
+                                         column too, -1 = None)
 
 FORMAT is lnotab (3.8/3.9 co_lnotab), linetable310 (3.10 co_linetable) or
 locations (3.11+ co_linetable).  The lines come from code.co_lines() on 3.10+
 and from dis.findlinestarts() on 3.8/3.9, i.e. from CPython, never from a
-decoder of our own; where ctypes is available they are also checked against
-the C function PyCode_Addr2Line, and any disagreement is fatal.
+decoder of our own, and the columns from code.co_positions(); where ctypes is
+available they are also checked against the C functions PyCode_Addr2Line and
+(3.11+) PyCode_Addr2Location, and any disagreement is fatal.
 """
 import sys
 
@@ -40,6 +43,13 @@ try:
     _addr2line.restype = ctypes.c_int
 except (ImportError, AttributeError):
     _addr2line = None
+
+try:
+    _addr2location = ctypes.pythonapi.PyCode_Addr2Location
+    _addr2location.argtypes = (ctypes.py_object, ctypes.c_int) + (ctypes.POINTER(ctypes.c_int),) * 4
+    _addr2location.restype = ctypes.c_int
+except (NameError, AttributeError):
+    _addr2location = None
 
 VERSION = sys.version_info[:2]
 
@@ -336,6 +346,14 @@ def true_lines(co):
     return lines
 
 
+def true_columns(co):
+    """{byte offset: start column or -1} for every code unit (3.11+), as CPython reports."""
+    if VERSION < (3, 11):
+        return None
+    return {2 * unit: -1 if col is None else col
+            for unit, (_, _, col, _) in enumerate(co.co_positions())}
+
+
 def table_of(co):
     if VERSION >= (3, 11):
         return "locations", co.co_linetable
@@ -356,18 +374,39 @@ def check_addr2line(co, lines, where):
                                          off, c_line, line))
 
 
+def check_addr2location(co, columns, where):
+    """Fail if the C API PyCode_Addr2Location disagrees with co_positions()."""
+    if _addr2location is None or columns is None:
+        return
+    out = [ctypes.c_int() for _ in range(4)]
+    for off, col in columns.items():
+        _addr2location(co, off, *(ctypes.byref(v) for v in out))
+        if out[1].value != col:
+            sys.exit("%s: %s line %d offset %d: PyCode_Addr2Location says column %d, "
+                     "co_positions() says %d" % (where, co.co_name, co.co_firstlineno,
+                                                 off, out[1].value, col))
+
+
+def offset_lines(lines, columns):
+    """The "OFFSET LINE" lines, "OFFSET LINE COLUMN" where there are columns."""
+    if columns is None:
+        return ["%d %d" % item for item in sorted(lines.items())]
+    return ["%d %d %d" % (off, line, columns[off]) for off, line in sorted(lines.items())]
+
+
 def emit(out, source, code):
     out.append("# source %s" % source)
     ncodes = 0
     for co in walk(code):
         fmt, table = table_of(co)
-        lines = true_lines(co)
+        lines, columns = true_lines(co), true_columns(co)
         check_addr2line(co, lines, source)
+        check_addr2location(co, columns, source)
         # Names are for messages only; 3.12+ has some with spaces in.
         name = "_".join(co.co_name.split()) or "-"
         out.append("code %s %d %s %s" % (name, co.co_firstlineno, fmt,
                                          table.hex() or "-"))
-        out.extend("%d %d" % item for item in sorted(lines.items()))
+        out.extend(offset_lines(lines, columns))
         ncodes += 1
     return ncodes
 

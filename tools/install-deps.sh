@@ -9,10 +9,13 @@ set -eu
 # bash-completion loads the completion `make install` puts in place.
 # qemu-system-x86, busybox-static, kmod, python3-requests, python3-argcomplete:
 # `make kernels` boots Debian's kernels with virtme-ng (tools/kernels/).
+# dpkg-dev, xz-utils, libffi-dev: `make pythons` builds free-threaded CPythons
+# from Debian source packages (libffi for ctypes, which workloads use).
 PACKAGES="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libclang-rt-14-dev
 libcriterion-dev libncurses-dev tmux python3.11 python3.11-dev util-linux procps mmdebstrap
 chromium build-essential debhelper lintian man-db bash-completion
-qemu-system-x86 busybox-static kmod python3-requests python3-argcomplete"
+qemu-system-x86 busybox-static kmod python3-requests python3-argcomplete
+dpkg-dev xz-utils libffi-dev"
 
 missing=""
 for p in $PACKAGES; do

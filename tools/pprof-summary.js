@@ -3,8 +3,8 @@
 // `pprof-format` package) and print what it holds as JSON, every id and
 // string index resolved, for the integration tests to check:
 //   {sampleTypes: [[type, unit]], periodType, period, timeNanos, durationNanos,
-//    defaultSampleType, comments, samples: [{stack: [[name, file, line]] (leaf
-//    first), values, labels: {key: str or num}}]}
+//    defaultSampleType, comments, samples: [{stack: [[name, file, line, column]]
+//    (leaf first; column from 1, 0 when unknown), values, labels: {key: str or num}}]}
 // Dangling ids, indexes past the string table and repeated ids are errors.
 //
 // usage: node tools/pprof-summary.js [--modules DIR] FILE
@@ -60,7 +60,7 @@ function summarize(profile) {
     if (loc.line.length !== 1) throw new Error(`location ${id} has ${loc.line.length} lines, expected 1`);
     const fn = functions.get(Number(loc.line[0].functionId));
     if (!fn) throw new Error(`location ${id} names function ${loc.line[0].functionId}, which does not exist`);
-    return [str(fn.name), str(fn.filename), Number(loc.line[0].line)];
+    return [str(fn.name), str(fn.filename), Number(loc.line[0].line), Number(loc.line[0].column || 0)];
   };
   return {
     sampleTypes: profile.sampleType.map((t) => [str(t.type), str(t.unit)]),

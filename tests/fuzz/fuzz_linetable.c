@@ -3,7 +3,8 @@
  * user/python/linetable.c: every line-table format decoded over the whole range of
  * bytecode offsets it can describe.  The tables come from code objects in
  * the target's memory, so any bytes must give a line (or -1), never a read
- * outside the table or undefined behaviour.
+ * outside the table or undefined behaviour; and a column only where there
+ * is a line and the format has columns (3.11+), never a negative one.
  *
  * Input: format (1 byte, modulo 3), co_firstlineno (4 bytes), the table.
  */
@@ -18,6 +19,17 @@
  */
 #define LOOKUP_BUDGET (1 << 16)
 #define MIN_LOOKUPS 16
+
+static void look_up(enum linetable_format fmt, const uint8_t *table, size_t len,
+		    int firstlineno, int offset)
+{
+	struct linetable_pos pos = linetable_position(fmt, table, len, firstlineno, offset);
+
+	if (pos.column == LINETABLE_NO_COLUMN)
+		return;
+	if (pos.column < 0 || pos.line == -1 || fmt != LINETABLE_LOCATIONS)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,8 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lookups = MIN_LOOKUPS;
 	stride = end / lookups + 1;
 	for (int64_t offset = 0; offset <= end; offset += stride)
-		linetable_line(fmt, table, len, firstlineno, (int)offset);
-	linetable_line(fmt, table, len, firstlineno, INT_MAX);
+		look_up(fmt, table, len, firstlineno, (int)offset);
+	look_up(fmt, table, len, firstlineno, INT_MAX);
 
 	/* A frame that has not started yet is on its first line, whatever the table. */
 	if (linetable_line(fmt, table, len, firstlineno, -1) != firstlineno)

@@ -5,7 +5,9 @@
  * validation (python_target.c), each thread's frame chain with the checks
  * the sampler makes (py_read_stack), the symbolizer's reads of code
  * objects, their strings and line tables, and the kernel's code reports
- * (symbolizer_add_code).  A target's memory is the target's to shape: any
+ * (symbolizer_add_code), and the objects dump reads: threading's thread
+ * names and asyncio's tasks (dicts, sets, instances, coroutine chains).
+ * A target's memory is the target's to shape: any
  * bytes must give an answer or an error, never a crash, a hang or an
  * unbounded allocation.
  *
@@ -20,9 +22,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "python/asyncio_tasks.h"
 #include "python/py_walk.h"
 #include "python/python_target.h"
 #include "python/symbolizer.h"
+#include "python/thread_names.h"
 #include "process/target_mem.h"
 
 #define FAKE_BASE 0x10000000ULL
@@ -56,11 +60,16 @@ static int visit_thread(void *arg, uint64_t interp, uint64_t tstate)
 	n = py_read_stack(c->t, tstate, frames, MAX_FRAMES, &flags);
 	if (n > MAX_FRAMES)
 		abort();
-	n = symbolizer_read_stack(c->sym, c->t, tstate, ids, MAX_FRAMES);
+	n = symbolizer_read_stack(c->sym, c->t, tstate, ids, NULL, MAX_FRAMES);
 	if (n > MAX_FRAMES)
 		abort();
 	py_holds_gil(c->t, interp, tstate);
 	return ++c->threads >= 16;
+}
+
+static void ignore_name(void *ctx, pid_t tid, const char *name)
+{
+	(void)ctx, (void)tid, (void)name;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -71,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct profile profile;
 	struct walk_ctx c = { &t, &sym, 0 };
 	struct pyperf_code_info *info;
+	struct asyncio_snapshot tasks;
 	char why[256];
 
 	if (size < 1)
@@ -92,6 +102,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	py_for_each_thread(&t, visit_thread, &c);
 	python_target_validate(&t, why, sizeof(why));
+	thread_names_read(&t, ignore_name, NULL);
+	if (!asyncio_read(&t, &tasks)) {
+		for (size_t i = 0; i < tasks.ntasks; i++)
+			if (tasks.tasks[i].nchain > ASYNCIO_MAX_CHAIN)
+				abort();
+		asyncio_snapshot_free(&tasks);
+	}
 	/* The same bytes as a code report from the kernel, any length. */
 	info = calloc(1, sizeof(*info));
 	if (info) {

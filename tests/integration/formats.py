@@ -16,11 +16,14 @@ recording included.  Then:
   - raw: read here by an independent reader of the format in recording.h;
     `pybpf report` gives byte-identical files, filters by pid and tid, and
     refuses truncated or corrupt files with one clear line;
+  - columns (3.11+): two calls on one line are two positions in speedscope,
+    pprof, the raw recording and --by-line names; none before 3.11;
   - the top-functions table, --quiet, -f and default output names.
 Screenshots are kept in BUILD/formats/."""
 import argparse
 import collections
 import contextlib
+import glob
 import itertools
 import json
 import os
@@ -35,7 +38,7 @@ import traceback
 import xml.etree.ElementTree as ElementTree
 import zlib
 
-from harness import def_line, expect_error, heatmap_data, leaf_lines, line_of
+from harness import call_columns, def_line, expect_error, heatmap_data, leaf_lines, line_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -58,9 +61,9 @@ def test(fn):
 
 
 @contextlib.contextmanager
-def workload(script, *args):
-    """A tests/workloads script under Debian's python3.11: its pid, once it says "ready"."""
-    argv = [PYTHON, os.path.join(WORKLOADS, script)] + [str(a) for a in args]
+def workload(script, *args, python=PYTHON):
+    """A tests/workloads script under PYTHON (Debian's python3.11): its pid, once it says "ready"."""
+    argv = [python, os.path.join(WORKLOADS, script)] + [str(a) for a in args]
     with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) as proc:
         try:
             line = proc.stdout.readline()
@@ -93,6 +96,8 @@ def frame_label(frame):
     """The frame text of collapsed stacks and flame graphs (user/profile/labels.c)."""
     if not frame.get("file"):
         return frame["name"]
+    if frame.get("line", 0) > 0 and frame.get("col", 0) > 0:
+        return "%s (%s:%d:%d)" % (frame["name"], frame["file"], frame["line"], frame["col"])
     if frame.get("line", 0) > 0:
         return "%s (%s:%d)" % (frame["name"], frame["file"], frame["line"])
     return "%s (%s)" % (frame["name"], frame["file"])
@@ -202,13 +207,16 @@ class RawRecording:
     @classmethod
     def _fields(cls, rtype, payload):
         zigzag = lambda v: (v >> 1) ^ -(v & 1)
-        # FRAME: name, file, line, and (added within version 1) the first line.
-        layout = {cls.META: "vv", cls.STRING: "t", cls.FRAME: "vvzz", cls.PROCESS: "vvtt",
-                  cls.THREAD: "vvt", cls.STACK: "vvS", cls.SAMPLE: "vvzv", cls.SOURCE: "vvb"}[rtype]
+        # Added within version 1: FRAME's first line and start column (from 1,
+        # 0 none), THREAD's name from threading.
+        layout = {cls.META: "vv", cls.STRING: "t", cls.FRAME: "vvzzv", cls.PROCESS: "vvtt",
+                  cls.THREAD: "vvtt", cls.STACK: "vvS", cls.SAMPLE: "vvzv", cls.SOURCE: "vvb"}[rtype]
         fields, pos = [], 0
-        for kind in layout:
-            if pos == len(payload) and kind == "z" and rtype == cls.FRAME:
-                value = 0                   # a recording from before first lines
+        for i, kind in enumerate(layout):
+            if pos == len(payload) and i >= 3 and rtype == cls.FRAME:
+                value = 0                   # a recording from before first lines or columns
+            elif pos == len(payload) and i == 3 and rtype == cls.THREAD:
+                value = ""                  # a recording from before threading's names
             elif kind == "t":
                 value, pos = cls._text(payload, pos)
             elif kind == "b":
@@ -226,15 +234,15 @@ class RawRecording:
         return fields
 
     def frame(self, frame):
-        """(name, file, line, first line) of frame id FRAME."""
-        name, file, line, first_line = self.frames[frame]
-        return self.strings[name], self.strings[file], line, first_line
+        """(name, file, line, first line, column from 1 or 0) of frame id FRAME."""
+        name, file, line, first_line, column = self.frames[frame]
+        return self.strings[name], self.strings[file], line, first_line, column
 
     def frame_names(self, thread, stack):
         return tuple(self.strings[self.frames[f][0]] for f in self.stacks[thread][stack])
 
     def thread_index(self, pid, tid):
-        for i, (process, t, _) in enumerate(self.threads):
+        for i, (process, t, *_) in enumerate(self.threads):
             if t == tid and self.processes[process][0] == pid:
                 return i
         raise AssertionError("no thread %d of %d in the recording" % (tid, pid))
@@ -386,8 +394,13 @@ def expected_shares(raw, name, line=None):
     return 100 * own / everything, 100 * total / everything
 
 
-def shown_share(text):
-    return 0.0 if text == "" else float(text.rstrip("%").lstrip("<"))
+def shows_share(text, share):
+    """Whether the page's TEXT ("12.3%", "<0.1%" or "" for none) is SHARE (%) rounded."""
+    if text == "":
+        return share == 0
+    if text == "<0.1%":
+        return 0 < share < 0.1
+    return abs(float(text.rstrip("%")) - share) <= 0.051
 
 
 @test
@@ -402,16 +415,15 @@ def heatmap_in_chromium():
     for name in ("leaf_a", "busy_for", "phase_one"):
         got = result["functions"][name]
         own, total = expected_shares(raw, name)
-        assert abs(shown_share(got["own"]) - own) <= 0.051 and abs(shown_share(got["total"]) - total) <= 0.051, \
-            (name, got, own, total)
+        assert shows_share(got["own"], own) and shows_share(got["total"], total), (name, got, own, total)
     first = result["functions"]["leaf_a"]
     assert first["line"] == def_line("split.py", "leaf_a") and first["lineText"] == "def leaf_a(seconds):", first
     hot = line_of("split.py", "HOT-A")
     assert [m["line"] for m in result["marked"]] == [hot], result["marked"]
     assert result["status"].startswith("1 line in 1 file"), result["status"]
     own, total = expected_shares(raw, "leaf_a", hot)
-    assert abs(shown_share(result["marked"][0]["own"]) - own) <= 0.051, (result["marked"], own)
-    assert abs(shown_share(result["marked"][0]["total"]) - total) <= 0.051, (result["marked"], total)
+    assert shows_share(result["marked"][0]["own"], own), (result["marked"], own)
+    assert shows_share(result["marked"][0]["total"], total), (result["marked"], total)
     # A file the process no longer has is named, with why its text is missing.
     gone = out("gone.py")
     shutil.copy(split, gone)
@@ -527,13 +539,14 @@ def pprof_decoded_by_a_real_reader():
         assert s["values"][1] == s["values"][0] * INTERVAL_NS, s["values"]
         profile = profile_of(RUN["doc"], labels["pid"], labels["tid"])
         assert "(%s)" % labels["thread"] in profile["name"] and labels["process"] in profile["name"]
-        frames = tuple(frame_label({"name": n, "file": f, "line": l}) for n, f, l in reversed(s["stack"]))
+        frames = tuple(frame_label({"name": n, "file": f, "line": l, "col": c})
+                       for n, f, l, c in reversed(s["stack"]))
         by_thread[(profile["name"], frames)] += s["values"][0]
     assert by_thread == speedscope_stacks(RUN["lines"]), "pprof stacks differ from speedscope's by line"
     # leaf_a's own samples: its function and file, on its two lines, most on the hot one.
     lines = collections.Counter()
     for sample in summary["samples"]:
-        name, file, line = sample["stack"][0] if sample["stack"] else (None, None, None)
+        name, file, line, _ = sample["stack"][0] if sample["stack"] else (None, None, None, None)
         if name == "leaf_a":
             assert file == os.path.join(WORKLOADS, "split.py"), file
             lines[line] += sample["values"][0]
@@ -619,6 +632,103 @@ def damaged_recordings_are_refused():
         assert not os.path.exists(out("damaged.json")), "%s: an output was written" % name
     expect_error(pybpf("report", "-i", out("missing.pybpf")), r"cannot open the recording .*: No such file")
     return "%d damaged files, one line each" % len(cases)
+
+
+# ---- columns ----------------------------------------------------------------------
+
+def record_columns(python, name):
+    """columns.py under PYTHON: a raw recording, speedscope, pprof; then by line from report."""
+    outputs = {ext: out("%s.%s" % (name, ext)) for ext in ("pybpf", "json", "pb.gz")}
+    with workload("columns.py", python=python) as pid:
+        result = pybpf("record", "-q", "-p", pid, "-d", 2, "-r", RATE,
+                       *sum((["-o", path] for path in outputs.values()), []))
+    assert result.returncode == 0, result.stderr
+    for ext in ("json", "txt"):
+        outputs["lines." + ext] = out("%s-lines.%s" % (name, ext))
+    result = pybpf("report", "-q", "-i", outputs["pybpf"], "--by-line",
+                   "-o", outputs["lines.json"], "-o", outputs["lines.txt"])
+    assert result.returncode == 0, result.stderr
+    return pid, outputs
+
+
+def callers_by_leaf(stacks, leaves):
+    """{leaf: Counter(caller's position under it)} from STACKS: [(frames root first, count)]."""
+    found = {leaf: collections.Counter() for leaf in leaves}
+    for frames, count in stacks:
+        if len(frames) >= 2 and frames[-1][0] in found:
+            found[frames[-1][0]][frames[-2][1:]] += count
+    return found
+
+
+def positions_everywhere(outputs):
+    """columns.py's samples as every output gives them: {output: {leaf: Counter((line, col))}},
+    the caller's position under each leaf (column from 1, 0 none)."""
+    leaves = ("leaf_a", "leaf_b")
+    doc = json.load(open(outputs["lines.json"], encoding="utf-8"))
+    frames = doc["shared"]["frames"]
+    speedscope = [([(frames[i]["name"], frames[i].get("line", 0), frames[i].get("col", 0)) for i in sample],
+                   weight // INTERVAL_NS) for p in doc["profiles"] for sample, weight in zip(p["samples"], p["weights"])]
+    summary = json.loads(node("pprof-summary.js", outputs["pb.gz"]))
+    pprof = [([(n, l, c) for n, _, l, c in reversed(s["stack"])], s["values"][0]) for s in summary["samples"]]
+    raw = RawRecording(outputs["pybpf"])
+    recorded = [([(f[0], f[2], f[4]) for f in map(raw.frame, raw.stacks[t][s])], n)
+                for t, s, _, n in raw.samples]
+    collapsed = []
+    for (_, labels), n in collapsed_stacks(outputs["lines.txt"]).items():
+        parsed = [re.fullmatch(r"(\S+) \(.*?(?::(\d+))?(?::(\d+))?\)", label) for label in labels]
+        collapsed.append(([(m.group(1), int(m.group(2) or 0), int(m.group(3) or 0)) if m else (label, 0, 0)
+                           for m, label in zip(parsed, labels)], n))
+    return {name: callers_by_leaf(stacks, leaves) for name, stacks in
+            (("speedscope", speedscope), ("pprof", pprof), ("raw", recorded), ("collapsed", collapsed))}
+
+
+@test
+def columns_tell_two_calls_on_a_line_apart():
+    line, want = call_columns("columns.py", "TWO-CALLS", ("leaf_a", "leaf_b"))
+    assert want["leaf_a"] != want["leaf_b"]
+    pid, outputs = record_columns(PYTHON, "columns-3.11")
+    for output, callers in positions_everywhere(outputs).items():
+        for leaf, at in callers.items():
+            # Under each leaf its caller is at the one call of it: that line, that call's column.
+            assert set(at) == {(line, want[leaf])}, "%s: caller under %s at %s, not %s" % (
+                output, leaf, dict(at), (line, want[leaf]))
+            assert sum(at.values()) >= 20, "%s: only %d samples under %s" % (output, sum(at.values()), leaf)
+    path = os.path.join(WORKLOADS, "columns.py")
+    labels = {label for _, stack in collapsed_stacks(outputs["lines.txt"]) for label in stack}
+    for leaf in want:
+        assert "caller (%s:%d:%d)" % (path, line, want[leaf]) in labels, sorted(labels)
+    # By function (the default) a frame is a function: no columns at all.
+    by_function = json.load(open(outputs["json"], encoding="utf-8"))
+    assert not [f for f in by_function["shared"]["frames"] if "col" in f], "a column by function"
+    node("validate-speedscope.js", outputs["lines.json"])
+    # report writes what record wrote: the columns come back from the recording.
+    assert pybpf("report", "-q", "-i", outputs["pybpf"], "-o", out("columns-again.pb.gz")).returncode == 0
+    with open(outputs["pb.gz"], "rb") as a, open(out("columns-again.pb.gz"), "rb") as b:
+        assert a.read() == b.read(), "report's pprof lost or changed columns"
+    return "line %d: leaf_a called at column %d, leaf_b at %d, in speedscope, pprof, raw, collapsed" % (
+        line, want["leaf_a"], want["leaf_b"])
+
+
+@test
+def no_columns_before_python_311():
+    # 3.10's co_linetable and 3.9's co_lnotab: lines, no columns.
+    found = glob.glob("/root/.pyenv/versions/3.10*/bin/python3.10")[:1] + \
+        glob.glob("/root/.pyenv/versions/3.9*/bin/python3.9")[:1]
+    if not found:
+        return "SKIP: no pyenv 3.9 or 3.10"
+    line, _ = call_columns("columns.py", "TWO-CALLS", ("leaf_a", "leaf_b"))
+    for python in found:
+        _, outputs = record_columns(python, "columns-" + os.path.basename(python))
+        for output, callers in positions_everywhere(outputs).items():
+            for leaf, at in callers.items():
+                # The line is known, its column is not: none, never a made-up one.
+                assert set(at) == {(line, 0)}, "%s %s: caller under %s at %s" % (python, output, leaf, dict(at))
+                assert sum(at.values()) >= 20, "%s %s: only %d samples under %s" % (
+                    python, output, sum(at.values()), leaf)
+        doc = json.load(open(outputs["lines.json"], encoding="utf-8"))
+        assert not [f for f in doc["shared"]["frames"] if "col" in f], "a column from %s" % python
+    return "%s: caller at line %d under both leaves, no column anywhere" % (
+        ", ".join(os.path.basename(p) for p in found), line)
 
 
 # ---- the end of record: top functions, --quiet, formats, names ----------------------

@@ -63,9 +63,10 @@ class Interpreter:
     tools/provision-pythons.sh: /proc/PID/maps paths then only resolve
     inside the target's root, as in a container."""
 
-    def __init__(self, kind, python, tree=None, pivot=False, required=True):
+    def __init__(self, kind, python, tree=None, pivot=False, required=True, absent=None, gil=True):
         self.kind, self.python, self.tree, self.pivot = kind, python, tree, pivot
-        self.required = required
+        self.required, self.absent = required, absent
+        self.gil = gil          # False: a free-threaded build
         self.version = "?"
         self.samples = 0
         self.failures = 0
@@ -79,7 +80,7 @@ class Interpreter:
             return
         if self.required:
             raise AssertionError("%s is missing: run `make deps pythons`" % host)
-        raise Skip("%s not present on this machine" % host)
+        raise Skip(self.absent or "%s not present on this machine" % host)
 
     def script_dir(self):
         """(directory on the host, the same directory as the target sees it)"""
@@ -121,6 +122,32 @@ def interpreters():
     for v in ["3.13", "3.14", "3.15"]:
         found.append(Interpreter("debian sid, debug (Py_DEBUG), chroot", "/usr/bin/python%sd" % v,
                                  tree=os.path.join(pythons, "sid-debug")))
+    for v in ["3.13", "3.14", "3.15"]:
+        found.append(Interpreter("debian sid, python%s-nopie, chroot" % v, "/usr/bin/python" + v,
+                                 tree=os.path.join(pythons, "sid-nopie")))
+    return found + freethreaded(pythons)
+
+
+def freethreaded(pythons):
+    """The free-threaded builds of tools/provision-freethreaded.sh: each minor
+    its listing names as built is required, one whose source the mirror
+    lacks is skipped with the reason it wrote.  Without the listing `make
+    pythons` has not run, and all are required."""
+    outcome = {}
+    try:
+        with open(os.path.join(pythons, "freethreaded.txt"), encoding="utf-8") as f:
+            for line in f:
+                minor, version, how = line.rstrip("\n").split(" ", 2)
+                outcome[minor] = None if version == "none" else version, how
+    except FileNotFoundError:
+        outcome = None
+    found = []
+    for v in ["3.13", "3.14", "3.15"]:
+        version, how = (outcome or {}).get(v + "t", (None, "not in the listing"))
+        found.append(Interpreter("free-threaded (--disable-gil), from Debian's source, static PIE",
+                                 os.path.join(pythons, "freethreaded-" + v, "usr/local/bin/python%st" % v),
+                                 required=outcome is None or version is not None,
+                                 absent="%st not built: %s" % (v, how), gil=False))
     return found
 
 
@@ -143,6 +170,16 @@ def line_of(script, marker):
             if text.rstrip().endswith("# " + marker):
                 return number
     raise AssertionError("marker %s not in %s" % (marker, script))
+
+
+def call_columns(script, marker, callees):
+    """(line, {callee: start column counted from 1}) of the calls on SCRIPT's MARKER line,
+    from its text: what pybpf must give on 3.11+ for a frame at each call."""
+    line = line_of(script, marker)
+    with open(os.path.join(WORKLOADS, script), encoding="utf-8") as f:
+        text = f.read().splitlines()[line - 1]
+    assert text.isascii(), "CPython counts columns in UTF-8 bytes: keep the line ASCII"
+    return line, {callee: text.index(callee + "(") + 1 for callee in callees}
 
 
 def heatmap_data(path):
@@ -214,13 +251,14 @@ def record(pid, seconds=3, rate=1000, name="out", extra=(), interp=None, env=Non
     return doc, result.stderr
 
 
-def record_while(pid, during, rate=1000, name="out"):
+def record_while(pid, during, rate=1000, name="out", extra=()):
     """Record PID into speedscope's JSON (by line) from the moment pybpf is
     attached, however long its start-up takes, until DURING() returns: a
-    recording that holds what the workload does then, on any machine."""
+    recording that holds what the workload does then, on any machine.
+    (the document, pybpf's stderr)"""
     out = os.path.join(TMP, "%s-%d.json" % (name, pid))
     proc = subprocess.Popen([PYBPF, "record", "-q", "-p", str(pid), "-r", str(rate), "--by-line",
-                             "-o", out], stderr=subprocess.PIPE, text=True)
+                             "-o", out] + list(extra), stderr=subprocess.PIPE, text=True)
     try:
         wait_attached(proc)
         during()
@@ -230,7 +268,7 @@ def record_while(pid, during, rate=1000, name="out"):
     assert proc.returncode == 0, "pybpf failed (%d): %s" % (proc.returncode, err)
     validate(out)
     with open(out, encoding="utf-8") as f:
-        return json.load(f)
+        return json.load(f), err
 
 
 def read_line(proc, expected, seconds):
@@ -335,12 +373,22 @@ def sid(version):
                        tree=os.path.join(BUILD, "pythons", "sid"))
 
 
+def freethreaded_build(minor):
+    """The free-threaded build of MINOR (e.g. "3.13") that `make pythons` made."""
+    return next(i for i in freethreaded(os.path.join(BUILD, "pythons")) if i.python.endswith(minor + "t"))
+
+
+def bullseye():
+    """Debian bullseye's 3.9, from `make pythons`: frames on the heap."""
+    return Interpreter("debian bullseye, static, chroot", "/usr/bin/python3.9",
+                       tree=os.path.join(BUILD, "pythons", "bullseye"))
+
+
 def pyenv_or_bullseye():
     pyenv = Interpreter("pyenv, shared libpython", "/root/.pyenv/versions/3.12.1/bin/python3.12")
     if os.path.exists(pyenv.python):
         return pyenv
-    return Interpreter("debian bullseye, static, chroot", "/usr/bin/python3.9",
-                       tree=os.path.join(BUILD, "pythons", "bullseye"))
+    return bullseye()
 
 
 def ns_child(pid):
@@ -396,14 +444,18 @@ def hot(found, pid, function):
 
 
 def record_all(seconds, extra=(), during=None):
+    """record -a for SECONDS, or (None) until DURING() returns."""
     out = os.path.join(TMP, "all-%d.json" % len(os.listdir(TMP)))
-    proc = subprocess.Popen([PYBPF, "record", "-a", "-d", str(seconds), "-r", "1000", "-o", out] + list(extra),
+    duration = ["-d", str(seconds)] if seconds else []
+    proc = subprocess.Popen([PYBPF, "record", "-a", "-r", "1000", "-o", out] + duration + list(extra),
                             stderr=subprocess.PIPE, text=True)
     if during:
         # DURING starts what must be found later: once pybpf has attached
         # and dropped its privileges, however long its start-up took.
         wait_attached(proc)
         during()
+    if not seconds:
+        proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, err)
     validate(out)

@@ -6,7 +6,7 @@ import subprocess
 import time
 
 import harness
-from harness import (Interpreter, Workload, expect_error, free_pid, line_of, ns_child, pyenv_or_bullseye, run_pybpf, sid, test, wait_for)
+from harness import (Interpreter, Workload, expect_error, free_pid, freethreaded_build, line_of, ns_child, pyenv_or_bullseye, run_pybpf, sid, test, wait_for)
 
 
 # ---- pybpf top and pybpf dump -----------------------------------------------
@@ -59,7 +59,14 @@ def top_rows(screen):
 
 @test
 def top_live_view():
-    with Workload("/usr/bin/python3.11", "split.py") as w:
+    for interp in (Interpreter("", "/usr/bin/python3.11"), freethreaded_build("3.13")):
+        interp.available()
+        top_live_check(interp)
+    return "python3.11, python3.13t"
+
+
+def top_live_check(interp):
+    with Workload(interp, "split.py") as w:
         with Tmux(["-p", str(w.pid), "-r", "1000"]) as tmux:
             # The hot function comes to the top.
             screen = tmux.wait_for(lambda s: top_rows(s)[:1] == ["leaf_a"])
@@ -76,6 +83,19 @@ def top_live_view():
             tmux.keys("q")
             screen = tmux.wait_for(lambda s: "EXITED rc=0" in s)
             assert "%Own" not in screen, screen
+
+
+@test
+def top_async_shows_the_tasks():
+    """top --async: the tasks' frames are rows of the live view (by total
+    time: each stands for all of its task's time)."""
+    with Workload("/usr/bin/python3.11", "async_split.py") as w:
+        with Tmux(["--async", "-p", str(w.pid), "-r", "1000"]) as tmux:
+            tmux.keys("4")
+            tmux.wait_for(lambda s: "(TotalTime)" in s and "[task alpha]" in s and "[task beta]" in s)
+            tmux.keys("q")
+            tmux.wait_for(lambda s: "EXITED rc=0" in s)
+    return "[task alpha] and [task beta] among the rows"
 
 
 @test
@@ -120,7 +140,8 @@ def dump(args):
 
 @test
 def dump_every_thread():
-    interps = [Interpreter("", "/usr/bin/python3.11"), sid("3.14"), pyenv_or_bullseye()]
+    interps = [Interpreter("", "/usr/bin/python3.11"), sid("3.14"), pyenv_or_bullseye(),
+               freethreaded_build("3.13")]
     checked = []
     for interp in interps:
         interp.available()
@@ -140,10 +161,13 @@ def dump_every_thread():
             frame = by_name[function]["frames"][0]
             assert frame["line"] == line_of("dump_threads.py", marker), frame
             assert frame["file"].endswith("dump_threads.py")
-        # The only thread that wants the GIL keeps it and stays runnable.
-        assert by_name["spinner"]["on_cpu"] and by_name["spinner"]["holds_gil"] is True, by_name["spinner"]
+        # The only thread that wants the GIL keeps it and stays runnable;
+        # a free-threaded build has no GIL to hold (null).
+        assert by_name["spinner"]["on_cpu"] and by_name["spinner"]["holds_gil"] is (True if interp.gil else None), \
+            by_name["spinner"]
         assert not by_name["sleeper"]["on_cpu"] and not by_name["reader"]["on_cpu"]
-        assert by_name["sleeper"]["holds_gil"] is False and by_name["reader"]["holds_gil"] is False
+        for name in ("sleeper", "reader"):
+            assert by_name[name]["holds_gil"] is (False if interp.gil else None), by_name[name]
         # The text output says the same thing.
         for thread in proc["threads"]:
             header = 'Thread %d "%s" (%s' % (thread["tid"], thread["name"], thread["state"])
@@ -175,10 +199,9 @@ def top_and_dump_system_wide():
 def dump_threads_of_pid_one():
     """Before 3.11 the tid comes from glibc's struct pthread, where, in a
     process that is PID 1 of its namespace, many a field holds 1."""
-    bullseye = Interpreter("debian bullseye, static, chroot", "/usr/bin/python3.9",
-                           tree=os.path.join(harness.BUILD, "pythons", "bullseye"))
-    bullseye.available()
-    argv = ["unshare", "--pid", "--fork", "--kill-child"] + bullseye.argv("dump_threads.py", [])
+    old = harness.bullseye()
+    old.available()
+    argv = ["unshare", "--pid", "--fork", "--kill-child"] + old.argv("dump_threads.py", [])
     ns = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     try:
         assert ns.stdout.readline().strip() == "ready"

@@ -1,13 +1,15 @@
 """Profiles of real workloads on every interpreter, and 3.13+ layouts from the
 runtime's own _Py_DebugOffsets."""
 import collections
+import json
 import os
 import re
 import signal
 import subprocess
 
+import formats
 import harness
-from harness import (UNICODE_FILE, WORKLOADS, Workload, expect_error, leaf_lines, line_of, main_profile, marked, per_interpreter, record, record_counting_cpu, run_pybpf, sid, stacks, test)
+from harness import (UNICODE_FILE, WORKLOADS, Workload, call_columns, def_line, expect_error, leaf_lines, line_of, main_profile, marked, per_interpreter, record, record_counting_cpu, run_pybpf, sid, stacks, test)
 
 
 # ---- profiles of real workloads --------------------------------------------
@@ -67,6 +69,94 @@ def known_split(interp):
         samples, *(100 * leaf_weight[l] / in_leaves for l in ("leaf_a", "leaf_b", "leaf_c")))
 
 
+def os_thread_name(pid, tid):
+    with open("/proc/%d/task/%d/comm" % (pid, tid), encoding="utf-8", errors="replace") as f:
+        return f.read().rstrip("\n")
+
+
+@per_interpreter
+def thread_names(interp):
+    """Threads show the name threading gave them, 3.8-3.13 read from the
+    target (3.14+ name their threads for the OS, cut to 15 bytes); a thread
+    _thread started, and the main thread, keep the OS name."""
+    path = lambda ext: os.path.join(harness.TMP, "thread-names.%s" % ext)
+    with Workload(interp, "named_threads.py") as w:
+        doc, _ = record(w.pid, seconds=2, name="thread-names", interp=interp,
+                        extra=["-o", path("pb.gz"), "-o", path("txt"), "-o", path("pybpf")])
+        result = run_pybpf(["dump", "-p", str(w.pid), "--json"])
+        assert result.returncode == 0, result.stderr
+        (proc,) = json.loads(result.stdout)["processes"]
+        os_names = {t["tid"]: os_thread_name(w.pid, t["tid"]) for t in proc["threads"]}
+    minor = int(proc["python"].split(".")[1])
+    long_name = "beta-worker-with-a-long-name-over-15"
+    # 3.14+: the kernel's name, threading's cut to 15 bytes.
+    expected = {"alpha_work": "alpha-worker",
+                "beta_work": long_name if minor < 14 else long_name[:15],
+                "raw_work": os_names[w.pid]}
+    # dump: which thread runs which function, its name, and its OS name.
+    tid_of = {}
+    for thread in proc["threads"]:
+        functions = {f["function"] for f in thread["frames"]}
+        assert thread["os_name"] == os_names[thread["tid"]], thread
+        if thread["tid"] == w.pid:
+            assert thread["name"] == thread["os_name"], "the main thread keeps its OS name: %s" % thread
+        for work, name in expected.items():
+            if work in functions:
+                assert thread["name"] == name, "dump: %s runs in %r, want %r" % (work, thread["name"], name)
+                tid_of[work] = thread["tid"]
+    assert set(tid_of) == set(expected), "dump found %s" % sorted(tid_of)
+    # speedscope: each thread's profile is named after it.
+    named = {}
+    for profile in doc["profiles"]:
+        m = re.search(r"\] thread (\d+) \((.*)\)$", profile["name"])
+        assert m, profile["name"]
+        named[int(m.group(1))] = m.group(2)
+    for work, name in expected.items():
+        assert named.get(tid_of[work]) == name, "speedscope: %s is %r, want %r" % (
+            work, named.get(tid_of[work]), name)
+    # pprof: the thread label, and the OS name beside a name read from the target.
+    summary = json.loads(subprocess.run(["node", os.path.join(harness.ROOT, "tools", "pprof-summary.js"),
+                                         path("pb.gz")], capture_output=True, text=True,
+                                        check=True).stdout)
+    for s in summary["samples"]:
+        labels = s["labels"]
+        assert labels["thread"] == named[labels["tid"]], labels
+        read = labels["thread"] != os_names.get(labels["tid"], labels["thread"])
+        assert labels.get("os_thread") == (os_names[labels["tid"]] if read else None), labels
+    # collapsed: each stack's root is its thread, named so.
+    with open(path("txt"), encoding="utf-8") as f:
+        roots = {re.search(r" thread (\d+) \((.*?)\);", line).groups() for line in f}
+    assert {(int(t), n) for t, n in roots} == set(named.items()), roots
+    # The raw recording keeps both names, and report gives the same profile names back.
+    raw = formats.RawRecording(path("pybpf"))
+    for _, tid, os_name, python_name in raw.threads:
+        assert os_name == os_names[tid] and (python_name or os_name) == named[tid], (tid, os_name, python_name)
+    result = run_pybpf(["report", "-q", "-i", path("pybpf"), "-o", path("json")])
+    assert result.returncode == 0, result.stderr
+    with open(path("json"), encoding="utf-8") as f:
+        assert sorted(p["name"] for p in json.load(f)["profiles"]) == sorted(p["name"] for p in doc["profiles"])
+    return "Python %s: %s" % (proc["python"], ", ".join(sorted(named.values())))
+
+
+@per_interpreter
+def two_calls_on_a_line(interp):
+    """By line, the caller of each leaf is at that call: on 3.11+ its column
+    too (from the location table), before 3.11 the line with no column."""
+    line, column = call_columns("columns.py", "TWO-CALLS", ("leaf_a", "leaf_b"))
+    with Workload(interp, "columns.py") as w:
+        doc, _ = record(w.pid, seconds=2, name="columns", interp=interp)
+    has_columns = tuple(int(x) for x in interp.version.split(".")[:2]) >= (3, 11)
+    at = {leaf: collections.Counter() for leaf in column}
+    for frames, weight in stacks(doc, main_profile(doc, w.pid)):
+        if len(frames) >= 2 and frames[-1]["name"] in at:
+            assert frames[-2]["name"] == "caller", [f["name"] for f in frames]
+            at[frames[-1]["name"]][(frames[-2]["line"], frames[-2].get("col"))] += weight
+    for leaf, positions in at.items():
+        want = (line, column[leaf] if has_columns else None)
+        assert set(positions) == {want}, "caller under %s at %s, not %s" % (leaf, dict(positions), want)
+    return "caller at %s" % ", ".join("%d:%s" % next(iter(at[leaf])) for leaf in column)
+
+
 @per_interpreter
 def threads_apart(interp):
     with Workload(interp, "threads.py") as w:
@@ -86,6 +176,44 @@ def threads_apart(interp):
     assert set(owner) == set(workers), "workers found: %s" % owner
     assert len(set(owner.values())) == 3 and w.pid not in owner.values()
     return "%d thread profiles" % len(doc["profiles"])
+
+
+@per_interpreter
+def parallel_threads_own_their_lines(interp):
+    """Eight threads run one shared function at once (in parallel on a
+    free-threaded build): each thread's profile holds its own worker only,
+    at its own call line, over the shared function's lines, and the samples
+    stand for the CPU time all the threads used."""
+    script, workers = "parallel_threads.py", 8
+    with Workload(interp, script, workers) as w:
+        doc, _, cpu, _ = record_counting_cpu(w.pid, seconds=2, name="parallel", interp=interp)
+    call = {"worker_%d" % i: line_of(script, "CALL-%d" % i) for i in range(workers)}
+    # From its def (3.11+ RESUME there) to its return.
+    body = range(def_line(script, "shared_hot"), line_of(script, "HOT") + 2)
+    owner, total, in_hot = {}, 0, 0
+    for profile in doc["profiles"]:
+        tid = int(re.search(r"\] thread (\d+) \(", profile["name"]).group(1))
+        for frames, weight in stacks(doc, profile):
+            total += weight
+            names = [f["name"] for f in frames]
+            mine = set(names) & set(call)
+            assert len(mine) <= 1, "one stack holds %s" % mine
+            for name in mine:
+                assert owner.setdefault(name, tid) == tid, "%s in threads %d and %d" % (name, owner[name], tid)
+            if marked(frames) or names[-1] != "shared_hot":
+                continue
+            caller = frames[-2]
+            assert caller["name"] in call and caller["line"] == call[caller["name"]], \
+                "shared_hot called from %s:%s" % (caller["name"], caller.get("line"))
+            assert frames[-1]["line"] in body, "shared_hot at line %s" % frames[-1]["line"]
+            in_hot += weight
+    assert set(owner) == set(call), "workers found: %s" % sorted(owner)
+    assert len(set(owner.values())) == workers and w.pid not in owner.values()
+    samples = total / 1e6
+    assert 0.5 * cpu * 1000 <= samples <= 1.25 * cpu * 1000 + 50, "%d samples, %.2f s of CPU" % (samples, cpu)
+    assert in_hot >= 0.9 * total, "only %.0f%% of samples in shared_hot" % (100 * in_hot / total)
+    return "%d threads, %d samples for %.2f s of CPU, %.0f%% in shared_hot at exact lines" % (
+        len(owner), samples, cpu, 100 * in_hot / total)
 
 
 @per_interpreter

@@ -51,16 +51,18 @@ def system_wide_finds_every_python():
 @test
 def system_wide_sees_a_process_started_later():
     """record -a with one interpreter (the kernel matrix's case): a Python
-    started after pybpf attached, and gone before the recording ends."""
+    started after pybpf attached, and gone before the recording ends (which
+    waits for it, however slow the machine)."""
     static = Interpreter("", "/usr/bin/python3.11")
     late = {}
 
     def start_late():
         late["w"] = Workload(static, "named.py", "hot_delta", 1.5).__enter__()
+        late["w"].proc.wait(timeout=60)
 
     with Workload(static, "named.py", "hot_alpha") as a:
         try:
-            doc, err = record_all(4, during=start_late)
+            doc, err = record_all(None, during=start_late)
         finally:
             if "w" in late:
                 late["w"].__exit__(None)

@@ -12,6 +12,7 @@ import it_profiles  # noqa: F401  (each registers its tests with harness)
 import it_modes  # noqa: F401
 import it_system  # noqa: F401
 import it_live  # noqa: F401
+import it_async  # noqa: F401
 import it_stops  # noqa: F401
 
 if __name__ == "__main__":

@@ -59,41 +59,60 @@ def record_stats(pid, seconds, rate, name, interp=None):
 
 # ---- short-lived code -------------------------------------------------------
 
+def module_samples(doc, rate, seen_dir, modules):
+    """(samples, with an [unknown] frame, module frames named, misnamed) of
+    imports.py's recording DOC; the module files named go into MODULES."""
+    total = unknown = named = misnamed = 0
+    for frames, n in weighed_stacks(doc, rate):
+        total += n
+        unknown += n * any(f["name"] == "[unknown]" for f in frames)
+        # The frame run by importlib's exec of the module: right below
+        # _call_with_frames_removed, which every version has there.
+        calls = [i for i, f in enumerate(frames) if f["name"] == "_call_with_frames_removed"]
+        if not calls or calls[-1] + 1 >= len(frames):
+            continue
+        module = frames[calls[-1] + 1]
+        m = re.fullmatch(re.escape(seen_dir) + r"/modules/mod_\d{3}\.py", module["file"])
+        # Statement lines of the generated module (1: 3.8-3.10 store the docstring there).
+        if module["name"] == "<module>" and m and module.get("line") in (1, 2, 3, 6):
+            named += n
+            modules.add(module["file"])
+        else:
+            misnamed += n
+    return total, unknown, named, misnamed
+
+
 @per_interpreter
 def short_lived_modules_named(interp):
     """Each import's <module> code object is freed when the import returns."""
     host_dir, seen_dir = interp.script_dir()
     notes = []
     for rate in (1000, 10000):
+        total = unknown = named = misnamed = reported = 0
+        modules = set()
+        # Recordings of 2 s until 100 module samples: a slow or busy machine
+        # (ASan, CPU hogs: 19 in one) runs fewer imports in each.
         with Workload(interp, "imports.py", os.path.join(seen_dir, "modules"), 300) as w:
-            doc, stats = record_stats(w.pid, 2, rate, "imports-%d" % rate, interp)
-        total = unknown = named = misnamed = 0
-        for frames, n in weighed_stacks(doc, rate):
-            total += n
-            unknown += n * any(f["name"] == "[unknown]" for f in frames)
-            # The frame run by importlib's exec of the module: right below
-            # _call_with_frames_removed, which every version has there.
-            calls = [i for i, f in enumerate(frames) if f["name"] == "_call_with_frames_removed"]
-            if not calls or calls[-1] + 1 >= len(frames):
-                continue
-            module = frames[calls[-1] + 1]
-            m = re.fullmatch(re.escape(seen_dir) + r"/modules/mod_\d{3}\.py", module["file"])
-            # Statement lines of the generated module (1: 3.8-3.10 store the docstring there).
-            if module["name"] == "<module>" and m and module.get("line") in (1, 2, 3, 6):
-                named += n
-            else:
-                misnamed += n
-        assert total >= 0.5 * stats["cpu_s"] * rate, "%d samples at %d Hz of %.2f s of CPU" % (
-            total, rate, stats["cpu_s"])
+            for _ in range(8):
+                doc, stats = record_stats(w.pid, 2, rate, "imports-%d" % rate, interp)
+                counted = module_samples(doc, rate, seen_dir, modules)
+                assert counted[0] >= 0.5 * stats["cpu_s"] * rate, "%d samples at %d Hz of %.2f s of CPU" % (
+                    counted[0], rate, stats["cpu_s"])
+                total, unknown, named, misnamed = (x + y for x, y in zip((total, unknown, named, misnamed), counted))
+                reported += stats["codes_reported"]
+                if named + misnamed >= 100:
+                    break
         assert unknown <= 0.005 * total, "%.2f%% of samples with an [unknown] frame at %d Hz" % (
             100 * unknown / total, rate)
         assert named + misnamed >= 100, "only %d module samples at %d Hz" % (named + misnamed, rate)
         assert named >= 0.95 * (named + misnamed), \
             "module frames named in %.1f%% of their samples at %d Hz" % (
                 100 * named / (named + misnamed), rate)
-        assert stats["codes_reported"] >= 100, "%d code objects reported" % stats["codes_reported"]
+        # Each module named was reported by the kernel (its code object is
+        # freed before userspace could read it): at least one report each.
+        assert reported >= len(modules), "%d code objects reported for %d modules named" % (reported, len(modules))
         notes.append("%d Hz: %.2f%% [unknown], modules named in %.1f%%, %d codes reported" % (
-            rate, 100 * unknown / total, 100 * named / (named + misnamed), stats["codes_reported"]))
+            rate, 100 * unknown / total, 100 * named / (named + misnamed), reported))
     return "; ".join(notes)
 
 
@@ -187,8 +206,12 @@ def main_share(interp, threads, seconds, name):
     pending = sum(n for frames, n in weighed_stacks(doc, 1000, main)
                   if frames[0]["name"] == "[thread state not found yet]")
     found = sum(n for frames, n in weighed_stacks(doc, 1000, main) if frames[-1]["name"] == "main_busy")
-    assert found > 0, "the main thread's Python stack was never found: %s" % (
-        collections.Counter(f[0]["name"] for f, _ in weighed_stacks(doc, 1000, main)),)
+    # Found once the search has had its samples of the thread; a thread the
+    # machine gave less CPU than that (1 sample in 3 s: 3.13t under ASan
+    # beside CPU hogs) cannot have been found, and is not asked to be.
+    if used_main * 1000 >= 2 * (4 * (threads // 256) + 20):
+        assert found > 0, "the main thread's Python stack was never found: %s" % (
+            collections.Counter(f[0]["name"] for f, _ in weighed_stacks(doc, 1000, main)),)
     # The search for its state walks PYPERF_SCAN_STEP (256) threads a
     # sample, once: the samples it takes follow from the thread count (35
     # for 9000 on a quiet machine; a step a loaded machine's read could not
@@ -303,7 +326,7 @@ def sub_interpreter_threads(interp):
         def phases():
             os.kill(w.pid, signal.SIGUSR1)
             harness.read_line(w.proc, "after", 120)
-        doc = harness.record_while(w.pid, phases, name="subinterp")
+        doc, _ = harness.record_while(w.pid, phases, name="subinterp")
     seen = collections.Counter()
     for profile in doc["profiles"]:
         for frames, n in weighed_stacks(doc, 1000, profile):
@@ -360,7 +383,8 @@ def known_code_one_read(interp):
     if minor(interp) >= 12:
         # One read a frame, plus the thread state, the top frame and the data
         # stack's pages; a second read per frame (the name) would be 2x.
-        assert reads_per_sample <= 1.25 * frames_per_sample + 4, note
+        assert reads_per_sample <= 1.25 * frames_per_sample + 4, "%s (%d samples, %d lost, %d codes reported, %d reports lost)" % (
+            note, stats["samples"], stats["lost"], stats["codes_reported"], stats["code_reports_lost"])
     return note
 
 

@@ -42,6 +42,7 @@ FEATURES = [
     ("record -a: a process started during it", "system_wide_sees_a_process_started_later"),
     ("record -- CMD: a command and its children", "launch_with_subprocesses"),
     ("dump: every thread of 3.11, 3.12, 3.14", "dump_every_thread"),
+    ("record --async: tasks and their awaiters, 60/30/10", "record_async_task_shares [python3.11 debian bookworm"),
 ]
 
 

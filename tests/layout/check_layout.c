@@ -32,6 +32,16 @@
 #endif
 
 #include "internal/pycore_gil.h"		/* struct _gil_runtime_state */
+#if PY_VERSION_HEX >= 0x030B0000
+# include "internal/pycore_dict.h"		/* PyDictKeysObject, PyDictValues */
+#endif
+#if PY_VERSION_HEX >= 0x030B0000
+# include "cpython/longintrepr.h"		/* struct _longobject */
+#else
+# include "longintrepr.h"
+#endif
+
+#include <opcode.h>				/* YIELD_FROM, RESUME... */
 
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +52,17 @@
 # define INCDIR "?"
 #endif
 #define NONE PYPERF_OFF_NONE
+
+/* The headers of a free-threaded build (3.13t...) describe its own table entry. */
+#ifdef Py_GIL_DISABLED
+# define FREE_THREADED		true
+# define OB_FIRST_WORD		ob_tid		/* the owning thread */
+# define REFCNT_AT		NONE		/* counts are split: none to test */
+#else
+# define FREE_THREADED		false
+# define OB_FIRST_WORD		ob_refcnt
+# define REFCNT_AT		offsetof(PyObject, ob_refcnt)
+#endif
 
 /* ---- where each version keeps the fields the table describes ---------- */
 
@@ -163,9 +184,116 @@ static uint32_t tstate_active_mask(void)
 }
 #endif
 
+#if PY_VERSION_HEX >= 0x030C0000
+# define INTERP_MODULES		imports.modules
+# define LONG_DIGITS		long_value.ob_digit
+#else
+# define INTERP_MODULES		modules
+# define LONG_DIGITS		ob_digit
+#endif
+
+/* The thread-name reader's objects (dicts, instances, ints, sys.modules). */
+static void check_objects(const struct py_layout *L)
+{
+	if (!L->objects.supported)
+		return;
+	if (!L->needs_debug_offsets)
+		CHECK(objects.interp_modules, ==, offsetof(PyInterpreterState, INTERP_MODULES));
+	CHECK(objects.dict.keys, ==, offsetof(PyDictObject, ma_keys));
+	CHECK(objects.dict.values, ==, offsetof(PyDictObject, ma_values));
+	CHECK(objects.instance.type_name, ==, offsetof(PyTypeObject, tp_name));
+	CHECK(objects.instance.type_basicsize, ==, offsetof(PyTypeObject, tp_basicsize));
+	CHECK(objects.instance.type_flags, ==, offsetof(PyTypeObject, tp_flags));
+	CHECK(objects.instance.type_dictoffset, ==, offsetof(PyTypeObject, tp_dictoffset));
+	CHECK(objects.instance.heaptype_cached_keys, ==, offsetof(PyHeapTypeObject, ht_cached_keys));
+	CHECK(objects.ints.digits, ==, offsetof(struct _longobject, LONG_DIGITS));
+	CHECK(objects.ints.size, ==, sizeof(PyObject));	/* ob_size or lv_tag follows the header */
+#if PY_VERSION_HEX >= 0x030B0000
+	CHECK(objects.dict.keys_size, ==, offsetof(PyDictKeysObject, dk_log2_size));
+	CHECK(objects.dict.keys_log2_index_bytes, ==, offsetof(PyDictKeysObject, dk_log2_index_bytes));
+	CHECK(objects.dict.keys_kind, ==, offsetof(PyDictKeysObject, dk_kind));
+	CHECK(objects.dict.kind_general, ==, DICT_KEYS_GENERAL);
+	CHECK(objects.dict.keys_nentries, ==, offsetof(PyDictKeysObject, dk_nentries));
+	CHECK(objects.dict.keys_indices, ==, offsetof(PyDictKeysObject, dk_indices));
+	CHECK(objects.dict.general_entry_size, ==, sizeof(PyDictKeyEntry));
+	CHECK(objects.dict.unicode_entry_size, ==, sizeof(PyDictUnicodeEntry));
+	CHECK(objects.dict.values_array, ==, offsetof(PyDictValues, values));
+	CHECK(objects.instance.managed_dict_flag, ==, Py_TPFLAGS_MANAGED_DICT);
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+	CHECK(objects.instance.inline_values_flag, ==, Py_TPFLAGS_INLINE_VALUES);
+	CHECK(objects.instance.managed_dict, ==, MANAGED_DICT_OFFSET);
+	CHECK(objects.instance.inline_values_valid, ==, offsetof(PyDictValues, valid));
+#endif
+}
+
+/*
+ * dump --async's objects and coroutine frames.  TaskObj is private to
+ * Modules/_asynciomodule.c: its offsets are checked by the integration
+ * tests on live tasks instead.
+ */
+static void check_asyncio(const struct py_layout *L)
+{
+	const struct py_asyncio_layout *A = &L->asyncio;
+
+	if (!L->objects.supported || !A->supported)
+		return;
+	CHECK(objects.set.mask, ==, offsetof(PySetObject, mask));
+	CHECK(objects.set.table, ==, offsetof(PySetObject, table));
+	CHECK(objects.list.size, ==, offsetof(PyVarObject, ob_size));
+	CHECK(objects.list.items, ==, offsetof(PyListObject, ob_item));
+	CHECK(objects.tuple_items, ==, offsetof(PyTupleObject, ob_item));
+	CHECK(objects.weakref_object, ==, offsetof(PyWeakReference, wr_object));
+	CHECK(objects.method_self, ==, offsetof(PyMethodObject, im_self));
+	CHECK(objects.type_base, ==, offsetof(PyTypeObject, tp_base));
+#if PY_VERSION_HEX >= 0x030B0000
+	CHECK(asyncio.coro_frame, ==, offsetof(PyGenObject, gi_iframe));
+	CHECK(asyncio.coro_frame_embedded, ==, 1);
+	CHECK(asyncio.frame_gen, ==, NONE);
+	CHECK(asyncio.frame_state, ==,
+	      (unsigned long)(long)(offsetof(PyGenObject, gi_frame_state) - offsetof(PyGenObject, gi_iframe)));
+	CHECK(asyncio.frame_finished, ==, FRAME_COMPLETED);
+	CHECK(asyncio.frame_executing, ==, FRAME_EXECUTING);
+	CHECK(asyncio.stack_top, ==, PY_STACK_TOP_INDEX);
+	CHECK(asyncio.frame_stack, ==, offsetof(_PyInterpreterFrame, localsplus));
+	CHECK(asyncio.frame_stack_depth, ==, offsetof(_PyInterpreterFrame, stacktop));
+# if PY_VERSION_HEX >= 0x030D0000
+	CHECK(asyncio.await.state, ==, FRAME_SUSPENDED_YIELD_FROM);
+	CHECK(asyncio.await.opcodes[0], ==, 0);
+# else
+	CHECK(asyncio.await.state, ==, FRAME_SUSPENDED);
+	CHECK(asyncio.await.opcodes[0], ==, RESUME);
+#  if PY_VERSION_HEX >= 0x030C0000
+	CHECK(asyncio.await.opcodes[1], ==, INSTRUMENTED_RESUME);
+#  else
+	CHECK(asyncio.await.opcodes[1], ==, RESUME_QUICK);
+#  endif
+	CHECK(asyncio.await.min_oparg, ==, 2);	/* RESUME's oparg: 2 after yield from, 3 after await */
+# endif
+#else
+	CHECK(asyncio.coro_frame, ==, offsetof(PyGenObject, gi_frame));
+	CHECK(asyncio.coro_frame_embedded, ==, 0);
+	CHECK(asyncio.frame_gen, ==, offsetof(PyFrameObject, f_gen));
+	CHECK(asyncio.await.opcodes[0], ==, YIELD_FROM);
+# if PY_VERSION_HEX >= 0x030A0000
+	CHECK(asyncio.frame_state, ==, offsetof(PyFrameObject, f_state));
+	CHECK(asyncio.frame_finished, ==, FRAME_RETURNED);
+	CHECK(asyncio.frame_executing, ==, FRAME_EXECUTING);
+	CHECK(asyncio.await.state, ==, FRAME_SUSPENDED);
+	CHECK(asyncio.stack_top, ==, PY_STACK_TOP_DEPTH);
+	CHECK(asyncio.frame_stack, ==, offsetof(PyFrameObject, f_valuestack));
+	CHECK(asyncio.frame_stack_depth, ==, offsetof(PyFrameObject, f_stackdepth));
+# else
+	CHECK(asyncio.frame_state, ==, (long)PY_NO_FRAME_STATE);
+	CHECK(asyncio.stack_top, ==, PY_STACK_TOP_POINTER);
+	CHECK(asyncio.frame_stack, ==, offsetof(PyFrameObject, f_stacktop));
+# endif
+#endif
+}
+
 int main(void)
 {
-	const struct py_layout *L = py_layout_static(PY_MAJOR_VERSION, PY_MINOR_VERSION, false);
+	const struct py_layout *L = py_layout_static(PY_MAJOR_VERSION, PY_MINOR_VERSION, FREE_THREADED);
 	unsigned long need;
 	uint32_t kind_mask = STATE_MASK(kind);
 
@@ -174,6 +302,8 @@ int main(void)
 		       PY_MAJOR_VERSION, PY_MINOR_VERSION, INCDIR);
 		return 0;
 	}
+	check_objects(L);
+	check_asyncio(L);
 	if (L->needs_debug_offsets) {
 		/* Only what the runtime does not export is in the table: that. */
 #if PY_VERSION_HEX >= 0x030D0000
@@ -183,15 +313,24 @@ int main(void)
 		CHECK(bpf.chunk_first_frame, ==, offsetof(_PyStackChunk, data) + sizeof(PyObject *));
 		CHECK(bpf.owner_thread, ==, FRAME_OWNED_BY_THREAD);
 		CHECK(bpf.owner_skip_from, ==, FRAME_OWNED_BY_CSTACK);
-		CHECK(bpf.gil_span, ==, sizeof(struct _gil_runtime_state));
+		/* Without a GIL there is none to follow, whatever its struct's size. */
+		CHECK(bpf.gil_span, ==, FREE_THREADED ? 0 : sizeof(struct _gil_runtime_state));
 		CHECK(bpf.tstate_status, ==, offsetof(PyThreadState, _status));
 		CHECK(bpf.tstate_active_mask, ==, tstate_active_mask());
+		/* The object header's size moves every string field (32 bytes free-threaded). */
+		CHECK(bpf.str_hash, ==, offsetof(PyASCIIObject, hash));
+		CHECK(bpf.str_kind_mask, ==, kind_mask);
+		CHECK(bpf.str_compact_mask, ==, STATE_MASK(compact));
+		CHECK(bpf.str_ascii_mask, ==, STATE_MASK(ascii));
+		/* Free-threaded: the first word is the owning thread, no count to test. */
+		CHECK(object_refcnt, ==, REFCNT_AT);
 #endif
 #if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
 		/* The positions pybpf reads (3.13's names; 3.14+ headers may rename). */
 		POSITION(bpf.runtime_interp_head, runtime_state.interpreters_head);
 		POSITION(bpf.interp_next, interpreter_state.next);
 		POSITION(bpf.interp_threads_head, interpreter_state.threads_head);
+		POSITION(objects.interp_modules, interpreter_state.imports_modules);
 		POSITION(bpf.interp_gil, interpreter_state.ceval_gil);
 		POSITION(interp_gil_embedded, interpreter_state.gil_runtime_state);
 		POSITION(bpf.gil_locked, interpreter_state.gil_runtime_state_locked);
@@ -221,8 +360,8 @@ int main(void)
 		      debug_offsets_parser(PY_MINOR_VERSION, &(int){ 0 }) == sizeof(_Py_DebugOffsets),
 		      debug_offsets_parser(PY_MINOR_VERSION, &(int){ 0 }), sizeof(_Py_DebugOffsets));
 #endif
-		printf("layout %d.%d (%s): the rest from _Py_DebugOffsets at run time; %d passed, %d failed\n",
-		       PY_MAJOR_VERSION, PY_MINOR_VERSION, INCDIR, passed, failed);
+		printf("layout %d.%d%s (%s): the rest from _Py_DebugOffsets at run time; %d passed, %d failed\n",
+		       PY_MAJOR_VERSION, PY_MINOR_VERSION, FREE_THREADED ? "t" : "", INCDIR, passed, failed);
 		return failed ? 1 : 0;
 	}
 
@@ -328,7 +467,7 @@ int main(void)
 	CHECK(bpf.code_linetable, ==, offsetof(PyCodeObject, CODE_LINETABLE));
 	need = MAX2(MAX2(END(PyCodeObject, co_firstlineno), END(PyCodeObject, CODE_NAME)),
 		    MAX2(END(PyCodeObject, co_filename), END(PyCodeObject, CODE_LINETABLE)));
-	need = MAX2(need, MAX2(END(PyObject, ob_refcnt), END(PyObject, ob_type)));
+	need = MAX2(need, MAX2(END(PyObject, OB_FIRST_WORD), END(PyObject, ob_type)));
 #ifdef HAVE_CODE_BYTES
 	need = MAX2(need, END(PyCodeObject, co_code));
 #endif
@@ -358,7 +497,7 @@ int main(void)
 	CHECK(bpf.code_read_size, <=, PYPERF_CODE_READ);
 
 	/* PyObject, PyVarObject, PyBytesObject */
-	CHECK(object_refcnt, ==, offsetof(PyObject, ob_refcnt));
+	CHECK(object_refcnt, ==, REFCNT_AT);
 	CHECK(object_type, ==, offsetof(PyObject, ob_type));
 	CHECK(bpf.varobject_size, ==, offsetof(PyVarObject, ob_size));
 	CHECK(bpf.bytes_data, ==, offsetof(PyBytesObject, ob_sval));

@@ -47,16 +47,16 @@ _pybpf()
 	case $command in
 	record)
 		options="--pid --all --comm --cgroup --subprocesses --duration --rate --mode --gil
-			 --native --kernel --output --format --by-line --quiet --stats --stats-stages
+			 --native --kernel --async --output --format --by-line --quiet --stats --stats-stages
 			 --max-processes --btf --verbose --help" ;;
 	report)
 		options="--input --pid --tid --lines --output --format --by-line --quiet --help" ;;
 	diff)
 		options="--output --shape --rows --help" ;;
 	top)
-		options="--pid --all --rate --refresh --max-processes --btf --verbose --help" ;;
+		options="--pid --all --rate --refresh --async --max-processes --btf --verbose --help" ;;
 	dump)
-		options="--pid --all --json --verbose --help" ;;
+		options="--pid --all --json --async --verbose --help" ;;
 	*)
 		return ;;
 	esac

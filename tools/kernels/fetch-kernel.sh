@@ -8,7 +8,7 @@ SUITE=$1
 FLAVOUR=${FLAVOUR:-amd64}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=${PYBPF_VM_CACHE:-/var/cache/pybpf/vm}
-PAPT=$HERE/debian-apt.sh
+PAPT=$HERE/../debian-apt.sh
 DEST=$TOP/kernels/$SUITE${FLAVOUR:+}
 [ "$FLAVOUR" = amd64 ] || DEST=$TOP/kernels/$SUITE-$FLAVOUR
 if ls "$DEST"/boot/vmlinuz-* >/dev/null 2>&1 && [ -f "$DEST/.complete" ]; then echo "$DEST"; exit 0; fi

@@ -29,6 +29,11 @@ cmd=$(printf '%q ' "$@")
 vngargs=(--verbose --cpus "${CPUS:-2}" --memory "${MEM:-2G}"
          --qemu "$HERE/qemu-wrap" --run "$KIMG")
 [ -n "$OUT" ] && vngargs+=(--rwdir "$OUT")   # always 9p (vng 1.41), even with VIRTIOFS=1
+# virtme-ng mounts an empty tmpfs on the guest's /var/cache, where `make pythons`
+# keeps the interpreters it builds (build/pythons/freethreaded-* link there):
+# share that cache read-only at its own path.
+PYTHONS_CACHE=${PYBPF_CACHE:-/var/cache/pybpf}/pythons
+[ -d "$PYTHONS_CACHE" ] && vngargs+=(--rodir "$PYTHONS_CACHE")
 if [ "${VIRTIOFS:-1}" = 1 ]; then
   # root fs over virtiofs with trixie virtiofsd (fetched by vm-setup.sh)
   export PATH=$TOP/bin:$PATH

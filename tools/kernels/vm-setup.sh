@@ -11,9 +11,9 @@ for tool in qemu-system-x86_64 busybox depmod mmdebstrap; do
 done
 VNG_SUITE=${VNG_SUITE:-sid}
 if [ ! -f "$TOP/vng-prefix/.complete" ]; then
-  "$HERE/debian-apt.sh" "$VNG_SUITE" apt-get update -qq >&2
+  "$HERE/../debian-apt.sh" "$VNG_SUITE" apt-get update -qq >&2
   mkdir -p "$TOP/debs/$VNG_SUITE"
-  ( cd "$TOP/debs/$VNG_SUITE" && "$HERE/debian-apt.sh" "$VNG_SUITE" apt-get download -q virtme-ng 2>&1 | grep -v unsandboxed >&2 || true )
+  ( cd "$TOP/debs/$VNG_SUITE" && "$HERE/../debian-apt.sh" "$VNG_SUITE" apt-get download -q virtme-ng 2>&1 | grep -v unsandboxed >&2 || true )
   rm -rf "$TOP/vng-prefix"
   dpkg-deb -x "$(ls -t "$TOP/debs/$VNG_SUITE"/virtme-ng_*.deb | head -1)" "$TOP/vng-prefix"
   # Debian's virtme-ng has no virtme-ng-init (Rust) binary, so the bash virtme-init is used.

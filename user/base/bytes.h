@@ -10,8 +10,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define VARINT_MAX_BYTES 10
+
+/* The native-endian 64-bit word at byte OFF of BUF (any alignment). */
+static inline uint64_t u64_at(const void *buf, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const uint8_t *)buf + off, sizeof(v));
+	return v;
+}
 
 /* Out of memory is sticky: later appends do nothing and FAILED stays set. */
 struct byte_buf {

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/session_opts.h"
 #include "cli/dump.h"
+#include "cli/dump_model.h"
 #include "output/json_writer.h"
 #include "base/log.h"
 #include "session/privileges.h"
@@ -22,32 +23,24 @@
 #include "python/py_walk.h"
 #include "python/python_target.h"
 #include "python/symbolizer.h"
+#include "python/thread_names.h"
 #include "base/array.h"
 #include "process/proc_info.h"
+#include "process/target_mem.h"
 
 struct dump_opts {
 	struct session_opts target;	/* -p, -a, -v */
 	bool json;
+	bool async;
 };
 
-struct dumped_thread {
-	pid_t tid;
-	char name[64];
-	char state;		/* /proc state letter: R running, S sleeping, D disk... */
-	int holds_gil;		/* 1, 0, or -1: the version does not tell */
-	uint32_t *frames;	/* profile frame ids, innermost first */
-	size_t nframes;
-};
-
-struct dump_ctx {
-	struct python_target *t;
-	struct symbolizer *sym;
-	struct dumped_thread *threads;
-	size_t nthreads, cap;
-};
+enum { OPT_ASYNC = 1000 };
 
 static const struct argp_option dump_options[] = {
 	{ "json", 'j', NULL, 0, "Print JSON instead of text", 0 },
+	{ "async", OPT_ASYNC, NULL, 0,
+	  "Also print every asyncio task of every event loop: its state, the coroutines it is "
+	  "suspended in and the tasks it awaits (CPython 3.8-3.13)", 0 },
 	{ 0 },
 };
 
@@ -58,6 +51,9 @@ static error_t parse_dump_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'j':
 		o->json = true;
+		break;
+	case OPT_ASYNC:
+		o->async = true;
 		break;
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &o->target;
@@ -98,14 +94,22 @@ static int dump_thread(void *arg, uint64_t interp, uint64_t tstate)
 	memset(th, 0, sizeof(*th));
 	if (py_thread_tid(c->t, tstate, &th->tid))
 		th->tid = 0;
-	if (th->tid)
-		proc_comm(c->t->pid, th->tid, th->name, sizeof(th->name));
+	if (th->tid) {
+		const char *name = thread_names_known(&c->names, c->t, th->tid);
+
+		proc_comm(c->t->pid, th->tid, th->os_name, sizeof(th->os_name));
+		snprintf(th->name, sizeof(th->name), "%s", name ? name : th->os_name);
+	}
 	th->state = th->tid ? proc_task_state(c->t->pid, th->tid) : '?';
 	th->holds_gil = py_holds_gil(c->t, interp, tstate);
+	if (target_read_u64(c->t->pid, tstate + c->t->layout.bpf.tstate_thread_id, &th->ident))
+		th->ident = 0;
 	th->frames = malloc(PY_WALK_MAX_FRAMES * sizeof(*th->frames));
-	if (!th->frames)
+	th->addrs = malloc(PY_WALK_MAX_FRAMES * sizeof(*th->addrs));
+	if (!th->frames || !th->addrs)
 		return -ENOMEM;
-	th->nframes = symbolizer_read_stack(c->sym, c->t, tstate, th->frames, PY_WALK_MAX_FRAMES);
+	th->nframes = symbolizer_read_stack(c->sym, c->t, tstate, th->frames, th->addrs,
+					    PY_WALK_MAX_FRAMES);
 	return 0;
 }
 
@@ -116,7 +120,39 @@ static int by_tid(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-static void print_text(const struct dump_ctx *c, const struct profile *p)
+void dump_text_frame(const struct profile *p, uint32_t id, int indent)
+{
+	const struct prof_frame *fr = &p->frames[id];
+
+	printf("%*s    %s (%s:%d)\n", indent, "", p->strings[fr->name], p->strings[fr->file], fr->line);
+}
+
+void dump_json_frames(const struct profile *p, const uint32_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct prof_frame *fr = &p->frames[ids[i]];
+
+		printf("%s{\"function\":", i ? "," : "");
+		json_write_string(stdout, p->strings[fr->name]);
+		printf(",\"file\":");
+		json_write_string(stdout, p->strings[fr->file]);
+		printf(",\"line\":%d}", fr->line);
+	}
+}
+
+const struct dumped_thread *dump_thread_holding(const struct dump_ctx *c, uint64_t frame,
+						size_t *depth)
+{
+	for (size_t i = 0; frame && i < c->nthreads; i++)
+		for (size_t f = 0; f < c->threads[i].nframes; f++)
+			if (c->threads[i].addrs[f] == frame) {
+				*depth = f;
+				return &c->threads[i];
+			}
+	return NULL;
+}
+
+static void print_text(struct dump_ctx *c, const struct profile *p)
 {
 	const struct python_target *t = c->t;
 
@@ -124,17 +160,20 @@ static void print_text(const struct dump_ctx *c, const struct profile *p)
 	for (size_t i = 0; i < c->nthreads; i++) {
 		const struct dumped_thread *th = &c->threads[i];
 
-		printf("\nThread %d \"%s\" (%s%s)\n", th->tid, th->name, state_name(th->state),
+		printf("\nThread %d \"%s\" (%s%s", th->tid, th->name, state_name(th->state),
 		       th->holds_gil == 1 ? ", holds the GIL" : "");
-		for (size_t f = 0; f < th->nframes; f++) {
-			const struct prof_frame *fr = &p->frames[th->frames[f]];
-
-			printf("    %s (%s:%d)\n", p->strings[fr->name], p->strings[fr->file], fr->line);
-		}
+		/* threading's name above: the OS's too. */
+		if (strcmp(th->name, th->os_name))
+			printf(", OS name \"%s\"", th->os_name);
+		printf(")\n");
+		for (size_t f = 0; f < th->nframes; f++)
+			dump_text_frame(p, th->frames[f], 0);
 	}
+	if (c->async)
+		dump_async_text(c);
 }
 
-static void print_json(const struct dump_ctx *c, const struct profile *p, bool first)
+static void print_json(struct dump_ctx *c, const struct profile *p, bool first)
 {
 	const struct python_target *t = c->t;
 
@@ -147,38 +186,45 @@ static void print_json(const struct dump_ctx *c, const struct profile *p, bool f
 
 		printf("%s\n{\"tid\":%d,\"name\":", i ? "," : "", th->tid);
 		json_write_string(stdout, th->name);
+		printf(",\"os_name\":");
+		json_write_string(stdout, th->os_name);
 		printf(",\"state\":\"%s\",\"on_cpu\":%s,\"holds_gil\":%s,\"frames\":[",
 		       state_name(th->state), th->state == 'R' ? "true" : "false",
 		       th->holds_gil < 0 ? "null" : th->holds_gil ? "true" : "false");
-		for (size_t f = 0; f < th->nframes; f++) {
-			const struct prof_frame *fr = &p->frames[th->frames[f]];
-
-			printf("%s{\"function\":", f ? "," : "");
-			json_write_string(stdout, p->strings[fr->name]);
-			printf(",\"file\":");
-			json_write_string(stdout, p->strings[fr->file]);
-			printf(",\"line\":%d}", fr->line);
-		}
+		dump_json_frames(p, th->frames, th->nframes);
 		printf("]}");
 	}
-	printf("]}");
+	printf("]");
+	if (c->async)
+		dump_async_json(c);
+	printf("}");
 }
 
-/* Dump one process; 0, or -errno with a message in ERR. */
+/*
+ * Dump one process; 0, or -errno with a message in ERR (nothing printed),
+ * or 1 with a message in ERR: printed, but not all that was asked.
+ */
 static int dump_process(pid_t pid, const struct dump_opts *o, bool first, char *err, size_t errlen)
 {
 	struct python_target t;
 	struct symbolizer sym;
 	struct profile p;
-	struct dump_ctx c = { .t = &t, .sym = &sym };
+	struct dump_ctx c = { .t = &t, .sym = &sym, .profile = &p, .async = o->async };
 	int rc = python_target_open(pid, &t, err, errlen);
 
 	if (rc)
 		return rc;
 	profile_init(&p, 0);
+	thread_names_init(&c.names);
 	rc = symbolizer_init(&sym, &t, &p);
+	/* One read names every thread: dump reads them all at once. */
+	if (!rc)
+		thread_names_refresh(&c.names, &t);
 	if (!rc)
 		rc = py_for_each_thread(&t, dump_thread, &c);
+	/* After the threads: a running task's frames are found on its thread's stack. */
+	if (rc >= 0 && o->async)
+		c.tasks_err = asyncio_read(&t, &c.tasks);
 	if (rc >= 0) {
 		qsort(c.threads, c.nthreads, sizeof(*c.threads), by_tid);
 		if (o->json)
@@ -186,12 +232,27 @@ static int dump_process(pid_t pid, const struct dump_opts *o, bool first, char *
 		else
 			print_text(&c, &p);
 		rc = 0;
+		/* Printed, but the tasks asked for were not read: the caller tells. */
+		if (o->async && c.tasks_err == -ENOTSUP) {
+			snprintf(err, errlen, "PID %d: asyncio tasks not read: it runs Python %s, and "
+				 "pybpf reads the asyncio tasks of 3.8-3.13 only", pid, t.version);
+			rc = 1;
+		} else if (o->async && c.tasks_err && c.tasks_err != -ENOENT) {
+			snprintf(err, errlen, "PID %d: asyncio tasks not read (%s): run dump again, the "
+				 "process may have changed them while they were read", pid,
+				 strerror(-c.tasks_err));
+			rc = 1;
+		}
 	} else {
 		snprintf(err, errlen, "PID %d: cannot read its thread list (%s)", pid, strerror(-rc));
 	}
-	for (size_t i = 0; i < c.nthreads; i++)
+	for (size_t i = 0; i < c.nthreads; i++) {
 		free(c.threads[i].frames);
+		free(c.threads[i].addrs);
+	}
+	asyncio_snapshot_free(&c.tasks);
 	free(c.threads);
+	thread_names_free(&c.names);
 	symbolizer_free(&sym);
 	profile_free(&p);
 	return rc;
@@ -203,7 +264,8 @@ int dump_main(int argc, char **argv)
 	static const struct argp argp = {
 		dump_options, parse_dump_opt, NULL,
 		"Print the Python stack of every thread of running processes, once.\v"
-		"Examples:\n  sudo pybpf dump -p 1234\n  sudo pybpf dump -a --json",
+		"Examples:\n  sudo pybpf dump -p 1234\n  sudo pybpf dump -a --json\n"
+		"  sudo pybpf dump --async -p 1234",
 		children, NULL, NULL,
 	};
 	struct dump_opts o = { .json = false };
@@ -226,22 +288,31 @@ int dump_main(int argc, char **argv)
 		while (dir && (de = readdir(dir))) {
 			pid_t pid = atoi(de->d_name);
 
-			if (pid > 0 && pid != getpid() &&
-			    !dump_process(pid, &o, dumped == 0, err, sizeof(err))) {
+			int printed = pid > 0 && pid != getpid() ?
+				      dump_process(pid, &o, dumped == 0, err, sizeof(err)) : -ESRCH;
+
+			if (printed >= 0) {
 				dumped++;
 				if (!o.json)
 					printf("\n");
+			}
+			if (printed > 0) {
+				fprintf(stderr, "pybpf: error: %s\n", err);
+				rc = 1;
 			}
 		}
 		if (dir)
 			closedir(dir);
 	}
 	for (size_t i = 0; i < o.target.pids.n; i++) {
-		if (dump_process(o.target.pids.pids[i], &o, dumped == 0, err, sizeof(err))) {
+		int printed = dump_process(o.target.pids.pids[i], &o, dumped == 0, err, sizeof(err));
+
+		if (printed) {
 			fprintf(stderr, "pybpf: error: %s\n", err);
 			rc = 1;
-			continue;
 		}
+		if (printed < 0)
+			continue;
 		dumped++;
 		if (!o.json && i + 1 < o.target.pids.n)
 			printf("\n");

@@ -370,6 +370,7 @@ int record_main(int argc, char **argv)
 	modes.gil_only = o.gil_only;
 	modes.native = o.native;
 	modes.kernel = o.kernel;
+	modes.async_tasks = o.target.async_tasks;
 	modes.sources = outputs_want_sources(&o.outputs);
 	if (o.wall) {
 		/* Waits are timed to the microsecond; a sample stands for its period. */

@@ -2,7 +2,7 @@
 #include "base/log.h"
 #include "cli/session_opts.h"
 
-enum { OPT_BTF = 0x200, OPT_MAX_PROCESSES };
+enum { OPT_BTF = 0x200, OPT_MAX_PROCESSES, OPT_ASYNC };
 
 void session_opts_init(struct session_opts *o)
 {
@@ -50,6 +50,7 @@ static const struct argp_option sampling_options[] = {
 	{ "rate", 'r', "HZ", 0, "Samples per second per CPU (default 100)", 0 },
 	{ "max-processes", OPT_MAX_PROCESSES, "N", 0, "Profile at most N processes at once (default 256)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 0 },
+	{ "async", OPT_ASYNC, NULL, 0, "Name the asyncio task each sample's thread runs (a [task NAME] frame above its coroutines; CPython 3.8-3.13)", 0 },
 	{ 0 },
 };
 
@@ -66,6 +67,9 @@ static error_t parse_sampling_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BTF:
 		o->btf_path = arg;
+		break;
+	case OPT_ASYNC:
+		o->async_tasks = true;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -22,6 +22,7 @@ struct session_opts {
 	unsigned int rate_hz;		/* -r */
 	const char *btf_path;		/* --btf */
 	unsigned int max_processes;	/* --max-processes */
+	bool async_tasks;		/* --async */
 };
 
 /* The defaults above. */

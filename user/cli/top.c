@@ -223,6 +223,7 @@ int top_main(int argc, char **argv)
 	};
 	struct top_opts o = { .refresh_s = 1.0 };
 	struct session_config cfg;
+	struct tracker_modes modes;
 	struct top_state s;
 	struct session_handler tick = { .on_ready = on_tick, .ctx = &s };
 	struct session_handler keys = { .fd = STDIN_FILENO, .on_ready = on_keys, .ctx = &s };
@@ -240,10 +241,12 @@ int top_main(int argc, char **argv)
 	for (int g = 0; g < TOP_GROUPS; g++)
 		top_table_init(&s.tables[g], (enum top_group)g);
 	s.rate_hz = o.target.rate_hz;
+	modes = (struct tracker_modes){ .cpu_weight = 1, .async_tasks = o.target.async_tasks };
 	cfg = (struct session_config){
 		.pids = o.target.pids.pids,
 		.npids = o.target.pids.n,
 		.all = o.target.all,
+		.modes = &modes,
 		.rate_hz = o.target.rate_hz,
 		.max_processes = o.target.max_processes,
 		.btf_path = o.target.btf_path,

@@ -14,8 +14,9 @@ static const struct argp_option options[] = {
 	{ "format", 'f', "FORMAT", 0,
 	  "Format of every -o: speedscope, flamegraph, collapsed, pprof, heatmap or raw", 0 },
 	{ "by-line", OPT_BY_LINE, NULL, 0,
-	  "A frame for each line a function was at, instead of one for the function (speedscope, "
-	  "flamegraph, collapsed; pprof has both, a raw recording keeps lines for report)", 0 },
+	  "A frame for each position a function was at (a line, and its column on Python 3.11+), "
+	  "instead of one for the function (speedscope, flamegraph, collapsed; pprof has both, a "
+	  "raw recording keeps positions for report)", 0 },
 	{ 0 },
 };
 

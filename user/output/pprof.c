@@ -23,7 +23,7 @@ enum {
 	MAPPING_HAS_FILENAMES = 8, MAPPING_HAS_LINE_NUMBERS = 9,
 };
 enum { LOCATION_ID = 1, LOCATION_MAPPING_ID = 2, LOCATION_LINE = 4 };
-enum { LINE_FUNCTION_ID = 1, LINE_LINE = 2 };
+enum { LINE_FUNCTION_ID = 1, LINE_LINE = 2, LINE_COLUMN = 3 };
 enum { FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4,
        FUNCTION_START_LINE = 5 };
 
@@ -115,6 +115,9 @@ static uint64_t location_id(struct pprof *w, uint32_t frame)
 	pb_uint(&w->sub, LINE_FUNCTION_ID, function);
 	if (f->line > 0)
 		pb_uint(&w->sub, LINE_LINE, (uint64_t)f->line);
+	/* Line.column counts from 1 (0: unknown), CPython's columns from 0. */
+	if (prof_frame_column1(f))
+		pb_uint(&w->sub, LINE_COLUMN, (uint64_t)prof_frame_column1(f));
 	w->msg.len = 0;
 	pb_uint(&w->msg, LOCATION_ID, ++w->nlocations);
 	pb_uint(&w->msg, LOCATION_MAPPING_ID, MAPPING);
@@ -156,6 +159,8 @@ static void write_thread(struct pprof *w, const struct prof_thread *t)
 		label(w, "pid", NULL, t->pid);
 		label(w, "tid", NULL, t->tid);
 		label(w, "thread", t->name, 0);
+		if (t->os_name)
+			label(w, "os_thread", t->os_name, 0);
 		label(w, "process", proc->cmdline, 0);
 		/* The sample is complete in msg: append it before the next location. */
 		pb_message(&w->out, PROFILE_SAMPLE, &w->msg);

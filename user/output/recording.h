@@ -15,9 +15,12 @@
  *   1 META     interval_ns, start_ns (CLOCK_REALTIME, ns since the epoch)
  *   2 STRING   text
  *   3 FRAME    name (string), file (string), line (zigzag; 0 unknown), the function's
- *              first line (zigzag; 0 not Python or unknown; absent in early recordings)
+ *              first line (zigzag; 0 not Python or unknown; absent in early recordings),
+ *              the start column at that line (varint, counted from 1; 0 none; absent
+ *              in recordings from before columns)
  *   4 PROCESS  pid, pid in its namespace, command line (text), Python version (text)
- *   5 THREAD   process, tid, OS thread name (text)
+ *   5 THREAD   process, tid, OS thread name (text), the name threading gave it (text;
+ *              empty: none read; absent in early recordings)
  *   6 STACK    thread, depth, then depth frames, outermost first; numbered per thread
  *   7 SAMPLE   thread, stack (of that thread), time (zigzag ns after the previous
  *              SAMPLE, the first after the start), count (1 to 2^32 - 1)

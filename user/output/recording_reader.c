@@ -199,8 +199,9 @@ static int read_frame(struct reader *r, struct byte_reader *b)
 {
 	uint64_t name = byte_reader_varint(b), file = byte_reader_varint(b);
 	int64_t line = byte_reader_zigzag(b);
-	/* Added within version 1: recordings before it name no first line. */
+	/* Added within version 1: older recordings end before these fields. */
 	int64_t first_line = byte_reader_left(b) ? byte_reader_zigzag(b) : 0;
+	uint64_t column1 = byte_reader_left(b) ? byte_reader_varint(b) : 0;
 	struct profile *p = r->p;
 	size_t before = p->nframes;
 
@@ -210,8 +211,11 @@ static int read_frame(struct reader *r, struct byte_reader *b)
 		return problem(r, "a frame names a string not defined before it");
 	if (line < INT32_MIN || line > INT32_MAX || first_line < INT32_MIN || first_line > INT32_MAX)
 		return problem(r, "a line number out of range");
+	if (column1 > INT32_MAX || (column1 && line <= 0))
+		return problem(r, "a column out of range, or without a line");
+	/* Counted from 1 in the file, 0 for none: PROF_NO_COLUMN. */
 	if (profile_code_frame(p, p->strings[name], p->strings[file], (int)first_line,
-			       (int)line) == UINT32_MAX)
+			       (int)line, (int)column1 - 1) == UINT32_MAX)
 		return -ENOMEM;
 	return p->nframes == before + 1 ? 0 : problem(r, "a frame defined twice");
 }
@@ -242,6 +246,8 @@ static int read_thread(struct reader *r, struct byte_reader *b)
 {
 	uint64_t process = byte_reader_varint(b), tid = byte_reader_varint(b);
 	const char *name = take_text(r, b);
+	/* Added within version 1: older recordings have no threading names. */
+	const char *python_name = byte_reader_left(b) ? take_text(r, b) : "";
 	size_t before = r->p->nthreads;
 	struct thread_state *state;
 	struct prof_thread *t;
@@ -259,6 +265,8 @@ static int read_thread(struct reader *r, struct byte_reader *b)
 		return -ENOMEM;
 	if (r->p->nthreads != before + 1)
 		return problem(r, "a thread defined twice");
+	if (python_name[0] && profile_thread_set_name(t, python_name))
+		return -ENOMEM;
 	state = &r->threads[r->nthreads++];
 	state->t = t;
 	state->nstacks = 0;

@@ -80,6 +80,8 @@ static void catch_up(struct recording_writer *w, const struct profile *p)
 		byte_buf_varint(b, f->file);
 		byte_buf_zigzag(b, f->line);
 		byte_buf_zigzag(b, f->first_line);
+		/* From 1, so that 0 is none, as in a recording from before columns. */
+		byte_buf_varint(b, (uint64_t)prof_frame_column1(f));
 		emit(w, REC_FRAME);
 	}
 	for (; w->processes < p->nprocesses; w->processes++) {
@@ -98,7 +100,8 @@ static void catch_up(struct recording_writer *w, const struct profile *p)
 		b = begin(w);
 		byte_buf_varint(b, t->process);
 		byte_buf_varint(b, t->tid);
-		text(b, t->name);
+		text(b, profile_thread_os_name(t));
+		text(b, t->os_name ? t->name : "");
 		emit(w, REC_THREAD);
 	}
 	for (; w->sources < p->sources.n; w->sources++) {

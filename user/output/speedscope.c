@@ -18,6 +18,9 @@ static void write_frames(FILE *out, const struct profile *p)
 		json_write_string(out, p->strings[f->file]);
 		if (f->line > 0)
 			fprintf(out, ",\"line\":%d", f->line);
+		/* speedscope's "col" counts from 1, CPython's columns from 0. */
+		if (prof_frame_column1(f))
+			fprintf(out, ",\"col\":%d", prof_frame_column1(f));
 		fputc('}', out);
 	}
 	fputs("]}", out);

@@ -10,16 +10,27 @@
 #include "profile/function_view.h"
 #include "profile/labels.h"
 
+/* Where a ":DIGITS" that LABEL[0..END) ends with starts; END if it ends otherwise. */
+static size_t number_suffix(const char *label, size_t end)
+{
+	size_t i = end;
+
+	while (i > 0 && isdigit((unsigned char)label[i - 1]))
+		i--;
+	return i < end && i > 0 && label[i - 1] == ':' ? i - 1 : end;
+}
+
 void stacks_input_drop_line(char *label)
 {
-	size_t len = strlen(label), i;
+	size_t len = strlen(label), at;
 
-	if (len < 4 || label[len - 1] != ')')
+	if (len < 4 || label[len - 1] != ')' || !strstr(label, " ("))
 		return;
-	for (i = len - 2; i > 0 && isdigit((unsigned char)label[i]); i--)
-		;
-	if (label[i] == ':' && i < len - 2 && strstr(label, " ("))
-		memmove(label + i, label + len - 1, 2);
+	/* ":line", or ":line:col" (pybpf --by-line on 3.11+). */
+	at = number_suffix(label, len - 1);
+	if (at < len - 1)
+		at = number_suffix(label, at);
+	memmove(label + at, label + len - 1, 2);
 }
 
 /* pybpf's thread root: "CMD [pid N, Python V] thread T (NAME)". */

@@ -3,9 +3,10 @@
  * The stacks of a run, whatever wrote them, for `pybpf diff`: a raw
  * recording (by function), or collapsed stacks from any tool ("a;b;c N"
  * lines: pybpf's, py-spy's, Austin's, perf's via stackcollapse).  Runs are
- * compared by function, so a frame's line is left out of its label
- * ("name (file:12)" -> "name (file)"), and so is the thread that pybpf
- * puts at the root (its pid differs from run to run).
+ * compared by function, so a frame's line (and column) is left out of its
+ * label ("name (file:12)", "name (file:12:5)" -> "name (file)"), and so is
+ * the thread that pybpf puts at the root (its pid differs from run to
+ * run).
  */
 #ifndef PYBPF_STACKS_INPUT_H
 #define PYBPF_STACKS_INPUT_H
@@ -22,7 +23,10 @@ typedef int (*stacks_input_fn)(void *ctx, const char *const *labels, size_t dept
  */
 int stacks_input_read(const char *path, stacks_input_fn fn, void *ctx, char *err, size_t errlen);
 
-/* LABEL without a line number at its end: "f (a.py:12)" -> "f (a.py)", in place. */
+/*
+ * LABEL without a line number, or line and column, at its end:
+ * "f (a.py:12)", "f (a.py:12:5)" -> "f (a.py)", in place.
+ */
 void stacks_input_drop_line(char *label);
 
 #endif

@@ -9,7 +9,7 @@ static uint32_t function_frame(struct profile *view, const struct profile *src, 
 	const struct prof_frame *f = &src->frames[frame];
 
 	return profile_code_frame(view, src->strings[f->name], src->strings[f->file], f->first_line,
-				  f->first_line > 0 ? f->first_line : 0);
+				  f->first_line > 0 ? f->first_line : 0, PROF_NO_COLUMN);
 }
 
 /* SAMPLES of STACK, its frames mapped by MAP, to VIEW's thread TO. */
@@ -24,10 +24,10 @@ static int add_stack(struct profile *view, struct prof_thread *to, const uint32_
 static int copy_thread(struct profile *view, const struct profile *src, const uint32_t *map,
 		       const struct prof_thread *t, uint32_t *frames)
 {
-	struct prof_thread *to = profile_thread(view, t->process, t->tid, t->name);
+	struct prof_thread *to = profile_thread(view, t->process, t->tid, profile_thread_os_name(t));
 	int rc = 0;
 
-	if (!to)
+	if (!to || (t->os_name && !to->os_name && profile_thread_set_name(to, t->name)))
 		return -ENOMEM;
 	/* In the order taken where it was kept (speedscope's timeline), else stack by stack. */
 	if (src->keep_order && t->nruns)

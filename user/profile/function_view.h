@@ -14,10 +14,10 @@
 
 /*
  * Fill VIEW (not initialised) from SRC.  A frame whose function is known
- * becomes (name, file, first line) at its first line; one that is not
- * Python or whose first line is unknown (native and kernel frames,
- * pybpf's marks, recordings from before first lines were kept) becomes
- * (name, file) with no line.  Returns 0 or -ENOMEM (VIEW is then freed).
+ * becomes (name, file, first line) at its first line, with no column; one
+ * that is not Python or whose first line is unknown (native and kernel
+ * frames, pybpf's marks, recordings from before first lines were kept)
+ * becomes (name, file) with no line.  Returns 0 or -ENOMEM (VIEW is then freed).
  */
 int profile_function_view(struct profile *view, const struct profile *src);
 

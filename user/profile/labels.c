@@ -20,8 +20,11 @@ void frame_label(const struct profile *p, uint32_t frame, char *buf, size_t size
 	const struct prof_frame *f = &p->frames[frame];
 	const char *name = p->strings[f->name], *file = p->strings[f->file];
 
+	/* Columns from 1, as compilers and editors count them in "file:line:col". */
 	if (!file[0])
 		snprintf(buf, size, "%s", name);
+	else if (f->line > 0 && prof_frame_column1(f))
+		snprintf(buf, size, "%s (%s:%d:%d)", name, file, f->line, prof_frame_column1(f));
 	else if (f->line > 0)
 		snprintf(buf, size, "%s (%s:%d)", name, file, f->line);
 	else

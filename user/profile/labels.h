@@ -19,7 +19,11 @@
  */
 void thread_label(const struct profile *p, const struct prof_thread *t, char *buf, size_t size);
 
-/* "qualname (file:line)"; without ":line" when unknown, just "qualname" without a file. */
+/*
+ * "qualname (file:line:col)", the column counted from 1; "qualname
+ * (file:line)" without a column, "qualname (file)" without a line, just
+ * "qualname" without a file.
+ */
 void frame_label(const struct profile *p, uint32_t frame, char *buf, size_t size);
 
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "profile/profile.h"
@@ -38,6 +39,7 @@ static void thread_free(struct prof_thread *t)
 	free(t->runs);
 	hmap_free(&t->stack_index);
 	free(t->name);
+	free(t->os_name);
 	free(t);
 }
 
@@ -94,17 +96,19 @@ uint32_t profile_string(struct profile *p, const char *text)
 
 uint32_t profile_frame(struct profile *p, const char *name, const char *file, int line)
 {
-	return profile_code_frame(p, name, file, 0, line);
+	return profile_code_frame(p, name, file, 0, line, PROF_NO_COLUMN);
 }
 
 uint32_t profile_code_frame(struct profile *p, const char *name, const char *file, int first_line,
-			    int line)
+			    int line, int column)
 {
 	struct prof_frame f = {
 		.name = profile_string(p, name),
 		.file = profile_string(p, file),
 		.first_line = first_line,
 		.line = line,
+		/* One "none", so that a frame is never two for want of a column. */
+		.column = line > 0 && column >= 0 ? column : PROF_NO_COLUMN,
 	};
 	uintptr_t *slot;
 
@@ -147,6 +151,20 @@ size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 		return PROFILE_NO_PROCESS;
 	}
 	return p->nprocesses++;
+}
+
+int profile_thread_set_name(struct prof_thread *t, const char *name)
+{
+	char *copy = strdup(name);
+
+	if (!copy)
+		return -ENOMEM;
+	if (t->os_name)
+		free(t->name);
+	else
+		t->os_name = t->name;
+	t->name = copy;
+	return 0;
 }
 
 struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t tid,

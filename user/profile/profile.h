@@ -14,12 +14,35 @@
 #include "profile/mem_limits.h"
 #include "profile/sources.h"
 
+/*
+ * A frame without a start column: CPython before 3.11 (its line tables hold
+ * none), an instruction the table gives none (co_positions() says None), a
+ * frame that is not Python or stands for a whole function.  Column 0 is the
+ * first column, a real one.
+ */
+#define PROF_NO_COLUMN (-1)
+
 struct prof_frame {
 	uint32_t name;		/* string id: qualified function name */
 	uint32_t file;		/* string id */
 	int32_t first_line;	/* the function's first line (co_firstlineno); 0: not Python, or unknown */
 	int32_t line;		/* 0: unknown */
+	int32_t column;		/* start column at LINE, 0-based in UTF-8 bytes as CPython
+				 * counts; PROF_NO_COLUMN, always when LINE is unknown */
 };
+
+_Static_assert(sizeof(struct prof_frame) == 5 * sizeof(uint32_t),
+	       "no padding in a frame: frames are interned by their bytes");
+
+/*
+ * F's start column counted from 1, as speedscope's "col", pprof's
+ * Line.column and "file:line:col" labels count (where 0 or nothing means
+ * unknown): 0 when F has none.
+ */
+static inline int32_t prof_frame_column1(const struct prof_frame *f)
+{
+	return f->column >= 0 ? f->column + 1 : 0;
+}
 
 struct prof_stack {
 	uint32_t *frames;	/* frame ids, outermost first */
@@ -48,7 +71,8 @@ struct prof_thread {
 	uint32_t pid, tid;
 	size_t index;		/* position in profile.threads */
 	size_t process;		/* index into profile.processes */
-	char *name;		/* OS thread name */
+	char *name;		/* threading's name where it was read, else the OS thread name */
+	char *os_name;		/* the OS thread name when name is threading's, else NULL */
 	uint64_t samples;
 	struct hmap stack_index;	/* frame-id array -> index + 1 */
 	struct prof_stack *stacks;
@@ -110,9 +134,13 @@ void profile_free(struct profile *p);
 /* Ids are stable for the profile's lifetime; UINT32_MAX on out-of-memory. */
 uint32_t profile_string(struct profile *p, const char *text);
 uint32_t profile_frame(struct profile *p, const char *name, const char *file, int line);
-/* A Python frame: its function is (NAME, FILE, FIRST_LINE), it is at LINE. */
+/*
+ * A Python frame: its function is (NAME, FILE, FIRST_LINE), it is at LINE
+ * (0: unknown), starting at COLUMN (0-based; negative: none, as it is
+ * wherever LINE is unknown).  Frames at two columns of a line are two.
+ */
 uint32_t profile_code_frame(struct profile *p, const char *name, const char *file, int first_line,
-			    int line);
+			    int line, int column);
 
 /*
  * Register a process; returns its index (an existing pid is a new process),
@@ -125,6 +153,18 @@ size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 /* The thread's table, created on first use with its OS thread name. */
 struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t tid,
 				   const char *name);
+
+/*
+ * Show T under NAME, the name threading gave it, keeping its OS name in
+ * os_name.  0, or -ENOMEM (T keeps its name).
+ */
+int profile_thread_set_name(struct prof_thread *t, const char *name);
+
+/* The OS thread name of T. */
+static inline const char *profile_thread_os_name(const struct prof_thread *t)
+{
+	return t->os_name ? t->os_name : t->name;
+}
 
 /*
  * Count COUNT samples of the stack FRAMES[0..DEPTH) (outermost first),

@@ -2,11 +2,14 @@
 /*
  * CPython line tables, decoded from their documented formats
  * (Objects/lnotab_notes.txt for 3.8-3.10, InternalDocs/locations.md for
- * 3.11+).  The tables are read out of an untrusted process, so every byte
- * access is bounds-checked, every loop consumes at least one byte per turn,
- * and the running line number is kept in unsigned arithmetic so that garbage
- * can only produce a garbage line, never undefined behaviour.
+ * 3.11+; columns as Objects/codeobject.c's advance_with_locations() reads
+ * them, which is what co_positions() gives).  The tables are read out of an
+ * untrusted process, so every byte access is bounds-checked, every loop
+ * consumes at least one byte per turn, and the running line number is kept
+ * in unsigned arithmetic so that garbage can only produce a garbage line,
+ * never undefined behaviour.
  */
+#include <limits.h>
 #include <stdbool.h>
 #include "python/linetable.h"
 
@@ -101,8 +104,7 @@ static uint32_t read_svarint(const uint8_t *t, size_t *i, size_t end)
 
 /*
  * Start line delta of a 3.11+ entry of kind CODE whose payload (the bytes
- * after its first byte) is t[i..END).  Columns and the end line are of no
- * interest here.
+ * after its first byte) is t[i..END).
  */
 static uint32_t location_line_delta(int code, const uint8_t *t, size_t i,
 				    size_t end)
@@ -121,13 +123,64 @@ static uint32_t location_line_delta(int code, const uint8_t *t, size_t i,
 }
 
 /*
+ * A long-form column: stored plus one, so that 0 is "none".  A field the
+ * entry ends before, or cuts short, is none too: never a made-up column.
+ * Columns stay below INT_MAX, so that counting them from 1 cannot overflow.
+ */
+static int long_form_column(const uint8_t *t, size_t *i, size_t end)
+{
+	size_t start = *i;
+	uint32_t stored = read_varint(t, i, end);
+
+	if (*i == start || (t[*i - 1] & 0x40) || stored == 0 || stored > INT_MAX)
+		return LINETABLE_NO_COLUMN;
+	return (int)(stored - 1);
+}
+
+/*
+ * Start column of a 3.11+ entry of kind CODE whose payload is t[i..END):
+ * short forms hold its high bits in the code and the low three in bits 4-6
+ * of their second byte, one-line forms a byte of it, the long form a
+ * varint after the line and end line deltas; the others have none.
+ */
+static int location_column(int code, const uint8_t *t, size_t i, size_t end)
+{
+	switch (code) {
+	case LOC_ONE_LINE:
+	case LOC_ONE_LINE + 1:
+	case LOC_ONE_LINE + 2:
+		return i < end ? t[i] : LINETABLE_NO_COLUMN;
+	case LOC_LONG:
+		read_svarint(t, &i, end);	/* line delta */
+		read_varint(t, &i, end);	/* end line delta */
+		return long_form_column(t, &i, end);
+	case LOC_NO_COLUMNS:
+	case LOC_NONE:
+		return LINETABLE_NO_COLUMN;
+	default:			/* short forms */
+		return i < end ? code << 3 | ((t[i] >> 4) & 7) : LINETABLE_NO_COLUMN;
+	}
+}
+
+static struct linetable_pos no_position(void)
+{
+	return (struct linetable_pos){ .line = -1, .column = LINETABLE_NO_COLUMN };
+}
+
+/* A line of a table that holds no columns (3.8-3.10), or of no instruction. */
+static struct linetable_pos line_only(int line)
+{
+	return (struct linetable_pos){ .line = line, .column = LINETABLE_NO_COLUMN };
+}
+
+/*
  * 3.11+ location table.  Each entry starts with a byte with bit 7 set (code
  * in bits 3-6, length - 1 in code units of 2 bytes in bits 0-2) and runs up
  * to the next such byte.  Locating entries by that bit, as CPython itself
  * does, keeps the walk in step even if an entry's payload is malformed.
  */
-static int locations_line(const uint8_t *t, size_t len, int firstlineno,
-			  int offset, bool whole)
+static struct linetable_pos locations_position(const uint8_t *t, size_t len, int firstlineno,
+					       int offset, bool whole)
 {
 	uint32_t line = (uint32_t)firstlineno;
 	uint64_t addr = 0;
@@ -142,42 +195,60 @@ static int locations_line(const uint8_t *t, size_t len, int firstlineno,
 			next++;
 		/* In a cut table the last entry may be cut too: only whole ones count. */
 		if (!whole && next >= len)
-			return -1;
+			return no_position();
 		line += location_line_delta(code, t, i + 1, next);
-		if ((uint64_t)offset < addr + size)	/* and addr <= offset */
-			return code == LOC_NONE ? -1 : (int)line;
+		if ((uint64_t)offset < addr + size) {	/* and addr <= offset */
+			if (code == LOC_NONE)
+				return no_position();
+			return (struct linetable_pos){
+				.line = (int)line,
+				.column = location_column(code, t, i + 1, next),
+			};
+		}
 		addr += size;
 		i = next;
 	}
-	return -1;
+	return no_position();
 }
 
-static int line_of(enum linetable_format fmt, const uint8_t *table, size_t len,
-		   int firstlineno, int offset, bool whole)
+static struct linetable_pos position_of(enum linetable_format fmt, const uint8_t *table,
+					size_t len, int firstlineno, int offset, bool whole)
 {
 	if (offset < 0)
-		return firstlineno;
+		return line_only(firstlineno);
 	if (!table)
 		len = 0;
 	switch (fmt) {
 	case LINETABLE_LNOTAB:
-		return lnotab_line(table, len, firstlineno, offset, whole);
+		return line_only(lnotab_line(table, len, firstlineno, offset, whole));
 	case LINETABLE_310:
-		return linetable310_line(table, len, firstlineno, offset, whole);
+		return line_only(linetable310_line(table, len, firstlineno, offset, whole));
 	case LINETABLE_LOCATIONS:
-		return locations_line(table, len, firstlineno, offset, whole);
+		return locations_position(table, len, firstlineno, offset, whole);
 	}
-	return -1;
+	return no_position();
+}
+
+struct linetable_pos linetable_position(enum linetable_format fmt, const uint8_t *table,
+				       size_t len, int firstlineno, int offset)
+{
+	return position_of(fmt, table, len, firstlineno, offset, true);
+}
+
+struct linetable_pos linetable_position_prefix(enum linetable_format fmt, const uint8_t *table,
+					       size_t len, int firstlineno, int offset)
+{
+	return position_of(fmt, table, len, firstlineno, offset, false);
 }
 
 int linetable_line(enum linetable_format fmt, const uint8_t *table, size_t len,
 		   int firstlineno, int offset)
 {
-	return line_of(fmt, table, len, firstlineno, offset, true);
+	return linetable_position(fmt, table, len, firstlineno, offset).line;
 }
 
 int linetable_line_prefix(enum linetable_format fmt, const uint8_t *table, size_t len,
 			  int firstlineno, int offset)
 {
-	return line_of(fmt, table, len, firstlineno, offset, false);
+	return linetable_position_prefix(fmt, table, len, firstlineno, offset).line;
 }

@@ -96,13 +96,147 @@
 #define GIL_IN_RUNTIME(at) \
 	.runtime_ceval_gil = at, .interp_gil = NONE, GIL_FIELDS
 
-#define LAYOUT_38_310(min, lasti_at, unit, format, gil_at) { \
+/*
+ * The thread-name reader's objects.  PyDictObject, PyTypeObject's fields,
+ * PyModuleObject.md_dict and the 30-bit PyLongObject digits sit at the same
+ * places in every version; the keys object changed in 3.11 (log2 sizes,
+ * kinds, 16-byte entries for str keys), PyDictValues gained a 8-byte header
+ * in 3.13, ints a tagged size in 3.12.  Sources: Include/cpython/
+ * {dictobject,object,longintrepr}.h, Objects/dict-common.h (<= 3.10),
+ * Include/internal/pycore_{dict,object,interp}.h.
+ */
+/*
+ * HEAD is sizeof(PyObject): 16, or 32 in free-threaded builds (ob_tid and
+ * split reference counts before ob_type), which moves every object field.
+ */
+#define DICT_COMMON(head) .keys = (head) + 16, .values = (head) + 24, .general_entry_size = 24
+#define DICT_SIZED { DICT_COMMON(16), \
+	.keys_size = 8, .log2_size = false, .keys_log2_index_bytes = NONE, .keys_kind = NONE, \
+	.keys_nentries = 32, .keys_indices = 40, .unicode_entry_size = 24, .values_array = 0 }
+#define DICT_LOG2(head, values_at) { DICT_COMMON(head), \
+	.keys_size = 8, .log2_size = true, .keys_log2_index_bytes = 9, .keys_kind = 10, \
+	.kind_general = 0, .keys_nentries = 24, .keys_indices = 32, .unicode_entry_size = 16, \
+	.values_array = values_at }
+/* tp_name follows PyVarObject's ob_size; the rest keep their distance from it. */
+#define TYPE_FIELDS(head, cached_keys_at) \
+	.type_name = (head) + 8, .type_basicsize = (head) + 16, .type_flags = (head) + 152, \
+	.type_dictoffset = (head) + 272, .heaptype_cached_keys = cached_keys_at
+#define MANAGED_DICT_FLAG (1ULL << 4)	/* Py_TPFLAGS_MANAGED_DICT, 3.11+ */
+/* The instance's fields come last, as the rest of the arguments. */
+#define OBJECTS(head, modules_at, dict_layout, lv_tagged, ...) { \
+	.supported = true, .interp_modules = modules_at, .module_dict = head, \
+	.dict = dict_layout, .instance = { __VA_ARGS__ }, \
+	.ints = { .size = head, .lv_tag = lv_tagged, .digits = (head) + 8 }, \
+	.set = { .mask = (head) + 16, .table = (head) + 24 }, \
+	.list = { .size = head, .items = (head) + 8 }, .tuple_items = (head) + 8, \
+	.weakref_object = head, .method_self = (head) + 8, .type_base = (head) + 240 }
+
+/* 3.8-3.10: the attributes' dict is at the type's tp_dictoffset. */
+#define OBJECTS_38_310(modules_at, cached_keys_at) \
+	OBJECTS(16, modules_at, DICT_SIZED, false, TYPE_FIELDS(16, cached_keys_at))
+
+/* 3.11: the dict pointer at -24, the values pointer at -32 (both before the GC header). */
+#define OBJECTS_311 OBJECTS(16, 888, DICT_LOG2(16, 0), false, TYPE_FIELDS(16, 872), \
+	.managed_dict_flag = MANAGED_DICT_FLAG, .managed_dict = -24, .managed_values = -32)
+
+/* 3.12: one slot at -24 for a dict, or values tagged by the low bit. */
+#define OBJECTS_312 OBJECTS(16, 944, DICT_LOG2(16, 0), true, TYPE_FIELDS(16, 880), \
+	.managed_dict_flag = MANAGED_DICT_FLAG, .managed_dict = -24, .values_tag = 1)
+
+/*
+ * 3.13: the dict pointer at -24, else the values inline after the object
+ * (Py_TPFLAGS_INLINE_VALUES).  sys.modules comes from _Py_DebugOffsets.
+ */
+#define OBJECTS_313 OBJECTS(16, NONE, DICT_LOG2(16, 8), true, TYPE_FIELDS(16, 880), \
+	.managed_dict_flag = MANAGED_DICT_FLAG, .inline_values_flag = 1ULL << 2, \
+	.managed_dict = -24, .inline_values_valid = 3)
+
+/*
+ * 3.13 free-threaded: 32-byte object headers, and no GC header before an
+ * object (the collector finds objects in the allocator's heaps), so the
+ * managed dict pointer is the word just before it.
+ */
+#define OBJECTS_313_FREE_THREADED OBJECTS(32, NONE, DICT_LOG2(32, 8), true, TYPE_FIELDS(32, 896), \
+	.managed_dict_flag = MANAGED_DICT_FLAG, .inline_values_flag = 1ULL << 2, \
+	.managed_dict = -8, .inline_values_valid = 3)
+
+/*
+ * asyncio (Modules/_asynciomodule.c, not in any header: the integration
+ * tests read real tasks on every version).  FutureObj's fields start with
+ * the loop and the first callback, its context and the callbacks list;
+ * fut_state (0 pending, 1 cancelled, 2 finished) and TaskObj's fields move
+ * with each version.  The registries are asyncio.tasks' globals.
+ */
+#define ASYNCIO_FUTURE(head, state_at) \
+	.supported = true, .future_loop = head, .future_callback0 = (head) + 8, \
+	.future_callbacks = (head) + 24, .future_state = state_at, .cell_ref = head
+/* PyFunctionObject.func_closure: after 3.10's COMMON_FIELDS, or 3.8's five pointers. */
+#define CLOSURE_38_39 .function_closure = 48
+#define CLOSURE_FROM_310(head) .function_closure = (head) + 56
+/* The wakeup callback: TaskWakeupMethWrapper up to 3.9, a PyCFunctionObject after. */
+#define WAKEUP_WRAPPER .wakeup_task = 16
+#define WAKEUP_CFUNCTION(head) .wakeup_task = (head) + 8
+#define ASYNCIO_TASK(waiter_at) \
+	.task_fut_waiter = waiter_at, .task_coro = (waiter_at) + 8, .task_name = (waiter_at) + 16
+#define ASYNCIO_UP_TO_311(weakref_name) \
+	.all_tasks = "_all_tasks", .eager_tasks = NULL, .current_tasks = "_current_tasks", \
+	.weakref_type = weakref_name
+#define ASYNCIO_FROM_312 \
+	.all_tasks = "_scheduled_tasks", .eager_tasks = "_eager_tasks", \
+	.current_tasks = "_current_tasks", .weakref_type = "weakref.ReferenceType"
+
+#define YIELD_FROM 72		/* opcode, 3.8-3.10 */
+#define RESUME 151		/* opcode, 3.11-3.12 */
+#define RESUME_QUICK 150	/* 3.11's quickened RESUME */
+#define INSTRUMENTED_RESUME 240	/* 3.12's RESUME under sys.monitoring */
+#define FRAME_STATE_NONE INT8_MIN	/* no frame state to test (3.8, 3.9) */
+
+/* 3.8, 3.9: gi_frame points to a PyFrameObject, suspended while f_stacktop is set. */
+#define ASYNCIO_38_39(state_at, waiter_at) { ASYNCIO_UP_TO_311("weakref"), \
+	ASYNCIO_FUTURE(16, state_at), ASYNCIO_TASK(waiter_at), CLOSURE_38_39, WAKEUP_WRAPPER, \
+	.coro_frame = 16, .coro_frame_embedded = false, .frame_gen = 96, \
+	.frame_state = PY_NO_FRAME_STATE, \
+	.await = { .state = FRAME_STATE_NONE, .opcodes = { YIELD_FROM } }, \
+	.stack_top = PY_STACK_TOP_POINTER, .frame_stack = 72, .frame_stack_depth = NONE }
+/* 3.10: the frame has a state (FRAME_SUSPENDED -1) and a stack depth. */
+#define ASYNCIO_310 { ASYNCIO_UP_TO_311("weakref.ReferenceType"), ASYNCIO_FUTURE(16, 88), ASYNCIO_TASK(152), \
+	CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), \
+	.coro_frame = 16, .coro_frame_embedded = false, .frame_gen = 88, \
+	.frame_state = 108, .frame_finished = 1, \
+	.frame_executing = 0, \
+	.await = { .state = -1, .opcodes = { YIELD_FROM } }, \
+	.stack_top = PY_STACK_TOP_DEPTH, .frame_stack = 64, .frame_stack_depth = 80 }
+/*
+ * 3.11+: the frame is embedded in the coroutine, gi_frame_state the byte
+ * 5 before it (then padding); the stack is localsplus[stacktop - 1].
+ */
+#define ASYNCIO_EMBEDDED(frame_at, suspended_state, ...) \
+	.coro_frame = frame_at, .coro_frame_embedded = true, .frame_gen = NONE, \
+	.frame_state = -5, .frame_finished = 1, \
+	.frame_executing = 0, \
+	.await = { .state = suspended_state, __VA_ARGS__ }, \
+	.stack_top = PY_STACK_TOP_INDEX, .frame_stack = 72, .frame_stack_depth = 64
+#define ASYNCIO_311 { ASYNCIO_UP_TO_311("weakref.ReferenceType"), ASYNCIO_FUTURE(16, 88), ASYNCIO_TASK(128), \
+	CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), \
+	ASYNCIO_EMBEDDED(80, -1, .opcodes = { RESUME, RESUME_QUICK }, .min_oparg = 2) }
+#define ASYNCIO_312 { ASYNCIO_FROM_312, ASYNCIO_FUTURE(16, 88), ASYNCIO_TASK(128), \
+	CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), \
+	ASYNCIO_EMBEDDED(72, -1, .opcodes = { RESUME, INSTRUMENTED_RESUME }, .min_oparg = 2) }
+/* 3.13: FRAME_SUSPENDED_YIELD_FROM (-1) says it alone. */
+#define ASYNCIO_313(head) { ASYNCIO_FROM_312, ASYNCIO_FUTURE(head, (head) + 80), \
+	CLOSURE_FROM_310(head), WAKEUP_CFUNCTION(head), \
+	ASYNCIO_TASK((head) + 96), ASYNCIO_EMBEDDED((head) + 56, -1, .opcodes = { 0 }) }
+#define NO_ASYNCIO { .supported = false }
+
+#define LAYOUT_38_310(min, lasti_at, unit, format, gil_at, modules_at, cached_keys_at, asyncio_layout) { \
 	.major = 3, .minor = min, .interp_gil_embedded = NONE, \
 	.bpf = { RUNTIME_38, FRAME_OBJECT_WALK(lasti_at, unit), CODE_38, \
 		 GIL_IN_RUNTIME(gil_at), .tstate_interp = 16, .frame_is_entry = NONE, \
 		 BYTES_DEFAULT, STR_WITH_WSTR, STR_STATE_DEFAULT }, \
 	OBJECT_DEFAULT, \
 	.code_code = 48, .linetable_format = format, .eval_call_per_frame = true, \
+	.objects = OBJECTS_38_310(modules_at, cached_keys_at), \
+	.asyncio = asyncio_layout, \
 }
 
 /*
@@ -113,7 +247,8 @@
  * (3.13, 3.14) or at the thread state's own base frame (3.15, whose
  * tstate->base_frame the runtime exports).  co_framesize is not exported.
  */
-#define DEBUG_OFFSETS_BASE(min, tag, ft, str_hash_at, refcnt_at, str_state, base, framesize_at) { \
+#define DEBUG_OFFSETS_BASE(min, tag, ft, str_hash_at, refcnt_at, str_state, base, framesize_at, objects_layout, \
+			   asyncio_layout) { \
 	.major = 3, .minor = min, .free_threaded = ft, .needs_debug_offsets = true, \
 	.bpf = { .cframe_current_frame = NONE, .cframe_previous = NONE, \
 		 .instr_kind = PYPERF_INSTR_PTR, \
@@ -132,12 +267,17 @@
 		 .gil_span = (ft) ? 0 : 208 }, \
 	.object_refcnt = refcnt_at, .code_code = NONE, \
 	.linetable_format = LINETABLE_LOCATIONS, \
+	.objects = objects_layout, \
+	.asyncio = asyncio_layout, \
 }
 
+/* 3.14+ name their threads for the OS: threading's names need no reading. */
+#define NO_OBJECTS { .supported = false }
+
 static const struct py_layout layouts[] = {
-	LAYOUT_38_310(8, 104, 1, LINETABLE_LNOTAB, 1152),
-	LAYOUT_38_310(9, 104, 1, LINETABLE_LNOTAB, 352),
-	LAYOUT_38_310(10, 96, 2, LINETABLE_310, 352),
+	LAYOUT_38_310(8, 104, 1, LINETABLE_LNOTAB, 1152, 56, 872, ASYNCIO_38_39(72, 104)),
+	LAYOUT_38_310(9, 104, 1, LINETABLE_LNOTAB, 352, 856, 864, ASYNCIO_38_39(80, 144)),
+	LAYOUT_38_310(10, 96, 2, LINETABLE_310, 352, 856, 872, ASYNCIO_310),
 	{
 		.major = 3, .minor = 11,
 		.interp_gil_embedded = NONE,
@@ -189,6 +329,8 @@ static const struct py_layout layouts[] = {
 		OBJECT_DEFAULT,
 		.code_code = NONE,
 		.linetable_format = LINETABLE_LOCATIONS,
+		.objects = OBJECTS_311,
+		.asyncio = ASYNCIO_311,
 	},
 	{
 		.major = 3, .minor = 12,
@@ -241,20 +383,24 @@ static const struct py_layout layouts[] = {
 		OBJECT_DEFAULT,
 		.code_code = NONE,
 		.linetable_format = LINETABLE_LOCATIONS,
+		.objects = OBJECTS_312,
+		.asyncio = ASYNCIO_312,
 	},
-	DEBUG_OFFSETS_BASE(13, 0, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SHIM, 76),
-	DEBUG_OFFSETS_BASE(14, 3, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SHIM, 76),
-	DEBUG_OFFSETS_BASE(15, 3, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SENTINEL, 76),
+	DEBUG_OFFSETS_BASE(13, 0, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SHIM, 76, OBJECTS_313,
+			   ASYNCIO_313(16)),
+	DEBUG_OFFSETS_BASE(14, 3, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SHIM, 76, NO_OBJECTS, NO_ASYNCIO),
+	DEBUG_OFFSETS_BASE(15, 3, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SENTINEL, 76, NO_OBJECTS, NO_ASYNCIO),
 	/*
 	 * Free-threaded builds: a 32-byte object header (hash at 40, every
 	 * code object field 16 bytes on) whose first word is the owning
-	 * thread, not a reference count, so the liveness test is off.
-	 * Untested: no such interpreter is available to this project's
-	 * machines.
+	 * thread, not a reference count, so the liveness test is off.  3.13t
+	 * is built by `make pythons` and checked against its headers;
+	 * 3.14t/3.15t are not (the mirror serves no source of theirs).
 	 */
-	DEBUG_OFFSETS_BASE(13, 0, true, 40, NONE, STR_STATE_DEFAULT, PYPERF_BASE_SHIM, 92),
-	DEBUG_OFFSETS_BASE(14, 3, true, 40, NONE, STR_STATE_FT314, PYPERF_BASE_SHIM, 92),
-	DEBUG_OFFSETS_BASE(15, 3, true, 40, NONE, STR_STATE_FT314, PYPERF_BASE_SENTINEL, 92),
+	DEBUG_OFFSETS_BASE(13, 0, true, 40, NONE, STR_STATE_DEFAULT, PYPERF_BASE_SHIM, 92,
+			   OBJECTS_313_FREE_THREADED, ASYNCIO_313(32)),
+	DEBUG_OFFSETS_BASE(14, 3, true, 40, NONE, STR_STATE_FT314, PYPERF_BASE_SHIM, 92, NO_OBJECTS, NO_ASYNCIO),
+	DEBUG_OFFSETS_BASE(15, 3, true, 40, NONE, STR_STATE_FT314, PYPERF_BASE_SENTINEL, 92, NO_OBJECTS, NO_ASYNCIO),
 };
 
 const struct py_layout *py_layout_static(int major, int minor, bool free_threaded)

@@ -12,6 +12,149 @@
 #include "pyperf.h"
 #include "python/linetable.h"
 
+/*
+ * A dict's layout (Include/cpython/dictobject.h, Objects/dict-common.h up to
+ * 3.10, Include/internal/pycore_dict.h from 3.11), for the dict walk
+ * (py_dict.c).  Entries are { hash, key, value } (general, 24 bytes) or,
+ * from 3.11, { key, value } in tables of str keys (unicode and split kinds).
+ */
+struct py_dict_layout {
+	uint16_t keys;			/* PyDictObject.ma_keys */
+	uint16_t values;		/* PyDictObject.ma_values: non-NULL for a split table */
+	/* PyDictKeysObject */
+	uint16_t keys_size;		/* dk_size (Py_ssize_t, up to 3.10) or dk_log2_size (u8) */
+	bool log2_size;			/* keys_size holds log2 of the table size */
+	uint16_t keys_log2_index_bytes;	/* u8; NONE: the width follows from dk_size */
+	uint16_t keys_kind;		/* dk_kind (u8); NONE: every table is general */
+	uint8_t kind_general;		/* the dk_kind of general (24-byte) entries */
+	uint16_t keys_nentries;		/* dk_nentries (Py_ssize_t) */
+	uint16_t keys_indices;		/* dk_indices: the index table, entries after it */
+	uint8_t general_entry_size;	/* { hash, key, value } */
+	uint8_t unicode_entry_size;	/* { key, value } of non-general kinds */
+	uint16_t values_array;		/* PyDictValues.values (split values, per entry) */
+};
+
+/*
+ * Where an instance keeps its attributes (Include/internal/pycore_object.h):
+ * in a dict at tp_dictoffset up to 3.10; from 3.11 in a "managed" dict or
+ * values slot before the object, and in 3.13 in values inline after it.
+ * Values without a dict use the keys cached in the heap type.
+ */
+struct py_instance_layout {
+	/* PyTypeObject / PyHeapTypeObject */
+	uint16_t type_name;		/* tp_name (const char *) */
+	uint16_t type_basicsize, type_flags, type_dictoffset, heaptype_cached_keys;
+	uint64_t managed_dict_flag;	/* Py_TPFLAGS_MANAGED_DICT; 0: the dict is at tp_dictoffset */
+	uint64_t inline_values_flag;	/* Py_TPFLAGS_INLINE_VALUES; 0: none */
+	int8_t managed_dict;		/* the dict pointer's slot, in bytes from the object */
+	int8_t managed_values;		/* the values pointer's own slot (3.11); 0: none */
+	/* 3.12: the dict slot holds the values pointer minus this when its low bit is set */
+	uint8_t values_tag;
+	uint16_t inline_values_valid;	/* PyDictValues.valid (u8): not moved into a dict */
+};
+
+/* PyLongObject with 30-bit digits (Include/cpython/longintrepr.h). */
+struct py_long_layout {
+	uint16_t size;			/* ob_size (signed digit count) or lv_tag */
+	bool lv_tag;			/* 3.12+: digits << 3 | sign (0 +, 1 zero, 2 -) */
+	uint16_t digits;		/* ob_digit */
+};
+
+/* PySetObject (Include/cpython/setobject.h): a table of { key, hash } entries. */
+struct py_set_layout {
+	uint16_t mask;			/* slots - 1 (Py_ssize_t) */
+	uint16_t table;			/* setentry *table */
+};
+
+/* PyListObject (Include/cpython/listobject.h). */
+struct py_list_layout {
+	uint16_t size;			/* ob_size (Py_ssize_t) */
+	uint16_t items;			/* PyObject **ob_item */
+};
+
+/* What the object readers (py_objects.c) read; supported false: nothing. */
+struct py_objects_layout {
+	bool supported;
+	uint16_t interp_modules;	/* PyInterpreterState: sys.modules (a dict) */
+	uint16_t module_dict;		/* PyModuleObject.md_dict */
+	struct py_dict_layout dict;
+	struct py_instance_layout instance;
+	struct py_long_layout ints;
+	struct py_set_layout set;
+	struct py_list_layout list;
+	uint16_t tuple_items;		/* PyTupleObject.ob_item (inline) */
+	uint16_t weakref_object;	/* PyWeakReference.wr_object (Py_None once dead) */
+	uint16_t method_self;		/* PyMethodObject.im_self (a bound method's object) */
+	uint16_t type_base;		/* PyTypeObject.tp_base */
+};
+
+/*
+ * How a coroutine suspended in an await is told from one suspended
+ * elsewhere (CPython's _PyGen_yf): by its frame state alone (3.13+), or
+ * by the instruction after the one its frame stopped at: YIELD_FROM up to
+ * 3.10, a RESUME (or a variant) with an oparg of at least 2 in 3.11/3.12.
+ */
+struct py_await_test {
+	int8_t state;			/* gi_frame_state of such a coroutine (3.11+) */
+	uint8_t opcodes[2];		/* the next instruction is one of these; 0: unused */
+	uint8_t min_oparg;
+};
+
+/*
+ * Where the coroutine chain of a suspended task continues: the object on
+ * top of the value stack of a frame suspended in an await.
+ */
+#define PY_NO_FRAME_STATE INT16_MIN
+
+enum py_stack_top_kind {
+	PY_STACK_TOP_POINTER,		/* <= 3.9: PyFrameObject.f_stacktop (PyObject **) */
+	PY_STACK_TOP_DEPTH,		/* 3.10: f_valuestack[f_stackdepth - 1] */
+	PY_STACK_TOP_INDEX,		/* 3.11+: localsplus[stacktop - 1] */
+};
+
+/*
+ * asyncio's C tasks (Modules/_asynciomodule.c's FutureObj and TaskObj),
+ * the registries asyncio.tasks keeps them in, and the coroutine objects
+ * they run (PyCoroObject): what `dump --async` reads.  supported false:
+ * nothing (3.14+ export this in .AsyncioDebug, not read yet).
+ */
+struct py_asyncio_layout {
+	bool supported;
+	/* Names in asyncio.tasks' globals. */
+	const char *all_tasks;		/* WeakSet of the scheduled tasks */
+	const char *eager_tasks;	/* set of the eager tasks (3.12+), NULL: none */
+	const char *current_tasks;	/* dict: event loop -> the task it runs now */
+	const char *weakref_type;	/* tp_name of weakref.ref */
+	/* FutureObj / TaskObj */
+	uint16_t future_loop, future_callback0, future_callbacks, future_state;
+	uint16_t task_fut_waiter, task_coro, task_name;
+	/*
+	 * Who awaits a future: the first done callback of a future a task
+	 * awaits wakes that task up, and holds it (TaskWakeupMethWrapper's
+	 * ww_task up to 3.9, then a bound builtin method's m_self).  gather()'s
+	 * callback is a function whose closure holds its _GatheringFuture, in
+	 * a cell (ob_ref at cell_ref).
+	 */
+	uint16_t wakeup_task, function_closure, cell_ref;
+	/* PyCoroObject: its frame, embedded (3.11+) or a PyFrameObject pointer */
+	uint16_t coro_frame;
+	bool coro_frame_embedded;
+	/* A PyFrameObject's f_gen (<= 3.10): the generator it runs, checked
+	 * against the coroutine (frames are reused once one returns). */
+	uint16_t frame_gen;
+	/* The frame's state byte, from the frame's address: f_state (3.10),
+	 * gi_frame_state before the embedded frame (3.11+); PY_NO_FRAME_STATE
+	 * (3.8, 3.9): suspended is f_stacktop set. */
+	int16_t frame_state;
+	int8_t frame_finished;		/* states from this one on: the frame is gone */
+	int8_t frame_executing;		/* the state of a frame running now */
+	struct py_await_test await;
+	/* The frame's value stack */
+	enum py_stack_top_kind stack_top;
+	uint16_t frame_stack;		/* f_stacktop, f_valuestack or localsplus */
+	uint16_t frame_stack_depth;	/* f_stackdepth or stacktop (int); unused for POINTER */
+};
+
 struct py_layout {
 	int major, minor;
 	bool free_threaded;
@@ -33,6 +176,8 @@ struct py_layout {
 	/* PyCodeObject */
 	uint16_t code_code;		/* co_code bytes object (<= 3.10), else NONE */
 	enum linetable_format linetable_format;
+	struct py_objects_layout objects;
+	struct py_asyncio_layout asyncio;
 };
 
 /*

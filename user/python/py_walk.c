@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "python/py_walk.h"
+#include "base/bytes.h"
 #include "process/target_mem.h"
 #include "base/array.h"
 #include "process/proc_info.h"
@@ -54,25 +55,47 @@ uint64_t py_top_frame(const struct python_target *t, uint64_t tstate)
 	return frame;
 }
 
-static uint64_t u64_at(const uint8_t *buf, uint16_t off)
-{
-	uint64_t v;
 
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
+/*
+ * Where the bytecode the frame (in FRAME) runs starts: its code object's
+ * own, or on free-threaded 3.14+ the thread's copy, entry TLBC_INDEX of
+ * the code object's co_tlbc array when the index is past 0 (a thread that
+ * specialised the function runs its own).  -1 when that copy cannot be
+ * read: the line is then unknown, never the shared copy's.  Mirrors
+ * instr_offset() in bpf/frame_chain.bpf.h.
+ */
+static int bytecode_base(const struct python_target *t, const uint8_t *frame, uint64_t code,
+			 uint64_t *base)
+{
+	const struct pyperf_offsets *o = &t->layout.bpf;
+	uint64_t array;
+	int32_t index;
+
+	*base = code + o->code_adaptive;
+	if (o->frame_tlbc_index == PYPERF_OFF_NONE || o->code_tlbc == PYPERF_OFF_NONE)
+		return 0;
+	memcpy(&index, frame + o->frame_tlbc_index, sizeof(index));
+	if (index <= 0)
+		return 0;
+	/* An index is an int; more than 65536 threads' copies is not a code object. */
+	if (index > 0xffff || target_read_u64(t->pid, code + o->code_tlbc, &array) || !array ||
+	    target_read_u64(t->pid, array + o->code_tlbc_entries + 8 * (uint64_t)index, base))
+		return -1;
+	return *base ? 0 : -1;	/* an empty slot: no copy to measure from */
 }
 
-/* Mirrors visit_frame() and instr_offset() in bpf/pyperf.bpf.c. */
+/* Mirrors visit_frame() and instr_offset() in bpf/. */
 int py_read_frame(const struct python_target *t, uint64_t addr, struct py_frame_info *out)
 {
 	const struct pyperf_offsets *o = &t->layout.bpf;
 	uint8_t frame[PYPERF_FRAME_READ];
 	int32_t lasti;
-	uint64_t ip;
+	uint64_t ip, base;
 	int err = target_read(t->pid, addr, frame, o->frame_read_size);
 
 	if (err)
 		return err;
+	out->addr = addr;
 	out->previous = u64_at(frame, o->frame_previous);
 	out->code = u64_at(frame, o->frame_code) & ~(uint64_t)o->code_tag_mask;
 	out->instr_offset = PYPERF_INSTR_UNKNOWN;
@@ -90,11 +113,38 @@ int py_read_frame(const struct python_target *t, uint64_t addr, struct py_frame_
 				    lasti * o->lasti_unit;
 	} else {
 		ip = u64_at(frame, o->frame_instr);
-		/* Free-threaded thread-local bytecode is not followed here: line 0. */
-		if (ip && o->frame_tlbc_index == PYPERF_OFF_NONE)
-			out->instr_offset = (int32_t)(ip - (out->code + o->code_adaptive));
+		if (ip && !bytecode_base(t, frame, out->code, &base))
+			out->instr_offset = (int32_t)(ip - base);
 	}
 	return 0;
+}
+
+int py_read_code_unit(const struct python_target *t, uint64_t code, int32_t offset, uint8_t unit[2])
+{
+	const struct pyperf_offsets *o = &t->layout.bpf;
+	uint64_t bytes, base = code + o->code_adaptive;
+	int64_t size;
+
+	if (offset < 0)
+		return -EINVAL;
+	if (t->layout.code_code != PYPERF_OFF_NONE) {
+		/* Up to 3.10 the bytecode is a bytes object: stay inside it. */
+		if (target_read_u64(t->pid, code + t->layout.code_code, &bytes) ||
+		    target_read(t->pid, bytes + o->varobject_size, &size, sizeof(size)))
+			return -EFAULT;
+		if ((int64_t)offset + 2 > size)
+			return -EINVAL;
+		base = bytes + o->bytes_data;
+	} else if (o->code_adaptive == PYPERF_OFF_NONE) {
+		return -ENOTSUP;
+	} else {
+		/* 3.11+: a code object's ob_size counts its code units. */
+		if (target_read(t->pid, code + o->varobject_size, &size, sizeof(size)))
+			return -EFAULT;
+		if ((int64_t)offset + 2 > size * 2)
+			return -EINVAL;
+	}
+	return target_read(t->pid, base + (uint64_t)offset, unit, 2);
 }
 
 /* Mirrors check_eval_call() in bpf/pyperf.bpf.c: 3.11/3.12's CFrame links. */

@@ -17,6 +17,7 @@
 #define PY_WALK_MAX_FRAMES 4096
 
 struct py_frame_info {
+	uint64_t addr;		/* the frame's own address */
 	uint64_t previous;
 	uint64_t code;		/* 0 for shim/entry frames, to be skipped */
 	int32_t instr_offset;	/* bytes into the bytecode */
@@ -33,6 +34,12 @@ uint64_t py_top_frame(const struct python_target *t, uint64_t tstate);
 
 /* Read the frame at ADDR. 0 or -errno. */
 int py_read_frame(const struct python_target *t, uint64_t addr, struct py_frame_info *out);
+
+/*
+ * The code unit (opcode, oparg) at byte OFFSET of CODE's bytecode (its
+ * co_code up to 3.10, else the shared adaptive copy): 0 or -errno.
+ */
+int py_read_code_unit(const struct python_target *t, uint64_t code, int32_t offset, uint8_t unit[2]);
 
 /*
  * The Python frames of TSTATE's chain, innermost first, into OUT (at most

@@ -119,19 +119,26 @@ size_t pystr_decode(const struct pystr_header *h, const void *data, size_t len, 
 	return len;
 }
 
-int pystr_read(pid_t pid, const struct py_layout *L, uint64_t addr, char *out,
-	       size_t size, uint64_t *hash)
+/* The header of the str object at ADDR in PID, parsed into H. */
+static int read_header(pid_t pid, const struct py_layout *L, uint64_t addr, struct pystr_header *h)
 {
-	uint8_t hdr[128], data[PYSTR_MAX_CHARS * 4];
-	struct pystr_header h;
-	size_t n;
+	uint8_t hdr[128];
 	int err;
 
 	if (L->bpf.str_compact_data > sizeof(hdr))
 		return -EINVAL;
 	err = target_read(pid, addr, hdr, L->bpf.str_compact_data);
-	if (!err)
-		err = pystr_parse_header(L, hdr, L->bpf.str_compact_data, &h);
+	return err ? err : pystr_parse_header(L, hdr, L->bpf.str_compact_data, h);
+}
+
+int pystr_read(pid_t pid, const struct py_layout *L, uint64_t addr, char *out,
+	       size_t size, uint64_t *hash)
+{
+	uint8_t data[PYSTR_MAX_CHARS * 4];
+	struct pystr_header h;
+	size_t n;
+	int err = read_header(pid, L, addr, &h);
+
 	if (err)
 		return err;
 	if (hash)
@@ -142,4 +149,25 @@ int pystr_read(pid_t pid, const struct py_layout *L, uint64_t addr, char *out,
 		return err;
 	pystr_decode(&h, data, n * h.kind, out, size);
 	return 0;
+}
+
+int pystr_equals(pid_t pid, const struct py_layout *L, uint64_t addr, const char *ascii)
+{
+	char data[64];
+	size_t len = strlen(ascii);
+	struct pystr_header h;
+	int err;
+
+	if (len > sizeof(data))
+		return -EINVAL;
+	err = read_header(pid, L, addr, &h);
+	if (err)
+		return err;
+	/* Most keys differ in length or width: no second read for them. */
+	if (h.kind != 1 || h.length != len)
+		return 0;
+	err = target_read(pid, addr + h.data_at, data, len);
+	if (err)
+		return err;
+	return !memcmp(data, ascii, len);
 }

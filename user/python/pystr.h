@@ -51,4 +51,11 @@ size_t pystr_decode(const struct pystr_header *h, const void *data, size_t len, 
 int pystr_read(pid_t pid, const struct py_layout *L, uint64_t addr, char *out,
 	       size_t size, uint64_t *hash);
 
+/*
+ * Whether the str object at ADDR in PID is ASCII (at most 64 characters):
+ * 1 or 0, or -errno (-EINVAL: not a sane compact str).  Costs one read
+ * when the lengths differ.
+ */
+int pystr_equals(pid_t pid, const struct py_layout *L, uint64_t addr, const char *ascii);
+
 #endif

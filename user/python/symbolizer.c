@@ -8,6 +8,7 @@
 #include "session/stack_marks.h"
 #include "python/symbolizer.h"
 #include "process/target_mem.h"
+#include "base/bytes.h"
 
 /* Longest line table read; anything larger is not a real code object. */
 #define MAX_LINETABLE (1 << 20)
@@ -107,13 +108,6 @@ static void bound_cache(struct symbolizer *s)
 	s->profile->over.code_cache_flushes++;
 }
 
-static uint64_t field_u64(const uint8_t *buf, uint16_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
 
 static int read_bytes_object(struct symbolizer *s, uint64_t addr, struct code_info *ci)
 {
@@ -147,7 +141,7 @@ static bool object_alive(const struct py_layout *L, const uint8_t *obj)
 	/* Free-threaded builds keep the owning thread in the first word. */
 	if (L->object_refcnt == PYPERF_OFF_NONE)
 		return true;
-	refcnt = field_u64(obj, L->object_refcnt);
+	refcnt = u64_at(obj, L->object_refcnt);
 	return refcnt > 0 && refcnt < (1ULL << 40);
 }
 
@@ -169,11 +163,11 @@ static int read_code_fields(struct symbolizer *s, uint64_t addr, struct code_fie
 	if (err)
 		return err;
 	if (!object_alive(L, code) ||
-	    (s->code_type_addr && field_u64(code, L->object_type) != s->code_type_addr))
+	    (s->code_type_addr && u64_at(code, L->object_type) != s->code_type_addr))
 		return -ESTALE;
-	cf->name = field_u64(code, o->code_name);
-	cf->file = field_u64(code, o->code_filename);
-	cf->table = field_u64(code, o->code_linetable);
+	cf->name = u64_at(code, o->code_name);
+	cf->file = u64_at(code, o->code_filename);
+	cf->table = u64_at(code, o->code_linetable);
 	memcpy(&cf->firstlineno, code + o->code_firstlineno, sizeof(cf->firstlineno));
 	return 0;
 }
@@ -376,30 +370,35 @@ static struct code_info *lookup_code(struct symbolizer *s, uint64_t addr, uint32
 }
 
 /*
- * The source line of F.  A line table the kernel cut short answers only for
- * the instructions it covers; for the rest the whole table is read from
- * the target, if that code object is still there.  0: unknown.
+ * The source position of F (line -1: unknown).  A line table the kernel cut
+ * short answers only for the instructions it covers; for the rest the whole
+ * table is read from the target, if that code object is still there.
  */
-static int code_line(struct symbolizer *s, struct code_info *ci, const struct pyperf_frame *f)
+static struct linetable_pos code_position(struct symbolizer *s, struct code_info *ci,
+					  const struct pyperf_frame *f)
 {
 	enum linetable_format fmt = s->layout->linetable_format;
 	struct code_info whole = { 0 };
-	int line;
+	struct linetable_pos pos;
 
 	if (!ci->table_cut)
-		return linetable_line(fmt, ci->linetable, ci->linetable_len, ci->firstlineno,
-				      f->instr_offset);
-	line = linetable_line_prefix(fmt, ci->linetable, ci->linetable_len, ci->firstlineno,
-				     f->instr_offset);
-	if (line >= 0 || load_code(s, f->code, f->fingerprint, &whole))
-		return line;
+		return linetable_position(fmt, ci->linetable, ci->linetable_len, ci->firstlineno,
+					  f->instr_offset);
+	pos = linetable_position_prefix(fmt, ci->linetable, ci->linetable_len, ci->firstlineno,
+					f->instr_offset);
+	if (pos.line >= 0)
+		return pos;
+	if (load_code(s, f->code, f->fingerprint, &whole)) {
+		free(whole.linetable);	/* read before a later step failed */
+		return pos;
+	}
 	s->table_bytes += whole.linetable_len - ci->linetable_len;
 	free(ci->linetable);
 	ci->linetable = whole.linetable;
 	ci->linetable_len = whole.linetable_len;
 	ci->table_cut = false;
-	return linetable_line(fmt, ci->linetable, ci->linetable_len, ci->firstlineno,
-			      f->instr_offset);
+	return linetable_position(fmt, ci->linetable, ci->linetable_len, ci->firstlineno,
+				  f->instr_offset);
 }
 
 static uint32_t resolve_frame(struct symbolizer *s, const struct pyperf_frame *f)
@@ -408,7 +407,6 @@ static uint32_t resolve_frame(struct symbolizer *s, const struct pyperf_frame *f
 	struct line_key key;
 	uintptr_t *slot;
 	bool created;
-	int line;
 
 	bound_cache(s);		/* this call adds at most one entry to each map */
 	ci = lookup_code(s, f->code, f->fingerprint);
@@ -424,11 +422,14 @@ static uint32_t resolve_frame(struct symbolizer *s, const struct pyperf_frame *f
 	if (!slot)
 		return s->unknown_frame;
 	if (created) {
-		line = f->instr_offset == PYPERF_INSTR_UNKNOWN ? 0 : code_line(s, ci, f);
+		struct linetable_pos pos = { -1, LINETABLE_NO_COLUMN };
+
+		if (f->instr_offset != PYPERF_INSTR_UNKNOWN)
+			pos = code_position(s, ci, f);
 		*slot = 1 + profile_code_frame(s->profile, s->profile->strings[ci->name],
 					       s->profile->strings[ci->file],
 					       ci->firstlineno > 0 ? ci->firstlineno : 0,
-					       line > 0 ? line : 0);
+					       pos.line > 0 ? pos.line : 0, pos.column);
 	}
 	return (uint32_t)(*slot - 1);
 }
@@ -459,8 +460,19 @@ uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f)
 	return frame;
 }
 
+uint32_t symbolizer_read_frame(struct symbolizer *s, const struct py_frame_info *f)
+{
+	struct pyperf_frame pf = {
+		.code = f->code,
+		.instr_offset = f->instr_offset,
+		.fingerprint = symbolizer_fingerprint(s, f->code),
+	};
+
+	return symbolizer_frame(s, &pf);
+}
+
 size_t symbolizer_read_stack(struct symbolizer *s, const struct python_target *t,
-			     uint64_t tstate, uint32_t *frames, size_t max)
+			     uint64_t tstate, uint32_t *frames, uint64_t *addrs, size_t max)
 {
 	struct py_frame_info *read;
 	uint16_t flags;
@@ -472,17 +484,16 @@ size_t symbolizer_read_stack(struct symbolizer *s, const struct python_target *t
 	/* Room for the mark at the root. */
 	n = py_read_stack(t, tstate, read, max - 1, &flags);
 	for (size_t i = 0; i < n; i++) {
-		struct pyperf_frame pf = {
-			.code = read[i].code,
-			.instr_offset = read[i].instr_offset,
-			.fingerprint = symbolizer_fingerprint(s, read[i].code),
-		};
-
-		frames[i] = symbolizer_frame(s, &pf);
+		frames[i] = symbolizer_read_frame(s, &read[i]);
+		if (addrs)
+			addrs[i] = read[i].addr;
 	}
 	free(read);
 	mark = stack_mark_frame(s->profile, flags);
-	if (mark != UINT32_MAX)
+	if (mark != UINT32_MAX) {
+		if (addrs)
+			addrs[n] = 0;
 		frames[n++] = mark;
+	}
 	return n;
 }

@@ -13,6 +13,7 @@
 #include "base/hashmap.h"
 #include "profile/profile.h"
 #include "python/python_target.h"
+#include "python/py_walk.h"
 
 struct frame_memo;
 
@@ -57,11 +58,15 @@ int symbolizer_add_code(struct symbolizer *s, const struct pyperf_code_info *inf
 /* Profile frame id for one sampled frame (the unknown frame when unresolvable). */
 uint32_t symbolizer_frame(struct symbolizer *s, const struct pyperf_frame *f);
 
+/* Profile frame id for a frame read from userspace (py_read_frame). */
+uint32_t symbolizer_read_frame(struct symbolizer *s, const struct py_frame_info *f);
+
 /*
  * The stack of thread state TSTATE of target T read now from userspace (for
  * threads no sample will catch), into FRAMES innermost first; the count.
+ * ADDRS, if not NULL, gets each frame's address (0 for a mark).
  */
 size_t symbolizer_read_stack(struct symbolizer *s, const struct python_target *t,
-			     uint64_t tstate, uint32_t *frames, size_t max);
+			     uint64_t tstate, uint32_t *frames, uint64_t *addrs, size_t max);
 
 #endif

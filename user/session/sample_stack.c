@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "session/sample_stack.h"
@@ -34,14 +35,25 @@ static uint32_t gap_frame(struct sample_stack *b, uint64_t n)
 	return profile_frame(b->profile, name, "", 0);
 }
 
+/* The "[task NAME]" frame above an asyncio task's coroutine. */
+static uint32_t task_frame(struct sample_stack *b, const char *name)
+{
+	char text[SAMPLE_TASK_NAME_MAX + 8];
+
+	snprintf(text, sizeof(text), "[task %s]", name);
+	return profile_frame(b->profile, text, "", 0);
+}
+
 /*
  * Symbolize the Python frames into b->python (innermost first), with the
- * gap frame where frames were left out and the root marker of a walk that
+ * gap frame where frames were left out, the task frames of --async after
+ * the frame TASK_AT (none: SIZE_MAX), and the root marker of a walk that
  * ended early, and each one's kind (b->kind: which begin a call of the
  * eval loop; up to 3.10 every frame has its own).  Returns the count.
  */
 static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
-			    const struct pyperf_sample *s, size_t n)
+			    const struct pyperf_sample *s, size_t n, size_t task_at,
+			    const struct sample_tasks *tasks)
 {
 	bool every_frame_entry = sym->layout->eval_call_per_frame;
 	uint32_t mark;
@@ -60,6 +72,10 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 		f.code &= ~PYPERF_FRAME_ENTRY;
 		b->python[k] = symbolizer_frame(sym, &f);
 		b->unresolved += b->python[k++] == sym->unknown_frame;
+		for (size_t t = 0; i == task_at && t < tasks->n && t < PYPERF_MAX_TASKS; t++) {
+			b->kind[k] = PY_FRAME_MARK;
+			b->python[k++] = task_frame(b, tasks->names[t]);
+		}
 	}
 	/* At the root, what the stack is missing: never shown as whole. */
 	mark = stack_mark_frame(b->profile, s->hdr.flags);
@@ -71,15 +87,18 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 }
 
 int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
-		       const struct pyperf_sample *s, size_t size)
+		       const struct pyperf_sample *s, size_t size, const struct sample_tasks *tasks)
 {
-	size_t n = s->hdr.nframes, k;
+	const struct pyperf_task *task = tasks && tasks->n ? pyperf_sample_tasks(s, size) : NULL;
+	size_t n = s->hdr.nframes, k, task_at = SIZE_MAX;
 
 	b->depth = 0;
 	b->unresolved = 0;
 	if (n > PYPERF_MAX_FRAMES || size < sizeof(s->hdr) + n * sizeof(struct pyperf_frame))
 		return -EINVAL;
-	k = python_frames(b, sym, s, n);
+	if (task && s->hdr.ntasks && task->frame_index < n && task->frame_index < PYPERF_KEEP_INNER)
+		task_at = task->frame_index;
+	k = python_frames(b, sym, s, n, task_at, tasks);
 	if (b->native) {
 		struct python_frames python = { b->python, b->kind, k };
 

@@ -15,6 +15,15 @@
 #include "python/symbolizer.h"
 #include "pyperf.h"
 
+/* An asyncio task's name in its frame, at most (longer ones are cut, with "..."). */
+#define SAMPLE_TASK_NAME_MAX	160
+
+/* The names of a sample's asyncio tasks (--async): the running one, then its awaiters. */
+struct sample_tasks {
+	size_t n;
+	char names[PYPERF_MAX_TASKS][SAMPLE_TASK_NAME_MAX];
+};
+
 /* Room for every Python frame, the markers and the native and kernel frames. */
 #define SAMPLE_STACK_MAX	(PYPERF_MAX_FRAMES + 512)
 
@@ -24,8 +33,9 @@ struct sample_stack {
 	uint32_t frames[SAMPLE_STACK_MAX];	/* the result, outermost first */
 	size_t depth;
 	/* Scratch: the Python frames innermost first, with pybpf's markers. */
-	uint32_t python[PYPERF_MAX_FRAMES + 2];
-	uint8_t kind[PYPERF_MAX_FRAMES + 2];	/* enum python_frame_kind */
+	/* ... a gap, a root mark, the tasks */
+	uint32_t python[PYPERF_MAX_FRAMES + 2 + PYPERF_MAX_TASKS];
+	uint8_t kind[PYPERF_MAX_FRAMES + 2 + PYPERF_MAX_TASKS];	/* enum python_frame_kind */
 	uint64_t unresolved;			/* Python frames of the last build not resolved */
 };
 
@@ -41,10 +51,13 @@ bool sample_stack_wanted(const struct pyperf_sample *s);
 
 /*
  * Build B->frames from S (SIZE bytes) of the process SYM symbolizes.
+ * TASKS: the names of the asyncio tasks S's record holds (--async), or
+ * NULL; their "[task NAME]" frames go right outside the running task's
+ * coroutine, each awaiting task outside the one it awaits.
  * 0, or -EINVAL for a record too short for what its header claims.
  */
 int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
-		       const struct pyperf_sample *s, size_t size);
+		       const struct pyperf_sample *s, size_t size, const struct sample_tasks *tasks);
 
 /* Append one frame at the leaf. */
 void sample_stack_push(struct sample_stack *b, uint32_t frame);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "base/log.h"
+#include "python/asyncio_sampling.h"
 #include "python/py_walk.h"
 #include "process/source_file.h"
 #include "session/tracker.h"
@@ -18,6 +19,11 @@
 #define PENDING_FAST_TRIES	20
 #define PENDING_FAST_NS		(1ULL * 1000 * 1000)
 #define PENDING_SLOW_NS		(10ULL * 1000 * 1000)
+/*
+ * --async: how often a process whose asyncio is not imported (yet) is
+ * looked at again; a dozen reads of its sys.modules each time.
+ */
+#define ASYNC_RETRY_NS		(500ULL * 1000 * 1000)
 
 int tracker_init(struct tracker *t, struct profile *profile,
 		 const struct tracker_filters *filters, const struct tracker_modes *modes,
@@ -45,6 +51,7 @@ static void release(struct tracked *tr)
 	if (tr->state == TRACKED_PROFILED)
 		symbolizer_free(&tr->sym);
 	hmap_free(&tr->threads);
+	thread_names_free(&tr->thread_names);
 }
 
 void tracker_free(struct tracker *t)
@@ -198,9 +205,30 @@ static int register_bpf(struct tracker *t, struct tracked *tr)
 		.runtime_addr = tr->target.runtime_addr,
 		.generation = tr->generation,
 		.off = tr->target.layout.bpf,
+		.async = tr->async,
 	};
 
 	return t->kernel->add_process(t->kernel_ctx, tr->pid, &proc);
+}
+
+/*
+ * --async: look for TR's asyncio (imported at any time, or never), at most
+ * every ASYNC_RETRY_NS.  True when it was found just now.
+ */
+static bool find_asyncio(struct tracker *t, struct tracked *tr, uint64_t now_ns)
+{
+	int rc;
+
+	if (!t->modes.async_tasks || tr->async.current_tasks || now_ns < tr->async_retry_at_ns)
+		return false;
+	rc = asyncio_sampling_config(&tr->target, &tr->async);
+	if (!rc)
+		return true;
+	tr->async_retry_at_ns = rc == -ENOTSUP ? UINT64_MAX : now_ns + ASYNC_RETRY_NS;
+	if (rc == -ENOTSUP)
+		fprintf(stderr, "pybpf: warning: PID %d runs Python %s: --async names the asyncio tasks of CPython 3.8-3.13 only; its samples show no tasks\n",
+			tr->pid, tr->target.version);
+	return false;
 }
 
 /* TR's target is known: make it a process of the profile and sample it. */
@@ -220,6 +248,10 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 		rc = symbolizer_init(&tr->sym, &tr->target, t->profile);
 	if (!rc && t->modes.sources)
 		tr->sym.read_source = source_file_read;
+	if (!rc) {
+		py_objects_init(&tr->objects, &tr->target);
+		find_asyncio(t, tr, monotonic_ns());
+	}
 	/* The kernel's entry last: nothing after it can fail and leave it there. */
 	if (!rc && !in_bpf && t->kernel) {
 		rc = register_bpf(t, tr);
@@ -349,8 +381,17 @@ struct prof_thread *tracker_thread(struct tracker *t, struct tracked *tr, uint32
 	if (!slot)
 		return NULL;
 	if (created) {
+		struct prof_thread *th;
+		const char *name;
+
 		proc_comm(tr->pid, tid, comm, sizeof(comm));
-		*slot = (uintptr_t)profile_thread(t->profile, tr->process, tid, comm);
+		th = profile_thread(t->profile, tr->process, tid, comm);
+		/* Read when the thread is first seen: a later rename is not seen. */
+		name = th && th->tid == tid && tr->state == TRACKED_PROFILED ?
+		       thread_names_get(&tr->thread_names, &tr->target, tid) : NULL;
+		if (name)
+			profile_thread_set_name(th, name);	/* out of memory: the OS name stays */
+		*slot = (uintptr_t)th;
 	}
 	return (struct prof_thread *)*slot;
 }
@@ -369,11 +410,26 @@ static void sync_generation(struct tracker *t, struct tracked *tr)
 		register_bpf(t, tr);
 }
 
+/* The names of the asyncio tasks S holds (into OUT), NULL if none. */
+static const struct sample_tasks *sample_task_names(struct tracked *tr, const struct pyperf_sample *s,
+						    size_t size, struct sample_tasks *out)
+{
+	const struct pyperf_task *tasks = s->hdr.ntasks ? pyperf_sample_tasks(s, size) : NULL;
+
+	if (!tasks)
+		return NULL;
+	out->n = s->hdr.ntasks < PYPERF_MAX_TASKS ? s->hdr.ntasks : PYPERF_MAX_TASKS;
+	for (size_t i = 0; i < out->n; i++)
+		asyncio_sampled_task_name(&tr->objects, &tasks[i], out->names[i], sizeof(out->names[i]));
+	return out;
+}
+
 void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t size)
 {
 	struct tracked *tr = current(t, s->hdr.pid);
 	struct sample_stack *b = t->stack;
 	struct prof_thread *th;
+	struct sample_tasks tasks;
 	uint64_t weight;
 
 	if (s->hdr.kind == PYPERF_KIND_ON_CPU) {
@@ -407,8 +463,10 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		t->gil_dropped++;
 		return;
 	}
+	if (find_asyncio(t, tr, s->hdr.timestamp_ns) && t->kernel)
+		register_bpf(t, tr);
 	th = tracker_thread(t, tr, s->hdr.tid);
-	if (!th || sample_stack_build(b, &tr->sym, s, size)) {
+	if (!th || sample_stack_build(b, &tr->sym, s, size, sample_task_names(tr, s, size, &tasks))) {
 		t->dropped++;
 		return;
 	}

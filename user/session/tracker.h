@@ -14,7 +14,9 @@
 #include <sys/types.h>
 #include "base/hashmap.h"
 #include "profile/profile.h"
+#include "python/py_objects.h"
 #include "python/python_target.h"
+#include "python/thread_names.h"
 #include "session/sampler.h"
 #include "session/incomplete_counts.h"
 #include "session/sample_stack.h"
@@ -28,6 +30,7 @@ struct tracker_modes {
 	bool native, kernel;		/* --native, --kernel */
 	uint64_t cpu_weight;		/* what one on-CPU sample adds (1, or its period in us) */
 	bool sources;			/* keep the functions' source files (heat map, raw) */
+	bool async_tasks;		/* --async: name the asyncio task each sample runs */
 };
 
 struct tracker_filters {
@@ -55,6 +58,14 @@ struct tracked {
 	struct symbolizer sym;
 	size_t process;			/* index in profile.processes */
 	struct hmap threads;		/* tid -> struct prof_thread * */
+	struct thread_names thread_names;	/* threading's names, read as threads appear */
+	/*
+	 * --async: what the kernel needs to name its tasks, once asyncio is
+	 * imported (looked for again every ASYNC_RETRY_NS until then).
+	 */
+	struct pyperf_async async;
+	uint64_t async_retry_at_ns;
+	struct py_objects objects;	/* the tasks' names' types */
 	uint32_t generation;		/* the kernel's name for this incarnation and code cache */
 	uint64_t flushes_seen;		/* of sym's code cache, told to the kernel */
 	uint64_t samples, idle, lost;

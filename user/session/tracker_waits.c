@@ -30,7 +30,7 @@ static int start_wait(void *arg, uint64_t interp, uint64_t tstate)
 	state = proc_task_state(tr->pid, tid);
 	if (state != 'S' && state != 'D')
 		return 0;	/* running: its samples and switches account for it */
-	n = symbolizer_read_stack(&tr->sym, &tr->target, tstate, c->frames, PYPERF_MAX_FRAMES);
+	n = symbolizer_read_stack(&tr->sym, &tr->target, tstate, c->frames, NULL, PYPERF_MAX_FRAMES);
 	if (!n || !(th = tracker_thread(c->t, tr, tid)))
 		return 0;
 	/* Outermost first, then what it waits in. */

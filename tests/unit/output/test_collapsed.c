@@ -76,6 +76,23 @@ Test(collapsed, exact_document)
 	profile_free(&p);
 }
 
+/* --by-line's frames are positions: "file:line:col", the column from 1. */
+Test(labels, a_position_names_its_column)
+{
+	struct profile p;
+	char buf[64];
+
+	profile_init(&p, 1);
+	frame_label(&p, profile_code_frame(&p, "f", "a.py", 10, 12, 0), buf, sizeof(buf));
+	cr_assert_str_eq(buf, "f (a.py:12:1)");
+	frame_label(&p, profile_code_frame(&p, "f", "a.py", 10, 12, 14), buf, sizeof(buf));
+	cr_assert_str_eq(buf, "f (a.py:12:15)");
+	frame_label(&p, profile_code_frame(&p, "f", "a.py", 10, 12, PROF_NO_COLUMN), buf,
+		    sizeof(buf));
+	cr_assert_str_eq(buf, "f (a.py:12)", "no column: the line alone");
+	profile_free(&p);
+}
+
 Test(labels, long_labels_are_cut_not_overrun)
 {
 	struct profile p;

@@ -20,9 +20,9 @@ static void setup(void)
 	profile_init(&P, 1000000);
 	proc = profile_process(&P, 1, "py", "");
 	t = profile_thread(&P, proc, 1, "t");
-	main2 = profile_code_frame(&P, "main", "app.py", 1, 2);
-	get11 = profile_code_frame(&P, "Loader.get_data", "app.py", 11, 11);
-	get12 = profile_code_frame(&P, "Loader.get_data", "app.py", 11, 12);
+	main2 = profile_code_frame(&P, "main", "app.py", 1, 2, PROF_NO_COLUMN);
+	get11 = profile_code_frame(&P, "Loader.get_data", "app.py", 11, 11, PROF_NO_COLUMN);
+	get12 = profile_code_frame(&P, "Loader.get_data", "app.py", 11, 12, PROF_NO_COLUMN);
 	cr_assert_eq(profile_add(&P, t, (uint32_t[]){ main2, get12 }, 2, 3), 0);
 	cr_assert_eq(profile_add(&P, t, (uint32_t[]){ main2, get11 }, 2, 1), 0);
 	cr_assert_eq(profile_add(&P, t, (uint32_t[]){ main2 }, 1, 4), 0);

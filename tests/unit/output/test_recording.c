@@ -29,14 +29,17 @@ static char *record_sample_profile(struct profile *p, size_t *len)
 	size_t b = profile_process(p, 200, "python3 b.py \xc3\xa9", "");
 	p->processes[b].ns_pid = 7;
 	uint32_t mod = profile_frame(p, "<module>", "a.py", 1);
-	uint32_t work = profile_code_frame(p, "work", "a.py", 9, 10);
+	uint32_t work = profile_code_frame(p, "work", "a.py", 9, 10, 4);
 	uint32_t spin = profile_frame(p, "spin", "b.py", -1);
 	profile_frame(p, "never sampled", "c.py", 3);
+	/* Column 0 of the line work is at: another frame, and a real column. */
+	profile_code_frame(p, "work", "a.py", 9, 10, 0);
 	/* Sources: any bytes (a NUL too), or why there are none. */
 	cr_assert_eq(profile_source_add(p, profile_string(p, "a.py"), 0, "x = 1\n\0y", 8), 0);
 	cr_assert_eq(profile_source_add(p, profile_string(p, "b.py"), ENOENT, NULL, 0), 0);
 	struct prof_thread *t1 = profile_thread(p, a, 100, "MainThread");
-	struct prof_thread *t2 = profile_thread(p, a, 101, "worker");
+	struct prof_thread *t2 = profile_thread(p, a, 101, "python3");
+	cr_assert_eq(profile_thread_set_name(t2, "worker"), 0);	/* threading's name */
 	struct prof_thread *t3 = profile_thread(p, b, 200, "main");
 	profile_thread(p, b, 201, "idle");
 	const uint32_t s1[] = { mod, work }, s2[] = { mod, spin };
@@ -83,6 +86,8 @@ static void assert_same_threads(const struct profile *a, const struct profile *b
 		cr_assert_eq(x->pid, y->pid);
 		cr_assert_eq(x->tid, y->tid);
 		cr_assert_str_eq(x->name, y->name);
+		cr_assert_str_eq(profile_thread_os_name(x), profile_thread_os_name(y));
+		cr_assert_eq(!x->os_name, !y->os_name);
 		cr_assert_eq(x->samples, y->samples);
 		cr_assert_eq(x->nstacks, y->nstacks);
 		for (size_t s = 0; s < x->nstacks; s++) {
@@ -140,6 +145,48 @@ Test(recording, reads_back_the_profile_that_was_written)
 	cr_assert_str_eq(a, b);
 	free(a);
 	free(b);
+	free(title);
+	free(data);
+	profile_free(&written);
+	profile_free(&read);
+}
+
+/* The frame of WORK named NAME at COLUMN; UINT32_MAX if there is none. */
+static uint32_t frame_at(const struct profile *p, const char *name, int column)
+{
+	for (uint32_t i = 0; i < p->nframes; i++)
+		if (!strcmp(p->strings[p->frames[i].name], name) && p->frames[i].column == column)
+			return i;
+	return UINT32_MAX;
+}
+
+/* Two calls on one line stay two frames, each at its own column; no column stays none. */
+Test(recording, columns_come_back)
+{
+	struct profile written, read;
+	size_t len;
+	char *data = record_sample_profile(&written, &len), *title, err[256] = "";
+	uint32_t at4, at0;
+
+	cr_assert_eq(read_bytes(data, len, &read, NULL, &title, err, sizeof(err)), 0, "%s", err);
+	at4 = frame_at(&read, "work", 4);
+	at0 = frame_at(&read, "work", 0);
+	cr_assert(at4 != UINT32_MAX && at0 != UINT32_MAX && at4 != at0);
+	cr_assert_eq(read.frames[at4].line, 10);
+	cr_assert_eq(read.frames[at0].line, 10);
+	cr_assert_eq(frame_at(&read, "<module>", PROF_NO_COLUMN), frame_at(&written, "<module>",
+									 PROF_NO_COLUMN));
+	cr_assert_neq(frame_at(&read, "<module>", PROF_NO_COLUMN), UINT32_MAX);
+	/* speedscope counts from 1: columns 4 and 0 are 5 and 1, none is no "col". */
+	char *doc = capture(speedscope_write, &read, title, NULL);
+
+	cr_assert_not_null(strstr(doc, "{\"name\":\"work\",\"file\":\"a.py\",\"line\":10,\"col\":5}"),
+			   "%s", doc);
+	cr_assert_not_null(strstr(doc, "{\"name\":\"work\",\"file\":\"a.py\",\"line\":10,\"col\":1}"),
+			   "%s", doc);
+	cr_assert_not_null(strstr(doc, "{\"name\":\"<module>\",\"file\":\"a.py\",\"line\":1}"),
+			   "%s", doc);
+	free(doc);
 	free(title);
 	free(data);
 	profile_free(&written);
@@ -355,7 +402,10 @@ Test(recording, a_minimal_file_reads)
 	free(b);
 }
 
-/* A FRAME record from before first lines were kept has three fields: first line 0. */
+/*
+ * A FRAME record from before first lines were kept has three fields: first
+ * line 0; one from before columns four: no column.  A fifth counts from 1.
+ */
 Test(recording, an_early_frame_reads_without_a_first_line)
 {
 	struct builder *b = start_file(RECORDING_VERSION);
@@ -376,14 +426,51 @@ Test(recording, an_early_frame_reads_without_a_first_line)
 	byte_buf_zigzag(&b->record, 13);
 	byte_buf_zigzag(&b->record, 11);
 	add_record(b, REC_FRAME);
+	byte_buf_varint(&b->record, 0);
+	byte_buf_varint(&b->record, 1);
+	byte_buf_zigzag(&b->record, 13);
+	byte_buf_zigzag(&b->record, 11);
+	byte_buf_varint(&b->record, 1);
+	add_record(b, REC_FRAME);
 	finish_file(b);
 	cr_assert_eq(read_bytes(b->file.data, b->file.len, &p, NULL, &title, err, sizeof(err)), 0,
 		     "%s", err);
-	cr_assert_eq(p.nframes, 2);
+	cr_assert_eq(p.nframes, 3);
 	cr_assert_eq(p.frames[0].line, 12);
 	cr_assert_eq(p.frames[0].first_line, 0);
+	cr_assert_eq(p.frames[0].column, PROF_NO_COLUMN);
 	cr_assert_eq(p.frames[1].line, 13);
 	cr_assert_eq(p.frames[1].first_line, 11);
+	cr_assert_eq(p.frames[1].column, PROF_NO_COLUMN);
+	cr_assert_eq(p.frames[2].line, 13);
+	cr_assert_eq(p.frames[2].column, 0);
+	free(title);
+	profile_free(&p);
+	byte_buf_free(&b->file);
+	free(b);
+}
+
+/* A THREAD record from before threading's names has three fields: the OS name only. */
+Test(recording, an_early_thread_reads_without_a_threading_name)
+{
+	struct builder *b = start_with_a_thread();
+	struct profile p;
+	char *title, err[256];
+
+	/* The same thread's record today: OS name, then threading's. */
+	byte_buf_varint(&b->record, 0);
+	byte_buf_varint(&b->record, 2);
+	add_text(b, "python3", 7);
+	add_text(b, "alpha-worker", 12);
+	add_record(b, REC_THREAD);
+	finish_file(b);
+	cr_assert_eq(read_bytes(b->file.data, b->file.len, &p, NULL, &title, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(p.nthreads, 2);
+	cr_assert_str_eq(p.threads[0]->name, "t");
+	cr_assert_null(p.threads[0]->os_name);
+	cr_assert_str_eq(p.threads[1]->name, "alpha-worker");
+	cr_assert_str_eq(p.threads[1]->os_name, "python3");
 	free(title);
 	profile_free(&p);
 	byte_buf_free(&b->file);
@@ -436,6 +523,21 @@ Test(recording, inconsistent_records_are_corrupt)
 	byte_buf_varint(&b->record, 0);
 	add_record(b, REC_FRAME);
 	assert_builder_refused(b, "a record shorter than its fields");
+
+	/* A column with no line to be on, and one past any int. */
+	for (int bad = 0; bad < 2; bad++) {
+		b = start_file(RECORDING_VERSION);
+		add_meta(b);
+		add_text(b, "s", 1);
+		add_record(b, REC_STRING);
+		byte_buf_varint(&b->record, 0);
+		byte_buf_varint(&b->record, 0);
+		byte_buf_zigzag(&b->record, bad ? 3 : 0);
+		byte_buf_zigzag(&b->record, 1);
+		byte_buf_varint(&b->record, bad ? 1ULL << 31 : 5);
+		add_record(b, REC_FRAME);
+		assert_builder_refused(b, "a column out of range, or without a line");
+	}
 
 	b = start_file(RECORDING_VERSION);
 	add_meta(b);

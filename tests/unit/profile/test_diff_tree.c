@@ -74,12 +74,18 @@ Test(diff_tree, shares_of_each_run)
 Test(diff_tree, labels_lose_their_line)
 {
 	char a[] = "f (a.py:12)", b[] = "memcpy (libc.so.6)", c[] = "x (y:)", d[] = "[unknown]";
+	char e[] = "g (a.py:12:5)", f[] = "h (a.py:5:)";
 
 	stacks_input_drop_line(a);
 	stacks_input_drop_line(b);
 	stacks_input_drop_line(c);
 	stacks_input_drop_line(d);
+	stacks_input_drop_line(e);
+	stacks_input_drop_line(f);
 	cr_assert_str_eq(a, "f (a.py)");
+	/* --by-line labels of 3.11+ have a column too: one function all the same. */
+	cr_assert_str_eq(e, "g (a.py)");
+	cr_assert_str_eq(f, "h (a.py:5:)");
 	cr_assert_str_eq(b, "memcpy (libc.so.6)");
 	cr_assert_str_eq(c, "x (y:)");
 	cr_assert_str_eq(d, "[unknown]");

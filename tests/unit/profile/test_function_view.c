@@ -29,11 +29,11 @@ Test(function_view, lines_of_a_function_become_one_frame)
 {
 	size_t proc = profile_process(&P, 7, "python3 app.py", "3.12.1");
 	struct prof_thread *t = profile_thread(&P, proc, 7, "main");
-	uint32_t main_at_4 = profile_code_frame(&P, "main", "app.py", 1, 4);
-	uint32_t work_at_11 = profile_code_frame(&P, "work", "app.py", 10, 11);
-	uint32_t work_at_12 = profile_code_frame(&P, "work", "app.py", 10, 12);
+	uint32_t main_at_4 = profile_code_frame(&P, "main", "app.py", 1, 4, PROF_NO_COLUMN);
+	uint32_t work_at_11 = profile_code_frame(&P, "work", "app.py", 10, 11, PROF_NO_COLUMN);
+	uint32_t work_at_12 = profile_code_frame(&P, "work", "app.py", 10, 12, PROF_NO_COLUMN);
 	/* Another function of the same name in the same file (a second "def work"). */
-	uint32_t other_work = profile_code_frame(&P, "work", "app.py", 30, 31);
+	uint32_t other_work = profile_code_frame(&P, "work", "app.py", 30, 31, PROF_NO_COLUMN);
 	uint32_t native = profile_frame(&P, "memcpy", "libc.so.6", 0);
 	const uint32_t s1[] = { main_at_4, work_at_11 }, s2[] = { main_at_4, work_at_12 },
 		       s3[] = { main_at_4, other_work, native };
@@ -77,13 +77,32 @@ Test(function_view, lines_of_a_function_become_one_frame)
 	cr_assert_eq(P.threads[0]->nstacks, 3);
 }
 
+/* The columns of a function's positions go with its lines: one frame, no column. */
+Test(function_view, columns_go_with_the_lines)
+{
+	size_t proc = profile_process(&P, 7, "python3 app.py", "3.12.1");
+	struct prof_thread *t = profile_thread(&P, proc, 7, "main");
+	uint32_t call_a = profile_code_frame(&P, "main", "app.py", 1, 4, 12);
+	uint32_t call_b = profile_code_frame(&P, "main", "app.py", 1, 4, 24);
+	const struct prof_frame *f;
+
+	cr_assert_eq(profile_add(&P, t, &call_a, 1, 3), 0);
+	cr_assert_eq(profile_add(&P, t, &call_b, 1, 2), 0);
+	cr_assert_eq(profile_function_view(&V, &P), 0);
+	cr_assert_eq(V.threads[0]->nstacks, 1);
+	cr_assert_eq(V.threads[0]->stacks[0].count, 5);
+	f = frame_of(&V, V.threads[0]->stacks[0].frames[0]);
+	cr_assert_eq(f->line, 1);
+	cr_assert_eq(f->column, PROF_NO_COLUMN);
+}
+
 Test(function_view, the_order_of_samples_stays)
 {
 	size_t proc = profile_process(&P, 1, "py", "");
 	struct prof_thread *t = profile_thread(&P, proc, 1, "t");
-	uint32_t a1 = profile_code_frame(&P, "a", "x.py", 1, 2);
-	uint32_t a2 = profile_code_frame(&P, "a", "x.py", 1, 3);
-	uint32_t b = profile_code_frame(&P, "b", "x.py", 5, 6);
+	uint32_t a1 = profile_code_frame(&P, "a", "x.py", 1, 2, PROF_NO_COLUMN);
+	uint32_t a2 = profile_code_frame(&P, "a", "x.py", 1, 3, PROF_NO_COLUMN);
+	uint32_t b = profile_code_frame(&P, "b", "x.py", 5, 6, PROF_NO_COLUMN);
 
 	/* a@2, a@3, b, a@2: by function a, a, b, a -> runs a x3 (merged), b, a. */
 	cr_assert_eq(profile_add(&P, t, &a1, 1, 2), 0);

@@ -40,11 +40,11 @@ Test(line_heat, own_and_total_by_line_and_function)
 {
 	size_t proc = profile_process(&P, 1, "py", "");
 	struct prof_thread *t = profile_thread(&P, proc, 1, "t");
-	uint32_t main3 = profile_code_frame(&P, "main", "app.py", 1, 3);
-	uint32_t work11 = profile_code_frame(&P, "work", "app.py", 10, 11);
-	uint32_t work12 = profile_code_frame(&P, "work", "app.py", 10, 12);
-	uint32_t work13 = profile_code_frame(&P, "work", "app.py", 10, 13);
-	uint32_t helper = profile_code_frame(&P, "helper", "b.py", 5, 6);
+	uint32_t main3 = profile_code_frame(&P, "main", "app.py", 1, 3, PROF_NO_COLUMN);
+	uint32_t work11 = profile_code_frame(&P, "work", "app.py", 10, 11, PROF_NO_COLUMN);
+	uint32_t work12 = profile_code_frame(&P, "work", "app.py", 10, 12, PROF_NO_COLUMN);
+	uint32_t work13 = profile_code_frame(&P, "work", "app.py", 10, 13, PROF_NO_COLUMN);
+	uint32_t helper = profile_code_frame(&P, "helper", "b.py", 5, 6, PROF_NO_COLUMN);
 	uint32_t native = profile_frame(&P, "memcpy", "libc.so.6", 0);
 	const uint32_t s1[] = { main3, work11 }, s2[] = { main3, work12 },
 		       s3[] = { main3, work13, work11 }, s4[] = { main3, work12, helper, native };
@@ -87,6 +87,32 @@ Test(line_heat, own_and_total_by_line_and_function)
 		cr_assert_eq(total[2], 7);	/* line 12: 3 running, 4 calling helper */
 		cr_assert_eq(total[3], 2);
 		cr_assert_eq(own[0] + total[0], 0);
+	}
+}
+
+/* A heat map is by line: the columns of one line add up, a stack counts a line once. */
+Test(line_heat, columns_of_a_line_are_one_line)
+{
+	size_t proc = profile_process(&P, 1, "py", "");
+	struct prof_thread *t = profile_thread(&P, proc, 1, "t");
+	uint32_t call_a = profile_code_frame(&P, "work", "app.py", 10, 12, 10);
+	uint32_t call_b = profile_code_frame(&P, "work", "app.py", 10, 12, 22);
+	const uint32_t s1[] = { call_a }, s2[] = { call_b }, nested[] = { call_a, call_b };
+
+	cr_assert_eq(profile_add(&P, t, s1, 1, 3), 0);
+	cr_assert_eq(profile_add(&P, t, s2, 1, 2), 0);
+	cr_assert_eq(profile_add(&P, t, nested, 2, 1), 0);
+	cr_assert_eq(line_heat_build(&H, &P), 0);
+	cr_assert_eq(H.nfiles, 1);
+	cr_assert_eq(H.files[0].own[12], 6);
+	cr_assert_eq(H.files[0].total[12], 6);
+	cr_assert_eq(function_named("work")->total, 6);
+	{
+		uint64_t own[3], total[3];
+
+		cr_assert_eq(line_heat_function_lines(&P, function_named("work"), own, total), 0);
+		cr_assert_eq(own[2], 6);
+		cr_assert_eq(total[2], 6);
 	}
 }
 

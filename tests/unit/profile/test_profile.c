@@ -98,6 +98,28 @@ Test(profile, frames_are_interned_by_name_file_and_line)
 	cr_assert_str_eq(P.strings[P.frames[6 + 4999].name], "fn4999");
 }
 
+/* f(g(x)): two calls on one line are two positions, so two frames. */
+Test(profile, columns_make_positions)
+{
+	uint32_t at0 = profile_code_frame(&P, "main", "app.py", 1, 10, 0);
+	uint32_t at14 = profile_code_frame(&P, "main", "app.py", 1, 10, 14);
+	uint32_t none = profile_code_frame(&P, "main", "app.py", 1, 10, PROF_NO_COLUMN);
+
+	cr_assert(at0 != at14 && at0 != none && at14 != none, "column 0 is not \"none\"");
+	cr_assert_eq(profile_code_frame(&P, "main", "app.py", 1, 10, 14), at14);
+	cr_assert_eq(P.frames[at0].column, 0);
+	cr_assert_eq(P.frames[at14].column, 14);
+	cr_assert_eq(P.frames[none].column, PROF_NO_COLUMN);
+	cr_assert_eq(prof_frame_column1(&P.frames[at0]), 1, "counted from 1 for the outputs");
+	cr_assert_eq(prof_frame_column1(&P.frames[at14]), 15);
+	cr_assert_eq(prof_frame_column1(&P.frames[none]), 0);
+	/* Any negative column is the one "none"; a column without a line is none. */
+	cr_assert_eq(profile_code_frame(&P, "main", "app.py", 1, 10, -7), none);
+	cr_assert_eq(P.frames[profile_code_frame(&P, "main", "app.py", 1, 0, 5)].column,
+		     PROF_NO_COLUMN);
+	cr_assert_eq(P.frames[profile_frame(&P, "memcpy", "libc.so.6", 0)].column, PROF_NO_COLUMN);
+}
+
 Test(profile, identical_stacks_aggregate)
 {
 	size_t proc = profile_process(&P, 100, "python app.py", "3.11.7");

@@ -189,6 +189,34 @@ Test(code_reports, cut_line_table_answers_only_what_it_covers)
 	cr_assert_eq(frame_at(info.code, 11, 4 * 500)->line, 0);
 }
 
+/* A frame is a position: the table's start column comes with the line, or none. */
+Test(code_reports, frames_carry_the_start_column)
+{
+	static const uint8_t table[] = {
+		0x80 | (10 << 3) | 1, 17, 25,	/* [0,4)  one-line, +0: column 17 */
+		0x80 | (2 << 3) | 0, 0x35,	/* [4,6)  short form: column 2 << 3 | 3 */
+		0x80 | (13 << 3) | 0, 0x00,	/* [6,8)  no columns, +0 */
+	};
+	const struct prof_frame *a, *b, *c;
+
+	info.code = 0x7f0000006000;
+	info.fingerprint = 17;
+	info.firstlineno = 100;
+	info.name_len = put_str(info.name_head, info.name, sizeof(info.name), 1, "f", 1);
+	info.file_len = put_str(info.file_head, info.file, sizeof(info.file), 1, "f.py", 4);
+	put_table(table, sizeof(table), sizeof(table));
+	cr_assert_eq(symbolizer_add_code(&S, &info, record_size()), 0);
+	a = frame_at(info.code, 17, 2);
+	b = frame_at(info.code, 17, 4);
+	c = frame_at(info.code, 17, 6);
+	cr_assert(a->line == 100 && a->column == 17, "(%d, %d)", a->line, a->column);
+	cr_assert(b->line == 100 && b->column == 19, "(%d, %d)", b->line, b->column);
+	cr_assert(c->line == 100 && c->column == PROF_NO_COLUMN, "(%d, %d)", c->line, c->column);
+	cr_assert(a != b && b != c, "one line, three positions, three frames");
+	/* Not started yet: the first line, no instruction and so no column. */
+	cr_assert_eq(frame_at(info.code, 17, -1)->column, PROF_NO_COLUMN);
+}
+
 Test(code_reports, malformed_reports_refused_or_unknown)
 {
 	info.code = 0x7f0000005000;

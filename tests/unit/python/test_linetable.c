@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Line-table decoding, checked against the lines CPython itself reports.
+ * Line-table decoding, checked against the lines CPython itself reports,
+ * and on 3.11+ the start columns (co_positions()); on 3.8-3.10, whose
+ * tables hold none, every position must come without a column.
  *
  * The fixtures, $PYBPF_FIXTURES/linetable-*.txt, are written by
  * tools/gen-linetable-fixtures.py, one per interpreter (see there for the
@@ -24,6 +26,9 @@ struct fixture_stats {
 	long codes;		/* code objects */
 	long offsets;		/* offsets compared */
 	long no_line;		/* ... of which CPython says have no line */
+	long columns;		/* offsets with a start column (3.11+) */
+	long wide_columns;	/* ... of which past 127 (long-form entries) */
+	long no_column;		/* offsets with a line but no column */
 	long mismatches;	/* decoder disagreed with CPython */
 	long bad_lines;		/* unparsable lines */
 	unsigned formats;	/* bit per enum linetable_format seen */
@@ -33,7 +38,8 @@ struct fixture_stats {
 struct fixture_totals {
 	int files;
 	int has_311;		/* a fixture made by a 3.11 interpreter */
-	long codes, offsets, no_line, mismatches, bad_lines;
+	int has_pre_311;	/* ... and one by 3.8-3.10, whose tables have no columns */
+	long codes, offsets, no_line, columns, mismatches, bad_lines;
 	unsigned formats;
 };
 
@@ -56,6 +62,17 @@ static int line_at(enum linetable_format fmt, const void *bytes, size_t len,
 
 	free(t);
 	return line;
+}
+
+/* The same for the start column. */
+static int column_at(enum linetable_format fmt, const void *bytes, size_t len,
+		     int firstlineno, int offset)
+{
+	uint8_t *t = dup_table(bytes, len);
+	int column = linetable_position(fmt, t, len, firstlineno, offset).column;
+
+	free(t);
+	return column;
 }
 
 static int parse_format(const char *s, enum linetable_format *fmt)
@@ -116,13 +133,26 @@ struct code {
 	int decode;		/* decode and compare, or only count */
 };
 
-static void mismatch(const char *path, struct fixture_stats *st,
-		     const struct code *c, int offset, int got, int want)
+static void mismatch(const char *path, struct fixture_stats *st, const struct code *c,
+		     int offset, const char *what, int got, int want)
 {
 	if (st->mismatches++ < MAX_REPORTED)
-		fprintf(stderr, "%s: %s: %s (line %d): offset %d: got line %d, "
+		fprintf(stderr, "%s: %s: %s (line %d): offset %d: got %s %d, "
 			"CPython says %d\n", path, c->source, c->name,
-			c->firstlineno, offset, got, want);
+			c->firstlineno, offset, what, got, want);
+}
+
+/* Decode OFFSET of C and compare with CPython's WANT. */
+static void compare(const char *path, struct fixture_stats *st, const struct code *c,
+		    int offset, struct linetable_pos want)
+{
+	struct linetable_pos got = linetable_position(c->fmt, c->table, c->len, c->firstlineno,
+						      offset);
+
+	if (got.line != want.line)
+		mismatch(path, st, c, offset, "line", got.line, want.line);
+	if (got.column != want.column)
+		mismatch(path, st, c, offset, "column", got.column, want.column);
 }
 
 /*
@@ -133,21 +163,15 @@ static void mismatch(const char *path, struct fixture_stats *st,
 static void finish_code(const char *path, struct fixture_stats *st,
 			struct code *c)
 {
-	int got;
+	static const struct linetable_pos past_end = { -1, LINETABLE_NO_COLUMN };
 
 	if (!c->table)
 		return;
 	if (!c->decode)
 		goto out;
-	got = linetable_line(c->fmt, c->table, c->len, c->firstlineno, -1);
-	if (got != c->firstlineno)
-		mismatch(path, st, c, -1, got, c->firstlineno);
-	if (c->fmt != LINETABLE_LNOTAB && c->last_offset >= 0) {
-		got = linetable_line(c->fmt, c->table, c->len, c->firstlineno,
-				     c->last_offset + 2);
-		if (got != -1)
-			mismatch(path, st, c, c->last_offset + 2, got, -1);
-	}
+	compare(path, st, c, -1, (struct linetable_pos){ c->firstlineno, LINETABLE_NO_COLUMN });
+	if (c->fmt != LINETABLE_LNOTAB && c->last_offset >= 0)
+		compare(path, st, c, c->last_offset + 2, past_end);
 out:
 	free(c->table);
 	c->table = NULL;
@@ -168,22 +192,29 @@ static int start_code(const char *line, struct code *c)
 	return ok ? 0 : -1;
 }
 
-/* An "OFFSET LINE" line: decode and compare. */
+/*
+ * An "OFFSET LINE" line, "OFFSET LINE COLUMN" for 3.11+ tables (a fixture
+ * without the columns is stale: a bad line): decode and compare.  Tables
+ * before 3.11 have no columns, so there the decoder must give none.
+ */
 static int check_offset(const char *path, struct fixture_stats *st,
 			struct code *c, const char *line)
 {
-	int offset, want, got;
+	struct linetable_pos want = { .column = LINETABLE_NO_COLUMN };
+	int offset, fields;
 
-	if (!c->table || sscanf(line, "%d %d", &offset, &want) != 2)
+	if (!c->table)
 		return -1;
-	if (c->decode) {
-		got = linetable_line(c->fmt, c->table, c->len, c->firstlineno,
-				     offset);
-		if (got != want)
-			mismatch(path, st, c, offset, got, want);
-	}
+	fields = sscanf(line, "%d %d %d", &offset, &want.line, &want.column);
+	if (fields != (c->fmt == LINETABLE_LOCATIONS ? 3 : 2))
+		return -1;
+	if (c->decode)
+		compare(path, st, c, offset, want);
 	st->offsets++;
-	st->no_line += want == -1;
+	st->no_line += want.line == -1;
+	st->columns += want.column != LINETABLE_NO_COLUMN;
+	st->wide_columns += want.column > 127;
+	st->no_column += want.line != -1 && want.column == LINETABLE_NO_COLUMN;
 	c->last_offset = offset;
 	return 0;
 }
@@ -247,15 +278,17 @@ static void check_fixtures(struct fixture_totals *tot, int decode)
 		check_fixture(g.gl_pathv[i], &st, decode);
 		if (decode)
 			fprintf(stderr, "%s: python %s: %ld code objects, "
-				"%ld offsets (%ld without a line), "
+				"%ld offsets (%ld without a line, %ld with a column), "
 				"%ld mismatches\n", g.gl_pathv[i],
 				st.version[0] ? st.version : "?", st.codes,
-				st.offsets, st.no_line, st.mismatches);
+				st.offsets, st.no_line, st.columns, st.mismatches);
 		tot->files++;
 		tot->has_311 |= !strncmp(st.version, "3.11.", 5);
+		tot->has_pre_311 |= !!(st.formats & ~(1u << LINETABLE_LOCATIONS));
 		tot->codes += st.codes;
 		tot->offsets += st.offsets;
 		tot->no_line += st.no_line;
+		tot->columns += st.columns;
 		tot->mismatches += st.mismatches;
 		tot->bad_lines += st.bad_lines;
 		tot->formats |= st.formats;
@@ -268,6 +301,15 @@ static void check_fixtures(struct fixture_totals *tot, int decode)
 		if (st.formats & ~(1u << LINETABLE_LNOTAB))
 			cr_expect_gt(st.no_line, 0, "%s: no lineless offsets",
 				     g.gl_pathv[i]);
+		/*
+		 * 3.11+ tables: most offsets have a column, some past 127
+		 * (long form), some a line but none (no-column entries).
+		 */
+		if (st.formats & (1u << LINETABLE_LOCATIONS)) {
+			cr_expect_gt(st.columns, st.offsets / 2, "%s: few columns", g.gl_pathv[i]);
+			cr_expect_gt(st.wide_columns, 0, "%s: no column past 127", g.gl_pathv[i]);
+			cr_expect_gt(st.no_column, 0, "%s: no line without a column", g.gl_pathv[i]);
+		}
 	}
 	if (g.gl_pathc)
 		globfree(&g);
@@ -294,6 +336,16 @@ Test(linetable_fixtures, have_python_311)
 	cr_assert(tot.has_311, "no fixture made by Python 3.11 "
 		  "(\"# python 3.11.x\") in $PYBPF_FIXTURES");
 	cr_assert(tot.formats & (1u << LINETABLE_LOCATIONS));
+	cr_assert_gt(tot.columns, 10000, "only %ld columns checked", tot.columns);
+}
+
+/* The "no column" of 3.8-3.10 is checked on real tables too. */
+Test(linetable_fixtures, have_python_before_311)
+{
+	struct fixture_totals tot;
+
+	check_fixtures(&tot, 0);
+	cr_assert(tot.has_pre_311, "no fixture made by Python 3.8-3.10 in $PYBPF_FIXTURES");
 }
 
 Test(linetable_fixtures, enough_checked)
@@ -399,7 +451,7 @@ static const uint8_t loc_table[] = {
 	LOC(15, 1),			/* [6,8)   no location */
 	LOC(13, 1), 0x07,		/* [8,10)  no columns, -3 */
 	/* [10,16) long form: +1000 (svarint 2000 = 0x50 0x1f), end line
-	 * +0, columns 200 (0x48 0x03) to 210 (0x52 0x03). */
+	 * +0, columns stored plus one: 200 (0x48 0x03) to 210 (0x52 0x03). */
 	LOC(14, 3), 0x50, 0x1f, 0x00, 0x48, 0x03, 0x52, 0x03,
 	LOC(0, 1), 0x05,		/* [16,18) short form, +0 */
 };
@@ -419,6 +471,89 @@ Test(linetable_locations, all_forms)
 	cr_expect_eq(line_at(LINETABLE_LOCATIONS, loc_table, n, 20, 16), 1018);
 	cr_expect_eq(line_at(LINETABLE_LOCATIONS, loc_table, n, 20, 18), -1);
 	cr_expect_eq(line_at(LINETABLE_LOCATIONS, loc_table, n, 20, 1 << 30), -1);
+}
+
+Test(linetable_locations, all_forms_columns)
+{
+	const size_t n = sizeof(loc_table);
+
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, -1), LINETABLE_NO_COLUMN);
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, 0), 4);
+	/* Column 0 is the first column, not "none". */
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, 2), 0);
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, 4), 0);
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, 6), LINETABLE_NO_COLUMN);
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, 8), LINETABLE_NO_COLUMN);
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, 10), 199);
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, 14), 199);
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, 16), 0);
+	cr_expect_eq(column_at(LINETABLE_LOCATIONS, loc_table, n, 20, 18), LINETABLE_NO_COLUMN);
+}
+
+/* Every way a 3.11+ entry gives a start column, or none. */
+static const uint8_t column_table[] = {
+	LOC(9, 1), 0x35,			/* [0,2)   short form: 9 << 3 | 3 */
+	LOC(0, 1), 0x05,			/* [2,4)   short form: 0 */
+	LOC(12, 1), 127, 127,			/* [4,6)   one-line, +2: 127 */
+	LOC(14, 1), 0x00, 0x00, 0x00, 0x00,	/* [6,8)   long form, stored 0: none */
+	LOC(14, 1), 0x00, 0x00, 0x48, 0x03, 0x52, 0x03,	/* [8,10) long form: 199 */
+	LOC(14, 1), 0x00, 0x00, 0x01, 0x01,	/* [10,12) long form, stored 1: 0 */
+	LOC(13, 1), 0x00,			/* [12,14) no columns */
+	LOC(15, 1),				/* [14,16) no location */
+	LOC(14, 1), 0x00, 0x00, 0x48,		/* [16,18) long form, column cut short */
+	LOC(10, 1),				/* [18,20) one-line, no column byte */
+	LOC(3, 1),				/* [20,22) short form, no second byte */
+	LOC(14, 1), 0x00, 0x00,			/* [22,24) long form, no column field */
+};
+
+Test(linetable_locations, columns)
+{
+	static const struct { int offset, line, column; } want[] = {
+		{ 0, 100, 75 }, { 2, 100, 0 }, { 4, 102, 127 },
+		{ 6, 102, LINETABLE_NO_COLUMN }, { 8, 102, 199 }, { 10, 102, 0 },
+		{ 12, 102, LINETABLE_NO_COLUMN }, { 14, -1, LINETABLE_NO_COLUMN },
+		{ 16, 102, LINETABLE_NO_COLUMN }, { 18, 102, LINETABLE_NO_COLUMN },
+		{ 20, 102, LINETABLE_NO_COLUMN }, { 22, 102, LINETABLE_NO_COLUMN },
+		{ 24, -1, LINETABLE_NO_COLUMN },
+	};
+	uint8_t *t = dup_table(column_table, sizeof(column_table));
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct linetable_pos got = linetable_position(LINETABLE_LOCATIONS, t,
+							      sizeof(column_table), 100,
+							      want[i].offset);
+
+		cr_expect_eq(got.line, want[i].line, "offset %d: line %d", want[i].offset, got.line);
+		cr_expect_eq(got.column, want[i].column, "offset %d: column %d", want[i].offset,
+			     got.column);
+	}
+	free(t);
+}
+
+/* A cut table gives the whole one's position, or none at all: never another column. */
+Test(linetable_locations, cut_tables_never_invent_columns)
+{
+	for (size_t n = 0; n <= sizeof(column_table); n++) {
+		uint8_t *t = dup_table(column_table, n);
+
+		for (int off = -2; off < 30; off++) {
+			struct linetable_pos cut = linetable_position_prefix(LINETABLE_LOCATIONS, t, n,
+									     100, off);
+			struct linetable_pos whole = linetable_position(LINETABLE_LOCATIONS,
+									column_table,
+									sizeof(column_table),
+									100, off);
+
+			if (cut.line == -1)
+				cr_expect_eq(cut.column, LINETABLE_NO_COLUMN, "%zu bytes, offset %d",
+					     n, off);
+			else
+				cr_expect(cut.line == whole.line && cut.column == whole.column,
+					  "%zu bytes, offset %d: (%d, %d), whole (%d, %d)", n, off,
+					  cut.line, cut.column, whole.line, whole.column);
+		}
+		free(t);
+	}
 }
 
 Test(linetable_locations, no_location_keeps_line)
@@ -468,6 +603,34 @@ Test(linetable_locations, garbage)
 
 /* ---- All formats -------------------------------------------------------- */
 
+/* Any table: a column is real (>= 0) or none; none without a line, or before 3.11. */
+static void check_garbage_position(enum linetable_format fmt, const uint8_t *bytes, size_t len,
+				   int firstlineno, int offset)
+{
+	uint8_t *t = dup_table(bytes, len);
+	struct linetable_pos pos = linetable_position(fmt, t, len, firstlineno, offset);
+
+	free(t);
+	cr_expect(pos.column >= 0 || pos.column == LINETABLE_NO_COLUMN, "column %d", pos.column);
+	if (pos.line == -1 || fmt != LINETABLE_LOCATIONS)
+		cr_expect_eq(pos.column, LINETABLE_NO_COLUMN, "format %d, line %d: column %d",
+			     fmt, pos.line, pos.column);
+}
+
+Test(linetable_any, no_columns_before_311)
+{
+	/* The hand-made tables of the lnotab and 3.10 tests above. */
+	static const uint8_t lnotab[] = { 6, 1, 4, 2, 0, 0xfd, 10, 1 };
+	static const uint8_t t310[] = { 4, 1, 2, 0x80, 0, 5, 4, 0xff };
+
+	for (int off = -1; off < 40; off++) {
+		cr_expect_eq(column_at(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 50, off),
+			     LINETABLE_NO_COLUMN);
+		cr_expect_eq(column_at(LINETABLE_310, t310, sizeof(t310), 10, off),
+			     LINETABLE_NO_COLUMN);
+	}
+}
+
 Test(linetable_any, garbage_tables)
 {
 	static const enum linetable_format fmts[] = {
@@ -478,6 +641,7 @@ Test(linetable_any, garbage_tables)
 
 	memset(ff, 0xff, sizeof(ff));
 	for (size_t f = 0; f < 3; f++) {
+		cr_expect_eq(column_at(fmts[f], ff, sizeof(ff), 9, -5), LINETABLE_NO_COLUMN);
 		cr_expect_eq(line_at(fmts[f], ff, sizeof(ff), 9, -5), 9);
 		(void)line_at(fmts[f], ff, sizeof(ff), 9, 0);
 		(void)line_at(fmts[f], ff, sizeof(ff), 9, 1 << 20);
@@ -499,7 +663,7 @@ Test(linetable_any, garbage_tables)
 		}
 		for (size_t f = 0; f < 3; f++) {
 			for (int off = -1; off < 600; off += 3)
-				(void)line_at(fmts[f], buf, len, round, off);
+				check_garbage_position(fmts[f], buf, len, round, off);
 			if (fmts[f] != LINETABLE_LNOTAB)
 				cr_expect_eq(line_at(fmts[f], buf, len, round,
 						     (int)(255 * len + 1)), -1);

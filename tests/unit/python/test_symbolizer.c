@@ -64,6 +64,7 @@ Test(symbolizer, names_a_code_object_from_its_memory)
 	cr_assert_str_eq(name_of(frame), "inner");
 	cr_assert_str_eq(P.strings[P.frames[frame].file], "seed.py");
 	cr_assert_eq(P.frames[frame].line, 10);
+	cr_assert_eq(P.frames[frame].column, 0, "the table's column 0: a real one");
 	cr_assert_eq(S.frames_resolved, 1);
 }
 

@@ -65,7 +65,7 @@ Test(sample_stack, frames_come_out_root_first)
 	put_frame(1, OUTER);
 	sample.hdr.nframes = sample.hdr.depth = 2;
 	cr_assert(sample_stack_wanted(&sample));
-	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2)), 0);
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2), NULL), 0);
 	cr_assert_eq(B.depth, 2);
 	cr_assert_str_eq(name_at(0), "outer");
 	cr_assert_str_eq(name_at(1), "inner");
@@ -77,7 +77,7 @@ Test(sample_stack, a_torn_stack_is_marked_at_its_root)
 	put_frame(0, INNER);
 	sample.hdr.nframes = sample.hdr.depth = 1;
 	sample.hdr.flags = PYPERF_SAMPLE_TORN;
-	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(1)), 0);
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(1), NULL), 0);
 	cr_assert_eq(B.depth, 2);
 	cr_assert_str_eq(name_at(0), "[incomplete stack: torn read]");
 	cr_assert_str_eq(name_at(1), "inner", "below the mark, only the frames known to be there");
@@ -87,7 +87,7 @@ Test(sample_stack, a_stack_with_no_frame_read_still_counts_marked)
 {
 	sample.hdr.flags = PYPERF_SAMPLE_UNREADABLE;
 	cr_assert(sample_stack_wanted(&sample), "time in Python, even with nothing to show");
-	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(0)), 0);
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(0), NULL), 0);
 	cr_assert_eq(B.depth, 1);
 	cr_assert_str_eq(name_at(0), "[incomplete stack: unreadable frame]");
 }
@@ -106,7 +106,7 @@ Test(sample_stack, a_deep_stack_shows_its_gap)
 		put_frame(i, i + 1 < n ? INNER : OUTER);
 	sample.hdr.nframes = n;
 	sample.hdr.depth = n + 500;
-	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(n)), 0);
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(n), NULL), 0);
 	cr_assert_eq(B.depth, n + 1);
 	cr_assert_str_eq(name_at(0), "outer");
 	cr_assert_str_eq(name_at(2), "[500 frames truncated]");
@@ -117,7 +117,63 @@ Test(sample_stack, a_record_shorter_than_its_header_says_is_refused)
 {
 	put_frame(0, INNER);
 	sample.hdr.nframes = 2;
-	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(1)), -EINVAL);
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(1), NULL), -EINVAL);
 	sample.hdr.nframes = PYPERF_MAX_FRAMES + 1;
-	cr_assert_eq(sample_stack_build(&B, &S, &sample, sizeof(sample)), -EINVAL);
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, sizeof(sample), NULL), -EINVAL);
+}
+
+/* The record's NTASKS tasks after its NFRAMES frames (as the kernel packs them), at frame AT. */
+static size_t put_tasks(size_t nframes, size_t ntasks, uint32_t at)
+{
+	for (size_t i = 0; i < ntasks; i++) {
+		struct pyperf_task task = { .task = 0x1000 + i, .name = 0x2000 + i, .frame_index = at };
+
+		memcpy((uint8_t *)&sample + record_size(nframes) + i * sizeof(task), &task, sizeof(task));
+	}
+	sample.hdr.ntasks = ntasks;
+	return record_size(nframes) + ntasks * sizeof(struct pyperf_task);
+}
+
+static const struct sample_tasks alpha = { 1, { "alpha" } };
+
+Test(sample_stack, an_asyncio_task_frame_sits_outside_its_coroutine)
+{
+	static const struct sample_tasks chain = { 3, { "leaf", "middle", "main" } };
+
+	/* inner (the task's coroutine, frame 0) called from outer (the event loop). */
+	put_frame(0, INNER);
+	put_frame(1, OUTER);
+	sample.hdr.nframes = sample.hdr.depth = 2;
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, put_tasks(2, 1, 0), &alpha), 0);
+	cr_assert_eq(B.depth, 3);
+	cr_assert_str_eq(name_at(0), "outer");
+	cr_assert_str_eq(name_at(1), "[task alpha]");
+	cr_assert_str_eq(name_at(2), "inner");
+	/* The tasks awaiting it outside it, each outside the one it awaits. */
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, put_tasks(2, 3, 0), &chain), 0);
+	cr_assert_eq(B.depth, 5);
+	cr_assert_str_eq(name_at(1), "[task main]");
+	cr_assert_str_eq(name_at(2), "[task middle]");
+	cr_assert_str_eq(name_at(3), "[task leaf]");
+	cr_assert_str_eq(name_at(4), "inner");
+	/* Without names (no --async), or where the record has no task: no frame. */
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, put_tasks(2, 1, 0), NULL), 0);
+	cr_assert_eq(B.depth, 2);
+	sample.hdr.ntasks = 0;
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2), &alpha), 0);
+	cr_assert_eq(B.depth, 2);
+}
+
+Test(sample_stack, a_task_beyond_the_frames_or_the_record_is_not_placed)
+{
+	put_frame(0, INNER);
+	sample.hdr.nframes = sample.hdr.depth = 1;
+	/* A frame index past the frames: no place for it. */
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, put_tasks(1, 1, 1), &alpha), 0);
+	cr_assert_eq(B.depth, 1);
+	/* A record too short to hold the tasks its header counts. */
+	put_tasks(1, 1, 0);
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(1), &alpha), 0);
+	cr_assert_eq(B.depth, 1);
+	cr_assert_str_eq(name_at(0), "inner");
 }

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * --async: which asyncio task the sampled thread runs.  Before the walk,
+ * the last entries of the process's _current_tasks dict (event loop ->
+ * the task it runs now) give up to PYPERF_ASYNC_CANDIDATES tasks and
+ * their coroutines' frames; the walk looks for those frames on the
+ * thread's stack.  A task is named only when its coroutine's frame is
+ * there: the dict alone may hold another thread's loop, or a task just
+ * left.  Part of pyperf.bpf.c (one BPF program): included once, in order.
+ */
+#ifndef PYBPF_ASYNC_TASK_BPF_H
+#define PYBPF_ASYNC_TASK_BPF_H
+
+_Static_assert(PYPERF_ASYNC_CANDIDATES * PYPERF_ASYNC_ENTRY_MAX <= PYPERF_ASYNC_ENTRIES_READ &&
+	       (PYPERF_ASYNC_ENTRIES_READ & (PYPERF_ASYNC_ENTRIES_READ - 1)) == 0, "the entries fit entries_buf");
+_Static_assert((PYPERF_ASYNC_CANDIDATES & (PYPERF_ASYNC_CANDIDATES - 1)) == 0, "candidate index masks");
+
+/* Up to 3.10 the index width follows from dk_size (Objects/dict-common.h DK_IXSIZE). */
+static __always_inline __u64 index_bytes_of_size(__u64 size)
+{
+	__u64 width = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffULL ? 4 : 8;
+
+	return size * width;
+}
+
+/*
+ * The address of the dict's entries and how many there are (0 on a
+ * failed read or a keys object that is no sane one).
+ */
+static __always_inline __u64 dict_entries(struct scratch *s, struct pyperf_async *a, __u64 *nentries)
+{
+	__u8 *keys_buf = s->async.keys_buf;
+	__u64 keys, size, index_bytes, n;
+	__u32 log2, log2_index;
+
+	*nentries = 0;
+	if (read_ptr(s, &keys, a->current_tasks + a->dict_keys) || !keys ||
+	    read_user(s, keys_buf, PYPERF_ASYNC_KEYS_READ, keys))
+		return 0;
+	if (a->log2_size) {
+		log2 = keys_buf[a->keys_size & (PYPERF_ASYNC_KEYS_READ - 1)];
+		log2_index = keys_buf[a->keys_log2_index_bytes & (PYPERF_ASYNC_KEYS_READ - 1)];
+		/* Indices are 1 to 8 bytes: log2 of their table is log2 + 0..3. */
+		if (log2 > 30 || log2_index < log2 || log2_index > log2 + 3)
+			return 0;
+		size = 1ULL << log2;
+		index_bytes = 1ULL << log2_index;
+	} else {
+		size = load_u64(keys_buf, a->keys_size, PYPERF_ASYNC_KEYS_READ);
+		if (!size || (size & (size - 1)) || size > (1ULL << 30))
+			return 0;
+		index_bytes = index_bytes_of_size(size);
+	}
+	n = load_u64(keys_buf, a->keys_nentries, PYPERF_ASYNC_KEYS_READ);
+	if ((__s64)n <= 0 || n > size)
+		return 0;
+	*nentries = n;
+	return keys + a->keys_indices + index_bytes;
+}
+
+/*
+ * The candidates: the tasks in the last entries of _current_tasks (a
+ * loop's entry is deleted when its task steps out and added again when the
+ * next steps in, so the live ones are the newest), each with its
+ * coroutine's frame.
+ */
+static __always_inline void async_candidates(struct scratch *s, struct pyperf_async *a)
+{
+	struct async_match *m = &s->async;
+	__u64 entries, nentries, first, task, coro, frame;
+	__u32 count;
+
+	m->count = 0;
+	m->found = 0;
+	if (!a->current_tasks)
+		return;
+	m->config = *a;
+	entries = dict_entries(s, a, &nentries);
+	if (!entries)
+		return;
+	first = nentries > PYPERF_ASYNC_CANDIDATES ? nentries - PYPERF_ASYNC_CANDIDATES : 0;
+	count = nentries - first;
+	if (!a->entry_size || a->entry_size > PYPERF_ASYNC_ENTRY_MAX ||
+	    read_user(s, m->entries_buf, (count * a->entry_size) & (PYPERF_ASYNC_ENTRIES_READ - 1), entries + first * a->entry_size))
+		return;
+	for (__u32 i = 0; i < PYPERF_ASYNC_CANDIDATES; i++) {
+		if (i >= count)
+			break;
+		/* The value is an entry's last word. */
+		task = load_u64(m->entries_buf, (i + 1) * a->entry_size - 8, sizeof(m->entries_buf));
+		if (!task || read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
+		    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
+			continue;
+		coro = load_u64(m->task_buf, a->task_coro, PYPERF_ASYNC_TASK_READ);
+		if (!coro)
+			continue;
+		if (a->coro_frame_embedded)
+			frame = coro + a->coro_frame;
+		else if (read_ptr(s, &frame, coro + a->coro_frame) || !frame)
+			continue;
+		m->frame[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] = frame;
+		m->task[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] = task;
+		m->name[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] =
+			load_u64(m->task_buf, a->task_name, PYPERF_ASYNC_TASK_READ);
+		m->count++;
+	}
+}
+
+/* The walk met FRAME at depth N: is it a candidate's coroutine frame? */
+static __always_inline void async_visit(struct scratch *s, __u64 frame, __u32 n)
+{
+	struct async_match *m = &s->async;
+
+	if (!m->count || m->found)
+		return;
+	for (__u32 i = 0; i < PYPERF_ASYNC_CANDIDATES; i++) {
+		if (i < m->count && m->frame[i] == frame) {
+			m->found = 1;
+			m->which = i;
+			m->depth = n;
+			return;
+		}
+	}
+}
+
+/*
+ * TASK and its name's first bytes into OUT.  A small name object may end
+ * within PYPERF_STR_HEAD bytes of a page never touched (not present, which
+ * a probe read cannot fault in): then read_head() reads no more than the
+ * object, and name_bytes says how much is there.
+ */
+static __always_inline void take_task(struct scratch *s, struct pyperf_task *out, __u64 task, __u64 name,
+				      __u32 frame_index)
+{
+	int got = -1;
+
+	out->task = task;
+	out->name = name;
+	out->frame_index = frame_index;
+	if (name)
+		got = read_head(s, out->name_head, name, false);
+	else
+		__builtin_memset(out->name_head, 0, PYPERF_STR_HEAD);
+	out->name_bytes = got < 0 ? 0 : got;
+}
+
+/*
+ * The first done callback of the future FUT, read into callback_buf (FUT
+ * into task_buf); 0 if it has none or a read fails.
+ */
+static __always_inline __u64 first_callback(struct scratch *s, struct pyperf_async *a, __u64 fut)
+{
+	struct async_match *m = &s->async;
+	__u64 callback;
+
+	if (read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, fut))
+		return 0;
+	callback = load_u64(m->task_buf, a->future_callback0, PYPERF_ASYNC_TASK_READ);
+	if (!callback || read_user(s, m->callback_buf, PYPERF_ASYNC_OBJECT_READ, callback))
+		return 0;
+	return callback;
+}
+
+/*
+ * The task awaiting the future FUT (a task, or a gather's future), read
+ * into task_buf; 0 if none can be shown to.  FUT's first done callback
+ * either wakes a task (`await fut`), or is gather()'s, a function whose
+ * closure holds the _GatheringFuture, whose own first callback wakes the
+ * task awaiting the gather.  The task must await that very future.
+ */
+static __always_inline __u64 awaiter_of(struct scratch *s, struct pyperf_async *a, __u64 fut)
+{
+	struct async_match *m = &s->async;
+	__u64 type, closure, cells, cell, obj, outer = 0, task;
+
+	if (!first_callback(s, a, fut))
+		return 0;
+	type = load_u64(m->callback_buf, a->object_type, PYPERF_ASYNC_OBJECT_READ);
+	if (a->function_type && type == a->function_type) {
+		closure = load_u64(m->callback_buf, a->function_closure, PYPERF_ASYNC_OBJECT_READ);
+		if (!closure || read_user(s, m->tuple_buf, PYPERF_ASYNC_OBJECT_READ, closure))
+			return 0;
+		cells = load_u64(m->tuple_buf, a->tuple_size, PYPERF_ASYNC_OBJECT_READ);
+		for (__u32 i = 0; i < PYPERF_CLOSURE_CELLS; i++) {
+			if (i >= cells)
+				break;
+			cell = load_u64(m->tuple_buf, a->tuple_items + 8 * i, PYPERF_ASYNC_OBJECT_READ);
+			if (!cell || read_ptr(s, &obj, cell + a->cell_ref) || !obj ||
+			    read_ptr(s, &type, obj + a->object_type))
+				continue;
+			if (type == a->gathering_type) {
+				outer = obj;
+				break;
+			}
+		}
+		if (!outer || !first_callback(s, a, outer))
+			return 0;
+		fut = outer;
+	}
+	task = load_u64(m->callback_buf, a->wakeup_task, PYPERF_ASYNC_OBJECT_READ);
+	if (!task || read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
+	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type ||
+	    load_u64(m->task_buf, a->task_fut_waiter, PYPERF_ASYNC_TASK_READ) != fut)
+		return 0;
+	return task;
+}
+
+/*
+ * The tasks awaiting out[0], each awaiting the one before: how many
+ * (0..PYPERF_MAX_AWAITERS).  A global function: the verifier checks it
+ * once, on its own (see resolve_frame_at()).
+ */
+__noinline __u32 async_awaiters(void)
+{
+	struct scratch *s = get_scratch();
+	struct async_match *m;
+	__u64 awaited, task;
+	__u32 n = 1;
+
+	if (!s)
+		return 0;
+	m = &s->async;
+	awaited = m->out[0].task;
+	for (__u32 level = 0; level < PYPERF_MAX_AWAITERS; level++) {
+		task = awaiter_of(s, &m->config, awaited);
+		if (!task || task == m->out[0].task)
+			break;
+		take_task(s, &m->out[n], task,
+			  load_u64(m->task_buf, m->config.task_name, PYPERF_ASYNC_TASK_READ),
+			  m->out[0].frame_index);
+		awaited = task;
+		if (++n >= PYPERF_MAX_TASKS)
+			break;
+	}
+	return n - 1;
+}
+
+/*
+ * After the walk: the task found, with its name's first bytes, and the
+ * tasks awaiting it, into s->async.out (add_native() puts them after the
+ * frames).  Only a frame among those the sample keeps in order (the
+ * innermost PYPERF_KEEP_INNER) can say where the task's frames begin.
+ */
+static __always_inline void async_task(struct scratch *s)
+{
+	struct async_match *m = &s->async;
+	__u32 i = m->which & (PYPERF_ASYNC_CANDIDATES - 1);
+
+	if (!m->found || m->depth >= s->sample.hdr.nframes || m->depth >= PYPERF_KEEP_INNER)
+		return;
+	take_task(s, &m->out[0], m->task[i], m->name[i], m->depth);
+	s->sample.hdr.ntasks = 1 + async_awaiters();
+}
+
+#endif

@@ -1,0 +1,312 @@
+"""asyncio tasks: pybpf dump --async."""
+import collections
+import json
+import os
+import re
+
+import harness
+from harness import (Skip, Workload, line_of, main_profile, marked, per_interpreter, record_while,
+                     run_pybpf, stacks, wait_cpu, wait_for)
+
+SCRIPT = "async_tree.py"
+# CPython versions whose asyncio tasks pybpf reads (3.14+ keep theirs in .AsyncioDebug: not yet).
+READ = lambda version: (3, 8) <= version <= (3, 13)
+
+
+def dump_async(pid):
+    result = run_pybpf(["dump", "--async", "--json", "-p", str(pid)])
+    return result, (json.loads(result.stdout)["processes"][0] if result.stdout.strip() else None)
+
+
+def frames_of(task):
+    """(function, file's base name, line) of a task's frames, innermost first."""
+    return [(f["function"], f["file"].rsplit("/", 1)[-1], f["line"]) for f in task["frames"]]
+
+
+def async_def_line(script, function):
+    with open(os.path.join(harness.WORKLOADS, script), encoding="utf-8") as f:
+        for number, text in enumerate(f, 1):
+            if text.startswith("async def %s(" % function):
+                return number
+    raise AssertionError("no async def %s in %s" % (function, script))
+
+
+def at(marker):
+    return ("async_tree.py", line_of(SCRIPT, marker))
+
+
+def suspended_in(task, *chain):
+    """TASK's frames are CHAIN (innermost first: (function, marker), or a
+    function of asyncio's own files)."""
+    got = frames_of(task)
+    want = [(f, "tasks.py") if m is None else (f,) + at(m) for f, m in chain]
+    assert [g[:len(w)] for g, w in zip(got, want)] == want and len(got) == len(want), \
+        "%s: frames %s, not %s" % (task["name"], got, want)
+
+
+@per_interpreter
+def dump_async_task_tree(interp):
+    """Every task of two event loops (one in a second thread), with its state,
+    the coroutine chain it is suspended in, and the tasks it awaits: through
+    `await task`, gather() and (3.11+) a TaskGroup; the one running is shown
+    on its thread's stack."""
+    with Workload(interp, SCRIPT) as w:
+        # "ready" comes just before main awaits gather() and the spinner takes the loop for good.
+        def settled():
+            result, proc = dump_async(w.pid)
+            version = tuple(int(x) for x in proc["python"].split(".")[:2]) if proc else None
+            if version and not READ(version):
+                return result, proc, version
+            tasks = [t for loop in proc["asyncio"]["loops"] for t in loop["tasks"]] if proc else []
+            spinning = any(t["name"] == "spinner" and t["running"] and t["frames"] for t in tasks)
+            return (result, proc, version) if spinning else None
+        result, proc, version = wait_for(settled, 60, "the spinner task to run")
+        text = run_pybpf(["dump", "--async", "-p", str(w.pid)])
+    if not READ(version):
+        assert result.returncode == 1 and text.returncode == 1, (result.returncode, text.returncode)
+        line = "pybpf: error: PID %d: asyncio tasks not read: it runs Python %s, and pybpf reads " \
+               "the asyncio tasks of 3.8-3.13 only\n" % (w.pid, proc["python"])
+        assert result.stderr == line and text.stderr == line, result.stderr
+        # What was read is still printed: the threads, and the reason in the JSON.
+        assert proc["threads"] and proc["asyncio"]["error"], proc["asyncio"]
+        return "Python %s: refused in one line, threads still printed" % proc["python"]
+    assert result.returncode == 0 and text.returncode == 0, result.stderr + text.stderr
+    aio = proc["asyncio"]
+    assert aio["error"] is None and not aio["cut"] and aio["not_c_tasks"] == 0, aio
+    loop_thread = next(t for t in proc["threads"] if t["name"] == "loop-thread")
+    loops = {loop["thread"]: loop for loop in aio["loops"]}
+    assert set(loops) == {w.pid, loop_thread["tid"]}, "loops run by %s" % sorted(loops, key=str)
+    tasks = {t["name"]: t for t in loops[w.pid]["tasks"]}
+    unnamed = [n for n in tasks if re.fullmatch(r"Task-\d+", n)]
+    group = {"grouped", "member-1", "member-2"} if version >= (3, 11) else set()
+    named = {"worker-a", "worker-b", "child", "spinner"} | group
+    assert set(tasks) == named | set(unnamed) and len(unnamed) == 2, sorted(tasks)
+    address = {name: t["address"] for name, t in tasks.items()}
+    main = next(tasks[n] for n in unnamed if frames_of(tasks[n])[0][0] == "main")
+    other = next(tasks[n] for n in unnamed if tasks[n] is not main)
+    # main awaits gather(worker-a, worker-b)
+    suspended_in(main, ("main", "MAIN-GATHER"))
+    assert main["waiting_for"] == "gather" and set(main["awaits"]) == {address["worker-a"], address["worker-b"]}
+    # worker-a awaits the task "child", which is asleep two coroutines down.
+    suspended_in(tasks["worker-a"], ("worker_a", "WORKER-A-AWAIT"))
+    assert tasks["worker-a"]["waiting_for"] == "task" and tasks["worker-a"]["awaits"] == [address["child"]]
+    suspended_in(tasks["child"], ("sleep", None), ("leaf_sleep", "LEAF-SLEEP"), ("child", "CHILD-AWAIT"))
+    assert tasks["child"]["waiting_for"] == "future" and tasks["child"]["awaited_by"] == [address["worker-a"]]
+    for t in (tasks["worker-b"], other):
+        suspended_in(t, ("sleep", None), ("worker_b", "WORKER-B-SLEEP"))
+        assert t["waiting_for"] == "future" and t["state"] == "pending" and not t["running"], t
+    assert tasks["worker-b"]["awaited_by"] == [main["address"]] and other["awaited_by"] == []
+    if group:
+        # A TaskGroup's parent awaits its children (as 3.14's "awaited by" has it).
+        assert set(tasks["grouped"]["awaits"]) == {address["member-1"], address["member-2"]}
+        outer = frames_of(tasks["grouped"])[-1]
+        assert outer == ("grouped",) + at("GROUP-WAIT"), outer
+        assert frames_of(tasks["grouped"])[-2][:2] == ("TaskGroup.__aexit__", "taskgroups.py")
+        for name in ("member-1", "member-2"):
+            suspended_in(tasks[name], ("sleep", None), ("group_member", "GROUP-MEMBER"))
+    # The running task: its thread's frames from its coroutine up, innermost first.
+    spinner = tasks["spinner"]
+    assert spinner["running"] and spinner["thread"] == w.pid and spinner["waiting_for"] == "nothing", spinner
+    got = frames_of(spinner)
+    assert [f[0] for f in got] == ["burn", "spinner"] and got[1] == ("spinner",) + at("SPIN"), got
+    # The second thread's loop.
+    by_name = {t["name"]: t for t in loops[loop_thread["tid"]]["tasks"]}
+    sleeper = by_name.pop("thread-task")
+    (runner,) = by_name.values()
+    suspended_in(sleeper, ("sleep", None), ("thread_task", "THREAD-SLEEP"))
+    assert runner["awaits"] == [sleeper["address"]] and runner["waiting_for"] == "task", runner
+    # The text says the same, as a tree: a task above what it awaits.
+    lines = text.stdout.splitlines()
+    def indent_of(task_name):
+        (i,) = [i for i, l in enumerate(lines) if l.strip().startswith('Task "%s" (' % task_name)]
+        return i, len(lines[i]) - len(lines[i].lstrip())
+    (wa, wa_indent), (ch, ch_indent) = indent_of("worker-a"), indent_of("child")
+    assert lines[wa].strip() == 'Task "worker-a" (pending, awaiting a task)' and ch > wa and ch_indent == wa_indent + 2
+    assert lines[ch + 1].strip().startswith("child (") and lines[ch + 3].strip().startswith("sleep ("), lines[ch:ch + 4]
+    assert 'Task "spinner" (running in thread %d)' % w.pid in text.stdout
+    return "Python %s: %d tasks in 2 loops, trees and frames exact" % (proc["python"], len(tasks) + 2)
+
+
+def many_tasks(interp, count, churn):
+    """(dumps of async_many.py with COUNT sleepers, and CHURN), each checked:
+    every task named, in a known state, at known lines only."""
+    script = "async_many.py"
+    # Each function at its await, or at its def before it starts (3.11+ shows that line then).
+    lines = {f: {line_of(script, marker), async_def_line(script, f)} for f, marker in
+             (("sleeper", "SLEEPER"), ("blip", "BLIP"), ("churner", "CHURN"), ("main", "MAIN"))}
+    dumps = []
+    with Workload(interp, script, count, *(["churn"] if churn else [])) as w:
+        for _ in range(10 if churn else 1):
+            result, proc = dump_async(w.pid)
+            version = tuple(int(x) for x in proc["python"].split(".")[:2])
+            if not READ(version):
+                raise Skip("Python %s: its tasks are not read yet (dump_async_task_tree checks the refusal)"
+                           % proc["python"])
+            assert result.returncode == 0, result.stderr
+            aio = proc["asyncio"]
+            assert aio["error"] is None and not aio["cut"], aio
+            # Only churn ends tasks while they are read, or changes the registry under the reader
+            # (an entry freed and reused meanwhile is counted as no C task).
+            assert churn or (aio["vanished"] == 0 and not aio["incomplete"] and aio["not_c_tasks"] == 0), aio
+            (loop,) = aio["loops"]
+            assert loop["thread"] == w.pid
+            for task in loop["tasks"]:
+                assert task["state"] in ("pending", "done", "cancelled"), task
+                # A frame that started or stopped running while read is cut there, and marked.
+                assert (churn or not task["chain_cut"]) and not task["awaits_cut"], task
+                # A running task's frames are its thread's: its coroutine at any line, asyncio's above.
+                # (none once its coroutine has returned, before the loop leaves it)
+                if task["running"]:
+                    assert task["frames"][-1:] == [] or task["frames"][-1]["function"] in lines, task
+                    continue
+                for f in task["frames"]:
+                    if f["file"].endswith("/" + script):
+                        assert f["line"] in lines[f["function"]], (task["name"], f)
+                    else:
+                        assert f["function"] in ("sleep", "__sleep0"), (task["name"], f)
+            dumps.append(({t["name"]: t for t in loop["tasks"]}, aio["incomplete"]))
+    return dumps
+
+
+@per_interpreter
+def dump_async_ten_thousand_tasks(interp):
+    """10,000 sleeping tasks and the one gathering them: all read, exact."""
+    ((tasks, _),) = many_tasks(interp, 10000, churn=False)
+    sleepers = [t for name, t in tasks.items() if name.startswith("sleeper-")]
+    assert len(sleepers) == 10000 and len(tasks) == 10001, len(tasks)
+    (main,) = [t for name, t in tasks.items() if not name.startswith("sleeper-")]
+    assert main["waiting_for"] == "gather" and len(main["awaits"]) == 10000
+    for t in sleepers:
+        assert [f["function"] for f in t["frames"]] == ["sleep", "sleeper"] and \
+            t["awaited_by"] == [main["address"]], t
+    return "10,001 tasks, each at its line, all awaited by the gathering one"
+
+
+@per_interpreter
+def dump_async_tasks_coming_and_going(interp):
+    """A task starts a short task as fast as the last one ends: ten dumps of
+    it, each exit 0 with every frame shown one of the program's."""
+    dumps = many_tasks(interp, 10, churn=True)
+    blips = whole = 0
+    for tasks, incomplete in dumps:
+        # A registry that kept changing while read may miss tasks, and says so.
+        if not incomplete:
+            assert {"sleeper-%d" % i for i in range(10)} | {"churner"} <= set(tasks), sorted(tasks)
+            whole += 1
+        blips += sum(name.startswith("blip-") for name in tasks)
+    assert whole, "no dump read the registry whole"
+    return "10 dumps (%d whole), %d short tasks seen" % (whole, blips)
+
+
+def python_version(pid):
+    """(major, minor) and the whole version of the Python PID runs, as pybpf reads it."""
+    result = run_pybpf(["dump", "--json", "-p", str(pid)])
+    assert result.returncode == 0, result.stderr
+    version = json.loads(result.stdout)["processes"][0]["python"]
+    return tuple(int(x) for x in version.split(".")[:2]), version
+
+
+def task_of(frames):
+    """(the names of the [task NAME] frames, outermost first: the running
+    task last, the tasks awaiting it before; the frames outside them; the
+    frames inside) of a stack root first; (None, None, None) without any.
+    Task frames come in one run."""
+    at_task = [i for i, f in enumerate(frames) if f["name"].startswith("[task ")]
+    if not at_task:
+        return None, None, None
+    first, last = at_task[0], at_task[-1]
+    assert at_task == list(range(first, last + 1)), "task frames apart: %s" % [f["name"] for f in frames]
+    return [f["name"][len("[task "):-1] for f in frames[first:last + 1]], \
+        [f["name"] for f in frames[:first]], [(f["name"], f.get("line")) for f in frames[last + 1:]]
+
+
+@per_interpreter
+def record_async_task_shares(interp):
+    """record --async: three tasks running the same code with CPU shares
+    60/30/10, one of them unnamed, each sample of it under a [task NAME]
+    frame right above the task's coroutine, and the tasks awaiting it above
+    that (main through gather(), and for alpha the task "boss" through
+    `await alpha`); the shares within 3 points under the right names; a
+    second thread's loop with its own task."""
+    script = "async_split.py"
+    with Workload(interp, script) as w:
+        unnamed = w.proc.stdout.readline().strip()
+        main = w.proc.stdout.readline().strip()
+        version, interp.version = python_version(w.pid)
+        # 4 s of its CPU time, however loaded the machine: about 4,000 ticks at 1 kHz.
+        doc, err = record_while(w.pid, lambda: wait_cpu(w.pid, 4 if READ(version) else 0.5),
+                                name="async-split", extra=["--async"])
+    names = {f["name"] for f in doc["shared"]["frames"] if f["name"].startswith("[task ")}
+    if not READ(version):
+        assert not names, names
+        assert "PID %d runs Python %s: --async names the asyncio tasks of CPython 3.8-3.13 only; " \
+            "its samples show no tasks" % (w.pid, interp.version) in err, err
+        return "Python %s: no task frames, and a warning saying so" % interp.version
+    assert re.fullmatch(r"Task-\d+", unnamed), unnamed
+    # work() at any of its lines (its def line and its return at its call and return).
+    work = set(range(harness.def_line(script, "work"), line_of(script, "WORK") + 2))
+    share_work = line_of(script, "SHARE-WORK")
+    shares, untasked = {"alpha": 0, "beta": 0, unnamed: 0}, 0
+    for frames, weight in stacks(doc, main_profile(doc, w.pid)):
+        if frames[-1]["name"] != "work":
+            continue
+        chain, outside, inside = task_of(frames)
+        if chain is None:
+            # Only a stack that says it is incomplete may lack its task.
+            assert marked(frames), [f["name"] for f in frames]
+            untasked += weight
+            continue
+        name = chain[-1]
+        awaiting = [main, "boss"] if name == "alpha" else [main]
+        assert chain[:-1] == awaiting, "%s awaited by %s" % (name, chain[:-1])
+        # The task's coroutine and what it calls inside, the event loop outside.
+        assert inside[:1] == [("share", share_work)] and len(inside) == 2 and \
+            inside[1][0] == "work" and inside[1][1] in work, (name, inside)
+        # (co_qualname from 3.11, co_name before)
+        assert {"Handle._run", "_run"} & set(outside) and "share" not in outside, (name, outside)
+        assert name in shares, "work() under the task %r" % name
+        shares[name] += weight
+    total = sum(shares.values())
+    assert total and untasked <= total * 0.01, (shares, untasked)
+    got = {name: 100.0 * v / total for name, v in shares.items()}
+    for name, want in (("alpha", 60), ("beta", 30), (unnamed, 10)):
+        assert abs(got[name] - want) <= 3, "shares %s" % got
+    # The second thread's loop: its own task, and none of the main loop's.
+    other = [p for p in doc["profiles"] if "thread %d " % w.pid not in p["name"]]
+    other_tasks = {tuple(task_of(frames)[0] or ()) for p in other for frames, _ in stacks(doc, p)} - {()}
+    assert other_tasks == {("elsewhere",)}, other_tasks
+    return "Python %s: alpha/beta/%s %.1f/%.1f/%.1f%% of %d ms of work(), under %s (and boss)" % (
+        interp.version, unnamed, got["alpha"], got["beta"], got[unnamed], total // 1000000, main)
+
+
+@per_interpreter
+def record_async_tasks_coming_and_going(interp):
+    """record --async beside 10,000 sleeping tasks while a task starts a
+    short task as fast as the last one ends: every sample in a task's code
+    names that task (blip-N inside blip(), churner inside churner()), none
+    names anything else, and a blip-N task shows awaited by the churner."""
+    script = "async_many.py"
+    with Workload(interp, script, 10000, "churn") as w:
+        version, interp.version = python_version(w.pid)
+        if not READ(version):
+            raise Skip("Python %s: no task frames (record_async_task_shares checks the warning)"
+                       % interp.version)
+        doc, _ = record_while(w.pid, lambda: wait_cpu(w.pid, 1.5), name="async-churn", extra=["--async"])
+    named = collections.Counter()
+    for frames, weight in stacks(doc, main_profile(doc, w.pid)):
+        names = [f["name"] for f in frames]
+        in_task = {"blip", "churner"} & set(names)
+        chain, outside, inside = task_of(frames)
+        if chain is None:
+            assert not in_task or marked(frames), names
+            continue
+        assert inside and inside[0][0] in ("blip", "churner") and not in_task & set(outside), (chain, names)
+        # A blip-N task runs awaited by the churner, which nothing awaits.
+        if inside[0][0] == "blip":
+            assert len(chain) == 2 and chain[0] == "churner" and re.fullmatch(r"blip-\d+", chain[1]), chain
+        else:
+            assert chain == ["churner"], chain
+        named[inside[0][0]] += weight
+    assert named["blip"] and named["churner"], named
+    return "Python %s: %d ms in blip-N tasks, %d ms in churner, each under its own name" % (
+        interp.version, named["blip"] // 1000000, named["churner"] // 1000000)

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * user/python/asyncio_sampling.c over a target memory made here with each
+ * version's layout: --async's configuration found in asyncio.tasks' globals
+ * (and not found without asyncio, or with a Task that is not the C one),
+ * and a sample's task named from the bytes the kernel copied: a str, 3.13's
+ * default name kept as an int, anything else "?".
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include "fake_objects.h"
+#include "python/asyncio_sampling.h"
+#include "python/py_objects.h"
+
+#define A (&fo_layout.asyncio)
+#define D (&fo_layout.objects.dict)
+
+static const int versions[] = { 8, 9, 10, 11, 12 };
+#define NVERSIONS (sizeof(versions) / sizeof(versions[0]))
+
+static uint64_t function_type, gathering_type;
+
+/*
+ * 3.MINOR's asyncio.tasks with an empty dict as _current_tasks (*CURRENT),
+ * a type named TASK_TYPE (*TYPE) as _CTask, gather() and _GatheringFuture.
+ */
+static struct python_target runtime(int minor, const char *task_type, uint64_t *current, uint64_t *type)
+{
+	const char *names[4];
+
+	fo_use_version(minor);
+	names[0] = A->current_tasks;	/* the version's own name for it */
+	names[1] = "_CTask";
+	names[2] = "gather";
+	names[3] = "_GatheringFuture";
+	*current = fo_dict(fo_keys(3, FO_GENERAL, 0, NULL, NULL), 0);
+	*type = fo_type_named(task_type);
+	function_type = fo_type_named("function");
+	gathering_type = fo_type_named("_GatheringFuture");
+	return fo_runtime("asyncio.tasks", 4, names,
+			  (uint64_t[]){ *current, *type, fo_object(function_type, 64), gathering_type });
+}
+
+Test(asyncio_sampling, config_only_with_asyncio_and_its_c_task, .fini = fo_done)
+{
+	for (size_t v = 0; v < NVERSIONS; v++) {
+		struct pyperf_async a;
+		uint64_t type, current;
+		struct python_target t;
+
+		t = runtime(versions[v], "_asyncio.Task", &current, &type);
+		cr_assert_eq(asyncio_sampling_config(&t, &a), 0, "3.%d", versions[v]);
+		const struct { uint64_t got, want; const char *field; } fields[] = {
+			{ a.current_tasks, current, "current_tasks" },
+			{ a.task_type, type, "task_type" },
+			{ a.function_type, function_type, "function_type" },
+			{ a.gathering_type, gathering_type, "gathering_type" },
+			{ a.object_type, fo_layout.object_type, "object_type" },
+			{ a.dict_keys, D->keys, "dict_keys" },
+			{ a.keys_nentries, D->keys_nentries, "keys_nentries" },
+			{ a.keys_indices, D->keys_indices, "keys_indices" },
+			{ a.log2_size, D->log2_size, "log2_size" },
+			{ a.entry_size, D->general_entry_size, "entry_size" },
+			{ a.task_coro, A->task_coro, "task_coro" },
+			{ a.task_name, A->task_name, "task_name" },
+			{ a.coro_frame, A->coro_frame, "coro_frame" },
+			{ a.coro_frame_embedded, A->coro_frame_embedded, "coro_frame_embedded" },
+			{ a.future_callback0, A->future_callback0, "future_callback0" },
+			{ a.task_fut_waiter, A->task_fut_waiter, "task_fut_waiter" },
+			{ a.wakeup_task, A->wakeup_task, "wakeup_task" },
+			{ a.function_closure, A->function_closure, "function_closure" },
+			{ a.cell_ref, A->cell_ref, "cell_ref" },
+		};
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+			cr_assert_eq(fields[f].got, fields[f].want, "3.%d: %s", versions[v], fields[f].field);
+		/* asyncio's pure-Python Task (no _asyncio): not read. */
+		t = runtime(versions[v], "Task", &current, &type);
+		cr_assert_eq(asyncio_sampling_config(&t, &a), -ENOENT, "3.%d", versions[v]);
+		cr_assert_eq(a.current_tasks, 0, "off when not found");
+		/* asyncio not imported (yet). */
+		fo_use_version(versions[v]);
+		t = fo_runtime("threading", 1, (const char *[]){ "_active" }, (uint64_t[]){ 0x1 });
+		cr_assert_eq(asyncio_sampling_config(&t, &a), -ENOENT);
+	}
+}
+
+/* TASK's name head copied as the kernel does, from the object at NAME: its first BYTES. */
+static void copy_some(struct pyperf_task *task, uint64_t name, size_t bytes)
+{
+	memset(task, 0, sizeof(*task));
+	task->name = name;
+	task->name_bytes = bytes;
+	memcpy(task->name_head, fo_mem + (name - FO_MEM_BASE), bytes);
+}
+
+static void copy_head(struct pyperf_task *task, uint64_t name)
+{
+	copy_some(task, name, sizeof(task->name_head));
+}
+
+Test(asyncio_sampling, task_names_from_the_copied_bytes, .fini = fo_done)
+{
+	static const int all[] = { 8, 9, 10, 11, 12, 13 };
+
+	for (size_t v = 0; v < sizeof(all) / sizeof(all[0]); v++) {
+		struct python_target t;
+		struct pyperf_task task;
+		struct py_objects o;
+		char name[160];
+
+		fo_use_version(all[v]);
+		t = fo_runtime("threading", 1, (const char *[]){ "_active" }, (uint64_t[]){ 0x1 });
+		py_objects_init(&o, &t);
+		copy_head(&task, fo_str("alpha"));
+		asyncio_sampled_task_name(&o, &task, name, sizeof(name));
+		cr_assert_str_eq(name, "alpha", "3.%d", all[v]);
+		/* 3.13 keeps a default name as its number until asked for it. */
+		copy_head(&task, fo_int(12345));
+		asyncio_sampled_task_name(&o, &task, name, sizeof(name));
+		cr_assert_str_eq(name, "Task-12345");
+		/* Longer than the bytes copied: cut, and said to be. */
+		copy_head(&task, fo_str("a-task-name-far-longer-than-the-ninety-six-bytes-the-kernel-copies-of-it"));
+		asyncio_sampled_task_name(&o, &task, name, sizeof(name));
+		cr_assert(strncmp(name, "a-task-name-far", 15) == 0 && strstr(name, "..."), "%s", name);
+		/* Only the header read (the object ran into a page not present): no character made up. */
+		copy_some(&task, fo_str("a-task-name-far-longer-than-the-ninety-six-bytes-the-kernel-copies-of-it"),
+			  fo_layout.bpf.str_ascii_data);
+		asyncio_sampled_task_name(&o, &task, name, sizeof(name));
+		cr_assert_str_eq(name, "...", "%s", name);
+		/* Not even the type: nothing known. */
+		copy_some(&task, fo_str("alpha"), 4);
+		asyncio_sampled_task_name(&o, &task, name, sizeof(name));
+		cr_assert_str_eq(name, "?");
+		/* Neither: a name object the kernel could not read, or of another type. */
+		copy_head(&task, fo_object(fo_type_named("bytes"), 40));
+		asyncio_sampled_task_name(&o, &task, name, sizeof(name));
+		cr_assert_str_eq(name, "?");
+		memset(&task, 0, sizeof(task));
+		asyncio_sampled_task_name(&o, &task, name, sizeof(name));
+		cr_assert_str_eq(name, "?");
+	}
+}

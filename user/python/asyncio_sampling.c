@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * --async's per-process configuration and its samples' task names.  The
+ * dict is asyncio.tasks._current_tasks, which is _asyncio's own (the C
+ * enter_task/leave_task update it); the type is asyncio.tasks._CTask, the
+ * C Task: a task of a Python subclass of Future is not read.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "python/asyncio_sampling.h"
+#include "base/bytes.h"
+#include "python/py_objects.h"
+#include "python/pystr.h"
+#include "python/python_target.h"
+#include "process/target_mem.h"
+
+_Static_assert(PYPERF_ASYNC_KEYS_READ >= 64, "dk_indices lies within the keys header read");
+
+int asyncio_sampling_config(const struct python_target *t, struct pyperf_async *out)
+{
+	const struct py_asyncio_layout *A = &t->layout.asyncio;
+	const struct py_dict_layout *D = &t->layout.objects.dict;
+	struct py_objects o;
+	uint64_t interp, globals, current, task_type, gather, gathering_type;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	py_objects_init(&o, t);
+	if (!A->supported || !o.O->supported || o.O->interp_modules == PYPERF_OFF_NONE)
+		return -ENOTSUP;
+	if (D->keys_indices > PYPERF_ASYNC_KEYS_READ || D->general_entry_size > PYPERF_ASYNC_ENTRY_MAX ||
+	    A->task_name + 8 > PYPERF_ASYNC_TASK_READ || A->task_coro + 8 > PYPERF_ASYNC_TASK_READ ||
+	    A->wakeup_task + 8 > PYPERF_ASYNC_OBJECT_READ || A->function_closure + 8 > PYPERF_ASYNC_OBJECT_READ ||
+	    o.O->tuple_items + 8 * PYPERF_CLOSURE_CELLS > PYPERF_ASYNC_OBJECT_READ)
+		return -ENOTSUP;
+	rc = target_read_u64(t->pid, t->runtime_addr + t->layout.bpf.runtime_interp_head, &interp);
+	if (!rc)
+		rc = py_module_globals(&o, interp, "asyncio.tasks", &globals);
+	if (!rc)
+		rc = py_dict_get(&o, globals, A->current_tasks, &current);
+	if (!rc)
+		rc = py_dict_get(&o, globals, "_CTask", &task_type);
+	if (!rc)
+		rc = py_dict_get(&o, globals, "gather", &gather);
+	if (!rc)
+		rc = py_dict_get(&o, globals, "_GatheringFuture", &gathering_type);
+	if (rc)
+		return rc;
+	if (!py_type_named(&o, task_type, "_asyncio.Task") || !py_has_type(&o, current, "dict", &(uint64_t){ 0 }))
+		return -ENOENT;
+	*out = (struct pyperf_async) {
+		.current_tasks = current,
+		.task_type = task_type,
+		.object_type = t->layout.object_type,
+		.dict_keys = D->keys,
+		.keys_size = D->keys_size,
+		.keys_log2_index_bytes = D->keys_log2_index_bytes,
+		.keys_nentries = D->keys_nentries,
+		.keys_indices = D->keys_indices,
+		.log2_size = D->log2_size,
+		.entry_size = D->general_entry_size,
+		.coro_frame_embedded = A->coro_frame_embedded,
+		.task_coro = A->task_coro,
+		.task_name = A->task_name,
+		.coro_frame = A->coro_frame,
+		.future_callback0 = A->future_callback0,
+		.task_fut_waiter = A->task_fut_waiter,
+		.wakeup_task = A->wakeup_task,
+		.function_closure = A->function_closure,
+		.cell_ref = A->cell_ref,
+		.tuple_size = t->layout.bpf.varobject_size,
+		.tuple_items = o.O->tuple_items,
+		/* gather() is a function, as its callbacks are. */
+		.function_type = py_type_of(&o, gather),
+		.gathering_type = gathering_type,
+	};
+	return 0;
+}
+
+void asyncio_sampled_task_name(struct py_objects *o, const struct pyperf_task *task, char *out,
+			       size_t size)
+{
+	size_t got = task->name_bytes < sizeof(task->name_head) ? task->name_bytes : sizeof(task->name_head);
+	uint64_t type = got >= (size_t)o->L->object_type + 8 ? u64_at(task->name_head, o->L->object_type) : 0, number;
+	struct pystr_header h;
+
+	snprintf(out, size, "?");
+	if (!task->name || !type)
+		return;
+	/* Only the bytes the kernel read: a name cut short ends in "...". */
+	if (py_type_is(o, type, "str", &o->str_type)) {
+		if (!pystr_parse_header(o->L, task->name_head, got, &h) && h.data_at <= got)
+			pystr_decode(&h, task->name_head + h.data_at, got - h.data_at, out, size);
+	} else if (py_type_is(o, type, "int", &o->int_type) &&
+		   !py_small_int_parse(&o->O->ints, task->name_head, got, &number)) {
+		snprintf(out, size, "Task-%llu", (unsigned long long)number);
+	}
+}

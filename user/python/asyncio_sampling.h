@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --async for record and top: what the sampler needs to name the asyncio
+ * task a thread runs (struct pyperf_async: the _current_tasks dict, the
+ * Task type, the layouts), and the name of a sample's task from the bytes
+ * the kernel copied.
+ */
+#ifndef PYBPF_ASYNCIO_SAMPLING_H
+#define PYBPF_ASYNCIO_SAMPLING_H
+
+#include <stddef.h>
+#include "pyperf.h"
+
+struct python_target;
+struct py_objects;
+
+/*
+ * Fill OUT for T's main interpreter.  0, or -ENOTSUP (no asyncio layout
+ * for T's version), -ENOENT (asyncio.tasks not imported yet, or it has no
+ * C Task), or a read's -errno.
+ */
+int asyncio_sampling_config(const struct python_target *t, struct pyperf_async *out);
+
+/*
+ * TASK's name, from its name object's first bytes: a str, or 3.13's
+ * default name kept as a number ("Task-N").  "?" when they are neither.
+ */
+void asyncio_sampled_task_name(struct py_objects *o, const struct pyperf_task *task, char *out,
+			       size_t size);
+
+#endif
