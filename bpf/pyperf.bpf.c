@@ -52,6 +52,13 @@ volatile __u32 profiled_processes = 1;
 /* --kernel: kernel frames; --native: user registers and stack for unwinding. */
 const volatile bool want_kernel_stack = false;
 const volatile bool want_user_stack = false;
+/*
+ * The brake takes at most 1 in 2^brake_min_level samples however cheap
+ * they are: 0, but for tests (PYBPF_BRAKE_MIN_LEVEL), which need it on
+ * whatever the machine's speed.
+ */
+const volatile __u32 brake_min_level = 0;
+
 /* --stats-stages: time each stage of a sample (three more clock reads each). */
 const volatile bool stage_times = false;
 

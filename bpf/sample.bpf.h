@@ -366,6 +366,7 @@ static __always_inline __u32 brake_take(__u32 tgid, __u32 periods, struct pyperf
 {
 	struct pyperf_brake fresh = {}, *b = bpf_map_lookup_elem(&brakes, &tgid);
 	__u64 mask, counter;
+	__u32 level;
 	__s64 owed;
 
 	if (!b) {
@@ -377,7 +378,8 @@ static __always_inline __u32 brake_take(__u32 tgid, __u32 periods, struct pyperf
 	}
 	*out = b;
 	__sync_fetch_and_add(&b->window_samples, 1);
-	mask = (1ULL << (b->level & 7)) - 1;
+	level = b->level > brake_min_level ? b->level : brake_min_level;
+	mask = (1ULL << (level & 7)) - 1;
 	/*
 	 * Read, then added to, rather than one fetching add (Linux 5.12):
 	 * CPUs racing may take the same turn, a rounding the weights absorb.
@@ -431,8 +433,8 @@ static __always_inline void brake_account(struct pyperf_brake *b, __u64 cost_ns,
 		b->level++;
 	else if (b->window_cost_ns * 4 < allowed && b->level)
 		b->level--;
-	if (b->level > b->max_level)
-		b->max_level = b->level;
+	if (b->level > b->max_level || brake_min_level > b->max_level)
+		b->max_level = b->level > brake_min_level ? b->level : brake_min_level;
 	b->window_start_ns = now;
 	b->window_cost_ns = 0;
 	b->window_samples = 0;

@@ -211,7 +211,9 @@ class Workload:
     def __enter__(self):
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
-        assert line.strip() == "ready", "workload %s did not start: %r" % (self.argv, line)
+        if line.strip() != "ready":
+            self.__exit__()     # not left running beside the tests that follow
+            raise AssertionError("workload %s did not start: %r" % (self.argv, line))
         self.pid = self.proc.pid
         return self
 

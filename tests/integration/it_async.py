@@ -1,8 +1,9 @@
-"""asyncio tasks: pybpf dump --async."""
+"""asyncio tasks: pybpf dump --async, record --async."""
 import collections
 import json
 import os
 import re
+import time
 
 import harness
 from harness import (Skip, Workload, line_of, main_profile, marked, per_interpreter, record_while,
@@ -277,6 +278,57 @@ def record_async_task_shares(interp):
     assert other_tasks == {("elsewhere",)}, other_tasks
     return "Python %s: alpha/beta/%s %.1f/%.1f/%.1f%% of %d ms of work(), under %s (and boss)" % (
         interp.version, unnamed, got["alpha"], got["beta"], got[unnamed], total // 1000000, main)
+
+
+@per_interpreter
+def record_wall_async_suspended_tasks(interp):
+    """--mode wall --async: the tasks suspended in an await get their wall
+    time on their own await chains, under their names and those of the
+    tasks awaiting them, in a thread of their own: "sleepy" asleep in nap()
+    under "waiter" (which awaits it) under the main task; "waiter" at its
+    `await task`; the main task at its await.  Each is suspended all the
+    time, so each gets about the whole recording (each read of the tasks
+    stands for the time since the one before), and no more than pybpf ran."""
+    script = "async_waits.py"
+    stats = os.path.join(harness.TMP, "async-waits.stats.json")
+    with Workload(interp, script) as w:
+        main = w.proc.stdout.readline().strip()
+        version, interp.version = python_version(w.pid)
+        started = time.monotonic()
+        doc, err = record_while(w.pid, lambda: time.sleep(2), name="async-waits",
+                                extra=["--mode", "wall", "--async", "--stats", stats])
+        ran_ns = (time.monotonic() - started) * 1e9
+    suspended = [p for p in doc["profiles"] if "thread - (asyncio tasks, suspended)" in p["name"]]
+    if not READ(version):
+        assert not suspended, [p["name"] for p in doc["profiles"]]
+        return "Python %s: no suspended tasks (--async warns)" % interp.version
+    assert len(suspended) == 1, [p["name"] for p in doc["profiles"]]
+    with open(stats) as f:
+        duration_ns = json.load(f)["duration_s"] * 1e9
+    want = {
+        (main, "waiter", "sleepy"): ("nap", line_of(script, "NAP")),
+        (main, "waiter"): ("waiter", line_of(script, "AWAIT")),
+        (main,): ("main", line_of(script, "MAIN")),
+    }
+    totals = collections.Counter()
+    for frames, weight in stacks(doc, suspended[0]):
+        chain, outside, inside = task_of(frames)
+        # A task's stack starts at the outermost task awaiting it.
+        assert chain and not outside, [f["name"] for f in frames]
+        chain = tuple(chain)
+        if chain in want:
+            assert inside[:1] == [want[chain]], (chain, inside)
+            totals[chain] += weight
+        else:
+            # The other task computes, sleeps or waits for its turn; one read
+            # while it ran (a race) marks its chain cut rather than guess.
+            assert chain == ("busy",) and (inside[:1] in ([("busy", line_of(script, "BUSY"))], []) or
+                                           inside[0][0].startswith("[")), (chain, inside)
+    for chain in want:
+        assert 0.8 * duration_ns <= totals[chain] <= ran_ns, "%s: %.2f s of a %.2f s recording (pybpf ran %.2f s)" % (
+            chain, totals[chain] / 1e9, duration_ns / 1e9, ran_ns / 1e9)
+    return "Python %s: sleepy/waiter/%s suspended %.2f/%.2f/%.2f s of %.2f s" % (
+        interp.version, main, *(totals[c] / 1e9 for c in want), duration_ns / 1e9)
 
 
 @per_interpreter

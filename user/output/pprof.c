@@ -157,7 +157,8 @@ static void write_thread(struct pprof *w, const struct prof_thread *t)
 		pb_packed(&w->msg, SAMPLE_LOCATION_ID, w->ids, s->depth);
 		pb_packed(&w->msg, SAMPLE_VALUE, values, 2);
 		label(w, "pid", NULL, t->pid);
-		label(w, "tid", NULL, t->tid);
+		if (t->tid != PROFILE_TASKS_TID)
+			label(w, "tid", NULL, t->tid);
 		label(w, "thread", t->name, 0);
 		if (t->os_name)
 			label(w, "os_thread", t->os_name, 0);

@@ -11,8 +11,12 @@ void thread_label(const struct profile *p, const struct prof_thread *t, char *bu
 		snprintf(ns, sizeof(ns), " (%u in its namespace)", proc->ns_pid);
 	if (proc->version[0])
 		snprintf(version, sizeof(version), ", Python %s", proc->version);
-	snprintf(buf, size, "%s [pid %u%s%s] thread %u (%s)", proc->cmdline, proc->pid, ns,
-		 version, t->tid, t->name);
+	if (t->tid == PROFILE_TASKS_TID)
+		snprintf(buf, size, "%s [pid %u%s%s] thread - (%s)", proc->cmdline, proc->pid, ns, version,
+			 t->name);
+	else
+		snprintf(buf, size, "%s [pid %u%s%s] thread %u (%s)", proc->cmdline, proc->pid, ns,
+			 version, t->tid, t->name);
 }
 
 void frame_label(const struct profile *p, uint32_t frame, char *buf, size_t size)

@@ -150,6 +150,12 @@ uint32_t profile_code_frame(struct profile *p, const char *name, const char *fil
 size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 		       const char *version);
 
+/*
+ * The tid of a process's asyncio tasks suspended in an await (--mode wall
+ * --async): no thread's (Linux's are below 2^22; 0 is "[other threads]").
+ */
+#define PROFILE_TASKS_TID UINT32_MAX
+
 /* The thread's table, created on first use with its OS thread name. */
 struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t tid,
 				   const char *name);

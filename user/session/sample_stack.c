@@ -35,15 +35,6 @@ static uint32_t gap_frame(struct sample_stack *b, uint64_t n)
 	return profile_frame(b->profile, name, "", 0);
 }
 
-/* The "[task NAME]" frame above an asyncio task's coroutine. */
-static uint32_t task_frame(struct sample_stack *b, const char *name)
-{
-	char text[SAMPLE_TASK_NAME_MAX + 8];
-
-	snprintf(text, sizeof(text), "[task %s]", name);
-	return profile_frame(b->profile, text, "", 0);
-}
-
 /*
  * Symbolize the Python frames into b->python (innermost first), with the
  * gap frame where frames were left out, the task frames of --async after
@@ -74,7 +65,7 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 		b->unresolved += b->python[k++] == sym->unknown_frame;
 		for (size_t t = 0; i == task_at && t < tasks->n && t < PYPERF_MAX_TASKS; t++) {
 			b->kind[k] = PY_FRAME_MARK;
-			b->python[k++] = task_frame(b, tasks->names[t]);
+			b->python[k++] = stack_task_frame(b->profile, tasks->names[t]);
 		}
 	}
 	/* At the root, what the stack is missing: never shown as whole. */

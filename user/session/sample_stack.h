@@ -13,15 +13,13 @@
 #include "native/native_stack.h"
 #include "profile/profile.h"
 #include "python/symbolizer.h"
+#include "session/stack_marks.h"
 #include "pyperf.h"
-
-/* An asyncio task's name in its frame, at most (longer ones are cut, with "..."). */
-#define SAMPLE_TASK_NAME_MAX	160
 
 /* The names of a sample's asyncio tasks (--async): the running one, then its awaiters. */
 struct sample_tasks {
 	size_t n;
-	char names[PYPERF_MAX_TASKS][SAMPLE_TASK_NAME_MAX];
+	char names[PYPERF_MAX_TASKS][STACK_TASK_NAME_MAX];
 };
 
 /* Room for every Python frame, the markers and the native and kernel frames. */

@@ -51,6 +51,15 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* PYBPF_BRAKE_MIN_LEVEL=N (0-6): the brake on from the start, for tests. */
+static unsigned int brake_min_level(void)
+{
+	const char *text = getenv("PYBPF_BRAKE_MIN_LEVEL");
+	unsigned int level = text ? (unsigned int)strtoul(text, NULL, 10) : 0;
+
+	return level < PYPERF_BRAKE_MAX_LEVEL ? level : PYPERF_BRAKE_MAX_LEVEL;
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct sampler *s = ctx;
@@ -161,6 +170,7 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	s->skel->rodata->want_kernel_stack = opts->kernel_stacks;
 	s->skel->rodata->want_user_stack = opts->user_stacks;
 	s->skel->rodata->stage_times = opts->stage_times;
+	s->skel->rodata->brake_min_level = brake_min_level();
 	/* Loaded with everything else, so only the one this kernel can verify. */
 	s->cpu_prog = opts->bpf_loop ? s->skel->progs.pyperf_sample : s->skel->progs.pyperf_sample_bounded;
 	bpf_program__set_autoload(s->skel->progs.pyperf_sample, opts->bpf_loop);

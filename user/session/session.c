@@ -250,6 +250,7 @@ enum session_stop session_run(struct session *s)
 		for (int i = 0; i < n; i++)
 			if (!on_ready(s, events[i].data.fd, &why))
 				return why;
+		tracker_tick(&s->tracker, monotonic_ns());
 		next_retry = tracker_retry(&s->tracker, monotonic_ns());
 		if (next_retry)
 			timerfd_arm_at(s->retry, next_retry);

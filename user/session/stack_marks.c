@@ -22,3 +22,11 @@ uint32_t stack_mark_frame(struct profile *p, uint16_t flags)
 	}
 	return UINT32_MAX;
 }
+
+uint32_t stack_task_frame(struct profile *p, const char *name)
+{
+	char text[STACK_TASK_NAME_MAX + 8];
+
+	snprintf(text, sizeof(text), "[task %s]", name);
+	return profile_frame(p, text, "", 0);
+}

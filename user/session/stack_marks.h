@@ -28,4 +28,10 @@ static inline bool stack_incomplete(uint16_t flags)
  */
 uint32_t stack_mark_frame(struct profile *p, uint16_t flags);
 
+/* An asyncio task's name in its frame, at most (longer ones are cut, with "..."). */
+#define STACK_TASK_NAME_MAX	160
+
+/* The "[task NAME]" frame above an asyncio task's coroutine (--async). */
+uint32_t stack_task_frame(struct profile *p, const char *name);
+
 #endif

@@ -48,6 +48,7 @@ int tracker_init(struct tracker *t, struct profile *profile,
 
 static void release(struct tracked *tr)
 {
+	suspended_tasks_free(&tr->suspended);
 	if (tr->state == TRACKED_PROFILED)
 		symbolizer_free(&tr->sym);
 	hmap_free(&tr->threads);
@@ -231,6 +232,32 @@ static bool find_asyncio(struct tracker *t, struct tracked *tr, uint64_t now_ns)
 	return false;
 }
 
+/* --mode wall --async: TR's suspended tasks, read with dump --async's reader. */
+static int read_tasks(void *ctx, struct asyncio_snapshot *out)
+{
+	struct tracked *tr = ctx;
+
+	return asyncio_read(&tr->target, out);
+}
+
+static uint32_t task_frame_id(void *ctx, const struct py_frame_info *f)
+{
+	struct tracked *tr = ctx;
+
+	return symbolizer_read_frame(&tr->sym, f);
+}
+
+static int watch_suspended_tasks(struct tracker *t, struct tracked *tr)
+{
+	struct suspended_tasks_source src = { read_tasks, task_frame_id, monotonic_ns, tr };
+
+	if (!t->modes.wall || !t->modes.async_tasks)
+		return 0;
+	/* No more often than the sampling period (wall mode's cpu_weight, in us). */
+	return suspended_tasks_init(&tr->suspended, &src, t->profile, tr->process, monotonic_ns(),
+				    t->modes.cpu_weight * 1000);
+}
+
 /* TR's target is known: make it a process of the profile and sample it. */
 static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 			   char *err, size_t errlen)
@@ -251,6 +278,8 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 	if (!rc) {
 		py_objects_init(&tr->objects, &tr->target);
 		find_asyncio(t, tr, monotonic_ns());
+		if ((rc = watch_suspended_tasks(t, tr)))
+			symbolizer_free(&tr->sym);
 	}
 	/* The kernel's entry last: nothing after it can fail and leave it there. */
 	if (!rc && !in_bpf && t->kernel) {
@@ -259,6 +288,7 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 			symbolizer_free(&tr->sym);
 	}
 	if (rc) {
+		suspended_tasks_free(&tr->suspended);
 		/* An entry the kernel made itself (a fork) goes with the process. */
 		if (in_bpf && t->kernel)
 			t->kernel->remove_process(t->kernel_ctx, tr->pid);
@@ -572,7 +602,17 @@ void tracker_stop_cpu_clocks(struct tracker *t)
 
 void tracker_finish(struct tracker *t, uint64_t now_ns)
 {
+	for (size_t i = 0; i < t->nall; i++)
+		if (t->all[i]->state == TRACKED_PROFILED)
+			suspended_tasks_tick(&t->all[i]->suspended, now_ns, true);
 	wall_clock_end(&t->wall, 0, now_ns);
+}
+
+void tracker_tick(struct tracker *t, uint64_t now_ns)
+{
+	for (size_t i = 0; i < t->nall; i++)
+		if (t->all[i]->state == TRACKED_PROFILED)
+			suspended_tasks_tick(&t->all[i]->suspended, now_ns, false);
 }
 
 uint64_t tracker_retry(struct tracker *t, uint64_t now_ns)

@@ -20,6 +20,7 @@
 #include "session/sampler.h"
 #include "session/incomplete_counts.h"
 #include "session/sample_stack.h"
+#include "session/suspended_tasks.h"
 #include "python/symbolizer.h"
 #include "session/wall_clock.h"
 
@@ -66,6 +67,8 @@ struct tracked {
 	struct pyperf_async async;
 	uint64_t async_retry_at_ns;
 	struct py_objects objects;	/* the tasks' names' types */
+	/* --mode wall --async: the time of its suspended tasks (suspended_tasks.h). */
+	struct suspended_tasks suspended;
 	uint32_t generation;		/* the kernel's name for this incarnation and code cache */
 	uint64_t flushes_seen;		/* of sym's code cache, told to the kernel */
 	uint64_t samples, idle, lost;
@@ -158,8 +161,14 @@ void tracker_start_waits(struct tracker *t, uint64_t now_ns);
  */
 void tracker_stop_cpu_clocks(struct tracker *t);
 
-/* The end of the recording at NOW_NS: waits still going on end there. */
+/*
+ * The end of the recording at NOW_NS: waits still going on end there, and
+ * suspended tasks are read a last time.
+ */
 void tracker_finish(struct tracker *t, uint64_t now_ns);
+
+/* Periodic work due at NOW_NS (--mode wall --async: the suspended tasks). */
+void tracker_tick(struct tracker *t, uint64_t now_ns);
 
 /* Retry processes waiting for libpython; returns the next deadline or 0. */
 uint64_t tracker_retry(struct tracker *t, uint64_t now_ns);

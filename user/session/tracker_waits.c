@@ -56,8 +56,11 @@ void tracker_start_waits(struct tracker *t, uint64_t now_ns)
 	c->now_ns = now_ns;
 	for (size_t i = 0; i < t->nall; i++) {
 		c->tr = t->all[i];
-		if (c->tr->state == TRACKED_PROFILED)
-			py_for_each_thread(&c->tr->target, start_wait, c);
+		if (c->tr->state != TRACKED_PROFILED)
+			continue;
+		py_for_each_thread(&c->tr->target, start_wait, c);
+		/* Its suspended tasks' time is counted from here too. */
+		suspended_tasks_restart(&c->tr->suspended, now_ns);
 	}
 	free(c);
 }
