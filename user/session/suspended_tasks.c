@@ -79,9 +79,6 @@ static uint32_t task_stack(struct suspended_tasks *st, const struct asyncio_snap
 	return depth;
 }
 
-_Static_assert(SUSPENDED_STACK_MAX >= SUSPENDED_MAX_AWAITERS + 1 + ASYNCIO_MAX_CHAIN + 1,
-	       "task_stack() fills at most this");
-
 void suspended_tasks_tick(struct suspended_tasks *st, uint64_t now_ns, bool final)
 {
 	struct asyncio_snapshot snap = { 0 };

@@ -600,19 +600,23 @@ void tracker_stop_cpu_clocks(struct tracker *t)
 	}
 }
 
-void tracker_finish(struct tracker *t, uint64_t now_ns)
+/* The suspended tasks of every process profiled, when due (or FINAL). */
+static void tick_suspended_tasks(struct tracker *t, uint64_t now_ns, bool final)
 {
 	for (size_t i = 0; i < t->nall; i++)
 		if (t->all[i]->state == TRACKED_PROFILED)
-			suspended_tasks_tick(&t->all[i]->suspended, now_ns, true);
+			suspended_tasks_tick(&t->all[i]->suspended, now_ns, final);
+}
+
+void tracker_finish(struct tracker *t, uint64_t now_ns)
+{
+	tick_suspended_tasks(t, now_ns, true);
 	wall_clock_end(&t->wall, 0, now_ns);
 }
 
 void tracker_tick(struct tracker *t, uint64_t now_ns)
 {
-	for (size_t i = 0; i < t->nall; i++)
-		if (t->all[i]->state == TRACKED_PROFILED)
-			suspended_tasks_tick(&t->all[i]->suspended, now_ns, false);
+	tick_suspended_tasks(t, now_ns, false);
 }
 
 uint64_t tracker_retry(struct tracker *t, uint64_t now_ns)
