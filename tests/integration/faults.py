@@ -258,7 +258,11 @@ def ring_buffer_overflow_is_reported():
     assert st["lost"] > 0, "nothing was lost: %s" % st
     # Per process, too: every lost sample belongs to one of them.
     assert sum(p["lost"] for p in st["processes"]) == st["lost"], st
-    (line,) = warnings(err)
+    # On a slow machine the 1000-frame stacks may also engage the brake,
+    # which says so: a warning of its own, allowed.
+    lines = [l for l in warnings(err) if not re.search(r"was sampled less, down to 1 in \d+ samples", l)]
+    assert len(lines) == 1, warnings(err)
+    (line,) = lines
     m = re.fullmatch(r"pybpf: warning: (\d+) samples \(([\d.]+)%\) were lost because the ring buffer was full: "
                      r"lower the rate \(-r\)", line)
     assert m and int(m.group(1)) == st["lost"], line

@@ -249,23 +249,34 @@ int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how)
 				    sizeof(value), BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * Read and remove MAP's value at KEY.  Hash maps take lookup-and-delete
+ * from Linux 5.14; before, a lookup then a delete, which could drop what
+ * the BPF program adds in between: it is only asked once the process has
+ * ended or the recording stops.
+ */
+static int take_value(const struct bpf_map *map, __u32 key, void *value, size_t size)
+{
+	if (!bpf_map__lookup_and_delete_elem(map, &key, sizeof(key), value, size, 0))
+		return 0;
+	if (errno == ENOENT)
+		return -ENOENT;
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), value, size, 0))
+		return -errno;
+	bpf_map__delete_elem(map, &key, sizeof(key), 0);
+	return 0;
+}
+
 uint64_t sampler_take_lost(struct sampler *s, pid_t pid)
 {
-	__u32 key = pid;
 	__u64 lost = 0;
 
-	if (!bpf_map__lookup_and_delete_elem(s->skel->maps.lost_by_pid, &key, sizeof(key),
-					     &lost, sizeof(lost), 0))
-		return lost;
-	return 0;
+	return take_value(s->skel->maps.lost_by_pid, pid, &lost, sizeof(lost)) ? 0 : lost;
 }
 
 int sampler_take_brake(struct sampler *s, pid_t pid, struct pyperf_brake *out)
 {
-	__u32 key = pid;
-
-	return bpf_map__lookup_and_delete_elem(s->skel->maps.brakes, &key, sizeof(key), out,
-						sizeof(*out), 0) ? -errno : 0;
+	return take_value(s->skel->maps.brakes, pid, out, sizeof(*out));
 }
 
 /* Parse a CPU list such as "0-3,6" into ONLINE[0..max). */
