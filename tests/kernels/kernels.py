@@ -36,6 +36,7 @@ FEATURES = [
     ("record -p: 1000- and 1500-frame stacks, whole or marked", "deep_stacks_kept_whole_or_marked"),
     ("record -p --mode wall: every thread's wall time", "wall_mode_accounts_for_every_thread"),
     ("record -p: late ticks (perf's throttle) count their periods", "late_ticks_count_the_time_they_stand_for"),
+    ("record -p: the brake's samples carry the periods of those skipped", "braked_samples_count_the_periods_skipped"),
     ("record --gil", "gil_keeps_only_the_holder"),
     ("record --native: libz between Python frames", "native_frames_between_python_frames"),
     ("record --kernel: vfs_read below Python frames", "kernel_frames_below_python_frames"),
