@@ -259,7 +259,7 @@ FUZZ_LIB_SRCS := base/array base/bytes base/clock base/hashmap base/log native/c
 		 output/recording_reader process/proc_info process/proc_maps process/target_mem \
 		 profile/profile profile/sources python/debug_offsets python/linetable python/py_layout python/py_walk \
 		 python/pystr python/python_target python/symbolizer session/stack_marks \
-		 python/thread_names python/py_dict python/py_objects python/py_set python/asyncio_tasks
+		 python/thread_names python/py_dict python/py_objects python/py_set python/asyncio_tasks python/asyncio_debug
 FUZZ_RUN     = UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_DIR)/fuzz_$$n -timeout=10 \
 		-artifact_prefix=$(FUZZ_DIR)/crash-$$n-
 

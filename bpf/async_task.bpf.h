@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * --async: which asyncio task the sampled thread runs.  Before the walk,
- * the last entries of the process's _current_tasks dict (event loop ->
- * the task it runs now) give up to PYPERF_ASYNC_CANDIDATES tasks and
- * their coroutines' frames; the walk looks for those frames on the
- * thread's stack.  A task is named only when its coroutine's frame is
- * there: the dict alone may hold another thread's loop, or a task just
- * left.  Part of pyperf.bpf.c (one BPF program): included once, in order.
+ * the thread state's running task (3.14+), or the last entries of the
+ * process's _current_tasks dict (event loop -> the task it runs now),
+ * give up to PYPERF_ASYNC_CANDIDATES tasks and their coroutines' frames;
+ * the walk looks for those frames on the thread's stack.  A task is named
+ * only when its coroutine's frame is there: the dict alone may hold
+ * another thread's loop, and either a task just left.  Part of pyperf.bpf.c (one BPF program): included once, in order.
  */
 #ifndef PYBPF_ASYNC_TASK_BPF_H
 #define PYBPF_ASYNC_TASK_BPF_H
@@ -58,23 +58,50 @@ static __always_inline __u64 dict_entries(struct scratch *s, struct pyperf_async
 	return keys + a->keys_indices + index_bytes;
 }
 
-/*
- * The candidates: the tasks in the last entries of _current_tasks (a
- * loop's entry is deleted when its task steps out and added again when the
- * next steps in, so the live ones are the newest), each with its
- * coroutine's frame.
- */
-static __always_inline void async_candidates(struct scratch *s, struct pyperf_async *a)
+/* TASK, if it is a C task, with its coroutine's frame: the next candidate. */
+static __always_inline void add_candidate(struct scratch *s, struct pyperf_async *a, __u64 task)
 {
 	struct async_match *m = &s->async;
-	__u64 entries, nentries, first, task, coro, frame;
+	__u64 coro, frame;
+
+	if (!task || read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
+	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
+		return;
+	coro = load_u64(m->task_buf, a->task_coro, PYPERF_ASYNC_TASK_READ);
+	if (!coro)
+		return;
+	if (a->coro_frame_embedded)
+		frame = coro + a->coro_frame;
+	else if (read_ptr(s, &frame, coro + a->coro_frame) || !frame)
+		return;
+	m->frame[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] = frame;
+	m->task[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] = task;
+	m->name[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] = load_u64(m->task_buf, a->task_name, PYPERF_ASYNC_TASK_READ);
+	m->count++;
+}
+
+/*
+ * The candidates.  3.14+: the task the sampled thread state runs.  Up to
+ * 3.13: the tasks in the last entries of _current_tasks (a loop's entry is
+ * deleted when its task steps out and added again when the next steps in,
+ * so the live ones are the newest).
+ */
+static __always_inline void async_candidates(struct scratch *s, struct pyperf_async *a, __u64 tstate)
+{
+	struct async_match *m = &s->async;
+	__u64 entries, nentries, first, task;
 	__u32 count;
 
 	m->count = 0;
 	m->found = 0;
-	if (!a->current_tasks)
+	if (!a->current_tasks && !a->tstate_running_task)
 		return;
 	m->config = *a;
+	if (a->tstate_running_task) {
+		if (!read_ptr(s, &task, tstate + a->tstate_running_task))
+			add_candidate(s, a, task);
+		return;
+	}
 	entries = dict_entries(s, a, &nentries);
 	if (!entries)
 		return;
@@ -87,22 +114,7 @@ static __always_inline void async_candidates(struct scratch *s, struct pyperf_as
 		if (i >= count)
 			break;
 		/* The value is an entry's last word. */
-		task = load_u64(m->entries_buf, (i + 1) * a->entry_size - 8, sizeof(m->entries_buf));
-		if (!task || read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
-		    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
-			continue;
-		coro = load_u64(m->task_buf, a->task_coro, PYPERF_ASYNC_TASK_READ);
-		if (!coro)
-			continue;
-		if (a->coro_frame_embedded)
-			frame = coro + a->coro_frame;
-		else if (read_ptr(s, &frame, coro + a->coro_frame) || !frame)
-			continue;
-		m->frame[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] = frame;
-		m->task[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] = task;
-		m->name[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] =
-			load_u64(m->task_buf, a->task_name, PYPERF_ASYNC_TASK_READ);
-		m->count++;
+		add_candidate(s, a, load_u64(m->entries_buf, (i + 1) * a->entry_size - 8, sizeof(m->entries_buf)));
 	}
 }
 

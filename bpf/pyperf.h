@@ -304,7 +304,7 @@ struct pyperf_offsets {
 #define PYPERF_ASYNC_OBJECT_READ 128	/* a callback's or a closure tuple's fields read at once */
 
 struct pyperf_async {
-	__u64 current_tasks;		/* the dict loop -> task; 0: --async off, or not found yet */
+	__u64 current_tasks;		/* the dict loop -> task (up to 3.13); 0: none, or not found yet */
 	__u64 task_type;		/* _asyncio.Task: only its instances are taken */
 	__u16 object_type;		/* ob_type */
 	/* PyDictObject and its keys object (general entries only: loops are no str) */
@@ -329,7 +329,7 @@ struct pyperf_async {
 	__u16 cell_ref;			/* PyCellObject.ob_ref */
 	__u16 tuple_size;		/* ob_size */
 	__u16 tuple_items;
-	__u16 pad2;
+	__u16 tstate_running_task;	/* 3.14+: the thread state names its task; 0: current_tasks is read */
 	__u64 function_type;		/* gather's callback is a function ... */
 	__u64 gathering_type;		/* ... whose closure holds a _GatheringFuture */
 };

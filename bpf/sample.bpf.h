@@ -322,7 +322,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->sample.hdr.tstate = tstate;
 	stage = stage_done(PYPERF_STAT_NS_THREAD, now);
 	if (tstate) {
-		async_candidates(s, &proc->async);
+		async_candidates(s, &proc->async, tstate);
 		walk_stack(s, top, bounded);
 		async_task(s);
 		if (want_gil)

@@ -10,8 +10,8 @@ from harness import (Skip, Workload, line_of, main_profile, marked, per_interpre
                      run_pybpf, stacks, wait_cpu, wait_for)
 
 SCRIPT = "async_tree.py"
-# CPython versions whose asyncio tasks pybpf reads (3.14+ keep theirs in .AsyncioDebug: not yet).
-READ = lambda version: (3, 8) <= version <= (3, 13)
+# CPython versions whose asyncio tasks pybpf reads (3.14+ through their .AsyncioDebug).
+READ = lambda version: (3, 8) <= version <= (3, 15)
 
 
 def dump_async(pid):
@@ -66,7 +66,7 @@ def dump_async_task_tree(interp):
     if not READ(version):
         assert result.returncode == 1 and text.returncode == 1, (result.returncode, text.returncode)
         line = "pybpf: error: PID %d: asyncio tasks not read: it runs Python %s, and pybpf reads " \
-               "the asyncio tasks of 3.8-3.13 only\n" % (w.pid, proc["python"])
+               "the asyncio tasks of CPython 3.8-3.15 (free-threaded: 3.13t) only\n" % (w.pid, proc["python"])
         assert result.stderr == line and text.stderr == line, result.stderr
         # What was read is still printed: the threads, and the reason in the JSON.
         assert proc["threads"] and proc["asyncio"]["error"], proc["asyncio"]

@@ -40,7 +40,7 @@ static const struct argp_option dump_options[] = {
 	{ "json", 'j', NULL, 0, "Print JSON instead of text", 0 },
 	{ "async", OPT_ASYNC, NULL, 0,
 	  "Also print every asyncio task of every event loop: its state, the coroutines it is "
-	  "suspended in and the tasks it awaits (CPython 3.8-3.13)", 0 },
+	  "suspended in and the tasks it awaits (CPython 3.8-3.15)", 0 },
 	{ 0 },
 };
 
@@ -235,7 +235,7 @@ static int dump_process(pid_t pid, const struct dump_opts *o, bool first, char *
 		/* Printed, but the tasks asked for were not read: the caller tells. */
 		if (o->async && c.tasks_err == -ENOTSUP) {
 			snprintf(err, errlen, "PID %d: asyncio tasks not read: it runs Python %s, and "
-				 "pybpf reads the asyncio tasks of 3.8-3.13 only", pid, t.version);
+				 "pybpf reads the asyncio tasks of " ASYNCIO_VERSIONS " only", pid, t.version);
 			rc = 1;
 		} else if (o->async && c.tasks_err && c.tasks_err != -ENOENT) {
 			snprintf(err, errlen, "PID %d: asyncio tasks not read (%s): run dump again, the "

@@ -50,7 +50,7 @@ static const char *why_unread(int err)
 {
 	switch (err) {
 	case -ENOTSUP:
-		return "pybpf reads the asyncio tasks of CPython 3.8-3.13 only";
+		return "pybpf reads the asyncio tasks of " ASYNCIO_VERSIONS " only";
 	case -ENOMEM:
 		return "out of memory";
 	default:

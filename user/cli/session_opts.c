@@ -50,7 +50,7 @@ static const struct argp_option sampling_options[] = {
 	{ "rate", 'r', "HZ", 0, "Samples per second per CPU (default 100)", 0 },
 	{ "max-processes", OPT_MAX_PROCESSES, "N", 0, "Profile at most N processes at once (default 256)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 0 },
-	{ "async", OPT_ASYNC, NULL, 0, "Name the asyncio task each sample's thread runs (a [task NAME] frame above its coroutines; CPython 3.8-3.13)", 0 },
+	{ "async", OPT_ASYNC, NULL, 0, "Name the asyncio task each sample's thread runs (a [task NAME] frame above its coroutines; CPython 3.8-3.15)", 0 },
 	{ 0 },
 };
 

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * --async's per-process configuration and its samples' task names.  The
- * dict is asyncio.tasks._current_tasks, which is _asyncio's own (the C
- * enter_task/leave_task update it); the type is asyncio.tasks._CTask, the
- * C Task: a task of a Python subclass of Future is not read.
+ * --async's per-process configuration and its samples' task names.  3.14+
+ * name the running task in each thread state (.AsyncioDebug says where);
+ * up to 3.13 the dict asyncio.tasks._current_tasks does, which is
+ * _asyncio's own (the C enter_task/leave_task update it).  The type is
+ * asyncio.tasks._CTask, the C Task: a task of a Python subclass of Future
+ * is not read.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "python/asyncio_sampling.h"
+#include "python/asyncio_debug.h"
 #include "base/bytes.h"
 #include "python/py_objects.h"
 #include "python/pystr.h"
@@ -19,17 +22,20 @@ _Static_assert(PYPERF_ASYNC_KEYS_READ >= 64, "dk_indices lies within the keys he
 
 int asyncio_sampling_config(const struct python_target *t, struct pyperf_async *out)
 {
-	const struct py_asyncio_layout *A = &t->layout.asyncio;
 	const struct py_dict_layout *D = &t->layout.objects.dict;
+	struct py_asyncio_layout layout, *A = &layout;
 	struct py_objects o;
-	uint64_t interp, globals, current, task_type, gather, gathering_type;
+	uint64_t interp, globals, current = 0, task_type, gather, gathering_type;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	py_objects_init(&o, t);
-	if (!A->supported || !o.O->supported || o.O->interp_modules == PYPERF_OFF_NONE)
+	if (!o.O->supported || o.O->interp_modules == PYPERF_OFF_NONE)
 		return -ENOTSUP;
-	if (D->keys_indices > PYPERF_ASYNC_KEYS_READ || D->general_entry_size > PYPERF_ASYNC_ENTRY_MAX ||
+	rc = asyncio_layout_of(t, A);
+	if (rc)
+		return rc;
+	if (A->debug.tstate_running_task > UINT16_MAX || D->keys_indices > PYPERF_ASYNC_KEYS_READ || D->general_entry_size > PYPERF_ASYNC_ENTRY_MAX ||
 	    A->task_name + 8 > PYPERF_ASYNC_TASK_READ || A->task_coro + 8 > PYPERF_ASYNC_TASK_READ ||
 	    A->wakeup_task + 8 > PYPERF_ASYNC_OBJECT_READ || A->function_closure + 8 > PYPERF_ASYNC_OBJECT_READ ||
 	    o.O->tuple_items + 8 * PYPERF_CLOSURE_CELLS > PYPERF_ASYNC_OBJECT_READ)
@@ -37,7 +43,8 @@ int asyncio_sampling_config(const struct python_target *t, struct pyperf_async *
 	rc = target_read_u64(t->pid, t->runtime_addr + t->layout.bpf.runtime_interp_head, &interp);
 	if (!rc)
 		rc = py_module_globals(&o, interp, "asyncio.tasks", &globals);
-	if (!rc)
+	/* 3.14+ keep the running task in the thread state: the dict is only Python tasks'. */
+	if (!rc && !A->needs_debug_section)
 		rc = py_dict_get(&o, globals, A->current_tasks, &current);
 	if (!rc)
 		rc = py_dict_get(&o, globals, "_CTask", &task_type);
@@ -47,10 +54,12 @@ int asyncio_sampling_config(const struct python_target *t, struct pyperf_async *
 		rc = py_dict_get(&o, globals, "_GatheringFuture", &gathering_type);
 	if (rc)
 		return rc;
-	if (!py_type_named(&o, task_type, "_asyncio.Task") || !py_has_type(&o, current, "dict", &(uint64_t){ 0 }))
+	if (!py_type_named(&o, task_type, "_asyncio.Task") ||
+	    (current && !py_has_type(&o, current, "dict", &(uint64_t){ 0 })))
 		return -ENOENT;
 	*out = (struct pyperf_async) {
 		.current_tasks = current,
+		.tstate_running_task = A->debug.tstate_running_task,
 		.task_type = task_type,
 		.object_type = t->layout.object_type,
 		.dict_keys = D->keys,

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "python/asyncio_tasks.h"
+#include "python/asyncio_debug.h"
 #include "base/array.h"
 #include "base/bytes.h"
 #include "base/hashmap.h"
@@ -43,6 +44,8 @@ struct reader {
 	const struct python_target *t;
 	struct py_objects objects;
 	const struct py_asyncio_layout *A;
+	struct py_asyncio_layout layout;	/* A points here */
+	uint64_t interp;		/* the interpreter whose tasks are read */
 	struct asyncio_snapshot *out;
 	struct hmap seen;		/* task address -> index + 1 */
 	/* Type objects found to be named so; 0 until then. */
@@ -126,6 +129,58 @@ static int take_running(void *ctx, uint64_t loop, uint64_t task)
 }
 
 /*
+ * 3.14+: the tasks linked from the list head at HEAD (struct llist_node,
+ * the task's own node at debug.task_node).  A list longer than any the
+ * snapshot keeps was changed while read (or is no list): -EAGAIN.
+ */
+static int take_list(struct reader *r, uint64_t head)
+{
+	uint64_t node;
+	size_t steps = 0;
+	int rc;
+
+	if (target_read_u64(r->t->pid, head, &node))
+		return -EAGAIN;
+	while (node != head) {
+		if (!node || ++steps > ASYNCIO_MAX_TASKS)
+			return -EAGAIN;
+		rc = add_task(r, node - r->A->debug.task_node);
+		if (rc)
+			return rc;
+		if (target_read_u64(r->t->pid, node, &node))
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+/* 3.14+: a thread state's own tasks, and the one it runs now. */
+static int take_thread_tasks(void *ctx, uint64_t interp, uint64_t tstate)
+{
+	struct reader *r = ctx;
+	const struct py_asyncio_debug *d = &r->A->debug;
+	uint64_t running;
+	int rc;
+
+	if (interp != r->interp)
+		return 0;
+	rc = take_list(r, tstate + d->tstate_tasks_head);
+	if (!rc && !target_read_u64(r->t->pid, tstate + d->tstate_running_task, &running) && running)
+		rc = take_running(r, 0, running);
+	return rc;
+}
+
+/* 3.14+: the C tasks are in lists, the interpreter's (of threads gone) and each thread state's. */
+static int read_task_lists(struct reader *r, uint64_t interp)
+{
+	int rc = take_list(r, interp + r->A->debug.interp_tasks_head);
+
+	r->interp = interp;
+	if (!rc)
+		rc = py_for_each_thread(r->t, take_thread_tasks, r);
+	return rc;
+}
+
+/*
  * Every task of one interpreter's asyncio.tasks: 0, -ENOENT asyncio.tasks
  * not imported, -EAGAIN a registry not found or not readable as one
  * (changed while read), -ENOMEM.
@@ -147,6 +202,8 @@ static int read_registries(struct reader *r, uint64_t interp)
 		rc = py_set_for_each(o->pid, &o->O->set, eager, take_task, r);
 	if (!rc && !py_dict_get(o, globals, r->A->current_tasks, &current))
 		rc = py_dict_for_each(o->pid, &o->O->dict, current, take_running, r);
+	if (!rc && r->A->needs_debug_section)
+		rc = read_task_lists(r, interp);
 	if (rc > 0)
 		return 0;	/* cut at ASYNCIO_MAX_TASKS */
 	return rc == -ENOMEM || !rc ? rc : -EAGAIN;
@@ -228,25 +285,32 @@ static uint64_t awaited_object(struct reader *r, const struct py_frame_info *f)
 	}
 	switch (A->stack_top) {
 	case PY_STACK_TOP_POINTER:	/* NULL while running */
-		if (target_read_u64(pid, f->addr + A->frame_stack, &stack) || !stack)
+	case PY_STACK_TOP_TAGGED_POINTER:
+		/* The stack lies inside the frame (object), after its start. */
+		if (target_read_u64(pid, f->addr + A->frame_stack, &stack) ||
+		    stack <= f->addr + 8 * (1 + A->await.items_above) ||
+		    stack - f->addr > 8 * (uint64_t)MAX_STACK_DEPTH)
 			return 0;
-		slot = stack - 8;
+		slot = stack - 8 * (1 + A->await.items_above);
 		break;
 	case PY_STACK_TOP_DEPTH:
 	case PY_STACK_TOP_INDEX:
 		if (target_read(pid, f->addr + A->frame_stack_depth, &depth, sizeof(depth)) ||
-		    depth < 1 || depth > MAX_STACK_DEPTH)
+		    depth < 1 + A->await.items_above || depth > MAX_STACK_DEPTH)
 			return 0;
 		if (A->stack_top == PY_STACK_TOP_INDEX)
 			stack = f->addr + A->frame_stack;
 		else if (target_read_u64(pid, f->addr + A->frame_stack, &stack) || !stack)
 			return 0;
-		slot = stack + 8 * (uint64_t)(depth - 1);
+		slot = stack + 8 * (uint64_t)(depth - 1 - A->await.items_above);
 		break;
 	default:
 		return 0;
 	}
-	return target_read_u64(pid, slot, &top) ? 0 : top;
+	if (target_read_u64(pid, slot, &top))
+		return 0;
+	/* A _PyStackRef's low bits say how it is counted, the rest is the object. */
+	return A->stack_top == PY_STACK_TOP_TAGGED_POINTER ? top & ~(uint64_t)r->t->layout.bpf.code_tag_mask : top;
 }
 
 /*
@@ -549,15 +613,18 @@ static int by_address(const void *a, const void *b)
 
 int asyncio_read(const struct python_target *t, struct asyncio_snapshot *out)
 {
-	struct reader r = { .t = t, .A = &t->layout.asyncio, .out = out };
+	struct reader r = { .t = t, .A = &r.layout, .out = out };
 	bool found_asyncio = false;
 	uint64_t interp;
 	int rc = 0, err;
 
 	memset(out, 0, sizeof(*out));
 	py_objects_init(&r.objects, t);
-	if (!r.A->supported || !r.objects.O->supported || r.objects.O->interp_modules == PYPERF_OFF_NONE)
+	if (!r.objects.O->supported || r.objects.O->interp_modules == PYPERF_OFF_NONE)
 		return -ENOTSUP;
+	rc = asyncio_layout_of(t, &r.layout);
+	if (rc)
+		return rc;
 	err = target_read_u64(t->pid, t->runtime_addr + t->layout.bpf.runtime_interp_head, &interp);
 	for (int i = 0; !err && interp && i < MAX_INTERPRETERS && !out->cut; i++) {
 		int found = -EAGAIN;

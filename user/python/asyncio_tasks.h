@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Every asyncio task of a process, read from its memory while it runs
- * (the C Task of Modules/_asynciomodule.c, CPython 3.8-3.13): its name, its
+ * (the C Task of Modules/_asynciomodule.c, CPython 3.8-3.15): its name, its
  * event loop, its state, the coroutine chain it is suspended in, and the
  * tasks it awaits (`await task`, gather(), a TaskGroup's children).  Found
- * through asyncio.tasks' registries; layouts are struct py_asyncio_layout.
+ * through asyncio.tasks' registries and (3.14+) the runtime's task lists;
+ * layouts are struct py_asyncio_layout.
  * What cannot be read is counted, never guessed.
  */
 #ifndef PYBPF_ASYNCIO_TASKS_H
@@ -26,6 +27,8 @@ struct python_target;
 /* Callbacks of one task looked at for a TaskGroup. */
 #define ASYNCIO_MAX_CALLBACKS 64
 #define ASYNCIO_NAME_MAX 128
+/* The CPythons whose task layout pybpf knows, for messages. */
+#define ASYNCIO_VERSIONS "CPython 3.8-3.15 (free-threaded: 3.13t)"
 
 enum asyncio_state {
 	ASYNCIO_PENDING,

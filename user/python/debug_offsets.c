@@ -34,7 +34,7 @@ static const struct field fields[] = {
 	F(bpf.runtime_interp_head,           40,     40,     40),
 	F(bpf.interp_next,                   64,     64,     64),
 	F(bpf.interp_threads_head,           72,     72,     72),
-	F(objects.interp_modules,            88, ABSENT, ABSENT), /* imports_modules; 3.14+ need no names read */
+	F(objects.interp_modules,            88,     96,     96), /* imports_modules */
 	F(bpf.interp_gil,                   112,    120,    120),
 	F(interp_gil_embedded,              120,    128,    128),
 	F(bpf.gil_locked,                   136,    144,    144), /* within PyInterpreterState until adjusted */

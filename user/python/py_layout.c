@@ -147,9 +147,10 @@
  * 3.13: the dict pointer at -24, else the values inline after the object
  * (Py_TPFLAGS_INLINE_VALUES).  sys.modules comes from _Py_DebugOffsets.
  */
-#define OBJECTS_313 OBJECTS(16, NONE, DICT_LOG2(16, 8), true, TYPE_FIELDS(16, 880), \
+#define OBJECTS_FROM_313(cached_keys_at) OBJECTS(16, NONE, DICT_LOG2(16, 8), true, TYPE_FIELDS(16, cached_keys_at), \
 	.managed_dict_flag = MANAGED_DICT_FLAG, .inline_values_flag = 1ULL << 2, \
 	.managed_dict = -24, .inline_values_valid = 3)
+#define OBJECTS_313 OBJECTS_FROM_313(880)
 
 /*
  * 3.13 free-threaded: 32-byte object headers, and no GC header before an
@@ -226,6 +227,26 @@
 #define ASYNCIO_313(head) { ASYNCIO_FROM_312, ASYNCIO_FUTURE(head, (head) + 80), \
 	CLOSURE_FROM_310(head), WAKEUP_CFUNCTION(head), \
 	ASYNCIO_TASK((head) + 96), ASYNCIO_EMBEDDED((head) + 56, -1, .opcodes = { 0 }) }
+/*
+ * 3.14: FutureObj gained fut_awaited_by before fut_state, and lost its dict
+ * and weakref list (managed now); fut_waiter still comes just before
+ * task_coro.  The value stack's top is a stackpointer, its items tagged.
+ */
+#define ASYNCIO_FROM_314(finished, executing, suspended_yield_from, above) { ASYNCIO_FROM_312, \
+	ASYNCIO_FUTURE(16, 104), CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), ASYNCIO_TASK(120), \
+	.coro_frame = 72, .coro_frame_embedded = true, .frame_gen = NONE, \
+	.frame_state = -5, .frame_finished = finished, .frame_executing = executing, \
+	.await = { .state = suspended_yield_from, .opcodes = { 0 }, .items_above = above }, \
+	.stack_top = PY_STACK_TOP_TAGGED_POINTER, .frame_stack = 64, .frame_stack_depth = NONE, \
+	.needs_debug_section = true }
+/*
+ * 3.15 renumbered the frame states (FRAME_CLEARED 5, FRAME_EXECUTING 4,
+ * FRAME_SUSPENDED_YIELD_FROM 2), and a suspended await keeps a NULL above
+ * the object it awaits (read off live coroutines: stackpointer[-2] is
+ * cr_await for coroutines, futures, tasks and yield from alike).
+ */
+#define ASYNCIO_314 ASYNCIO_FROM_314(1, 0, -1, 0)
+#define ASYNCIO_315 ASYNCIO_FROM_314(5, 4, 2, 1)
 #define NO_ASYNCIO { .supported = false }
 
 #define LAYOUT_38_310(min, lasti_at, unit, format, gil_at, modules_at, cached_keys_at, asyncio_layout) { \
@@ -271,7 +292,9 @@
 	.asyncio = asyncio_layout, \
 }
 
-/* 3.14+ name their threads for the OS: threading's names need no reading. */
+/* 3.14 keeps 3.13's objects; 3.15's heap types grew (ht_cached_keys at 888). */
+#define OBJECTS_314 OBJECTS_FROM_313(880)
+#define OBJECTS_315 OBJECTS_FROM_313(888)
 #define NO_OBJECTS { .supported = false }
 
 static const struct py_layout layouts[] = {
@@ -388,8 +411,9 @@ static const struct py_layout layouts[] = {
 	},
 	DEBUG_OFFSETS_BASE(13, 0, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SHIM, 76, OBJECTS_313,
 			   ASYNCIO_313(16)),
-	DEBUG_OFFSETS_BASE(14, 3, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SHIM, 76, NO_OBJECTS, NO_ASYNCIO),
-	DEBUG_OFFSETS_BASE(15, 3, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SENTINEL, 76, NO_OBJECTS, NO_ASYNCIO),
+	DEBUG_OFFSETS_BASE(14, 3, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SHIM, 76, OBJECTS_314, ASYNCIO_314),
+	DEBUG_OFFSETS_BASE(15, 3, false, 24, 0, STR_STATE_DEFAULT, PYPERF_BASE_SENTINEL, 76, OBJECTS_315,
+			   ASYNCIO_315),
 	/*
 	 * Free-threaded builds: a 32-byte object header (hash at 40, every
 	 * code object field 16 bytes on) whose first word is the owning

@@ -98,6 +98,7 @@ struct py_await_test {
 	int8_t state;			/* gi_frame_state of such a coroutine (3.11+) */
 	uint8_t opcodes[2];		/* the next instruction is one of these; 0: unused */
 	uint8_t min_oparg;
+	uint8_t items_above;		/* stack items above the awaited object (3.15: 1, a NULL) */
 };
 
 /*
@@ -109,14 +110,31 @@ struct py_await_test {
 enum py_stack_top_kind {
 	PY_STACK_TOP_POINTER,		/* <= 3.9: PyFrameObject.f_stacktop (PyObject **) */
 	PY_STACK_TOP_DEPTH,		/* 3.10: f_valuestack[f_stackdepth - 1] */
-	PY_STACK_TOP_INDEX,		/* 3.11+: localsplus[stacktop - 1] */
+	PY_STACK_TOP_INDEX,		/* 3.11-3.13: localsplus[stacktop - 1] */
+	/* 3.14+: stackpointer[-1], a _PyStackRef tagged as f_executable is (code_tag_mask) */
+	PY_STACK_TOP_TAGGED_POINTER,
 };
+
+/*
+ * 3.14+'s Py_AsyncioModuleDebugOffsets (the .AsyncioDebug section, in the
+ * _asyncio extension or the interpreter): the task fields, and where the
+ * interpreter and each thread state keep their tasks and the running one.
+ */
+struct py_asyncio_debug {
+	uint64_t task_size, task_name, task_awaited_by, task_is_task, task_awaited_by_is_set;
+	uint64_t task_coro, task_node;
+	uint64_t interp_size, interp_tasks_head;
+	uint64_t tstate_size, tstate_running_loop, tstate_running_task, tstate_tasks_head;
+};
+_Static_assert(sizeof(struct py_asyncio_debug) == 13 * 8, "the section is 13 u64 offsets");
 
 /*
  * asyncio's C tasks (Modules/_asynciomodule.c's FutureObj and TaskObj),
  * the registries asyncio.tasks keeps them in, and the coroutine objects
  * they run (PyCoroObject): what `dump --async` reads.  supported false:
- * nothing (3.14+ export this in .AsyncioDebug, not read yet).
+ * nothing.  3.14+ take the task's name, coroutine and list node and the
+ * thread states' fields from .AsyncioDebug (needs_debug_section); the
+ * table holds the rest, and the section must agree with its task_coro.
  */
 struct py_asyncio_layout {
 	bool supported;
@@ -153,6 +171,9 @@ struct py_asyncio_layout {
 	enum py_stack_top_kind stack_top;
 	uint16_t frame_stack;		/* f_stacktop, f_valuestack or localsplus */
 	uint16_t frame_stack_depth;	/* f_stackdepth or stacktop (int); unused for POINTER */
+	/* 3.14+: the tasks are in linked lists, found through .AsyncioDebug */
+	bool needs_debug_section;
+	struct py_asyncio_debug debug;	/* filled from the section; zero until then */
 };
 
 struct py_layout {

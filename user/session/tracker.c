@@ -220,14 +220,14 @@ static bool find_asyncio(struct tracker *t, struct tracked *tr, uint64_t now_ns)
 {
 	int rc;
 
-	if (!t->modes.async_tasks || tr->async.current_tasks || now_ns < tr->async_retry_at_ns)
+	if (!t->modes.async_tasks || tr->async.task_type || now_ns < tr->async_retry_at_ns)
 		return false;
 	rc = asyncio_sampling_config(&tr->target, &tr->async);
 	if (!rc)
 		return true;
 	tr->async_retry_at_ns = rc == -ENOTSUP ? UINT64_MAX : now_ns + ASYNC_RETRY_NS;
 	if (rc == -ENOTSUP)
-		fprintf(stderr, "pybpf: warning: PID %d runs Python %s: --async names the asyncio tasks of CPython 3.8-3.13 only; its samples show no tasks\n",
+		fprintf(stderr, "pybpf: warning: PID %d runs Python %s: --async names the asyncio tasks of " ASYNCIO_VERSIONS " only; its samples show no tasks\n",
 			tr->pid, tr->target.version);
 	return false;
 }
