@@ -4,6 +4,7 @@
 #   bullseye: python3.9;  sid: python3.13, 3.14, 3.15;
 #   sid-debug: sid's debug interpreters (Py_DEBUG), python3.13d, 3.14d, 3.15d
 #   sid-nopie: sid's python3.X-nopie interpreters (linked without PIE)
+#   sid-headers: sid's libpython3.X-dev headers (3.13-3.15), for make layouts
 #   freethreaded-X.Y: built from sid's source packages (provision-freethreaded.sh)
 # Each tree is a directory a test can chroot into (also the "container"
 # case).  Trees are cached: delete BUILD/pythons to refetch.  Sid moves, so
@@ -35,6 +36,14 @@ for v in 3.13 3.14 3.15; do
 	! cmp -s "$DEST/sid/usr/bin/python$v" "$DEST/sid-nopie/usr/bin/python$v" ||
 		{ echo "provision-pythons: sid-nopie holds python$v's own binary, not python$v-nopie's" >&2; exit 1; }
 done
+# sid's CPython headers, for `make layouts` (the layout table against offsetof()):
+# only /usr/include is kept.
+if debian_tree_fetch "$DEST/sid-headers" sid libpython3.13-dev,libpython3.14-dev,libpython3.15-dev \
+	--dpkgopt='path-exclude=/usr/lib/*' --dpkgopt='path-exclude=/usr/bin/*' \
+	--dpkgopt='path-exclude=/usr/share/*'; then
+	echo "provision-pythons: fetched the headers of Python 3.13-3.15 from Debian sid into sid-headers"
+	debian_tree_done "$DEST/sid-headers"
+fi
 for tree in "$DEST"/bullseye "$DEST"/sid "$DEST"/sid-debug "$DEST"/sid-nopie; do
 	for py in "$tree"/usr/bin/python3.[0-9]*; do
 		case "$py" in *-config) continue ;; esac

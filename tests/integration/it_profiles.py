@@ -76,8 +76,8 @@ def os_thread_name(pid, tid):
 
 @per_interpreter
 def thread_names(interp):
-    """Threads show the name threading gave them, 3.8-3.13 read from the
-    target (3.14+ name their threads for the OS, cut to 15 bytes); a thread
+    """Threads show the name threading gave them, read whole from the target
+    (3.14+ also name their threads for the OS, cut to 15 bytes); a thread
     _thread started, and the main thread, keep the OS name."""
     path = lambda ext: os.path.join(harness.TMP, "thread-names.%s" % ext)
     with Workload(interp, "named_threads.py") as w:
@@ -87,11 +87,9 @@ def thread_names(interp):
         assert result.returncode == 0, result.stderr
         (proc,) = json.loads(result.stdout)["processes"]
         os_names = {t["tid"]: os_thread_name(w.pid, t["tid"]) for t in proc["threads"]}
-    minor = int(proc["python"].split(".")[1])
     long_name = "beta-worker-with-a-long-name-over-15"
-    # 3.14+: the kernel's name, threading's cut to 15 bytes.
     expected = {"alpha_work": "alpha-worker",
-                "beta_work": long_name if minor < 14 else long_name[:15],
+                "beta_work": long_name,
                 "raw_work": os_names[w.pid]}
     # dump: which thread runs which function, its name, and its OS name.
     tid_of = {}

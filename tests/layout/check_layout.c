@@ -104,6 +104,18 @@ typedef PyFrameObject		frame_t;
 # define CODE_NAME		co_name
 #endif
 
+/* The first state of a finished frame; the first owner that is the interpreter's own. */
+#if PY_VERSION_HEX >= 0x030F0000
+# define FRAME_FINISHED			FRAME_CLEARED		/* FRAME_COMPLETED is gone */
+#elif PY_VERSION_HEX >= 0x030B0000
+# define FRAME_FINISHED			FRAME_COMPLETED
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+# define FRAME_OWNED_FROM_INTERPRETER	FRAME_OWNED_BY_INTERPRETER	/* then FRAME_OWNED_BY_CSTACK */
+#else
+# define FRAME_OWNED_FROM_INTERPRETER	FRAME_OWNED_BY_CSTACK
+#endif
+
 #if PY_VERSION_HEX >= 0x030A0000
 # define CODE_LINETABLE		co_linetable
 #else
@@ -252,11 +264,19 @@ static void check_asyncio(const struct py_layout *L)
 	CHECK(asyncio.frame_gen, ==, NONE);
 	CHECK(asyncio.frame_state, ==,
 	      (unsigned long)(long)(offsetof(PyGenObject, gi_frame_state) - offsetof(PyGenObject, gi_iframe)));
-	CHECK(asyncio.frame_finished, ==, FRAME_COMPLETED);
+	CHECK(asyncio.frame_finished, ==, FRAME_FINISHED);
 	CHECK(asyncio.frame_executing, ==, FRAME_EXECUTING);
+# if PY_VERSION_HEX >= 0x030E0000
+	CHECK(asyncio.stack_top, ==, PY_STACK_TOP_TAGGED_POINTER);
+	CHECK(asyncio.frame_stack, ==, offsetof(_PyInterpreterFrame, stackpointer));
+	CHECK(asyncio.frame_stack_depth, ==, NONE);
+	CHECK(asyncio.needs_debug_section, ==, 1);
+# else
 	CHECK(asyncio.stack_top, ==, PY_STACK_TOP_INDEX);
 	CHECK(asyncio.frame_stack, ==, offsetof(_PyInterpreterFrame, localsplus));
 	CHECK(asyncio.frame_stack_depth, ==, offsetof(_PyInterpreterFrame, stacktop));
+	CHECK(asyncio.needs_debug_section, ==, 0);
+# endif
 # if PY_VERSION_HEX >= 0x030D0000
 	CHECK(asyncio.await.state, ==, FRAME_SUSPENDED_YIELD_FROM);
 	CHECK(asyncio.await.opcodes[0], ==, 0);
@@ -312,7 +332,7 @@ int main(void)
 		CHECK(bpf.framesize_words, ==, 0);
 		CHECK(bpf.chunk_first_frame, ==, offsetof(_PyStackChunk, data) + sizeof(PyObject *));
 		CHECK(bpf.owner_thread, ==, FRAME_OWNED_BY_THREAD);
-		CHECK(bpf.owner_skip_from, ==, FRAME_OWNED_BY_CSTACK);
+		CHECK(bpf.owner_skip_from, ==, FRAME_OWNED_FROM_INTERPRETER);
 		/* Without a GIL there is none to follow, whatever its struct's size. */
 		CHECK(bpf.gil_span, ==, FREE_THREADED ? 0 : sizeof(struct _gil_runtime_state));
 		CHECK(bpf.tstate_status, ==, offsetof(PyThreadState, _status));
@@ -325,8 +345,8 @@ int main(void)
 		/* Free-threaded: the first word is the owning thread, no count to test. */
 		CHECK(object_refcnt, ==, REFCNT_AT);
 #endif
-#if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
-		/* The positions pybpf reads (3.13's names; 3.14+ headers may rename). */
+#if PY_VERSION_HEX >= 0x030D0000
+		/* The positions pybpf reads. */
 		POSITION(bpf.runtime_interp_head, runtime_state.interpreters_head);
 		POSITION(bpf.interp_next, interpreter_state.next);
 		POSITION(bpf.interp_threads_head, interpreter_state.threads_head);
@@ -356,6 +376,19 @@ int main(void)
 		POSITION(bpf.str_state, unicode_object.state);
 		POSITION(bpf.str_length, unicode_object.length);
 		POSITION(bpf.str_ascii_data, unicode_object.asciiobject_size);
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+		POSITION(bpf.tstate_status, thread_state.status);
+# ifdef Py_GIL_DISABLED
+		POSITION(bpf.frame_tlbc_index, interpreter_frame.tlbc_index);
+		POSITION(bpf.code_tlbc, code_object.co_tlbc);
+# endif
+#endif
+#if PY_VERSION_HEX >= 0x030F0000
+		POSITION(bpf.tstate_base_frame, thread_state.base_frame);
+		POSITION(bpf.str_compact_data, unicode_object.compactunicodeobject_size);
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
 		check("sizeof(_Py_DebugOffsets)", "==",
 		      debug_offsets_parser(PY_MINOR_VERSION, &(int){ 0 }) == sizeof(_Py_DebugOffsets),
 		      debug_offsets_parser(PY_MINOR_VERSION, &(int){ 0 }), sizeof(_Py_DebugOffsets));

@@ -160,7 +160,8 @@ static void write_thread(struct pprof *w, const struct prof_thread *t)
 		if (t->tid != PROFILE_TASKS_TID)
 			label(w, "tid", NULL, t->tid);
 		label(w, "thread", t->name, 0);
-		if (t->os_name)
+		/* The OS name only where it says more than the name read from the target. */
+		if (t->os_name && (!t->name || strcmp(t->os_name, t->name)))
 			label(w, "os_thread", t->os_name, 0);
 		label(w, "process", proc->cmdline, 0);
 		/* The sample is complete in msg: append it before the next location. */

@@ -123,41 +123,43 @@
 	.type_dictoffset = (head) + 272, .heaptype_cached_keys = cached_keys_at
 #define MANAGED_DICT_FLAG (1ULL << 4)	/* Py_TPFLAGS_MANAGED_DICT, 3.11+ */
 /* The instance's fields come last, as the rest of the arguments. */
-#define OBJECTS(head, modules_at, dict_layout, lv_tagged, ...) { \
+/* 3.14+ cache a tuple's hash (ob_hash) before its items: TUPLE_HASHED. */
+#define OBJECTS(head, modules_at, dict_layout, lv_tagged, tuple_hashed, ...) { \
 	.supported = true, .interp_modules = modules_at, .module_dict = head, \
 	.dict = dict_layout, .instance = { __VA_ARGS__ }, \
 	.ints = { .size = head, .lv_tag = lv_tagged, .digits = (head) + 8 }, \
 	.set = { .mask = (head) + 16, .table = (head) + 24 }, \
-	.list = { .size = head, .items = (head) + 8 }, .tuple_items = (head) + 8, \
+	.list = { .size = head, .items = (head) + 8 }, .tuple_items = (head) + ((tuple_hashed) ? 16 : 8), \
 	.weakref_object = head, .method_self = (head) + 8, .type_base = (head) + 240 }
 
 /* 3.8-3.10: the attributes' dict is at the type's tp_dictoffset. */
 #define OBJECTS_38_310(modules_at, cached_keys_at) \
-	OBJECTS(16, modules_at, DICT_SIZED, false, TYPE_FIELDS(16, cached_keys_at))
+	OBJECTS(16, modules_at, DICT_SIZED, false, false, TYPE_FIELDS(16, cached_keys_at))
 
 /* 3.11: the dict pointer at -24, the values pointer at -32 (both before the GC header). */
-#define OBJECTS_311 OBJECTS(16, 888, DICT_LOG2(16, 0), false, TYPE_FIELDS(16, 872), \
+#define OBJECTS_311 OBJECTS(16, 888, DICT_LOG2(16, 0), false, false, TYPE_FIELDS(16, 872), \
 	.managed_dict_flag = MANAGED_DICT_FLAG, .managed_dict = -24, .managed_values = -32)
 
 /* 3.12: one slot at -24 for a dict, or values tagged by the low bit. */
-#define OBJECTS_312 OBJECTS(16, 944, DICT_LOG2(16, 0), true, TYPE_FIELDS(16, 880), \
+#define OBJECTS_312 OBJECTS(16, 944, DICT_LOG2(16, 0), true, false, TYPE_FIELDS(16, 880), \
 	.managed_dict_flag = MANAGED_DICT_FLAG, .managed_dict = -24, .values_tag = 1)
 
 /*
  * 3.13: the dict pointer at -24, else the values inline after the object
  * (Py_TPFLAGS_INLINE_VALUES).  sys.modules comes from _Py_DebugOffsets.
  */
-#define OBJECTS_FROM_313(cached_keys_at) OBJECTS(16, NONE, DICT_LOG2(16, 8), true, TYPE_FIELDS(16, cached_keys_at), \
+#define OBJECTS_FROM_313(cached_keys_at, tuple_hashed) \
+	OBJECTS(16, NONE, DICT_LOG2(16, 8), true, tuple_hashed, TYPE_FIELDS(16, cached_keys_at), \
 	.managed_dict_flag = MANAGED_DICT_FLAG, .inline_values_flag = 1ULL << 2, \
 	.managed_dict = -24, .inline_values_valid = 3)
-#define OBJECTS_313 OBJECTS_FROM_313(880)
+#define OBJECTS_313 OBJECTS_FROM_313(880, false)
 
 /*
  * 3.13 free-threaded: 32-byte object headers, and no GC header before an
  * object (the collector finds objects in the allocator's heaps), so the
  * managed dict pointer is the word just before it.
  */
-#define OBJECTS_313_FREE_THREADED OBJECTS(32, NONE, DICT_LOG2(32, 8), true, TYPE_FIELDS(32, 896), \
+#define OBJECTS_313_FREE_THREADED OBJECTS(32, NONE, DICT_LOG2(32, 8), true, false, TYPE_FIELDS(32, 896), \
 	.managed_dict_flag = MANAGED_DICT_FLAG, .inline_values_flag = 1ULL << 2, \
 	.managed_dict = -8, .inline_values_valid = 3)
 
@@ -292,9 +294,9 @@
 	.asyncio = asyncio_layout, \
 }
 
-/* 3.14 keeps 3.13's objects; 3.15's heap types grew (ht_cached_keys at 888). */
-#define OBJECTS_314 OBJECTS_FROM_313(880)
-#define OBJECTS_315 OBJECTS_FROM_313(888)
+/* 3.14 keeps 3.13's objects but for tuples' hash; 3.15's heap types grew (ht_cached_keys at 888). */
+#define OBJECTS_314 OBJECTS_FROM_313(880, true)
+#define OBJECTS_315 OBJECTS_FROM_313(888, true)
 #define NO_OBJECTS { .supported = false }
 
 static const struct py_layout layouts[] = {
