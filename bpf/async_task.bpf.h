@@ -14,6 +14,7 @@
 _Static_assert(PYPERF_ASYNC_CANDIDATES * PYPERF_ASYNC_ENTRY_MAX <= PYPERF_ASYNC_ENTRIES_READ &&
 	       (PYPERF_ASYNC_ENTRIES_READ & (PYPERF_ASYNC_ENTRIES_READ - 1)) == 0, "the entries fit entries_buf");
 _Static_assert((PYPERF_ASYNC_CANDIDATES & (PYPERF_ASYNC_CANDIDATES - 1)) == 0, "candidate index masks");
+_Static_assert((PYPERF_ASYNC_TASK_READ & (PYPERF_ASYNC_TASK_READ - 1)) == 0, "a byte's index in task_buf masks");
 
 /* Up to 3.10 the index width follows from dk_size (Objects/dict-common.h DK_IXSIZE). */
 static __always_inline __u64 index_bytes_of_size(__u64 size)
@@ -174,8 +175,28 @@ static __always_inline __u64 first_callback(struct scratch *s, struct pyperf_asy
 }
 
 /*
+ * 3.14+: the task the runtime records as awaiting FUT (`await`, gather()'s
+ * children, a TaskGroup's), read into task_buf; 0 if none, or several
+ * (a set: which one the sample's chain continues in is not known).
+ */
+static __always_inline __u64 recorded_awaiter(struct scratch *s, struct pyperf_async *a, __u64 fut)
+{
+	struct async_match *m = &s->async;
+	__u64 task;
+
+	if (read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, fut) ||
+	    m->task_buf[a->future_awaited_by_is_set & (PYPERF_ASYNC_TASK_READ - 1)])
+		return 0;
+	task = load_u64(m->task_buf, a->future_awaited_by, PYPERF_ASYNC_TASK_READ);
+	if (!task || read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
+	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
+		return 0;
+	return task;
+}
+
+/*
  * The task awaiting the future FUT (a task, or a gather's future), read
- * into task_buf; 0 if none can be shown to.  FUT's first done callback
+ * into task_buf; 0 if none can be shown to.  3.14+ record it; before, FUT's first done callback
  * either wakes a task (`await fut`), or is gather()'s, a function whose
  * closure holds the _GatheringFuture, whose own first callback wakes the
  * task awaiting the gather.  The task must await that very future.
@@ -185,6 +206,8 @@ static __always_inline __u64 awaiter_of(struct scratch *s, struct pyperf_async *
 	struct async_match *m = &s->async;
 	__u64 type, closure, cells, cell, obj, outer = 0, task;
 
+	if (a->future_awaited_by)
+		return recorded_awaiter(s, a, fut);
 	if (!first_callback(s, a, fut))
 		return 0;
 	type = load_u64(m->callback_buf, a->object_type, PYPERF_ASYNC_OBJECT_READ);

@@ -330,6 +330,14 @@ struct pyperf_async {
 	__u16 tuple_size;		/* ob_size */
 	__u16 tuple_items;
 	__u16 tstate_running_task;	/* 3.14+: the thread state names its task; 0: current_tasks is read */
+	/*
+	 * 3.14+: the runtime records who awaits a future (fut_awaited_by: one
+	 * task, or a set of them if the byte at future_awaited_by_is_set says
+	 * so); 0: the done callbacks are followed.
+	 */
+	__u16 future_awaited_by;
+	__u16 future_awaited_by_is_set;
+	__u16 pad2[3];
 	__u64 function_type;		/* gather's callback is a function ... */
 	__u64 gathering_type;		/* ... whose closure holds a _GatheringFuture */
 };

@@ -1,7 +1,8 @@
 """asyncio tasks with known CPU shares, for `record --async`.
 
 main awaits gather() of the tasks "boss", "beta" and an unnamed one;
-"boss" awaits the task "alpha".  alpha, beta and the unnamed task run the
+"boss" awaits the task "alpha".  From 3.11 "beta" is a TaskGroup's task,
+the group's of the task "group", which main gathers instead.  alpha, beta and the unnamed task run the
 same code: alpha does 6 units of work per turn, beta 3, and the unnamed
 task 1, each yielding to the loop between turns, so of the CPU time spent
 in work() 60% is alpha's, 30% beta's and 10% the unnamed task's, whatever
@@ -61,13 +62,22 @@ async def boss(task):
     await task                          # BOSS-AWAIT
 
 
+async def group():
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(share(3)).set_name("beta")      # GROUP-BETA
+
+
 async def main():
     alpha = asyncio.ensure_future(share(6))
     alpha.set_name("alpha")
     chief = asyncio.ensure_future(boss(alpha))
     chief.set_name("boss")
-    beta = asyncio.ensure_future(share(3))
-    beta.set_name("beta")
+    if hasattr(asyncio, "TaskGroup"):
+        beta = asyncio.ensure_future(group())
+        beta.set_name("group")
+    else:
+        beta = asyncio.ensure_future(share(3))
+        beta.set_name("beta")
     unnamed = asyncio.ensure_future(share(1))
     pause = asyncio.ensure_future(breather())
     pause.set_name("breather")

@@ -30,6 +30,7 @@ int asyncio_debug_apply(struct py_asyncio_layout *A, const struct py_asyncio_deb
 	if (d->task_size > MAX_TASK_SIZE || d->interp_size > MAX_INTERP_SIZE || d->tstate_size > MAX_TSTATE_SIZE)
 		return -ENOTSUP;
 	if (!inside(d->task_name, 8, d->task_size) || !inside(d->task_coro, 8, d->task_size) ||
+	    !inside(d->task_awaited_by, 8, d->task_size) || !inside(d->task_awaited_by_is_set, 1, d->task_size) ||
 	    !inside(d->task_node, NODE_SIZE, d->task_size) ||
 	    !inside(d->interp_tasks_head, NODE_SIZE, d->interp_size) ||
 	    !inside(d->tstate_running_loop, 8, d->tstate_size) ||

@@ -35,7 +35,8 @@ int asyncio_sampling_config(const struct python_target *t, struct pyperf_async *
 	rc = asyncio_layout_of(t, A);
 	if (rc)
 		return rc;
-	if (A->debug.tstate_running_task > UINT16_MAX || D->keys_indices > PYPERF_ASYNC_KEYS_READ || D->general_entry_size > PYPERF_ASYNC_ENTRY_MAX ||
+	if (A->debug.tstate_running_task > UINT16_MAX || A->debug.task_awaited_by + 8 > PYPERF_ASYNC_TASK_READ ||
+	    A->debug.task_awaited_by_is_set >= PYPERF_ASYNC_TASK_READ || D->keys_indices > PYPERF_ASYNC_KEYS_READ || D->general_entry_size > PYPERF_ASYNC_ENTRY_MAX ||
 	    A->task_name + 8 > PYPERF_ASYNC_TASK_READ || A->task_coro + 8 > PYPERF_ASYNC_TASK_READ ||
 	    A->wakeup_task + 8 > PYPERF_ASYNC_OBJECT_READ || A->function_closure + 8 > PYPERF_ASYNC_OBJECT_READ ||
 	    o.O->tuple_items + 8 * PYPERF_CLOSURE_CELLS > PYPERF_ASYNC_OBJECT_READ)
@@ -60,6 +61,8 @@ int asyncio_sampling_config(const struct python_target *t, struct pyperf_async *
 	*out = (struct pyperf_async) {
 		.current_tasks = current,
 		.tstate_running_task = A->debug.tstate_running_task,
+		.future_awaited_by = A->debug.task_awaited_by,
+		.future_awaited_by_is_set = A->debug.task_awaited_by_is_set,
 		.task_type = task_type,
 		.object_type = t->layout.object_type,
 		.dict_keys = D->keys,

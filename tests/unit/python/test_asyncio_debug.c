@@ -46,6 +46,8 @@ Test(asyncio_debug, insane_or_foreign_sections_refused)
 		{ "task larger than any", offsetof(struct py_asyncio_debug, task_size), 1 << 20 },
 		{ "name outside the task", offsetof(struct py_asyncio_debug, task_name), 168 },
 		{ "node's prev outside the task", offsetof(struct py_asyncio_debug, task_node), 160 },
+		{ "awaited_by outside the task", offsetof(struct py_asyncio_debug, task_awaited_by), 164 },
+		{ "awaited_by's flag outside the task", offsetof(struct py_asyncio_debug, task_awaited_by_is_set), 168 },
 		{ "offset that wraps", offsetof(struct py_asyncio_debug, task_coro), UINT64_MAX - 4 },
 		{ "interpreter's list head outside it", offsetof(struct py_asyncio_debug, interp_tasks_head), 225860 },
 		{ "thread state larger than any", offsetof(struct py_asyncio_debug, tstate_size), 1 << 20 },
