@@ -44,7 +44,6 @@ struct reader {
 	const struct python_target *t;
 	struct py_objects objects;
 	const struct py_asyncio_layout *A;
-	struct py_asyncio_layout layout;	/* A points here */
 	uint64_t interp;		/* the interpreter whose tasks are read */
 	struct asyncio_snapshot *out;
 	struct hmap seen;		/* task address -> index + 1 */
@@ -613,7 +612,20 @@ static int by_address(const void *a, const void *b)
 
 int asyncio_read(const struct python_target *t, struct asyncio_snapshot *out)
 {
-	struct reader r = { .t = t, .A = &r.layout, .out = out };
+	struct py_asyncio_layout layout;
+	int rc = asyncio_layout_of(t, &layout);
+
+	if (rc) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	return asyncio_read_layout(t, &layout, out);
+}
+
+int asyncio_read_layout(const struct python_target *t, const struct py_asyncio_layout *layout,
+			struct asyncio_snapshot *out)
+{
+	struct reader r = { .t = t, .A = layout, .out = out };
 	bool found_asyncio = false;
 	uint64_t interp;
 	int rc = 0, err;
@@ -622,9 +634,6 @@ int asyncio_read(const struct python_target *t, struct asyncio_snapshot *out)
 	py_objects_init(&r.objects, t);
 	if (!r.objects.O->supported || r.objects.O->interp_modules == PYPERF_OFF_NONE)
 		return -ENOTSUP;
-	rc = asyncio_layout_of(t, &r.layout);
-	if (rc)
-		return rc;
 	err = target_read_u64(t->pid, t->runtime_addr + t->layout.bpf.runtime_interp_head, &interp);
 	for (int i = 0; !err && interp && i < MAX_INTERPRETERS && !out->cut; i++) {
 		int found = -EAGAIN;

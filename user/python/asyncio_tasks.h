@@ -91,6 +91,11 @@ struct asyncio_snapshot {
  */
 int asyncio_read(const struct python_target *t, struct asyncio_snapshot *out);
 
+/* asyncio_read() with the asyncio layout LAYOUT (3.14+: completed from .AsyncioDebug). */
+struct py_asyncio_layout;
+int asyncio_read_layout(const struct python_target *t, const struct py_asyncio_layout *layout,
+			struct asyncio_snapshot *out);
+
 /* The task at ADDR in S, or NULL. */
 struct asyncio_task *asyncio_find(const struct asyncio_snapshot *s, uint64_t addr);
 

@@ -13,6 +13,7 @@
 #include "fake_objects.h"
 #include "python/asyncio_tasks.h"
 #include "python/py_set.h"
+#include "process/target_mem.h"
 
 #define O (&fo_layout.objects)
 #define A (&fo_layout.asyncio)
@@ -331,6 +332,95 @@ Test(asyncio_tasks, no_asyncio_or_no_layout, .fini = fo_done)
 	t = fo_runtime("threading", 1, (const char *[]){ "_active" }, (uint64_t[]){ 0x1 });
 	cr_assert_eq(asyncio_read(&t, &s), -ENOENT);
 	cr_assert_eq(s.ntasks, 0);
-	t.layout = *py_layout_static(3, 14, false);
+	/* 3.14t: no task layout known. */
+	t.layout = *py_layout_static(3, 14, true);
 	cr_assert_eq(asyncio_read(&t, &s), -ENOTSUP);
+}
+
+/* ---- 3.14+'s task lists -------------------------------------------------- */
+
+/* Where the lists are, as a .AsyncioDebug would say (any places inside the structs). */
+#define TASK_NODE 200
+#define INTERP_TASKS_HEAD 4096
+#define TSTATE_RUNNING_TASK 512
+#define TSTATE_TASKS_HEAD 528
+
+/* Link the tasks (their nodes) into a circular list at HEAD, in order. */
+static void link_tasks(uint64_t head, size_t n, const uint64_t *tasks)
+{
+	uint64_t prev = head;
+
+	for (size_t i = 0; i < n; i++) {
+		fo_put64(prev, tasks[i] + TASK_NODE);			/* next */
+		fo_put64(tasks[i] + TASK_NODE + 8, prev);		/* prev */
+		prev = tasks[i] + TASK_NODE;
+	}
+	fo_put64(prev, head);
+	fo_put64(head + 8, prev);
+}
+
+/*
+ * The runtime's task lists, read with a 3.12 memory whose layout says the
+ * tasks are in lists (as 3.14's do): the interpreter's list and a thread
+ * state's, and the thread state's running task, found with no registry
+ * holding them; a list whose links loop short of its head (a task freed
+ * while read) is read a bounded number of times, and the read says it may
+ * miss tasks.
+ */
+Test(asyncio_tasks, task_lists_read_and_bounded, .fini = fo_done)
+{
+	struct py_asyncio_layout layout;
+	struct asyncio_snapshot s;
+	struct world w;
+	uint64_t code, interp, tstate;
+
+	fo_use_version(12);
+	layout = fo_layout.asyncio;
+	layout.needs_debug_section = true;
+	layout.debug = (struct py_asyncio_debug) {
+		.task_size = 256, .task_node = TASK_NODE, .task_coro = A->task_coro, .task_name = A->task_name,
+		.interp_size = 8192, .interp_tasks_head = INTERP_TASKS_HEAD,
+		.tstate_size = 1024, .tstate_running_task = TSTATE_RUNNING_TASK, .tstate_tasks_head = TSTATE_TASKS_HEAD,
+	};
+	w.task_type = fo_type_named("_asyncio.Task");
+	w.coro_type = fo_type_named("coroutine");
+	w.loop = fo_instance(fo_class("_UnixSelectorEventLoop"), 1, (const char *[]){ "_thread_id" },
+			     (uint64_t[]){ fo_int(LOOP_THREAD) });
+	uint64_t future = fo_object(fo_type_named("_asyncio.Future"), 128);
+	uint64_t ended[] = {
+		task_obj(&w, coro_obj(&w, future, &code), future, fo_str("of-a-thread-gone-1")),
+		task_obj(&w, coro_obj(&w, future, &code), future, fo_str("of-a-thread-gone-2")),
+	};
+	uint64_t own[] = { task_obj(&w, coro_obj(&w, future, &code), future, fo_str("thread-own")) };
+	uint64_t runner = task_obj(&w, coro_obj(&w, 0, &code), 0, fo_str("runner"));
+	/* asyncio.tasks with empty registries: the C tasks are only in the lists. */
+	uint64_t data = set_obj(fo_type_named("set"), 3, 0, NULL);
+	uint64_t weakset = fo_instance(fo_class("WeakSet"), 1, (const char *[]){ "data" }, (uint64_t[]){ data });
+	const char *names[] = { A->all_tasks };
+	struct python_target t = fo_runtime("asyncio.tasks", 1, names, (uint64_t[]){ weakset });
+
+	cr_assert_eq(target_read_u64(t.pid, t.runtime_addr + B->runtime_interp_head, &interp), 0);
+	tstate = fo_alloc(1024);
+	fo_put64(interp + B->interp_threads_head, tstate);
+	link_tasks(interp + INTERP_TASKS_HEAD, 2, ended);
+	link_tasks(tstate + TSTATE_TASKS_HEAD, 1, own);
+	fo_put64(tstate + TSTATE_RUNNING_TASK, runner);
+
+	cr_assert_eq(asyncio_read_layout(&t, &layout, &s), 0);
+	cr_assert_eq(s.ntasks, 4, "%zu tasks", s.ntasks);
+	cr_assert_str_eq(task_at(&s, ended[1])->name, "of-a-thread-gone-2");
+	cr_assert_str_eq(task_at(&s, own[0])->name, "thread-own");
+	cr_assert(task_at(&s, runner)->running, "the thread state's running task runs");
+	cr_assert(!task_at(&s, own[0])->running);
+	cr_assert(!s.incomplete && !s.cut);
+	asyncio_snapshot_free(&s);
+
+	/* The second task's next leads back to the first, not to the head: a loop. */
+	fo_put64(ended[1] + TASK_NODE, ended[0] + TASK_NODE);
+	fo_reads = 0;
+	cr_assert_eq(asyncio_read_layout(&t, &layout, &s), 0);
+	cr_assert(s.incomplete, "a list that never ends at its head: the read may miss tasks");
+	cr_assert_not_null(asyncio_find(&s, ended[0]), "what was read is kept");
+	cr_assert_leq(fo_reads, 3 * 2 * (ASYNCIO_MAX_TASKS + 16) + 10000, "%lu reads", fo_reads);
+	asyncio_snapshot_free(&s);
 }
