@@ -6,7 +6,9 @@
  * the sampler makes (py_read_stack), the symbolizer's reads of code
  * objects, their strings and line tables, and the kernel's code reports
  * (symbolizer_add_code), and the objects dump reads: threading's thread
- * names and asyncio's tasks (dicts, sets, instances, coroutine chains).
+ * names and asyncio's tasks (dicts, sets, instances, coroutine chains;
+ * and 3.14+'s task lists, placed where the memory's first bytes, read as
+ * an .AsyncioDebug section, say when they pass asyncio_debug_apply()).
  * A target's memory is the target's to shape: any
  * bytes must give an answer or an error, never a crash, a hang or an
  * unbounded allocation.
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "python/asyncio_debug.h"
 #include "python/asyncio_tasks.h"
 #include "python/py_walk.h"
 #include "python/python_target.h"
@@ -67,6 +70,36 @@ static int visit_thread(void *arg, uint64_t interp, uint64_t tstate)
 	return ++c->threads >= 16;
 }
 
+/* asyncio's tasks with layout A: any answer, never a chain past its bound. */
+static void read_tasks(const struct python_target *t, const struct py_asyncio_layout *A)
+{
+	struct asyncio_snapshot tasks;
+
+	if (asyncio_read_layout(t, A, &tasks))
+		return;
+	for (size_t i = 0; i < tasks.ntasks; i++)
+		if (tasks.tasks[i].nchain > ASYNCIO_MAX_CHAIN)
+			abort();
+	asyncio_snapshot_free(&tasks);
+}
+
+/* 3.14+'s lists: the table's layout completed from the memory's first bytes, if sane. */
+static void read_task_lists(const struct python_target *t)
+{
+	struct py_asyncio_layout lists = t->layout.asyncio;
+	struct py_asyncio_debug debug;
+
+	if (memory_len < sizeof(debug) || !lists.supported)
+		return;
+	memcpy(&debug, memory, sizeof(debug));
+	/* The table's task: the section must agree with it to be taken. */
+	debug.task_coro = lists.task_coro;
+	debug.task_name = lists.task_name;
+	lists.needs_debug_section = true;
+	if (!asyncio_debug_apply(&lists, &debug))
+		read_tasks(t, &lists);
+}
+
 static void ignore_name(void *ctx, pid_t tid, const char *name)
 {
 	(void)ctx, (void)tid, (void)name;
@@ -80,7 +113,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct profile profile;
 	struct walk_ctx c = { &t, &sym, 0 };
 	struct pyperf_code_info *info;
-	struct asyncio_snapshot tasks;
 	char why[256];
 
 	if (size < 1)
@@ -103,12 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	py_for_each_thread(&t, visit_thread, &c);
 	python_target_validate(&t, why, sizeof(why));
 	thread_names_read(&t, ignore_name, NULL);
-	if (!asyncio_read(&t, &tasks)) {
-		for (size_t i = 0; i < tasks.ntasks; i++)
-			if (tasks.tasks[i].nchain > ASYNCIO_MAX_CHAIN)
-				abort();
-		asyncio_snapshot_free(&tasks);
-	}
+	read_tasks(&t, &t.layout.asyncio);
+	read_task_lists(&t);
 	/* The same bytes as a code report from the kernel, any length. */
 	info = calloc(1, sizeof(*info));
 	if (info) {
