@@ -20,10 +20,11 @@
 
 _Static_assert(PYPERF_ASYNC_KEYS_READ >= 64, "dk_indices lies within the keys header read");
 
-int asyncio_sampling_config(const struct python_target *t, struct pyperf_async *out)
+int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_layout *layout,
+			    struct pyperf_async *out)
 {
 	const struct py_dict_layout *D = &t->layout.objects.dict;
-	struct py_asyncio_layout layout, *A = &layout;
+	struct py_asyncio_layout *A = layout;
 	struct py_objects o;
 	uint64_t interp, globals, current = 0, task_type, gather, gathering_type;
 	int rc;

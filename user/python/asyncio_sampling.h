@@ -13,13 +13,16 @@
 
 struct python_target;
 struct py_objects;
+struct py_asyncio_layout;
 
 /*
- * Fill OUT for T's main interpreter.  0, or -ENOTSUP (no asyncio layout
- * for T's version), -ENOENT (asyncio.tasks not imported yet, or it has no
- * C Task), or a read's -errno.
+ * Fill OUT for T's main interpreter, and LAYOUT with T's asyncio layout
+ * (3.14+: completed from .AsyncioDebug; asyncio_read_layout() takes it).
+ * 0, or -ENOTSUP (no asyncio layout for T's version), -ENOENT
+ * (asyncio.tasks not imported yet, or it has no C Task), or a read's -errno.
  */
-int asyncio_sampling_config(const struct python_target *t, struct pyperf_async *out);
+int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_layout *layout,
+			    struct pyperf_async *out);
 
 /*
  * TASK's name, from its name object's first bytes: a str, or 3.13's

@@ -222,7 +222,7 @@ static bool find_asyncio(struct tracker *t, struct tracked *tr, uint64_t now_ns)
 
 	if (!t->modes.async_tasks || tr->async.task_type || now_ns < tr->async_retry_at_ns)
 		return false;
-	rc = asyncio_sampling_config(&tr->target, &tr->async);
+	rc = asyncio_sampling_config(&tr->target, &tr->async_layout, &tr->async);
 	if (!rc)
 		return true;
 	tr->async_retry_at_ns = rc == -ENOTSUP ? UINT64_MAX : now_ns + ASYNC_RETRY_NS;
@@ -237,6 +237,9 @@ static int read_tasks(void *ctx, struct asyncio_snapshot *out)
 {
 	struct tracked *tr = ctx;
 
+	/* Once found, the layout (3.14+: read from the target's files) is kept. */
+	if (tr->async.task_type)
+		return asyncio_read_layout(&tr->target, &tr->async_layout, out);
 	return asyncio_read(&tr->target, out);
 }
 

@@ -65,6 +65,7 @@ struct tracked {
 	 * imported (looked for again every ASYNC_RETRY_NS until then).
 	 */
 	struct pyperf_async async;
+	struct py_asyncio_layout async_layout;	/* the layout async was made with */
 	uint64_t async_retry_at_ns;
 	struct py_objects objects;	/* the tasks' names' types */
 	/* --mode wall --async: the time of its suspended tasks (suspended_tasks.h). */

@@ -45,12 +45,13 @@ static struct python_target runtime(int minor, const char *task_type, uint64_t *
 Test(asyncio_sampling, config_only_with_asyncio_and_its_c_task, .fini = fo_done)
 {
 	for (size_t v = 0; v < NVERSIONS; v++) {
+		struct py_asyncio_layout layout;
 		struct pyperf_async a;
 		uint64_t type, current;
 		struct python_target t;
 
 		t = runtime(versions[v], "_asyncio.Task", &current, &type);
-		cr_assert_eq(asyncio_sampling_config(&t, &a), 0, "3.%d", versions[v]);
+		cr_assert_eq(asyncio_sampling_config(&t, &layout, &a), 0, "3.%d", versions[v]);
 		const struct { uint64_t got, want; const char *field; } fields[] = {
 			{ a.current_tasks, current, "current_tasks" },
 			{ a.task_type, type, "task_type" },
@@ -74,14 +75,19 @@ Test(asyncio_sampling, config_only_with_asyncio_and_its_c_task, .fini = fo_done)
 		};
 		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
 			cr_assert_eq(fields[f].got, fields[f].want, "3.%d: %s", versions[v], fields[f].field);
+		/* Up to 3.13 the layout is the table's, with no section's fields in it. */
+		cr_assert(layout.supported && !layout.needs_debug_section && layout.task_coro == A->task_coro &&
+			  layout.future_state == A->future_state && layout.debug.task_size == 0, "3.%d", versions[v]);
+		cr_assert_eq(a.tstate_running_task, 0);
+		cr_assert_eq(a.future_awaited_by, 0);
 		/* asyncio's pure-Python Task (no _asyncio): not read. */
 		t = runtime(versions[v], "Task", &current, &type);
-		cr_assert_eq(asyncio_sampling_config(&t, &a), -ENOENT, "3.%d", versions[v]);
+		cr_assert_eq(asyncio_sampling_config(&t, &layout, &a), -ENOENT, "3.%d", versions[v]);
 		cr_assert_eq(a.current_tasks, 0, "off when not found");
 		/* asyncio not imported (yet). */
 		fo_use_version(versions[v]);
 		t = fo_runtime("threading", 1, (const char *[]){ "_active" }, (uint64_t[]){ 0x1 });
-		cr_assert_eq(asyncio_sampling_config(&t, &a), -ENOENT);
+		cr_assert_eq(asyncio_sampling_config(&t, &layout, &a), -ENOENT);
 	}
 }
 
