@@ -137,8 +137,8 @@ def wall_mode_check(interps, env=None):
             idle = sum(sum(p["weights"]) for p in cpu_doc["profiles"] if "thread %d " % tids[name] in p["name"])
             ratio = used[name] / max(used["cpu_worker"], 1)
             assert idle <= (0.01 + 2 * ratio) * busy, \
-                "cpu mode: %s has %.1f%% of the busy thread's samples, for %.1f%% of its CPU time" % (
-                    name, 100 * idle / busy, 100 * ratio)
+                "cpu mode: %s (%s) has %.1f%% of the busy thread's samples, for %.1f%% of its CPU time" % (
+                    name, interp.label(), 100 * idle / busy, 100 * ratio)
     return "3 threads within 5%% of %.2f s" % st["duration_s"]
 
 
