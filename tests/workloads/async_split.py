@@ -5,8 +5,11 @@ main awaits gather() of the tasks "boss", "beta" and an unnamed one;
 the group's of the task "group", which main gathers instead.  alpha, beta and the unnamed task run the
 same code: alpha does 6 units of work per turn, beta 3, and the unnamed
 task 1, each yielding to the loop between turns, so of the CPU time spent
-in work() 60% is alpha's, 30% beta's and 10% the unnamed task's, whatever
-the machine's speed.  A
+in work() about 60% is alpha's, 30% beta's and 10% the unnamed task's.
+How close depends on the machine (a task doing one unit a turn meets its
+caches cold more often), so each task's CPU time in work() is measured
+here too (thread_time around each call), and printed as JSON on SIGUSR1:
+the truth a profile is compared with.  A
 second thread runs an event loop of its own with the task "elsewhere",
 which does 10 units every 50 ms.  It runs while the main loop's task
 "breather" blocks in time.sleep() (without the GIL) each turn: threads
@@ -15,7 +18,10 @@ skews which task the ticks meet, and may starve the second thread.  Prints "read
 task's name and main's.
 """
 import asyncio
+import json
+import os
 import random
+import signal
 import threading
 import time
 
@@ -27,10 +33,22 @@ def work():
     return x
 
 
+# Task name -> nanoseconds of its thread's CPU time spent in work().
+spent = {}
+
+
+def tell_spent(signum, frame):
+    os.write(1, (json.dumps(spent) + "\n").encode())
+
+
 async def share(units):
+    name = asyncio.current_task().get_name()
+    spent[name] = 0
     while True:
         for _ in range(units):
+            start = time.thread_time_ns()
             work()                      # SHARE-WORK
+            spent[name] += time.thread_time_ns() - start
         await asyncio.sleep(0)          # SHARE-YIELD
 
 
@@ -88,5 +106,6 @@ async def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGUSR1, tell_spent)
     threading.Thread(target=other_loop, name="other-loop", daemon=True).start()
     asyncio.run(main())
