@@ -6,7 +6,8 @@
  * give up to PYPERF_ASYNC_CANDIDATES tasks and their coroutines' frames;
  * the walk looks for those frames on the thread's stack.  A task is named
  * only when its coroutine's frame is there: the dict alone may hold
- * another thread's loop, and either a task just left.  Part of pyperf.bpf.c (one BPF program): included once, in order.
+ * another thread's loop, and either a task just left.  Part of
+ * pyperf.bpf.c (one BPF program): included once, in order.
  */
 #ifndef PYBPF_ASYNC_TASK_BPF_H
 #define PYBPF_ASYNC_TASK_BPF_H
@@ -196,8 +197,8 @@ static __always_inline __u64 recorded_awaiter(struct scratch *s, struct pyperf_a
 
 /*
  * The task awaiting the future FUT (a task, or a gather's future), read
- * into task_buf; 0 if none can be shown to.  3.14+ record it; before, FUT's first done callback
- * either wakes a task (`await fut`), or is gather()'s, a function whose
+ * into task_buf; 0 if none can be shown to.  3.14+ record it; before,
+ * FUT's first done callback either wakes a task (`await fut`), or is gather()'s, a function whose
  * closure holds the _GatheringFuture, whose own first callback wakes the
  * task awaiting the gather.  The task must await that very future.
  */

@@ -37,7 +37,8 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 	if (rc)
 		return rc;
 	if (A->debug.tstate_running_task > UINT16_MAX || A->debug.task_awaited_by + 8 > PYPERF_ASYNC_TASK_READ ||
-	    A->debug.task_awaited_by_is_set >= PYPERF_ASYNC_TASK_READ || D->keys_indices > PYPERF_ASYNC_KEYS_READ || D->general_entry_size > PYPERF_ASYNC_ENTRY_MAX ||
+	    A->debug.task_awaited_by_is_set >= PYPERF_ASYNC_TASK_READ ||
+	    D->keys_indices > PYPERF_ASYNC_KEYS_READ || D->general_entry_size > PYPERF_ASYNC_ENTRY_MAX ||
 	    A->task_name + 8 > PYPERF_ASYNC_TASK_READ || A->task_coro + 8 > PYPERF_ASYNC_TASK_READ ||
 	    A->wakeup_task + 8 > PYPERF_ASYNC_OBJECT_READ || A->function_closure + 8 > PYPERF_ASYNC_OBJECT_READ ||
 	    o.O->tuple_items + 8 * PYPERF_CLOSURE_CELLS > PYPERF_ASYNC_OBJECT_READ)

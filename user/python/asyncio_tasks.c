@@ -44,7 +44,6 @@ struct reader {
 	const struct python_target *t;
 	struct py_objects objects;
 	const struct py_asyncio_layout *A;
-	uint64_t interp;		/* the interpreter whose tasks are read */
 	struct asyncio_snapshot *out;
 	struct hmap seen;		/* task address -> index + 1 */
 	/* Type objects found to be named so; 0 until then. */
@@ -160,8 +159,6 @@ static int take_thread_tasks(void *ctx, uint64_t interp, uint64_t tstate)
 	uint64_t running;
 	int rc;
 
-	if (interp != r->interp)
-		return 0;
 	rc = take_list(r, tstate + d->tstate_tasks_head);
 	if (!rc && !target_read_u64(r->t->pid, tstate + d->tstate_running_task, &running) && running)
 		rc = take_running(r, 0, running);
@@ -173,9 +170,8 @@ static int read_task_lists(struct reader *r, uint64_t interp)
 {
 	int rc = take_list(r, interp + r->A->debug.interp_tasks_head);
 
-	r->interp = interp;
 	if (!rc)
-		rc = py_for_each_thread(r->t, take_thread_tasks, r);
+		rc = py_for_each_thread_of(r->t, interp, take_thread_tasks, r);
 	return rc;
 }
 

@@ -213,10 +213,11 @@
  * 3.11+: the frame is embedded in the coroutine, gi_frame_state the byte
  * 5 before it (then padding); the stack is localsplus[stacktop - 1].
  */
-#define ASYNCIO_EMBEDDED(frame_at, suspended_state, ...) \
+#define EMBEDDED_FRAME(frame_at, finished, executing) \
 	.coro_frame = frame_at, .coro_frame_embedded = true, .frame_gen = NONE, \
-	.frame_state = -5, .frame_finished = 1, \
-	.frame_executing = 0, \
+	.frame_state = -5, .frame_finished = finished, .frame_executing = executing
+#define ASYNCIO_EMBEDDED(frame_at, suspended_state, ...) \
+	EMBEDDED_FRAME(frame_at, 1, 0), \
 	.await = { .state = suspended_state, __VA_ARGS__ }, \
 	.stack_top = PY_STACK_TOP_INDEX, .frame_stack = 72, .frame_stack_depth = 64
 #define ASYNCIO_311 { ASYNCIO_UP_TO_311("weakref.ReferenceType"), ASYNCIO_FUTURE(16, 88), ASYNCIO_TASK(128), \
@@ -236,8 +237,7 @@
  */
 #define ASYNCIO_FROM_314(finished, executing, suspended_yield_from, above) { ASYNCIO_FROM_312, \
 	ASYNCIO_FUTURE(16, 104), CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), ASYNCIO_TASK(120), \
-	.coro_frame = 72, .coro_frame_embedded = true, .frame_gen = NONE, \
-	.frame_state = -5, .frame_finished = finished, .frame_executing = executing, \
+	EMBEDDED_FRAME(72, finished, executing), \
 	.await = { .state = suspended_yield_from, .opcodes = { 0 }, .items_above = above }, \
 	.stack_top = PY_STACK_TOP_TAGGED_POINTER, .frame_stack = 64, .frame_stack_depth = NONE, \
 	.needs_debug_section = true }

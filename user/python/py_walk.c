@@ -14,28 +14,40 @@
 /* Same bound as the BPF program: sub-interpreters beyond it are not seen. */
 #define MAX_INTERPS 8
 
+int py_for_each_thread_of(const struct python_target *t, uint64_t interp,
+			  int (*fn)(void *ctx, uint64_t interp, uint64_t tstate), void *ctx)
+{
+	const struct pyperf_offsets *o = &t->layout.bpf;
+	struct chain_cycle threads = { 0 };
+	uint64_t tstate;
+	int rc;
+
+	if (target_read_u64(t->pid, interp + o->interp_threads_head, &tstate))
+		return -EFAULT;
+	for (int n = 0; tstate && n < PY_WALK_MAX_THREADS && !chain_cycle_seen(&threads, tstate); n++) {
+		rc = fn(ctx, interp, tstate);
+		if (rc)
+			return rc;
+		if (target_read_u64(t->pid, tstate + o->tstate_next, &tstate))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 int py_for_each_thread(const struct python_target *t,
 		       int (*fn)(void *ctx, uint64_t interp, uint64_t tstate), void *ctx)
 {
 	const struct pyperf_offsets *o = &t->layout.bpf;
 	struct chain_cycle interps = { 0 };
-	uint64_t interp, tstate;
+	uint64_t interp;
 	int rc;
 
 	if (target_read_u64(t->pid, t->runtime_addr + o->runtime_interp_head, &interp))
 		return -EFAULT;
 	for (int i = 0; interp && i < MAX_INTERPS && !chain_cycle_seen(&interps, interp); i++) {
-		struct chain_cycle threads = { 0 };
-
-		if (target_read_u64(t->pid, interp + o->interp_threads_head, &tstate))
-			return -EFAULT;
-		for (int n = 0; tstate && n < PY_WALK_MAX_THREADS && !chain_cycle_seen(&threads, tstate); n++) {
-			rc = fn(ctx, interp, tstate);
-			if (rc)
-				return rc;
-			if (target_read_u64(t->pid, tstate + o->tstate_next, &tstate))
-				return -EFAULT;
-		}
+		rc = py_for_each_thread_of(t, interp, fn, ctx);
+		if (rc)
+			return rc;
 		if (target_read_u64(t->pid, interp + o->interp_next, &interp))
 			return -EFAULT;
 	}

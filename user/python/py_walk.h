@@ -29,6 +29,10 @@ struct py_frame_info {
 int py_for_each_thread(const struct python_target *t,
 		       int (*fn)(void *ctx, uint64_t interp, uint64_t tstate), void *ctx);
 
+/* The same for the thread states of the interpreter INTERP only. */
+int py_for_each_thread_of(const struct python_target *t, uint64_t interp,
+			  int (*fn)(void *ctx, uint64_t interp, uint64_t tstate), void *ctx);
+
 /* The innermost frame of TSTATE (through 3.11/3.12's CFrame), 0 if none. */
 uint64_t py_top_frame(const struct python_target *t, uint64_t tstate);
 
