@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 #include "base/startup_heap.h"
 #include "session/preflight.h"
 #include "session/sampler.h"
+#include "session/tick_period.h"
 
 /*
  * What start-up allocates while libbpf loads the program: the kernel's BTF
@@ -309,13 +311,18 @@ static int read_online_cpus(bool *online, int max)
 
 static int open_cpu_clock(int cpu, unsigned int rate_hz)
 {
+	uint32_t random = 0;
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE,
 		.size = sizeof(attr),
 		.config = PERF_COUNT_SW_CPU_CLOCK,
-		/* A fixed period in ns: exact rate, no frequency auto-tuning. */
-		.sample_period = 1000000000ULL / rate_hz,
 	};
+
+	/* Any stretch will do if there is no randomness: it need not be secret. */
+	if (getrandom(&random, sizeof(random), GRND_NONBLOCK) != sizeof(random))
+		random = (uint32_t)cpu * 2654435761u;
+	/* A fixed period in ns, no frequency auto-tuning, out of step with the kernel's tick. */
+	attr.sample_period = tick_period_ns(1000000000ULL / rate_hz, random);
 
 	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
