@@ -196,11 +196,49 @@ static __always_inline __u64 recorded_awaiter(struct scratch *s, struct pyperf_a
 }
 
 /*
+ * 3.11-3.13: the parent task of the TaskGroup whose bound method is the
+ * callback in callback_buf, read into task_buf; 0 if it is no TaskGroup's,
+ * or the group keeps its attributes in a dict (not walked here).
+ */
+static __always_inline __u64 taskgroup_parent(struct scratch *s, struct pyperf_async *a)
+{
+	struct async_match *m = &s->async;
+	__u64 group, type, slot, values, task;
+	__u8 valid;
+
+	group = load_u64(m->callback_buf, a->method_self, PYPERF_ASYNC_OBJECT_READ);
+	if (!group || read_ptr(s, &type, group + a->object_type) || type != a->taskgroup_type ||
+	    read_ptr(s, &slot, group + a->group_dict))
+		return 0;
+	if (a->group_values_tag) {
+		if (!(slot & a->group_values_tag))
+			return 0;
+		values = slot + a->group_values_tag;
+	} else if (slot) {
+		return 0;
+	} else if (a->group_values) {
+		if (read_ptr(s, &values, group + a->group_values) || !values)
+			return 0;
+	} else {
+		values = group + a->group_inline;
+		if (read_user(s, &valid, sizeof(valid), values + a->group_valid) || !valid)
+			return 0;
+	}
+	if (read_ptr(s, &task, values + a->group_parent) || !task ||
+	    read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
+	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
+		return 0;
+	return task;
+}
+
+/*
  * The task awaiting the future FUT (a task, or a gather's future), read
  * into task_buf; 0 if none can be shown to.  3.14+ record it; before,
  * FUT's first done callback either wakes a task (`await fut`), or is gather()'s, a function whose
  * closure holds the _GatheringFuture, whose own first callback wakes the
- * task awaiting the gather.  The task must await that very future.
+ * task awaiting the gather; the task must await that very future.  Or it
+ * is a TaskGroup's (3.11-3.13), whose parent task awaits its children as
+ * 3.14 has it: from create_task() on, not only once in __aexit__.
  */
 static __always_inline __u64 awaiter_of(struct scratch *s, struct pyperf_async *a, __u64 fut)
 {
@@ -212,6 +250,8 @@ static __always_inline __u64 awaiter_of(struct scratch *s, struct pyperf_async *
 	if (!first_callback(s, a, fut))
 		return 0;
 	type = load_u64(m->callback_buf, a->object_type, PYPERF_ASYNC_OBJECT_READ);
+	if (a->group_dict && type == a->method_type)
+		return taskgroup_parent(s, a);
 	if (a->function_type && type == a->function_type) {
 		closure = load_u64(m->callback_buf, a->function_closure, PYPERF_ASYNC_OBJECT_READ);
 		if (!closure || read_user(s, m->tuple_buf, PYPERF_ASYNC_OBJECT_READ, closure))

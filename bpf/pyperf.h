@@ -337,9 +337,29 @@ struct pyperf_async {
 	 */
 	__u16 future_awaited_by;
 	__u16 future_awaited_by_is_set;
-	__u16 pad2[3];
+	/*
+	 * 3.11-3.13: a TaskGroup child's first done callback is the group's
+	 * bound method _on_task_done; the group's _parent_task awaits the
+	 * child (as 3.14+ record).  The attribute is read as
+	 * py_for_each_attribute() does, without the dict fallback: the word at
+	 * group_dict, a values pointer if group_values_tag's bit is set (3.12)
+	 * and the word is a dict (not read) otherwise; or else the values
+	 * pointer at group_values (3.11), or the values inline at
+	 * group_inline (3.13, valid while the byte group_valid bytes in is).
+	 * The parent is the word group_parent bytes into the values.
+	 */
+	__u16 method_self;		/* PyMethodObject.im_self */
+	__s8 group_dict;		/* from the object; 0: TaskGroups not read (yet) */
+	__s8 group_values;		/* 0: none */
+	__u16 group_inline;		/* tp_basicsize; 0: none */
+	__u16 group_valid;
+	__u16 group_parent;		/* values_array + 8 * _parent_task's index in the shared keys */
+	__u8 group_values_tag;
+	__u8 pad2[3];
 	__u64 function_type;		/* gather's callback is a function ... */
 	__u64 gathering_type;		/* ... whose closure holds a _GatheringFuture */
+	__u64 method_type;		/* the bound method's type ... */
+	__u64 taskgroup_type;		/* ... whose self is a TaskGroup */
 };
 
 /* Value of the BPF "procs" map, keyed by host tgid. */

@@ -186,20 +186,30 @@ void fo_done(void)
 }
 
 
-struct python_target fo_runtime(const char *module, size_t n, const char *const *names,
-				const uint64_t *values)
+struct python_target fo_runtime_of(size_t n, const char *const *modules, const uint64_t *globals)
 {
 	struct python_target t = { .pid = 4242 };
-	uint64_t mod = fo_alloc(64), interp = fo_alloc(8192);
-	const char *modules[] = { "sys", "builtins", module };
+	uint64_t interp = fo_alloc(8192), mods[FO_MAX_MODULES + 2] = { 0x3, 0x4 };
+	const char *names[FO_MAX_MODULES + 2] = { "sys", "builtins" };
 
-	fo_put64(mod + O->module_dict, fo_str_dict(n, names, values));
-	fo_put64(interp + O->interp_modules, fo_str_dict(3, modules, (uint64_t[]){ 0x3, 0x4, mod }));
+	cr_assert(n <= FO_MAX_MODULES);
+	for (size_t i = 0; i < n; i++) {
+		names[2 + i] = modules[i];
+		mods[2 + i] = fo_alloc(64);
+		fo_put64(mods[2 + i] + O->module_dict, globals[i]);
+	}
+	fo_put64(interp + O->interp_modules, fo_str_dict(2 + n, names, mods));
 	t.runtime_addr = fo_alloc(1024);
 	fo_put64(t.runtime_addr + fo_layout.bpf.runtime_interp_head, interp);
 	fo_put64(interp + fo_layout.bpf.interp_next, 0);
 	t.layout = fo_layout;
 	return t;
+}
+
+struct python_target fo_runtime(const char *module, size_t n, const char *const *names,
+				const uint64_t *values)
+{
+	return fo_runtime_of(1, &module, (uint64_t[]){ fo_str_dict(n, names, values) });
 }
 
 uint64_t fo_class(const char *name)

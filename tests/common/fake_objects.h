@@ -57,6 +57,9 @@ uint64_t fo_instance(uint64_t cls, size_t n, const char *const *names, const uin
  */
 struct python_target fo_runtime(const char *module, size_t n, const char *const *names,
 				const uint64_t *values);
+/* The same with N modules (at most FO_MAX_MODULES), MODULES[i]'s globals the dict GLOBALS[i]. */
+#define FO_MAX_MODULES 4
+struct python_target fo_runtime_of(size_t n, const char *const *modules, const uint64_t *globals);
 /* Make 3.MINOR's layout the one under test, with an empty memory. */
 void fo_use_version(int minor);
 void fo_done(void);

@@ -229,9 +229,9 @@ def record_async_task_shares(interp):
     60/30/10, one of them unnamed, each sample of it under a [task NAME]
     frame right above the task's coroutine, and the tasks awaiting it above
     that (main through gather(), and for alpha the task "boss" through
-    `await alpha`), and from 3.14 for beta the task "group" whose
-    TaskGroup beta is in (3.11-3.13: beta's chain ends at beta, the group's
-    edge is not read there yet); the shares within 3 points of each task's
+    `await alpha`), and from 3.11 for beta the task "group" whose
+    TaskGroup beta is in (the group's bound method read in the kernel up
+    to 3.13, the runtime's record from 3.14); the shares within 3 points of each task's
     CPU time in work() as the workload itself measured it while recorded,
     under the right names; a second thread's loop with its own task."""
     script = "async_split.py"
@@ -274,8 +274,7 @@ def record_async_task_shares(interp):
             continue
         name = chain[-1]
         awaiting = {"alpha": [main, "boss"],
-                    "beta": [] if (3, 11) <= version < (3, 14) else
-                    [main, "group"] if version >= (3, 14) else [main]}.get(name, [main])
+                    "beta": [main, "group"] if version >= (3, 11) else [main]}.get(name, [main])
         assert chain[:-1] == awaiting, "%s awaited by %s" % (name, chain[:-1])
         # The task's coroutine and what it calls inside, the event loop outside.
         assert inside[:1] == [("share", share_work)] and len(inside) == 2 and \

@@ -20,13 +20,23 @@
 
 _Static_assert(PYPERF_ASYNC_KEYS_READ >= 64, "dk_indices lies within the keys header read");
 
+/* The globals of MODULE in T's main interpreter. */
+static int main_module_globals(const struct python_target *t, struct py_objects *o, const char *module,
+			       uint64_t *globals)
+{
+	uint64_t interp;
+	int rc = target_read_u64(t->pid, t->runtime_addr + t->layout.bpf.runtime_interp_head, &interp);
+
+	return rc ? rc : py_module_globals(o, interp, module, globals);
+}
+
 int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_layout *layout,
 			    struct pyperf_async *out)
 {
 	const struct py_dict_layout *D = &t->layout.objects.dict;
 	struct py_asyncio_layout *A = layout;
 	struct py_objects o;
-	uint64_t interp, globals, current = 0, task_type, gather, gathering_type;
+	uint64_t globals, current = 0, task_type, gather, gathering_type;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -43,9 +53,7 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 	    A->wakeup_task + 8 > PYPERF_ASYNC_OBJECT_READ || A->function_closure + 8 > PYPERF_ASYNC_OBJECT_READ ||
 	    o.O->tuple_items + 8 * PYPERF_CLOSURE_CELLS > PYPERF_ASYNC_OBJECT_READ)
 		return -ENOTSUP;
-	rc = target_read_u64(t->pid, t->runtime_addr + t->layout.bpf.runtime_interp_head, &interp);
-	if (!rc)
-		rc = py_module_globals(&o, interp, "asyncio.tasks", &globals);
+	rc = main_module_globals(t, &o, "asyncio.tasks", &globals);
 	/* 3.14+ keep the running task in the thread state: the dict is only Python tasks'. */
 	if (!rc && !A->needs_debug_section)
 		rc = py_dict_get(&o, globals, A->current_tasks, &current);
@@ -89,6 +97,63 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 		.function_type = py_type_of(&o, gather),
 		.gathering_type = gathering_type,
 	};
+	return 0;
+}
+
+int asyncio_sampling_taskgroups(const struct python_target *t, const struct py_asyncio_layout *A,
+				struct pyperf_async *out)
+{
+	const struct py_instance_layout *I = &t->layout.objects.instance;
+	struct py_objects o;
+	uint64_t globals, types, group_type, method_type, flags, parent_index;
+	int64_t basicsize = 0;
+	bool inline_values;
+	int rc;
+
+	if (!A->taskgroups || !I->managed_dict_flag)
+		return -ENOTSUP;
+	py_objects_init(&o, t);
+	/* The types, looked up once (the sampler reads groups only once group_dict is set). */
+	if (!out->taskgroup_type) {
+		rc = main_module_globals(t, &o, A->taskgroups, &globals);
+		if (!rc)
+			rc = py_dict_get(&o, globals, "TaskGroup", &group_type);
+		if (!rc)
+			rc = main_module_globals(t, &o, "types", &types);
+		if (!rc)
+			rc = py_dict_get(&o, types, "MethodType", &method_type);
+		if (rc)
+			return rc;
+		if (!py_type_named(&o, method_type, "method") || !py_type_named(&o, group_type, "TaskGroup"))
+			return -ENOENT;
+		out->method_type = method_type;
+		out->taskgroup_type = group_type;
+	}
+	group_type = out->taskgroup_type;
+	rc = target_read_u64(t->pid, group_type + I->type_flags, &flags);
+	if (rc)
+		return rc;
+	/* Its attributes as py_for_each_attribute() finds them, less a dict. */
+	inline_values = I->inline_values_flag && (flags & I->inline_values_flag);
+	if (!(flags & I->managed_dict_flag) || (!I->values_tag && !I->managed_values && !inline_values))
+		return -ENOTSUP;
+	if (inline_values &&
+	    (rc = target_read(t->pid, group_type + I->type_basicsize, &basicsize, sizeof(basicsize))))
+		return rc;
+	/* Known once a group has set it (3.11, 3.12: the keys grow as instances set attributes). */
+	rc = py_shared_key_index(&o, group_type, "_parent_task", &parent_index);
+	if (rc)
+		return rc;
+	if (basicsize < 0 || basicsize > UINT16_MAX || o.O->dict.values_array + 8 * parent_index > UINT16_MAX ||
+	    o.O->method_self + 8 > PYPERF_ASYNC_OBJECT_READ)
+		return -ENOTSUP;
+	out->method_self = o.O->method_self;
+	out->group_dict = I->managed_dict;
+	out->group_values_tag = I->values_tag;
+	out->group_values = I->managed_values;
+	out->group_inline = inline_values ? basicsize : 0;
+	out->group_valid = I->inline_values_valid;
+	out->group_parent = o.O->dict.values_array + 8 * parent_index;
 	return 0;
 }
 

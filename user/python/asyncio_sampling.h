@@ -25,6 +25,16 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 			    struct pyperf_async *out);
 
 /*
+ * 3.11-3.13: complete OUT (filled by asyncio_sampling_config()) with what
+ * the sampler needs to follow a TaskGroup's child to the group's parent
+ * task.  0, -ENOTSUP (LAYOUT has no TaskGroup to read: before 3.11, or
+ * 3.14+, which record it), -ENOENT (not imported yet, or no group has
+ * been made yet), or a read's -errno.
+ */
+int asyncio_sampling_taskgroups(const struct python_target *t, const struct py_asyncio_layout *layout,
+				struct pyperf_async *out);
+
+/*
  * TASK's name, from its name object's first bytes: a str, or 3.13's
  * default name kept as a number ("Task-N").  "?" when they are neither.
  */

@@ -87,8 +87,11 @@ static int parse_keys(pid_t pid, const struct py_dict_layout *L, uint64_t keys, 
 	return 0;
 }
 
-int py_dict_table_for_each(pid_t pid, const struct py_dict_layout *L, uint64_t keys,
-			   uint64_t values, py_dict_item_fn fn, void *ctx)
+/* What walk() tells FN with each key: its value (from VALUES when split), or its entry's index. */
+enum told { TELL_VALUE, TELL_INDEX };
+
+static int walk(pid_t pid, const struct py_dict_layout *L, uint64_t keys, uint64_t values,
+		enum told told, py_dict_item_fn fn, void *ctx)
 {
 	uint8_t entries[CHUNK_ENTRIES * MAX_ENTRY_SIZE];
 	uint64_t split[CHUNK_ENTRIES];
@@ -102,16 +105,16 @@ int py_dict_table_for_each(pid_t pid, const struct py_dict_layout *L, uint64_t k
 
 		err = target_read(pid, t.entries + first * t.entry_size, entries, n * t.entry_size);
 		/* A split table's values are the object's, by entry index. */
-		if (!err && values)
+		if (!err && values && told == TELL_VALUE)
 			err = target_read(pid, values + L->values_array + first * 8, split, n * 8);
 		if (err)
 			return err;
 		for (size_t i = 0; i < n; i++) {
 			const uint8_t *e = entries + i * t.entry_size;
 			uint64_t key = u64_at(e, t.key_at);
-			uint64_t value = values ? split[i] : u64_at(e, t.value_at);
+			uint64_t value = told == TELL_INDEX ? first + i : values ? split[i] : u64_at(e, t.value_at);
 
-			if (!key || !value)
+			if (!key || (told == TELL_VALUE && !value))
 				continue;	/* deleted, or an attribute never set */
 			err = fn(ctx, key, value);
 			if (err)
@@ -119,6 +122,18 @@ int py_dict_table_for_each(pid_t pid, const struct py_dict_layout *L, uint64_t k
 		}
 	}
 	return 0;
+}
+
+int py_dict_table_for_each(pid_t pid, const struct py_dict_layout *L, uint64_t keys,
+			   uint64_t values, py_dict_item_fn fn, void *ctx)
+{
+	return walk(pid, L, keys, values, TELL_VALUE, fn, ctx);
+}
+
+int py_dict_keys_for_each(pid_t pid, const struct py_dict_layout *L, uint64_t keys,
+			  py_dict_item_fn fn, void *ctx)
+{
+	return walk(pid, L, keys, 0, TELL_INDEX, fn, ctx);
 }
 
 int py_dict_for_each(pid_t pid, const struct py_dict_layout *L, uint64_t dict,

@@ -33,4 +33,12 @@ int py_dict_for_each(pid_t pid, const struct py_dict_layout *L, uint64_t dict,
 int py_dict_table_for_each(pid_t pid, const struct py_dict_layout *L, uint64_t keys,
 			   uint64_t values, py_dict_item_fn fn, void *ctx);
 
+/*
+ * Each key of the keys object KEYS with its entry's index as FN's VALUE
+ * (a split table's values are the object's, by that index): 0 when every key was told, FN's
+ * nonzero answer, or -errno as above.
+ */
+int py_dict_keys_for_each(pid_t pid, const struct py_dict_layout *L, uint64_t keys,
+			  py_dict_item_fn fn, void *ctx);
+
 #endif

@@ -181,6 +181,8 @@
 #define WAKEUP_CFUNCTION(head) .wakeup_task = (head) + 8
 #define ASYNCIO_TASK(waiter_at) \
 	.task_fut_waiter = waiter_at, .task_coro = (waiter_at) + 8, .task_name = (waiter_at) + 16
+/* 3.11-3.13: TaskGroup, which does not yet record the tasks awaiting its children. */
+#define TASKGROUPS .taskgroups = "asyncio.taskgroups"
 #define ASYNCIO_UP_TO_311(weakref_name) \
 	.all_tasks = "_all_tasks", .eager_tasks = NULL, .current_tasks = "_current_tasks", \
 	.weakref_type = weakref_name
@@ -221,14 +223,14 @@
 	.await = { .state = suspended_state, __VA_ARGS__ }, \
 	.stack_top = PY_STACK_TOP_INDEX, .frame_stack = 72, .frame_stack_depth = 64
 #define ASYNCIO_311 { ASYNCIO_UP_TO_311("weakref.ReferenceType"), ASYNCIO_FUTURE(16, 88), ASYNCIO_TASK(128), \
-	CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), \
+	TASKGROUPS, CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), \
 	ASYNCIO_EMBEDDED(80, -1, .opcodes = { RESUME, RESUME_QUICK }, .min_oparg = 2) }
 #define ASYNCIO_312 { ASYNCIO_FROM_312, ASYNCIO_FUTURE(16, 88), ASYNCIO_TASK(128), \
-	CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), \
+	TASKGROUPS, CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), \
 	ASYNCIO_EMBEDDED(72, -1, .opcodes = { RESUME, INSTRUMENTED_RESUME }, .min_oparg = 2) }
 /* 3.13: FRAME_SUSPENDED_YIELD_FROM (-1) says it alone. */
 #define ASYNCIO_313(head) { ASYNCIO_FROM_312, ASYNCIO_FUTURE(head, (head) + 80), \
-	CLOSURE_FROM_310(head), WAKEUP_CFUNCTION(head), \
+	TASKGROUPS, CLOSURE_FROM_310(head), WAKEUP_CFUNCTION(head), \
 	ASYNCIO_TASK((head) + 96), ASYNCIO_EMBEDDED((head) + 56, -1, .opcodes = { 0 }) }
 /*
  * 3.14: FutureObj gained fut_awaited_by before fut_state, and lost its dict

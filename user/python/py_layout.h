@@ -143,6 +143,12 @@ struct py_asyncio_layout {
 	const char *eager_tasks;	/* set of the eager tasks (3.12+), NULL: none */
 	const char *current_tasks;	/* dict: event loop -> the task it runs now */
 	const char *weakref_type;	/* tp_name of weakref.ref */
+	/*
+	 * The module of TaskGroup (3.11-3.13), whose children's parent the
+	 * sampler reads from the group; NULL: none, or the runtime records
+	 * who awaits a task itself (3.14+).
+	 */
+	const char *taskgroups;
 	/* FutureObj / TaskObj */
 	uint16_t future_loop, future_callback0, future_callbacks, future_state;
 	uint16_t task_fut_waiter, task_coro, task_name;

@@ -215,6 +215,19 @@ int py_attribute_get(struct py_objects *o, uint64_t obj, const char *name, uint6
 	return lookup_result(py_for_each_attribute(o, obj, match_key, &l), &l, value);
 }
 
+int py_shared_key_index(struct py_objects *o, uint64_t type, const char *name, uint64_t *index)
+{
+	struct lookup l = { .o = o, .key = name };
+	uint64_t keys;
+	int err = target_read_u64(o->pid, type + o->O->instance.heaptype_cached_keys, &keys);
+
+	if (!err && !keys)
+		err = -ENOENT;
+	if (err)
+		return err;
+	return lookup_result(py_dict_keys_for_each(o->pid, &o->O->dict, keys, match_key, &l), &l, index);
+}
+
 int py_module_globals(struct py_objects *o, uint64_t interp, const char *module, uint64_t *globals)
 {
 	uint64_t modules, mod;

@@ -61,6 +61,13 @@ int py_for_each_attribute(struct py_objects *o, uint64_t obj, py_dict_item_fn fn
 /* OBJ.NAME of an instance of a Python class: 0, -ENOENT, or -errno. */
 int py_attribute_get(struct py_objects *o, uint64_t obj, const char *name, uint64_t *value);
 
+/*
+ * Where attribute NAME of TYPE's instances sits in their split values
+ * (3.11+: its index in the type's shared keys, ht_cached_keys): 0,
+ * -ENOENT (no instance has set it yet), or -errno.
+ */
+int py_shared_key_index(struct py_objects *o, uint64_t type, const char *name, uint64_t *index);
+
 /* DICT[KEY] for an ASCII str KEY: 0, -ENOENT, or the walk's -errno. */
 int py_dict_get(struct py_objects *o, uint64_t dict, const char *key, uint64_t *value);
 

@@ -213,23 +213,36 @@ static int register_bpf(struct tracker *t, struct tracked *tr)
 }
 
 /*
- * --async: look for TR's asyncio (imported at any time, or never), at most
- * every ASYNC_RETRY_NS.  True when it was found just now.
+ * --async: look for TR's asyncio (imported at any time, or never), and
+ * then (3.11-3.13) for its TaskGroup (made at any time, or never), at
+ * most every ASYNC_RETRY_NS.  True when something was found just now.
  */
 static bool find_asyncio(struct tracker *t, struct tracked *tr, uint64_t now_ns)
 {
+	bool found = false;
 	int rc;
 
-	if (!t->modes.async_tasks || tr->async.task_type || now_ns < tr->async_retry_at_ns)
+	if (!t->modes.async_tasks || tr->async_complete || now_ns < tr->async_retry_at_ns)
 		return false;
-	rc = asyncio_sampling_config(&tr->target, &tr->async_layout, &tr->async);
-	if (!rc)
-		return true;
-	tr->async_retry_at_ns = rc == -ENOTSUP ? UINT64_MAX : now_ns + ASYNC_RETRY_NS;
-	if (rc == -ENOTSUP)
-		fprintf(stderr, "pybpf: warning: PID %d runs Python %s: --async names the asyncio tasks of " ASYNCIO_VERSIONS " only; its samples show no tasks\n",
-			tr->pid, tr->target.version);
-	return false;
+	if (!tr->async.task_type) {
+		rc = asyncio_sampling_config(&tr->target, &tr->async_layout, &tr->async);
+		if (rc == -ENOTSUP) {
+			tr->async_complete = true;
+			fprintf(stderr, "pybpf: warning: PID %d runs Python %s: --async names the asyncio tasks of " ASYNCIO_VERSIONS " only; its samples show no tasks\n",
+				tr->pid, tr->target.version);
+		}
+		if (rc) {
+			tr->async_retry_at_ns = now_ns + ASYNC_RETRY_NS;
+			return false;
+		}
+		found = true;
+	}
+	rc = asyncio_sampling_taskgroups(&tr->target, &tr->async_layout, &tr->async);
+	if (!rc || rc == -ENOTSUP)
+		tr->async_complete = true;
+	else
+		tr->async_retry_at_ns = now_ns + ASYNC_RETRY_NS;
+	return found || !rc;
 }
 
 /* --mode wall --async: TR's suspended tasks, read with dump --async's reader. */

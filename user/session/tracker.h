@@ -62,9 +62,11 @@ struct tracked {
 	struct thread_names thread_names;	/* threading's names, read as threads appear */
 	/*
 	 * --async: what the kernel needs to name its tasks, once asyncio is
-	 * imported (looked for again every ASYNC_RETRY_NS until then).
+	 * imported and (3.11-3.13) a TaskGroup made (looked for again every
+	 * ASYNC_RETRY_NS until then, or until async_complete).
 	 */
 	struct pyperf_async async;
+	bool async_complete;
 	struct py_asyncio_layout async_layout;	/* the layout async was made with */
 	uint64_t async_retry_at_ns;
 	struct py_objects objects;	/* the tasks' names' types */

@@ -147,3 +147,54 @@ Test(asyncio_sampling, task_names_from_the_copied_bytes, .fini = fo_done)
 		cr_assert_str_eq(name, "?");
 	}
 }
+
+/*
+ * 3.11-3.13: where a TaskGroup keeps its _parent_task, found only once a
+ * group has set it (its index in the class's shared keys); none to read
+ * before 3.11 (no TaskGroup) or from 3.14 (the runtime records awaiters).
+ */
+Test(asyncio_sampling, taskgroup_parent_slot_once_a_group_has_one, .fini = fo_done)
+{
+	static const int all[] = { 10, 11, 12, 13 };
+
+	for (size_t v = 0; v < sizeof(all) / sizeof(all[0]); v++) {
+		const struct py_instance_layout *I = &fo_layout.objects.instance;
+		uint64_t group, method, keys;
+		struct python_target t;
+		struct pyperf_async a = { 0 };
+		int minor = all[v];
+
+		fo_use_version(minor);
+		group = fo_class("TaskGroup");
+		method = fo_type_named("method");
+		t = fo_runtime_of(2, (const char *[]){ "asyncio.taskgroups", "types" },
+				  (uint64_t[]){ fo_str_dict(1, (const char *[]){ "TaskGroup" }, &group),
+						fo_str_dict(1, (const char *[]){ "MethodType" }, &method) });
+		if (!A->taskgroups) {
+			cr_assert_eq(asyncio_sampling_taskgroups(&t, A, &a), -ENOTSUP, "3.%d", minor);
+			continue;
+		}
+		if (I->inline_values_flag) {
+			fo_put64(group + I->type_flags, I->managed_dict_flag | I->inline_values_flag);
+			fo_put64(group + I->type_basicsize, 40);
+		}
+		/* No group made yet: the types are kept, nothing for the sampler. */
+		cr_assert_eq(asyncio_sampling_taskgroups(&t, A, &a), -ENOENT, "3.%d", minor);
+		cr_assert(a.taskgroup_type == group && a.method_type == method && !a.group_dict, "3.%d", minor);
+		keys = fo_keys(3, FO_SPLIT, 2, (uint64_t[]){ fo_str("_loop"), fo_str("_tasks") }, NULL);
+		fo_put64(group + I->heaptype_cached_keys, keys);
+		cr_assert_eq(asyncio_sampling_taskgroups(&t, A, &a), -ENOENT, "3.%d: not among the keys", minor);
+		keys = fo_keys(3, FO_SPLIT, 4, (uint64_t[]){ fo_str("_loop"), 0, fo_str("_tasks"), fo_str("_parent_task") },
+			       NULL);
+		fo_put64(group + I->heaptype_cached_keys, keys);
+		cr_assert_eq(asyncio_sampling_taskgroups(&t, A, &a), 0, "3.%d", minor);
+		/* The fourth entry (a deleted one still counts): the values' fourth word. */
+		cr_assert_eq(a.group_parent, fo_layout.objects.dict.values_array + 3 * 8, "3.%d", minor);
+		cr_assert(a.group_dict == I->managed_dict && a.group_dict && a.group_values == I->managed_values &&
+			  a.group_values_tag == I->values_tag && a.group_valid == I->inline_values_valid &&
+			  a.group_inline == (I->inline_values_flag ? 40 : 0) &&
+			  a.method_self == fo_layout.objects.method_self, "3.%d", minor);
+		/* Exactly one of the three ways to the values. */
+		cr_assert_eq(!!a.group_values_tag + !!a.group_values + !!a.group_inline, 1, "3.%d", minor);
+	}
+}
