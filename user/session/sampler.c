@@ -53,6 +53,15 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * The period RATE_HZ asks for: what the kernel weighs each tick in, and
+ * what each CPU's timer stretches (tick_period_ns()).
+ */
+static uint64_t nominal_period_ns(unsigned int rate_hz)
+{
+	return 1000000000ULL / (rate_hz ? rate_hz : 1);
+}
+
 /* PYBPF_BRAKE_MIN_LEVEL=N (0-6): the brake on from the start, for tests. */
 static unsigned int brake_min_level(void)
 {
@@ -166,7 +175,7 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	if (opts->max_threads)
 		bpf_map__set_max_entries(s->skel->maps.threads, opts->max_threads);
 	s->skel->rodata->follow_all = opts->follow_all;
-	s->skel->rodata->period_ns = 1000000000ULL / (opts->rate_hz ? opts->rate_hz : 1);
+	s->skel->rodata->period_ns = nominal_period_ns(opts->rate_hz);
 	s->skel->rodata->ring_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : 16 << 20;
 	s->skel->rodata->want_gil = opts->gil || opts->off_cpu;
 	s->skel->rodata->want_kernel_stack = opts->kernel_stacks;
@@ -309,7 +318,7 @@ static int read_online_cpus(bool *online, int max)
 	return 0;
 }
 
-static int open_cpu_clock(int cpu, unsigned int rate_hz)
+static int open_cpu_clock(int cpu, uint64_t period_ns)
 {
 	uint32_t random = 0;
 	struct perf_event_attr attr = {
@@ -322,7 +331,7 @@ static int open_cpu_clock(int cpu, unsigned int rate_hz)
 	if (getrandom(&random, sizeof(random), GRND_NONBLOCK) != sizeof(random))
 		random = (uint32_t)cpu * 2654435761u;
 	/* A fixed period in ns, no frequency auto-tuning, out of step with the kernel's tick. */
-	attr.sample_period = tick_period_ns(1000000000ULL / rate_hz, random);
+	attr.sample_period = tick_period_ns(period_ns, random);
 
 	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
@@ -362,7 +371,7 @@ int sampler_start(struct sampler *s, char *err, size_t errlen)
 	for (int cpu = 0; cpu < ncpus; cpu++) {
 		if (!online[cpu])
 			continue;
-		s->perf_fds[cpu] = open_cpu_clock(cpu, s->opts.rate_hz);
+		s->perf_fds[cpu] = open_cpu_clock(cpu, nominal_period_ns(s->opts.rate_hz));
 		if (s->perf_fds[cpu] < 0) {
 			rc = -errno;
 			snprintf(err, errlen, "perf_event_open on CPU %d failed: %s (needs CAP_PERFMON)",
