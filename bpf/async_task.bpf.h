@@ -156,6 +156,13 @@ static __always_inline void take_task(struct scratch *s, struct pyperf_task *out
 	else
 		__builtin_memset(out->name_head, 0, PYPERF_STR_HEAD);
 	out->name_bytes = got < 0 ? 0 : got;
+	/*
+	 * A name there but unread (its page being moved, say: khugepaged
+	 * collapses pages under a probe read) shows as "?": a failed read of
+	 * the sample, counted, unless the read budget was the cause.
+	 */
+	if (name && got < 0 && !(s->sample.hdr.flags & PYPERF_SAMPLE_BUDGET))
+		s->sample.hdr.flags |= PYPERF_SAMPLE_READ_ERROR;
 }
 
 /*
@@ -291,14 +298,18 @@ __noinline __u32 async_awaiters(void)
 	struct scratch *s = get_scratch();
 	struct async_match *m;
 	__u64 awaited, task;
-	__u32 n = 1;
+	__u32 n = 1, failed;
 
 	if (!s)
 		return 0;
 	m = &s->async;
 	awaited = m->out[0].task;
 	for (__u32 level = 0; level < PYPERF_MAX_AWAITERS; level++) {
+		failed = s->failed_reads;
 		task = awaiter_of(s, &m->config, awaited);
+		/* No awaiter is shown only when none could be read: never cut silently. */
+		if (!task && s->failed_reads != failed)
+			s->sample.hdr.flags |= PYPERF_SAMPLE_AWAITERS_CUT | PYPERF_SAMPLE_READ_ERROR;
 		if (!task || task == m->out[0].task)
 			break;
 		take_task(s, &m->out[n], task,

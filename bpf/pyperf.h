@@ -146,6 +146,11 @@ enum pyperf_sample_flags {
 	PYPERF_SAMPLE_TSTATE_PENDING = 1 << 9,
 	/* The sample spent its read budget: outer frames missing. */
 	PYPERF_SAMPLE_BUDGET     = 1 << 10,
+	/*
+	 * --async: a read failed while following the tasks awaiting the
+	 * running one: any past the last one named are not known.
+	 */
+	PYPERF_SAMPLE_AWAITERS_CUT = 1 << 11,
 };
 
 /* Which rule a PYPERF_SAMPLE_TORN chain broke (hdr.torn). */

@@ -293,6 +293,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 	s->tgid = pid;
 	s->generation = proc->generation;
 	s->reads = 0;
+	s->failed_reads = 0;
 	s->reports = 0;
 	s->report_bytes = 0;
 	s->gil = 0;

@@ -237,6 +237,7 @@ struct scratch {
 	__u32 tgid;
 	__u32 generation;
 	__u32 reads;				/* of target memory, this sample */
+	__u32 failed_reads;			/* ... that failed or were over budget */
 	__u32 reports;				/* code objects reported, this sample */
 	__u32 report_bytes;			/* ... and their bytes */
 	__u64 gil;				/* the thread's GIL struct, 0: unknown */
@@ -319,10 +320,15 @@ static __always_inline int read_user(struct scratch *s, void *dst, __u32 size, _
 {
 	if (s->reads >= PYPERF_READ_BUDGET) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_BUDGET;
+		s->failed_reads++;
 		return -1;
 	}
 	s->reads++;
-	return bpf_probe_read_user(dst, size, (const void *)addr);
+	if (bpf_probe_read_user(dst, size, (const void *)addr)) {
+		s->failed_reads++;
+		return -1;
+	}
+	return 0;
 }
 
 /* Read the first SIZE bytes (at most MAX, the buffer's size) of a struct. */

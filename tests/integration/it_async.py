@@ -223,6 +223,17 @@ def task_of(frames):
         [f["name"] for f in frames[:first]], [(f["name"], f.get("line")) for f in frames[last + 1:]]
 
 
+# The name of a [task NAME] frame whose name was not read at the sample.
+UNREAD_NAME = "?"
+# The frame outside the task frames when a read of their awaiters failed.
+AWAITERS_CUT = "[awaiters not read]"
+
+
+def names_read_match(got, expected):
+    """Whether the task names GOT are EXPECTED, but for names not read."""
+    return len(got) == len(expected) and all(g in (e, UNREAD_NAME) for g, e in zip(got, expected))
+
+
 @per_interpreter
 def record_async_task_shares(interp):
     """record --async: three tasks running the same code with CPU shares
@@ -251,7 +262,10 @@ def record_async_task_shares(interp):
             # 4 s of its CPU time, however loaded the machine: about 4,000 ticks at 1 kHz.
             wait_cpu(w.pid, 4 if READS(interp, version) else 0.5)
             measured()
-        doc, err = record_while(w.pid, during, name="async-split", extra=["--async"])
+        stats_file = os.path.join(harness.TMP, "async-split-%d.stats.json" % w.pid)
+        doc, err = record_while(w.pid, during, name="async-split", extra=["--async", "--stats", stats_file])
+    with open(stats_file) as f:
+        read_errors = json.load(f)["read_errors"]
     names = {f["name"] for f in doc["shared"]["frames"] if f["name"].startswith("[task ")}
     if not READS(interp, version):
         assert not names, names
@@ -262,7 +276,7 @@ def record_async_task_shares(interp):
     # work() at any of its lines (its def line and its return at its call and return).
     work = set(range(harness.def_line(script, "work"), line_of(script, "WORK") + 2))
     share_work = line_of(script, "SHARE-WORK")
-    shares, untasked = {"alpha": 0, "beta": 0, unnamed: 0}, 0
+    shares, untasked, unread = {"alpha": 0, "beta": 0, unnamed: 0}, 0, 0
     for frames, weight in stacks(doc, main_profile(doc, w.pid)):
         if frames[-1]["name"] != "work":
             continue
@@ -273,9 +287,21 @@ def record_async_task_shares(interp):
             untasked += weight
             continue
         name = chain[-1]
-        awaiting = {"alpha": [main, "boss"],
-                    "beta": [main, "group"] if version >= (3, 11) else [main]}.get(name, [main])
-        assert chain[:-1] == awaiting, "%s awaited by %s" % (name, chain[:-1])
+        awaiters = {"alpha": [main, "boss"], "beta": [main, "group"] if version >= (3, 11) else [main],
+                    unnamed: [main]}
+        awaiting = awaiters.get(name, [main])
+        cut = outside[-1:] == [AWAITERS_CUT]
+        if UNREAD_NAME in chain or cut:
+            # A name not read at the sample, or the awaiters past the last
+            # one read (failed reads, counted): the names read still in
+            # their places.
+            unread += weight
+            read = len(chain) - 1
+            assert any(names_read_match(chain[:-1], each[len(each) - read:] if cut else each)
+                       for task, each in awaiters.items() if name in (task, UNREAD_NAME) and read <= len(each)), \
+                "%s awaited by %s: %s" % (name, chain[:-1], ";".join(f["name"] for f in frames))
+            continue
+        assert chain[:-1] == awaiting, "%s awaited by %s: %s" % (name, chain[:-1], ";".join(f["name"] for f in frames))
         # The task's coroutine and what it calls inside, the event loop outside.
         assert inside[:1] == [("share", share_work)] and len(inside) == 2 and \
             inside[1][0] == "work" and inside[1][1] in work, (name, inside)
@@ -284,7 +310,7 @@ def record_async_task_shares(interp):
         assert name in shares, "work() under the task %r" % name
         shares[name] += weight
     total = sum(shares.values())
-    assert total and untasked <= total * 0.01, (shares, untasked)
+    assert total and untasked <= total * 0.01 and unread <= total * 0.02, (shares, untasked, unread)
     got = {name: 100.0 * v / total for name, v in shares.items()}
     # The truth: each task's CPU time in work() while recorded, as the workload
     # measured it (about 60/30/10, by how much work each does a turn).
@@ -294,11 +320,21 @@ def record_async_task_shares(interp):
         assert abs(got[name] - truth[name]) <= 3, "shares %s, measured in the target %s" % (got, truth)
     # The second thread's loop: its own task, and none of the main loop's.
     other = [p for p in doc["profiles"] if "thread %d " % w.pid not in p["name"]]
-    other_tasks = {tuple(task_of(frames)[0] or ()) for p in other for frames, _ in stacks(doc, p)} - {()}
-    assert other_tasks == {("elsewhere",)}, other_tasks
+    other_tasks = collections.Counter()
+    for p in other:
+        for frames, weight in stacks(doc, p):
+            other_tasks[tuple(task_of(frames)[0] or ())] += weight
+    del other_tasks[()]
+    assert set(other_tasks) <= {("elsewhere",), (UNREAD_NAME,)} and other_tasks[("elsewhere",)] >= \
+        20 * other_tasks[(UNREAD_NAME,)], other_tasks
+    unread += other_tasks[(UNREAD_NAME,)]
+    assert not unread or read_errors, "[task ?] in samples of %d ns, no failed read counted: %s" % (
+        unread, [";".join(f["name"] for f in frames) for p in doc["profiles"] for frames, _ in stacks(doc, p)
+                 if "[task ?]" in [f["name"] for f in frames]][:3])
     return "Python %s: alpha/beta/%s %.1f/%.1f/%.1f%% (measured %.1f/%.1f/%.1f) of %d ms of work(), " \
-        "under %s (and boss)" % (interp.version, unnamed, got["alpha"], got["beta"], got[unnamed],
-                                 truth["alpha"], truth["beta"], truth[unnamed], total // 1000000, main)
+        "under %s (and boss)%s" % (interp.version, unnamed, got["alpha"], got["beta"], got[unnamed],
+                                   truth["alpha"], truth["beta"], truth[unnamed], total // 1000000, main,
+                                   "; %d ms with a name or awaiters not read" % (unread // 1000000) if unread else "")
 
 
 @per_interpreter

@@ -7,7 +7,8 @@ import re
 import time
 
 import harness
-from harness import (Interpreter, Workload, freethreaded_build, line_of, main_profile, record, sid, stacks, test)
+from harness import (Interpreter, Workload, freethreaded_build, line_of, main_profile, marked, record, sid, stacks,
+                     test)
 
 
 # ---- sampling modes and depth (issue 6) -------------------------------------
@@ -188,35 +189,48 @@ def deep_stacks_kept_whole_or_marked():
 
 def deep_stacks_check(env=None):
     """Each sample whole (the 1501-frame one as its innermost 768 and
-    outermost 256 frames around the mark of those between), or cut by the
-    read budget and marked so, its frames read true and those not read
-    [unknown].  A sample costs about 70 reads here, but a read of a page
-    of frames can fail (a page being moved) and each frame then costs a read
-    of its own: a 5.10 VM in CI cut one sample so.  Most samples are whole."""
+    outermost 256 frames around the mark of those between), or cut and
+    marked so (the read budget, a frame not read), its frames read true and
+    those not read [unknown].  A sample costs about 70 reads here, but a
+    read can fail (a page being moved: a 5.10 VM's khugepaged collapses the
+    heap under a probe read): a page of frames then costs a read per frame
+    (a 5.10 VM in CI cut one sample so), and a code object not read leaves
+    its frames [unknown] in their places, counted as failed reads (one in
+    CI had its innermost three so).  Most samples are whole."""
     interp = Interpreter("debian bookworm, static", "/usr/bin/python3.11")
     bottom = line_of("deep.py", "BOTTOM")
     for depth in (1000, 1500):
         with Workload(interp, "deep.py", depth) as w:
             doc, _, st = record_stats(w.pid, 1, "deep%d" % depth, [], env=env)
-        whole, cut = 0, 0
+        if depth + 1 <= 1024:
+            expected = ["<module>"] + ["descend"] * depth
+        else:
+            gap = depth + 1 - 1024
+            expected = ["<module>"] + ["descend"] * 255 + ["[%d frames truncated]" % gap] + ["descend"] * 768
+        whole, cut, unread = 0, 0, 0
         for frames, _ in stacks(doc, main_profile(doc, w.pid)):
             names = [f["name"] for f in frames]
-            assert frames[-1].get("line") == bottom, names[-3:]
-            if names[0] == "[incomplete stack: read budget spent]":
-                assert names[-1] == "descend" and set(names[1:]) <= {"<module>", "descend", "[unknown]"}, \
-                    "depth %d: %s" % (depth, sorted(set(names)))
+            if names[-1] != "[unknown]":
+                assert frames[-1].get("line") == bottom, names[-3:]
+            if marked(frames):
+                assert names[-1] in ("descend", "[unknown]") and \
+                    set(names[1:]) <= {"<module>", "descend", "[unknown]"}, \
+                    "depth %d: %s: %s" % (depth, names[0], sorted(set(names)))
                 cut += 1
                 continue
-            assert names[0] == "<module>", names[:3]
-            if depth + 1 <= 1024:
-                assert names == ["<module>"] + ["descend"] * depth, "depth %d: %d frames" % (depth, len(names))
+            assert len(names) == len(expected) and \
+                all(n == e or (n == "[unknown]" and not e.startswith("[")) for n, e in zip(names, expected)), \
+                "depth %d: %d frames: %s" % (depth, len(names), [n for n in names if n != "descend"][:8])
+            if "[unknown]" in names:
+                unread += 1
             else:
-                gap = depth + 1 - 1024
-                assert names == ["<module>"] + ["descend"] * 255 + ["[%d frames truncated]" % gap] + \
-                    ["descend"] * 768, "depth %d: %s" % (depth, [n for n in names if n != "descend"])
-            whole += 1
-        assert whole >= 4 * cut and whole, "depth %d: %d samples whole, %d cut by the read budget (stats: %s)" % (
-            depth, whole, cut, {k: st[k] for k in ("budget_cut", "bpf_max_reads", "bpf_reads", "read_errors")})
+                whole += 1
+        assert not unread or st["read_errors"], "depth %d: %d samples with [unknown] frames, no failed read " \
+            "counted" % (depth, unread)
+        assert whole and whole >= 4 * (cut + unread), \
+            "depth %d: %d samples whole, %d cut, %d with frames not read (stats: %s)" % (
+                depth, whole, cut, unread,
+                {k: st[k] for k in ("budget_cut", "bpf_max_reads", "bpf_reads", "read_errors")})
     return "1001 frames whole; 1501 as 256 + [477 frames truncated] + 768"
 
 

@@ -105,8 +105,7 @@ int asyncio_sampling_taskgroups(const struct python_target *t, const struct py_a
 {
 	const struct py_instance_layout *I = &t->layout.objects.instance;
 	struct py_objects o;
-	uint64_t globals, types, group_type, method_type, flags, parent_index;
-	int64_t basicsize = 0;
+	uint64_t globals, types, group_type, method_type, flags, parent_index, inline_at = 0;
 	bool inline_values;
 	int rc;
 
@@ -137,21 +136,22 @@ int asyncio_sampling_taskgroups(const struct python_target *t, const struct py_a
 	inline_values = I->inline_values_flag && (flags & I->inline_values_flag);
 	if (!(flags & I->managed_dict_flag) || (!I->values_tag && !I->managed_values && !inline_values))
 		return -ENOTSUP;
-	if (inline_values &&
-	    (rc = target_read(t->pid, group_type + I->type_basicsize, &basicsize, sizeof(basicsize))))
-		return rc;
+	/* A size no instance has stays so: no group is read. */
+	if (inline_values && (rc = py_type_inline_values_at(&o, group_type, &inline_at)))
+		return rc == -EINVAL ? -ENOTSUP : rc;
 	/* Known once a group has set it (3.11, 3.12: the keys grow as instances set attributes). */
 	rc = py_shared_key_index(&o, group_type, "_parent_task", &parent_index);
 	if (rc)
 		return rc;
-	if (basicsize < 0 || basicsize > UINT16_MAX || o.O->dict.values_array + 8 * parent_index > UINT16_MAX ||
+	_Static_assert(sizeof(out->group_inline) == 2, "an inline values offset up to UINT16_MAX");
+	if (inline_at > UINT16_MAX || o.O->dict.values_array + 8 * parent_index > UINT16_MAX ||
 	    o.O->method_self + 8 > PYPERF_ASYNC_OBJECT_READ)
 		return -ENOTSUP;
 	out->method_self = o.O->method_self;
 	out->group_dict = I->managed_dict;
 	out->group_values_tag = I->values_tag;
 	out->group_values = I->managed_values;
-	out->group_inline = inline_values ? basicsize : 0;
+	out->group_inline = inline_at;
 	out->group_valid = I->inline_values_valid;
 	out->group_parent = o.O->dict.values_array + 8 * parent_index;
 	return 0;

@@ -101,20 +101,33 @@ int py_small_int_parse(const struct py_long_layout *I, const uint8_t *obj, size_
 	return 0;
 }
 
-/* 3.13: OBJ's values inline after it, unless they moved into a dict (0 then). */
-static int inline_values(const struct py_objects *o, uint64_t obj, uint64_t type, uint64_t *values)
+/*
+ * 3.13: where TYPE's instances keep their values inline, at tp_basicsize:
+ * past the object's header, within an instance's plausible size.
+ */
+int py_type_inline_values_at(const struct py_objects *o, uint64_t type, uint64_t *offset)
 {
-	const struct py_instance_layout *I = &o->O->instance;
 	int64_t basicsize;
-	uint8_t valid;
-	int err = target_read(o->pid, type + I->type_basicsize, &basicsize, sizeof(basicsize));
+	int err = target_read(o->pid, type + o->O->instance.type_basicsize, &basicsize, sizeof(basicsize));
 
 	if (!err && (basicsize < (int64_t)o->L->object_type + 8 || basicsize > MAX_INSTANCE_SIZE))
 		err = -EINVAL;
 	if (!err)
-		err = target_read(o->pid, obj + basicsize + I->inline_values_valid, &valid, 1);
+		*offset = (uint64_t)basicsize;
+	return err;
+}
+
+/* 3.13: OBJ's values inline after it, unless they moved into a dict (0 then). */
+static int inline_values(const struct py_objects *o, uint64_t obj, uint64_t type, uint64_t *values)
+{
+	uint64_t offset;
+	uint8_t valid;
+	int err = py_type_inline_values_at(o, type, &offset);
+
 	if (!err)
-		*values = valid ? obj + basicsize : 0;
+		err = target_read(o->pid, obj + offset + o->O->instance.inline_values_valid, &valid, 1);
+	if (!err)
+		*values = valid ? obj + offset : 0;
 	return err;
 }
 

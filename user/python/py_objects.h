@@ -66,6 +66,11 @@ int py_attribute_get(struct py_objects *o, uint64_t obj, const char *name, uint6
  * (3.11+: its index in the type's shared keys, ht_cached_keys): 0,
  * -ENOENT (no instance has set it yet), or -errno.
  */
+/*
+ * 3.13: the offset of TYPE's instances' inline attribute values (its
+ * tp_basicsize, checked); -EINVAL for a size no instance has.
+ */
+int py_type_inline_values_at(const struct py_objects *o, uint64_t type, uint64_t *offset);
 int py_shared_key_index(struct py_objects *o, uint64_t type, const char *name, uint64_t *index);
 
 /* DICT[KEY] for an ASCII str KEY: 0, -ENOENT, or the walk's -errno. */

@@ -63,9 +63,15 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 		f.code &= ~PYPERF_FRAME_ENTRY;
 		b->python[k] = symbolizer_frame(sym, &f);
 		b->unresolved += b->python[k++] == sym->unknown_frame;
-		for (size_t t = 0; i == task_at && t < tasks->n && t < PYPERF_MAX_TASKS; t++) {
+		if (i != task_at)
+			continue;
+		for (size_t t = 0; t < tasks->n && t < PYPERF_MAX_TASKS; t++) {
 			b->kind[k] = PY_FRAME_MARK;
 			b->python[k++] = stack_task_frame(b->profile, tasks->names[t]);
+		}
+		if (s->hdr.flags & PYPERF_SAMPLE_AWAITERS_CUT) {
+			b->kind[k] = PY_FRAME_MARK;
+			b->python[k++] = profile_frame(b->profile, STACK_AWAITERS_CUT, "", 0);
 		}
 	}
 	/* At the root, what the stack is missing: never shown as whole. */

@@ -24,16 +24,19 @@ struct sample_tasks {
 
 /* Room for every Python frame, the markers and the native and kernel frames. */
 #define SAMPLE_STACK_MAX	(PYPERF_MAX_FRAMES + 512)
+#define SAMPLE_STACK_PYTHON	(PYPERF_MAX_FRAMES + 3 + PYPERF_MAX_TASKS)
 
 struct sample_stack {
 	struct profile *profile;
 	struct native_stack *native;		/* NULL: Python frames only */
 	uint32_t frames[SAMPLE_STACK_MAX];	/* the result, outermost first */
 	size_t depth;
-	/* Scratch: the Python frames innermost first, with pybpf's markers. */
-	/* ... a gap, a root mark, the tasks */
-	uint32_t python[PYPERF_MAX_FRAMES + 2 + PYPERF_MAX_TASKS];
-	uint8_t kind[PYPERF_MAX_FRAMES + 2 + PYPERF_MAX_TASKS];	/* enum python_frame_kind */
+	/*
+	 * Scratch: the Python frames innermost first, with pybpf's markers (a
+	 * gap, a root mark, the tasks and the mark of awaiters not read).
+	 */
+	uint32_t python[SAMPLE_STACK_PYTHON];
+	uint8_t kind[SAMPLE_STACK_PYTHON];	/* enum python_frame_kind */
 	uint64_t unresolved;			/* Python frames of the last build not resolved */
 };
 

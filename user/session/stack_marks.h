@@ -34,4 +34,10 @@ uint32_t stack_mark_frame(struct profile *p, uint16_t flags);
 /* The "[task NAME]" frame above an asyncio task's coroutine (--async). */
 uint32_t stack_task_frame(struct profile *p, const char *name);
 
+/*
+ * The frame above the outermost task frame of a sample with
+ * PYPERF_SAMPLE_AWAITERS_CUT: tasks awaiting it may be there, not read.
+ */
+#define STACK_AWAITERS_CUT	"[awaiters not read]"
+
 #endif

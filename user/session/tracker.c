@@ -230,11 +230,11 @@ static bool find_asyncio(struct tracker *t, struct tracked *tr, uint64_t now_ns)
 			tr->async_complete = true;
 			fprintf(stderr, "pybpf: warning: PID %d runs Python %s: --async names the asyncio tasks of " ASYNCIO_VERSIONS " only; its samples show no tasks\n",
 				tr->pid, tr->target.version);
-		}
-		if (rc) {
+		} else if (rc) {
 			tr->async_retry_at_ns = now_ns + ASYNC_RETRY_NS;
-			return false;
 		}
+		if (rc)
+			return false;
 		found = true;
 	}
 	rc = asyncio_sampling_taskgroups(&tr->target, &tr->async_layout, &tr->async);

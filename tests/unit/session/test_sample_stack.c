@@ -12,6 +12,7 @@
 #include "fake_target.h"
 #include "process/target_mem.h"
 #include "session/sample_stack.h"
+#include "session/stack_marks.h"
 
 #define OUTER FAKE_CODES
 #define INNER (FAKE_CODES + FAKE_CODE_SPAN)
@@ -161,6 +162,28 @@ Test(sample_stack, an_asyncio_task_frame_sits_outside_its_coroutine)
 	cr_assert_eq(B.depth, 2);
 	sample.hdr.ntasks = 0;
 	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2), &alpha), 0);
+	cr_assert_eq(B.depth, 2);
+}
+
+Test(sample_stack, awaiters_not_read_are_marked_outside_the_last_task_read)
+{
+	static const struct sample_tasks chain = { 2, { "leaf", "middle" } };
+
+	put_frame(0, INNER);
+	put_frame(1, OUTER);
+	sample.hdr.nframes = sample.hdr.depth = 2;
+	sample.hdr.flags = PYPERF_SAMPLE_AWAITERS_CUT | PYPERF_SAMPLE_READ_ERROR;
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, put_tasks(2, 2, 0), &chain), 0);
+	cr_assert_eq(B.depth, 5);
+	cr_assert_str_eq(name_at(0), "outer");
+	cr_assert_str_eq(name_at(1), STACK_AWAITERS_CUT);
+	cr_assert_str_eq(name_at(2), "[task middle]");
+	cr_assert_str_eq(name_at(3), "[task leaf]");
+	cr_assert_str_eq(name_at(4), "inner");
+	/* The rest of the stack is whole: no root mark. */
+	cr_assert_eq(B.unresolved, 0);
+	/* Without a task placed, no mark of its awaiters either. */
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2), NULL), 0);
 	cr_assert_eq(B.depth, 2);
 }
 
