@@ -234,14 +234,44 @@ def validate(path):
     assert result.returncode == 0, "speedscope schema check failed:\n" + result.stdout + result.stderr
 
 
-def record(pid, seconds=3, rate=1000, name="out", extra=(), interp=None, env=None, by_line=True):
+def run_pybpf_attached(args, started=None, until=None, env=None):
+    """Run pybpf ARGS; once it has attached (however long its start-up
+    takes), call STARTED(), then UNTIL() and stop it as Ctrl-C does, or
+    without UNTIL let it end by itself.  A subprocess.CompletedProcess."""
+    proc = subprocess.Popen([PYBPF] + args, stderr=subprocess.PIPE, text=True, env=env)
+    stop = until is not None
+    try:
+        wait_attached(proc)
+        if started:
+            started()
+        if until:
+            until()
+    except BaseException:
+        stop = True
+        raise
+    finally:
+        if stop and proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess([PYBPF] + args, proc.returncode, "", err)
+
+
+def record(pid, seconds=3, rate=1000, name="out", extra=(), interp=None, env=None, by_line=True,
+           cpu=None, started=None):
     """Record PID into speedscope's JSON; by line unless BY_LINE is false (most
-    tests check the line each frame was at)."""
+    tests check the line each frame was at).  For SECONDS (0: until PID
+    ends); or with CPU, until PID has used that many more seconds of CPU
+    time, so that the recording holds as much on a loaded machine.
+    STARTED() is called once pybpf has attached."""
     out = os.path.join(TMP, "%s-%d.json" % (name, pid))
     args = ["record", "-p", str(pid), "-r", str(rate), "-o", out] + (["--by-line"] if by_line else []) + list(extra)
-    if seconds:
+    if seconds and not cpu:
         args += ["-d", str(seconds)]
-    result = run_pybpf(args, env=dict(os.environ, **(env or {})))
+    env = dict(os.environ, **(env or {}))
+    if cpu or started:
+        result = run_pybpf_attached(args, started, (lambda: wait_cpu(pid, cpu)) if cpu else None, env)
+    else:
+        result = run_pybpf(args, env=env)
     assert result.returncode == 0, "pybpf failed (%d): %s" % (result.returncode, result.stderr)
     validate(out)
     with open(out, encoding="utf-8") as f:
@@ -259,18 +289,12 @@ def record_while(pid, during, rate=1000, name="out", extra=()):
     recording that holds what the workload does then, on any machine.
     (the document, pybpf's stderr)"""
     out = os.path.join(TMP, "%s-%d.json" % (name, pid))
-    proc = subprocess.Popen([PYBPF, "record", "-q", "-p", str(pid), "-r", str(rate), "--by-line",
-                             "-o", out] + list(extra), stderr=subprocess.PIPE, text=True)
-    try:
-        wait_attached(proc)
-        during()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, "pybpf failed (%d): %s" % (proc.returncode, err)
+    result = run_pybpf_attached(["record", "-q", "-p", str(pid), "-r", str(rate), "--by-line", "-o", out] +
+                                list(extra), until=during)
+    assert result.returncode == 0, "pybpf failed (%d): %s" % (result.returncode, result.stderr)
     validate(out)
     with open(out, encoding="utf-8") as f:
-        return json.load(f), err
+        return json.load(f), result.stderr
 
 
 def read_line(proc, expected, seconds):

@@ -42,8 +42,8 @@ def target_that_execs_is_still_profiled():
 
 @test
 def target_exits_during_recording():
-    with Workload("/usr/bin/python3.11", "short_lived.py", 1.5) as w:
-        doc, err = record(w.pid, seconds=0, name="exits")
+    with Workload("/usr/bin/python3.11", "short_lived.py", 1.5, "--after-usr1") as w:
+        doc, err = record(w.pid, seconds=0, name="exits", started=lambda: os.kill(w.pid, signal.SIGUSR1))
     assert "target exited" in err, err
     names = {f["name"] for frames, _ in stacks(doc, main_profile(doc, w.pid)) for f in frames}
     assert "busy_until" in names
