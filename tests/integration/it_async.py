@@ -328,9 +328,9 @@ def record_async_task_shares(interp):
     assert set(other_tasks) <= {("elsewhere",), (UNREAD_NAME,)} and other_tasks[("elsewhere",)] >= \
         20 * other_tasks[(UNREAD_NAME,)], other_tasks
     unread += other_tasks[(UNREAD_NAME,)]
-    assert not unread or read_errors, "[task ?] in samples of %d ns, no failed read counted: %s" % (
+    assert not unread or read_errors, "names or awaiters not read in samples of %d ns, no failed read counted: %s" % (
         unread, [";".join(f["name"] for f in frames) for p in doc["profiles"] for frames, _ in stacks(doc, p)
-                 if "[task ?]" in [f["name"] for f in frames]][:3])
+                 if "[task %s]" % UNREAD_NAME in [f["name"] for f in frames]][:3])
     return "Python %s: alpha/beta/%s %.1f/%.1f/%.1f%% (measured %.1f/%.1f/%.1f) of %d ms of work(), " \
         "under %s (and boss)%s" % (interp.version, unnamed, got["alpha"], got["beta"], got[unnamed],
                                    truth["alpha"], truth["beta"], truth[unnamed], total // 1000000, main,

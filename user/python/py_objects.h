@@ -62,15 +62,16 @@ int py_for_each_attribute(struct py_objects *o, uint64_t obj, py_dict_item_fn fn
 int py_attribute_get(struct py_objects *o, uint64_t obj, const char *name, uint64_t *value);
 
 /*
- * Where attribute NAME of TYPE's instances sits in their split values
- * (3.11+: its index in the type's shared keys, ht_cached_keys): 0,
- * -ENOENT (no instance has set it yet), or -errno.
- */
-/*
  * 3.13: the offset of TYPE's instances' inline attribute values (its
  * tp_basicsize, checked); -EINVAL for a size no instance has.
  */
 int py_type_inline_values_at(const struct py_objects *o, uint64_t type, uint64_t *offset);
+
+/*
+ * Where attribute NAME of TYPE's instances sits in their split values
+ * (3.11+: its index in the type's shared keys, ht_cached_keys): 0,
+ * -ENOENT (no instance has set it yet), or -errno.
+ */
 int py_shared_key_index(struct py_objects *o, uint64_t type, const char *name, uint64_t *index);
 
 /* DICT[KEY] for an ASCII str KEY: 0, -ENOENT, or the walk's -errno. */
