@@ -151,6 +151,8 @@ static __always_inline void take_task(struct scratch *s, struct pyperf_task *out
 	out->task = task;
 	out->name = name;
 	out->frame_index = frame_index;
+	out->nframes = 0;
+	out->frames_cut = 0;
 	if (name)
 		got = read_head(s, out->name_head, name, false);
 	else
@@ -289,35 +291,55 @@ static __always_inline __u64 awaiter_of(struct scratch *s, struct pyperf_async *
 }
 
 /*
- * The tasks awaiting out[0], each awaiting the one before: how many
- * (0..PYPERF_MAX_AWAITERS).  A global function: the verifier checks it
- * once, on its own (see resolve_frame_at()).
+ * Level N (1..PYPERF_MAX_AWAITERS): the task awaiting out[N - 1], taken
+ * into out[N] with its coroutine; 0 if there is none to show.  A global
+ * function: the verifier checks it once, on its own (see
+ * resolve_frame_at()).
  */
-__noinline __u32 async_awaiters(void)
+__noinline int async_awaiter(__u32 n)
 {
 	struct scratch *s = get_scratch();
 	struct async_match *m;
-	__u64 awaited, task;
-	__u32 n = 1, failed;
+	__u64 task;
+	__u32 failed;
 
-	if (!s)
+	if (!s || n == 0 || n >= PYPERF_MAX_TASKS)
 		return 0;
 	m = &s->async;
-	awaited = m->out[0].task;
+	failed = s->failed_reads;
+	task = awaiter_of(s, &m->config, m->out[(n - 1) & (PYPERF_TASK_SLOTS - 1)].task);
+	/*
+	 * No awaiter is shown only when none could be read: never cut
+	 * silently.  A failed read is a read error; the budget spent is not
+	 * (PYPERF_SAMPLE_BUDGET says so), as in the frame walk.
+	 */
+	if (!task && s->failed_reads != failed)
+		s->sample.hdr.flags |= PYPERF_SAMPLE_AWAITERS_CUT | PYPERF_SAMPLE_READ_ERROR;
+	else if (!task && (s->sample.hdr.flags & PYPERF_SAMPLE_BUDGET))
+		s->sample.hdr.flags |= PYPERF_SAMPLE_AWAITERS_CUT;
+	if (!task || task == m->out[0].task)
+		return 0;
+	take_task(s, &m->out[n & (PYPERF_TASK_SLOTS - 1)], task,
+		  load_u64(m->task_buf, m->config.task_name, PYPERF_ASYNC_TASK_READ), m->out[0].frame_index);
+	/* task_buf still holds the task (its name is read into the slot). */
+	m->coro[n & (PYPERF_TASK_SLOTS - 1)] = load_u64(m->task_buf, m->config.task_coro, PYPERF_ASYNC_TASK_READ);
+	return 1;
+}
+
+/*
+ * The tasks awaiting out[0], each awaiting the one before: how many
+ * (0..PYPERF_MAX_AWAITERS).  Unrolled: a loop whose latch falls through
+ * into its header is a back-edge 5.10's verifier refuses.
+ */
+static __always_inline __u32 async_awaiters(void)
+{
+	__u32 n = 1;
+
+#pragma unroll
 	for (__u32 level = 0; level < PYPERF_MAX_AWAITERS; level++) {
-		failed = s->failed_reads;
-		task = awaiter_of(s, &m->config, awaited);
-		/* No awaiter is shown only when none could be read: never cut silently. */
-		if (!task && s->failed_reads != failed)
-			s->sample.hdr.flags |= PYPERF_SAMPLE_AWAITERS_CUT | PYPERF_SAMPLE_READ_ERROR;
-		if (!task || task == m->out[0].task)
+		if (!async_awaiter(n))
 			break;
-		take_task(s, &m->out[n], task,
-			  load_u64(m->task_buf, m->config.task_name, PYPERF_ASYNC_TASK_READ),
-			  m->out[0].frame_index);
-		awaited = task;
-		if (++n >= PYPERF_MAX_TASKS)
-			break;
+		n++;
 	}
 	return n - 1;
 }

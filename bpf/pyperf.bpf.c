@@ -68,6 +68,7 @@ const volatile bool stage_times = false;
 #include "code_reports.bpf.h"
 #include "async_task.bpf.h"
 #include "frame_chain.bpf.h"
+#include "await_frames.bpf.h"
 #include "sample.bpf.h"
 
 /*

@@ -147,8 +147,9 @@ enum pyperf_sample_flags {
 	/* The sample spent its read budget: outer frames missing. */
 	PYPERF_SAMPLE_BUDGET     = 1 << 10,
 	/*
-	 * --async: a read failed while following the tasks awaiting the
-	 * running one: any past the last one named are not known.
+	 * --async: a read failed (READ_ERROR too) or the read budget ran out
+	 * (BUDGET too) while following the tasks awaiting the running one:
+	 * any past the last one named are not known.
 	 */
 	PYPERF_SAMPLE_AWAITERS_CUT = 1 << 11,
 };
@@ -305,6 +306,19 @@ struct pyperf_offsets {
  */
 #define PYPERF_MAX_AWAITERS	4
 #define PYPERF_MAX_TASKS	(1 + PYPERF_MAX_AWAITERS)
+/* Room for the running task and its awaiters, a power of two: an index masks. */
+#define PYPERF_TASK_SLOTS	8
+_Static_assert(PYPERF_TASK_SLOTS >= PYPERF_MAX_TASKS && (PYPERF_TASK_SLOTS & (PYPERF_TASK_SLOTS - 1)) == 0,
+	       "every task has a slot, and a slot's index masks");
+/*
+ * An awaiting task's own frames shown at most: its coroutine's, then each
+ * coroutine it awaits (the object on top of the frame's value stack),
+ * down to the await on the task below it.  A power of two: an index masks.
+ */
+#define PYPERF_TASK_FRAMES	4
+_Static_assert((PYPERF_TASK_FRAMES & (PYPERF_TASK_FRAMES - 1)) == 0, "a task frame's index masks");
+/* A frame's value stack deeper than this is no sane frame (its top not read). */
+#define PYPERF_FRAME_STACK_MAX	(1 << 16)
 #define PYPERF_CLOSURE_CELLS	8	/* cells of gather's callback looked into */
 #define PYPERF_ASYNC_OBJECT_READ 128	/* a callback's or a closure tuple's fields read at once */
 
@@ -365,6 +379,35 @@ struct pyperf_async {
 	__u64 gathering_type;		/* ... whose closure holds a _GatheringFuture */
 	__u64 method_type;		/* the bound method's type ... */
 	__u64 taskgroup_type;		/* ... whose self is a TaskGroup */
+	/*
+	 * An awaiting task's frames (PYPERF_TASK_FRAMES): its coroutine's
+	 * frame, suspended in an await (the byte frame_state bytes from the
+	 * frame is await_state; PYPERF_ASYNC_NO_STATE, 3.8 and 3.9: its stack
+	 * pointer is set, as only while suspended), awaits the object on top
+	 * of its value stack, below items_above others; while that is a
+	 * coroutine (coroutine_type), its frame follows.  0: not read.
+	 */
+	__u64 coroutine_type;
+	__s16 frame_state;
+	__s8 await_state;
+	__u8 items_above;
+	__u8 stack_top;			/* enum pyperf_stack_top */
+	__u8 pad3;
+	__u16 frame_stack;		/* f_stacktop, f_valuestack, localsplus or stackpointer */
+	__u16 frame_stack_depth;	/* f_stackdepth or stacktop (an int); DEPTH and INDEX only */
+	__u8 pad4[6];
+};
+
+#define PYPERF_ASYNC_NO_STATE	(-32768)
+
+/* Where a frame's value stack ends (the top is the item below). */
+enum pyperf_stack_top {
+	PYPERF_STACK_TOP_NONE,		/* not known: no frames of awaiting tasks */
+	PYPERF_STACK_TOP_POINTER,	/* <= 3.9: PyFrameObject.f_stacktop (PyObject **) */
+	PYPERF_STACK_TOP_DEPTH,		/* 3.10: f_valuestack[f_stackdepth - 1] */
+	PYPERF_STACK_TOP_INDEX,		/* 3.11-3.13: localsplus[stacktop - 1] */
+	/* 3.14+: stackpointer[-1], a _PyStackRef tagged as f_executable is (code_tag_mask) */
+	PYPERF_STACK_TOP_TAGGED_POINTER,
 };
 
 /* Value of the BPF "procs" map, keyed by host tgid. */
@@ -381,18 +424,6 @@ struct pyperf_proc {
 };
 
 /*
- * The task a sample's thread runs (--async), then the tasks awaiting it,
- * each awaiting the one before (their frame_index is the running task's).
- */
-struct pyperf_task {
-	__u64 task;
-	__u64 name;			/* its name object: a str, or (3.13's default) an int */
-	__u32 frame_index;		/* its coroutine's frame in the sample's frames */
-	__u32 name_bytes;		/* of name_head read (0: none) */
-	__u8 name_head[PYPERF_STR_HEAD];	/* the name object's first bytes */
-};
-
-/*
  * One Python frame.  The fingerprint ties the code address to the code
  * object that was live when the sample was taken, so userspace can tell a
  * freed-and-reused address from the function it cached.
@@ -402,6 +433,25 @@ struct pyperf_frame {
 	__s32 instr_offset;		/* bytes into the bytecode, or _UNKNOWN */
 	__u32 fingerprint;
 } __attribute__((packed));
+
+/*
+ * The task a sample's thread runs (--async), then the tasks awaiting it,
+ * each awaiting the one before (their frame_index is the running task's).
+ * The running task's frames are the sample's; an awaiting task's own are
+ * here, outermost first, to its await on the task before it.
+ */
+struct pyperf_task {
+	__u64 task;
+	__u64 name;			/* its name object: a str, or (3.13's default) an int */
+	__u32 frame_index;		/* its coroutine's frame in the sample's frames */
+	__u32 name_bytes;		/* of name_head read (0: none) */
+	__u8 name_head[PYPERF_STR_HEAD];	/* the name object's first bytes */
+	__u8 nframes;			/* of frames (awaiting tasks only) */
+	__u8 frames_cut;		/* more of them, not read: a read failed or there are more */
+	__u8 pad[6];
+	struct pyperf_frame frames[PYPERF_TASK_FRAMES];
+};
+_Static_assert(sizeof(struct pyperf_task) % 8 == 0, "tasks follow each other aligned");
 
 /*
  * A sample record: the header, NFRAMES frames (innermost first), NTASKS

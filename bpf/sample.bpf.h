@@ -326,6 +326,7 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
 		async_candidates(s, &proc->async, tstate);
 		walk_stack(s, top, bounded);
 		async_task(s);
+		await_frames(s);
 		if (want_gil)
 			check_gil(s, proc->runtime_addr, tstate);
 	} else {

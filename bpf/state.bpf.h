@@ -228,7 +228,9 @@ struct async_match {
 	__u8 callback_buf[PYPERF_ASYNC_OBJECT_READ];
 	__u8 tuple_buf[PYPERF_ASYNC_OBJECT_READ];
 	struct pyperf_async config;		/* the process's, for async_awaiters() */
-	struct pyperf_task out[PYPERF_MAX_TASKS];
+	struct pyperf_task out[PYPERF_TASK_SLOTS];
+	__u64 coro[PYPERF_TASK_SLOTS];		/* each awaiting task's coroutine */
+	__u64 next_frame;			/* await_frame(): the frame to read next */
 };
 
 /* Per-CPU working state: too big for the 512-byte BPF stack. */
@@ -237,7 +239,7 @@ struct scratch {
 	__u32 tgid;
 	__u32 generation;
 	__u32 reads;				/* of target memory, this sample */
-	__u32 failed_reads;			/* ... that failed or were over budget */
+	__u32 failed_reads;			/* ... that failed (over budget: not a failure, BUDGET says so) */
 	__u32 reports;				/* code objects reported, this sample */
 	__u32 report_bytes;			/* ... and their bytes */
 	__u64 gil;				/* the thread's GIL struct, 0: unknown */
@@ -320,7 +322,6 @@ static __always_inline int read_user(struct scratch *s, void *dst, __u32 size, _
 {
 	if (s->reads >= PYPERF_READ_BUDGET) {
 		s->sample.hdr.flags |= PYPERF_SAMPLE_BUDGET;
-		s->failed_reads++;
 		return -1;
 	}
 	s->reads++;

@@ -257,19 +257,20 @@ def run_pybpf_attached(args, started=None, until=None, env=None):
 
 
 def record(pid, seconds=3, rate=1000, name="out", extra=(), interp=None, env=None, by_line=True,
-           cpu=None, started=None):
+           cpu=None, started=None, each_thread=False):
     """Record PID into speedscope's JSON; by line unless BY_LINE is false (most
     tests check the line each frame was at).  For SECONDS (0: until PID
-    ends); or with CPU, until PID has used that many more seconds of CPU
-    time, so that the recording holds as much on a loaded machine.
-    STARTED() is called once pybpf has attached."""
+    ends); or with CPU, until PID (or with EACH_THREAD, each of its threads
+    but the main one) has used that many more seconds of CPU time, so that
+    the recording holds as much on a loaded machine.  STARTED() is called
+    once pybpf has attached."""
     out = os.path.join(TMP, "%s-%d.json" % (name, pid))
     args = ["record", "-p", str(pid), "-r", str(rate), "-o", out] + (["--by-line"] if by_line else []) + list(extra)
     if seconds and not cpu:
         args += ["-d", str(seconds)]
     env = dict(os.environ, **(env or {}))
     if cpu or started:
-        result = run_pybpf_attached(args, started, (lambda: wait_cpu(pid, cpu)) if cpu else None, env)
+        result = run_pybpf_attached(args, started, (lambda: wait_cpu(pid, cpu, each_thread)) if cpu else None, env)
     else:
         result = run_pybpf(args, env=env)
     assert result.returncode == 0, "pybpf failed (%d): %s" % (result.returncode, result.stderr)
@@ -308,9 +309,10 @@ def read_line(proc, expected, seconds):
     assert line.strip() == expected, "the workload printed %r, not %r" % (line, expected)
 
 
-def cpu_seconds(pid):
-    """CPU time PID's threads have used so far (user + system), in seconds."""
-    with open("/proc/%d/stat" % pid) as f:
+def cpu_seconds(pid, tid=None):
+    """CPU time PID's threads (or its thread TID) have used so far (user +
+    system), in seconds."""
+    with open("/proc/%d/task/%d/stat" % (pid, tid) if tid else "/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -441,10 +443,13 @@ def leaf_lines(leaf):
     return range(loop - 2, loop + 3)
 
 
-def wait_cpu(pid, seconds):
-    """Until PID has used SECONDS more CPU time, however long the machine takes."""
-    start = cpu_seconds(pid)
-    wait_for(lambda: cpu_seconds(pid) - start >= seconds, 120, "PID %d to run %.1f s" % (pid, seconds))
+def wait_cpu(pid, seconds, each_thread=False):
+    """Until PID (or EACH_THREAD of it but the main one) has used SECONDS
+    more CPU time, however long the machine takes."""
+    tids = [int(t) for t in os.listdir("/proc/%d/task" % pid) if int(t) != pid] if each_thread else [None]
+    start = [cpu_seconds(pid, tid) for tid in tids]
+    wait_for(lambda: all(cpu_seconds(pid, tid) - s >= seconds for tid, s in zip(tids, start)), 120,
+             "PID %d to run %.1f s%s" % (pid, seconds, " in each thread" if each_thread else ""))
 
 
 def processes_in(doc):

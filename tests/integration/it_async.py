@@ -213,20 +213,33 @@ def task_of(frames):
     """(the names of the [task NAME] frames, outermost first: the running
     task last, the tasks awaiting it before; the frames outside them; the
     frames inside) of a stack root first; (None, None, None) without any.
-    Task frames come in one run."""
+    Between two task frames only the outer task's own frames (at a line)
+    and the mark of those not read (awaiting_frames())."""
     at_task = [i for i, f in enumerate(frames) if f["name"].startswith("[task ")]
     if not at_task:
         return None, None, None
     first, last = at_task[0], at_task[-1]
-    assert at_task == list(range(first, last + 1)), "task frames apart: %s" % [f["name"] for f in frames]
-    return [f["name"][len("[task "):-1] for f in frames[first:last + 1]], \
+    between = [f for f in frames[first:last + 1] if not f["name"].startswith("[task ")]
+    assert all(f["name"] == AWAIT_FRAMES_CUT or (not f["name"].startswith("[") and f.get("line"))
+               for f in between), "between task frames: %s" % [f["name"] for f in frames]
+    return [frames[i]["name"][len("[task "):-1] for i in at_task], \
         [f["name"] for f in frames[:first]], [(f["name"], f.get("line")) for f in frames[last + 1:]]
+
+
+def awaiting_frames(frames):
+    """Each awaiting task's own frames, outermost first, as (name, line): the
+    frames between its [task NAME] frame and the next one (task_of()), the
+    mark of frames not read last if there."""
+    at_task = [i for i, f in enumerate(frames) if f["name"].startswith("[task ")]
+    return [[(f["name"], f.get("line")) for f in frames[a + 1:b]] for a, b in zip(at_task, at_task[1:])]
 
 
 # The name of a [task NAME] frame whose name was not read at the sample.
 UNREAD_NAME = "?"
 # The frame outside the task frames when a read of their awaiters failed.
 AWAITERS_CUT = "[awaiters not read]"
+# The frame after an awaiting task's own frames that stop short of its await.
+AWAIT_FRAMES_CUT = "[awaiting frames not read]"
 
 
 def names_read_match(got, expected):
@@ -239,7 +252,8 @@ def record_async_task_shares(interp):
     """record --async: three tasks running the same code with CPU shares
     60/30/10, one of them unnamed, each sample of it under a [task NAME]
     frame right above the task's coroutine, and the tasks awaiting it above
-    that (main through gather(), and for alpha the task "boss" through
+    that, each with its own frames at its await (main through gather(),
+    and for alpha the task "boss" through
     `await alpha`), and from 3.11 for beta the task "group" whose
     TaskGroup beta is in (the group's bound method read in the kernel up
     to 3.13, the runtime's record from 3.14); the shares within 3 points of each task's
@@ -265,7 +279,9 @@ def record_async_task_shares(interp):
         stats_file = os.path.join(harness.TMP, "async-split-%d.stats.json" % w.pid)
         doc, err = record_while(w.pid, during, name="async-split", extra=["--async", "--stats", stats_file])
     with open(stats_file) as f:
-        read_errors = json.load(f)["read_errors"]
+        st = json.load(f)
+    # What may leave a name or awaiters unread: a failed read, or the read budget spent.
+    read_errors = st["read_errors"] + st["budget_cut"]
     names = {f["name"] for f in doc["shared"]["frames"] if f["name"].startswith("[task ")}
     if not READS(interp, version):
         assert not names, names
@@ -276,6 +292,11 @@ def record_async_task_shares(interp):
     # work() at any of its lines (its def line and its return at its call and return).
     work = set(range(harness.def_line(script, "work"), line_of(script, "WORK") + 2))
     share_work = line_of(script, "SHARE-WORK")
+    # The awaiting tasks' own frames: each at its await; the group's in
+    # the TaskGroup's exit too (3.13 awaits _aexit() from __aexit__).
+    own_frames = {main: [("main", line_of(script, "MAIN-GATHER"))], "boss": [("boss", line_of(script, "BOSS-AWAIT"))],
+                  "group": [("group", line_of(script, "GROUP-WITH"))]}
+    AEXIT = {"TaskGroup.__aexit__", "TaskGroup._aexit"}
     shares, untasked, unread = {"alpha": 0, "beta": 0, unnamed: 0}, 0, 0
     for frames, weight in stacks(doc, main_profile(doc, w.pid)):
         if frames[-1]["name"] != "work":
@@ -302,6 +323,21 @@ def record_async_task_shares(interp):
                 "%s awaited by %s: %s" % (name, chain[:-1], ";".join(f["name"] for f in frames))
             continue
         assert chain[:-1] == awaiting, "%s awaited by %s: %s" % (name, chain[:-1], ";".join(f["name"] for f in frames))
+        # Each awaiting task's own frames, to its await on the task below;
+        # where a read failed, those read and the mark.
+        own_cut = False
+        for task, own in zip(chain[:-1], awaiting_frames(frames)):
+            cut_here = bool(own) and own[-1][0] == AWAIT_FRAMES_CUT
+            own = own[:-1] if cut_here else own
+            want = own_frames[task]
+            rest = [f for f, _ in own[len(want):]]
+            assert own[:len(want)] == want[:len(own)] and set(rest) <= AEXIT and \
+                (cut_here or len(own) >= len(want) and (task != "group" or rest)), \
+                "%s's own frames: %s" % (task, ";".join(f["name"] for f in frames))
+            own_cut |= cut_here
+        if own_cut:
+            unread += weight
+            continue
         # The task's coroutine and what it calls inside, the event loop outside.
         assert inside[:1] == [("share", share_work)] and len(inside) == 2 and \
             inside[1][0] == "work" and inside[1][1] in work, (name, inside)
@@ -328,7 +364,7 @@ def record_async_task_shares(interp):
     assert set(other_tasks) <= {("elsewhere",), (UNREAD_NAME,)} and other_tasks[("elsewhere",)] >= \
         20 * other_tasks[(UNREAD_NAME,)], other_tasks
     unread += other_tasks[(UNREAD_NAME,)]
-    assert not unread or read_errors, "names or awaiters not read in samples of %d ns, no failed read counted: %s" % (
+    assert not unread or read_errors, "names or awaiters not read in samples of %d ns, no failed read or budget cut counted: %s" % (
         unread, [";".join(f["name"] for f in frames) for p in doc["profiles"] for frames, _ in stacks(doc, p)
                  if "[task %s]" % UNREAD_NAME in [f["name"] for f in frames]][:3])
     return "Python %s: alpha/beta/%s %.1f/%.1f/%.1f%% (measured %.1f/%.1f/%.1f) of %d ms of work(), " \
@@ -344,8 +380,9 @@ def record_wall_async_suspended_tasks(interp):
     tasks awaiting them, in a thread of their own: "sleepy" asleep in nap()
     under "waiter" (which awaits it) under the main task; "waiter" at its
     `await task`; the main task at its await.  Each is suspended all the
-    time, so each gets about the whole recording (each read of the tasks
-    stands for the time since the one before), and no more than pybpf ran."""
+    time, so each gets about all the time the reads gave out (each read of
+    the tasks stands for the time since the one before; a failed read's
+    interval is counted, not given), and no more than pybpf ran."""
     script = "async_waits.py"
     stats = os.path.join(harness.TMP, "async-waits.stats.json")
     with Workload(interp, script) as w:
@@ -361,7 +398,18 @@ def record_wall_async_suspended_tasks(interp):
         return "Python %s: no suspended tasks (--async warns)" % interp.version
     assert len(suspended) == 1, [p["name"] for p in doc["profiles"]]
     with open(stats) as f:
-        duration_ns = json.load(f)["duration_s"] * 1e9
+        st = json.load(f)
+    duration_ns = st["duration_s"] * 1e9
+    tasks = [p["suspended_tasks"] for p in st["processes"] if p["pid"] == w.pid]
+    assert len(tasks) == 1 and tasks[0], st["processes"]
+    # The reads cover the recording (the last at its end, however late the
+    # first was), and what they read is the whole of it: a read that failed
+    # is counted and its interval given to nobody.
+    span_ns, unread_ns = tasks[0]["span_s"] * 1e9, tasks[0]["unread_s"] * 1e9
+    assert 0.9 * duration_ns <= span_ns <= duration_ns + 1e7, "reads span %.2f s of a %.2f s recording" % (
+        span_ns / 1e9, duration_ns / 1e9)
+    assert unread_ns <= span_ns and (not unread_ns or tasks[0]["failed_reads"]), tasks[0]
+    read_ns = span_ns - unread_ns
     want = {
         (main, "waiter", "sleepy"): ("nap", line_of(script, "NAP")),
         (main, "waiter"): ("waiter", line_of(script, "AWAIT")),
@@ -384,6 +432,11 @@ def record_wall_async_suspended_tasks(interp):
             assert not marks or inside[-1][0] == marks[0], (chain, inside)
             read = inside[:len(inside) - len(marks)]
             assert read[:1] == [want[chain]] or (marks and not read), (chain, inside)
+            # The tasks awaiting it with their own frames, each at its await,
+            # or marked where they were not read.
+            for task, own in zip(chain[:-1], awaiting_frames(frames)):
+                assert own[:1] == [want[chain[:chain.index(task) + 1]]] or [f for f, _ in own] == [AWAIT_FRAMES_CUT], \
+                    (chain, awaiting_frames(frames))
             whole[chain] += 0 if marks else weight
             totals[chain] += weight
         else:
@@ -392,13 +445,14 @@ def record_wall_async_suspended_tasks(interp):
             assert chain == ("busy",) and (inside[:1] in ([("busy", line_of(script, "BUSY"))], []) or
                                            inside[0][0].startswith("[")), (chain, inside)
     for chain in want:
-        assert 0.8 * duration_ns <= totals[chain] <= ran_ns, "%s: %.2f s of a %.2f s recording (pybpf ran %.2f s)" % (
-            chain, totals[chain] / 1e9, duration_ns / 1e9, ran_ns / 1e9)
+        assert 0.8 * read_ns <= totals[chain] <= min(read_ns + 1e7, ran_ns), \
+            "%s: %.2f s of %.2f s read, a %.2f s recording (pybpf ran %.2f s)" % (
+                chain, totals[chain] / 1e9, read_ns / 1e9, duration_ns / 1e9, ran_ns / 1e9)
         # "sleepy" runs for microseconds in each 50 ms: most reads see it asleep.
         assert whole[chain] >= totals[chain] / 2, "%s: %.2f s whole of %.2f s" % (
             chain, whole[chain] / 1e9, totals[chain] / 1e9)
-    return "Python %s: sleepy/waiter/%s suspended %.2f/%.2f/%.2f s of %.2f s (%.2f/%.2f/%.2f s marked)" % (
-        interp.version, main, *(totals[c] / 1e9 for c in want), duration_ns / 1e9,
+    return "Python %s: sleepy/waiter/%s suspended %.2f/%.2f/%.2f s of %.2f s read, %.2f s not (%.2f/%.2f/%.2f s marked)" % (
+        interp.version, main, *(totals[c] / 1e9 for c in want), read_ns / 1e9, unread_ns / 1e9,
         *((totals[c] - whole[c]) / 1e9 for c in want))
 
 
@@ -424,9 +478,12 @@ def record_async_tasks_coming_and_going(interp):
             assert not in_task or marked(frames), names
             continue
         assert inside and inside[0][0] in ("blip", "churner") and not in_task & set(outside), (chain, names)
-        # A blip-N task runs awaited by the churner, which nothing awaits.
+        # A blip-N task runs awaited by the churner, which nothing awaits,
+        # itself at its await (or marked: it may be caught stepping).
         if inside[0][0] == "blip":
             assert len(chain) == 2 and chain[0] == "churner" and re.fullmatch(r"blip-\d+", chain[1]), chain
+            (own,) = awaiting_frames(frames)
+            assert own == [("churner", line_of(script, "CHURN"))] or [f for f, _ in own] == [AWAIT_FRAMES_CUT], own
         else:
             assert chain == ["churner"], chain
         named[inside[0][0]] += weight

@@ -59,10 +59,12 @@ def vm(suite, command, timeout):
     return result.returncode, result.stdout
 
 
-def features(suite, pybpf, build):
-    """The integration subset in SUITE's kernel: (release, all passed, seconds)."""
+def features(suite, pybpf, build, only=None):
+    """The integration subset in SUITE's kernel (with ONLY, the checks whose
+    test names contain one of them): (release, all passed, seconds)."""
+    chosen = [f for f in FEATURES if not only or any(k in f[1] for k in only)]
     runners = {}
-    for feature in FEATURES:
+    for feature in chosen:
         runners.setdefault(feature[2] if len(feature) > 2 else "run.py", []).append(feature[1])
     # One boot: each runner with its tests, all run whatever one says.
     command = "uname -r; cd %s; status=0; " % ROOT + " ".join(
@@ -73,9 +75,10 @@ def features(suite, pybpf, build):
     status, out = vm(suite, command, 1800)
     took = time.monotonic() - start
     lines = out.splitlines()
-    release = lines[0] if lines and not lines[0].startswith("vm-run") else "?"
+    # uname -r's line (a first run's provisioning prints before it).
+    release = next((l for l in lines if re.fullmatch(r"\d+\.\d+\S*", l.strip())), "?")
     all_ok = status == 0
-    for feature, name, *_ in FEATURES:
+    for feature, name, *_ in chosen:
         line = next((l for l in lines if re.match(r"^(PASS|FAIL) " + re.escape(name), l)), None)
         verdict = line.split()[0] if line else "MISSING"
         all_ok &= verdict == "PASS"
@@ -91,6 +94,8 @@ def main():
     parser.add_argument("--pybpf", required=True)
     parser.add_argument("--build", default="build")
     parser.add_argument("--suite", action="append", help="only these suites (repeatable)")
+    parser.add_argument("-k", action="append", dest="only",
+                        help="only the checks whose test name contains this (repeatable)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("kernels: booting kernels and loading BPF need root")
@@ -106,7 +111,7 @@ def main():
         for suite in KERNELS:
             if args.suite and suite not in args.suite:
                 continue
-            release, ok, took = features(suite, pybpf, build)
+            release, ok, took = features(suite, pybpf, build, args.only)
             failed += not ok
             summary.append("kernel %-24s debian %-9s %s%s" % (
                 release, suite, "pass" if ok else "FAIL", " (%.0f s)" % took if took else ""))

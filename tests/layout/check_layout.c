@@ -267,12 +267,12 @@ static void check_asyncio(const struct py_layout *L)
 	CHECK(asyncio.frame_finished, ==, FRAME_FINISHED);
 	CHECK(asyncio.frame_executing, ==, FRAME_EXECUTING);
 # if PY_VERSION_HEX >= 0x030E0000
-	CHECK(asyncio.stack_top, ==, PY_STACK_TOP_TAGGED_POINTER);
+	CHECK(asyncio.stack_top, ==, PYPERF_STACK_TOP_TAGGED_POINTER);
 	CHECK(asyncio.frame_stack, ==, offsetof(_PyInterpreterFrame, stackpointer));
 	CHECK(asyncio.frame_stack_depth, ==, NONE);
 	CHECK(asyncio.needs_debug_section, ==, 1);
 # else
-	CHECK(asyncio.stack_top, ==, PY_STACK_TOP_INDEX);
+	CHECK(asyncio.stack_top, ==, PYPERF_STACK_TOP_INDEX);
 	CHECK(asyncio.frame_stack, ==, offsetof(_PyInterpreterFrame, localsplus));
 	CHECK(asyncio.frame_stack_depth, ==, offsetof(_PyInterpreterFrame, stacktop));
 	CHECK(asyncio.needs_debug_section, ==, 0);
@@ -300,12 +300,12 @@ static void check_asyncio(const struct py_layout *L)
 	CHECK(asyncio.frame_finished, ==, FRAME_RETURNED);
 	CHECK(asyncio.frame_executing, ==, FRAME_EXECUTING);
 	CHECK(asyncio.await.state, ==, FRAME_SUSPENDED);
-	CHECK(asyncio.stack_top, ==, PY_STACK_TOP_DEPTH);
+	CHECK(asyncio.stack_top, ==, PYPERF_STACK_TOP_DEPTH);
 	CHECK(asyncio.frame_stack, ==, offsetof(PyFrameObject, f_valuestack));
 	CHECK(asyncio.frame_stack_depth, ==, offsetof(PyFrameObject, f_stackdepth));
 # else
-	CHECK(asyncio.frame_state, ==, (long)PY_NO_FRAME_STATE);
-	CHECK(asyncio.stack_top, ==, PY_STACK_TOP_POINTER);
+	CHECK(asyncio.frame_state, ==, (long)PYPERF_ASYNC_NO_STATE);
+	CHECK(asyncio.stack_top, ==, PYPERF_STACK_TOP_POINTER);
 	CHECK(asyncio.frame_stack, ==, offsetof(PyFrameObject, f_stacktop));
 # endif
 #endif

@@ -84,7 +84,7 @@ async def boss(task):
 
 
 async def group():
-    async with asyncio.TaskGroup() as tg:
+    async with asyncio.TaskGroup() as tg:                   # GROUP-WITH
         tg.create_task(share(3)).set_name("beta")      # GROUP-BETA
 
 

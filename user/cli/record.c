@@ -222,6 +222,22 @@ static void warn_losses(struct tracker *t, const struct profile *p, const uint64
 }
 
 /*
+ * --mode wall --async: the time the suspended tasks' reads span and the
+ * part of it no read could give out (failed reads), so that a task's time
+ * can be weighed against what was read; null without them.
+ */
+static void suspended_tasks_json(const struct suspended_tasks *st, FILE *f)
+{
+	if (!st->stack) {
+		fputs("\"suspended_tasks\":null,", f);
+		return;
+	}
+	fprintf(f, "\"suspended_tasks\":{\"span_s\":%.3f,\"reads\":%llu,\"failed_reads\":%llu,"
+		"\"unread_s\":%.3f},", (st->accounted_ns - st->started_ns) / 1e9,
+		(unsigned long long)st->reads, (unsigned long long)st->failed_reads, st->unread_ns / 1e9);
+}
+
+/*
  * --stats: what a benchmark needs and stderr does not say exactly: samples
  * and losses per process, the BPF program's own run time, and how long
  * after pybpf started the first sample arrived.
@@ -285,6 +301,7 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 			(unsigned long long)tr->read_errors,
 			(unsigned long long)tr->codes_reported, (unsigned long long)tr->braked,
 			tr->brake_level);
+		suspended_tasks_json(&tr->suspended, f);
 		/* Its CPU time while profiled, the samples it should have had: null once reaped. */
 		if (tr->cpu_known)
 			fprintf(f, "\"cpu_s\":%.3f,\"incomplete\":", tr->cpu_ns / 1e9);
@@ -353,6 +370,7 @@ int record_main(int argc, char **argv)
 	struct session s;
 	struct tracker *t = &s.tracker;
 	uint64_t stats[PYPERF_STAT_MAX], start_ns = monotonic_ns();
+	double recorded_s;
 	enum session_stop why;
 	char err[1024] = "", stem[64], title[1200];
 	int rc = 1;
@@ -426,6 +444,8 @@ int record_main(int argc, char **argv)
 	launch_release(&cmd);
 	why = session_run(&s);
 	session_finish(&s);
+	/* The recording's length: writing the profile out is not part of it. */
+	recorded_s = (monotonic_ns() - s.started_ns) / 1e9;
 	sampler_stats(s.sampler, stats);
 	tracker_take_lost(t);
 	profile.duration_ns = monotonic_ns() - profile.origin_ns;
@@ -448,14 +468,13 @@ int record_main(int argc, char **argv)
 		goto out;
 	}
 	if (!o.quiet) {
-		print_summary(t, &o, stats, (monotonic_ns() - s.started_ns) / 1e9, stop_reason(&s, why));
+		print_summary(t, &o, stats, recorded_s, stop_reason(&s, why));
 		top_functions_print(&profile, TOP_FUNCTIONS, stderr);
 		outputs_print(&o.outputs, &profile, stderr);
 	}
 	warn_losses(t, &profile, stats);
 	if (o.stats_path)
-		write_stats(&o, t, s.sampler, stats, start_ns, (monotonic_ns() - s.started_ns) / 1e9,
-			    &stats_file);
+		write_stats(&o, t, s.sampler, stats, start_ns, recorded_s, &stats_file);
 	if (why == SESSION_ERROR)
 		fail(err);
 out:

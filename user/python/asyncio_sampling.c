@@ -36,7 +36,7 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 	const struct py_dict_layout *D = &t->layout.objects.dict;
 	struct py_asyncio_layout *A = layout;
 	struct py_objects o;
-	uint64_t globals, current = 0, task_type, gather, gathering_type;
+	uint64_t globals, types, current = 0, task_type, gather, gathering_type, coroutine_type;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -63,9 +63,14 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 		rc = py_dict_get(&o, globals, "gather", &gather);
 	if (!rc)
 		rc = py_dict_get(&o, globals, "_GatheringFuture", &gathering_type);
+	/* asyncio imports types: its coroutine type is where awaiting tasks' frames lead. */
+	if (!rc)
+		rc = main_module_globals(t, &o, "types", &types);
+	if (!rc)
+		rc = py_dict_get(&o, types, "CoroutineType", &coroutine_type);
 	if (rc)
 		return rc;
-	if (!py_type_named(&o, task_type, "_asyncio.Task") ||
+	if (!py_type_named(&o, task_type, "_asyncio.Task") || !py_type_named(&o, coroutine_type, "coroutine") ||
 	    (current && !py_has_type(&o, current, "dict", &(uint64_t){ 0 })))
 		return -ENOENT;
 	*out = (struct pyperf_async) {
@@ -96,6 +101,13 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 		/* gather() is a function, as its callbacks are. */
 		.function_type = py_type_of(&o, gather),
 		.gathering_type = gathering_type,
+		.coroutine_type = coroutine_type,
+		.frame_state = A->frame_state,
+		.await_state = A->await.state,
+		.items_above = A->await.items_above,
+		.stack_top = A->stack_top,
+		.frame_stack = A->frame_stack,
+		.frame_stack_depth = A->frame_stack_depth,
 	};
 	return 0;
 }

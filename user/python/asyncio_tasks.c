@@ -31,8 +31,6 @@
 #define MAX_INTERPRETERS 16
 /* Subclasses of Task looked through (tp_base links). */
 #define MAX_TYPE_DEPTH 8
-/* A value stack deeper than this is not a frame's. */
-#define MAX_STACK_DEPTH (1 << 16)
 /* Reads of a registry that keeps changing under the reader. */
 #define REGISTRY_ATTEMPTS 3
 /* The TaskObj fields read at once end before this. */
@@ -223,7 +221,7 @@ static bool read_name(struct reader *r, uint64_t name, struct asyncio_task *task
 /* The frame's state byte, or -EINVAL where the version keeps none (3.8, 3.9). */
 static int frame_state(struct reader *r, uint64_t frame, int8_t *state)
 {
-	if (r->A->frame_state == PY_NO_FRAME_STATE)
+	if (r->A->frame_state == PYPERF_ASYNC_NO_STATE)
 		return -EINVAL;
 	return target_read(r->t->pid, frame + (int64_t)r->A->frame_state, state, 1);
 }
@@ -269,7 +267,7 @@ static uint64_t awaited_object(struct reader *r, const struct py_frame_info *f)
 	int8_t state;
 	uint8_t unit[2];
 
-	if (A->frame_state != PY_NO_FRAME_STATE && (frame_state(r, f->addr, &state) || state != A->await.state))
+	if (A->frame_state != PYPERF_ASYNC_NO_STATE && (frame_state(r, f->addr, &state) || state != A->await.state))
 		return 0;
 	if (A->await.opcodes[0]) {
 		if (f->instr_offset < 0 || py_read_code_unit(r->t, f->code, f->instr_offset + 2, unit))
@@ -279,21 +277,21 @@ static uint64_t awaited_object(struct reader *r, const struct py_frame_info *f)
 			return 0;
 	}
 	switch (A->stack_top) {
-	case PY_STACK_TOP_POINTER:	/* NULL while running */
-	case PY_STACK_TOP_TAGGED_POINTER:
+	case PYPERF_STACK_TOP_POINTER:	/* NULL while running */
+	case PYPERF_STACK_TOP_TAGGED_POINTER:
 		/* The stack lies inside the frame (object), after its start. */
 		if (target_read_u64(pid, f->addr + A->frame_stack, &stack) ||
 		    stack <= f->addr + 8 * (1 + A->await.items_above) ||
-		    stack - f->addr > 8 * (uint64_t)MAX_STACK_DEPTH)
+		    stack - f->addr > 8 * (uint64_t)PYPERF_FRAME_STACK_MAX)
 			return 0;
 		slot = stack - 8 * (1 + A->await.items_above);
 		break;
-	case PY_STACK_TOP_DEPTH:
-	case PY_STACK_TOP_INDEX:
+	case PYPERF_STACK_TOP_DEPTH:
+	case PYPERF_STACK_TOP_INDEX:
 		if (target_read(pid, f->addr + A->frame_stack_depth, &depth, sizeof(depth)) ||
-		    depth < 1 + A->await.items_above || depth > MAX_STACK_DEPTH)
+		    depth < 1 + A->await.items_above || depth > PYPERF_FRAME_STACK_MAX)
 			return 0;
-		if (A->stack_top == PY_STACK_TOP_INDEX)
+		if (A->stack_top == PYPERF_STACK_TOP_INDEX)
 			stack = f->addr + A->frame_stack;
 		else if (target_read_u64(pid, f->addr + A->frame_stack, &stack) || !stack)
 			return 0;
@@ -305,7 +303,7 @@ static uint64_t awaited_object(struct reader *r, const struct py_frame_info *f)
 	if (target_read_u64(pid, slot, &top))
 		return 0;
 	/* A _PyStackRef's low bits say how it is counted, the rest is the object. */
-	return A->stack_top == PY_STACK_TOP_TAGGED_POINTER ? top & ~(uint64_t)r->t->layout.bpf.code_tag_mask : top;
+	return A->stack_top == PYPERF_STACK_TOP_TAGGED_POINTER ? top & ~(uint64_t)r->t->layout.bpf.code_tag_mask : top;
 }
 
 /*
@@ -318,7 +316,7 @@ static bool frame_executing(struct reader *r, uint64_t frame)
 	uint64_t stacktop;
 	int8_t state;
 
-	if (A->frame_state != PY_NO_FRAME_STATE)
+	if (A->frame_state != PYPERF_ASYNC_NO_STATE)
 		return !frame_state(r, frame, &state) && state == A->frame_executing;
 	return !target_read_u64(r->t->pid, frame + A->frame_stack, &stacktop) && !stacktop;
 }

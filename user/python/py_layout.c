@@ -200,9 +200,9 @@
 #define ASYNCIO_38_39(state_at, waiter_at) { ASYNCIO_UP_TO_311("weakref"), \
 	ASYNCIO_FUTURE(16, state_at), ASYNCIO_TASK(waiter_at), CLOSURE_38_39, WAKEUP_WRAPPER, \
 	.coro_frame = 16, .coro_frame_embedded = false, .frame_gen = 96, \
-	.frame_state = PY_NO_FRAME_STATE, \
+	.frame_state = PYPERF_ASYNC_NO_STATE, \
 	.await = { .state = FRAME_STATE_NONE, .opcodes = { YIELD_FROM } }, \
-	.stack_top = PY_STACK_TOP_POINTER, .frame_stack = 72, .frame_stack_depth = NONE }
+	.stack_top = PYPERF_STACK_TOP_POINTER, .frame_stack = 72, .frame_stack_depth = NONE }
 /* 3.10: the frame has a state (FRAME_SUSPENDED -1) and a stack depth. */
 #define ASYNCIO_310 { ASYNCIO_UP_TO_311("weakref.ReferenceType"), ASYNCIO_FUTURE(16, 88), ASYNCIO_TASK(152), \
 	CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), \
@@ -210,7 +210,7 @@
 	.frame_state = 108, .frame_finished = 1, \
 	.frame_executing = 0, \
 	.await = { .state = -1, .opcodes = { YIELD_FROM } }, \
-	.stack_top = PY_STACK_TOP_DEPTH, .frame_stack = 64, .frame_stack_depth = 80 }
+	.stack_top = PYPERF_STACK_TOP_DEPTH, .frame_stack = 64, .frame_stack_depth = 80 }
 /*
  * 3.11+: the frame is embedded in the coroutine, gi_frame_state the byte
  * 5 before it (then padding); the stack is localsplus[stacktop - 1].
@@ -221,7 +221,7 @@
 #define ASYNCIO_EMBEDDED(frame_at, suspended_state, ...) \
 	EMBEDDED_FRAME(frame_at, 1, 0), \
 	.await = { .state = suspended_state, __VA_ARGS__ }, \
-	.stack_top = PY_STACK_TOP_INDEX, .frame_stack = 72, .frame_stack_depth = 64
+	.stack_top = PYPERF_STACK_TOP_INDEX, .frame_stack = 72, .frame_stack_depth = 64
 #define ASYNCIO_311 { ASYNCIO_UP_TO_311("weakref.ReferenceType"), ASYNCIO_FUTURE(16, 88), ASYNCIO_TASK(128), \
 	TASKGROUPS, CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), \
 	ASYNCIO_EMBEDDED(80, -1, .opcodes = { RESUME, RESUME_QUICK }, .min_oparg = 2) }
@@ -241,7 +241,7 @@
 	ASYNCIO_FUTURE(16, 104), CLOSURE_FROM_310(16), WAKEUP_CFUNCTION(16), ASYNCIO_TASK(120), \
 	EMBEDDED_FRAME(72, finished, executing), \
 	.await = { .state = suspended_yield_from, .opcodes = { 0 }, .items_above = above }, \
-	.stack_top = PY_STACK_TOP_TAGGED_POINTER, .frame_stack = 64, .frame_stack_depth = NONE, \
+	.stack_top = PYPERF_STACK_TOP_TAGGED_POINTER, .frame_stack = 64, .frame_stack_depth = NONE, \
 	.needs_debug_section = true }
 /*
  * 3.15 renumbered the frame states (FRAME_CLEARED 5, FRAME_EXECUTING 4,

@@ -102,18 +102,11 @@ struct py_await_test {
 };
 
 /*
- * Where the coroutine chain of a suspended task continues: the object on
- * top of the value stack of a frame suspended in an await.
+ * Where the coroutine chain of a suspended task continues, the object on
+ * top of the value stack of a frame suspended in an await, is found as the
+ * BPF program finds it: enum pyperf_stack_top, PYPERF_ASYNC_NO_STATE.
  */
-#define PY_NO_FRAME_STATE INT16_MIN
-
-enum py_stack_top_kind {
-	PY_STACK_TOP_POINTER,		/* <= 3.9: PyFrameObject.f_stacktop (PyObject **) */
-	PY_STACK_TOP_DEPTH,		/* 3.10: f_valuestack[f_stackdepth - 1] */
-	PY_STACK_TOP_INDEX,		/* 3.11-3.13: localsplus[stacktop - 1] */
-	/* 3.14+: stackpointer[-1], a _PyStackRef tagged as f_executable is (code_tag_mask) */
-	PY_STACK_TOP_TAGGED_POINTER,
-};
+_Static_assert(PYPERF_ASYNC_NO_STATE == INT16_MIN, "no state: no int16_t offset is it");
 
 /*
  * 3.14+'s Py_AsyncioModuleDebugOffsets (the .AsyncioDebug section, in the
@@ -167,14 +160,14 @@ struct py_asyncio_layout {
 	 * against the coroutine (frames are reused once one returns). */
 	uint16_t frame_gen;
 	/* The frame's state byte, from the frame's address: f_state (3.10),
-	 * gi_frame_state before the embedded frame (3.11+); PY_NO_FRAME_STATE
+	 * gi_frame_state before the embedded frame (3.11+); PYPERF_ASYNC_NO_STATE
 	 * (3.8, 3.9): suspended is f_stacktop set. */
 	int16_t frame_state;
 	int8_t frame_finished;		/* states from this one on: the frame is gone */
 	int8_t frame_executing;		/* the state of a frame running now */
 	struct py_await_test await;
 	/* The frame's value stack */
-	enum py_stack_top_kind stack_top;
+	enum pyperf_stack_top stack_top;
 	uint16_t frame_stack;		/* f_stacktop, f_valuestack or localsplus */
 	uint16_t frame_stack_depth;	/* f_stackdepth or stacktop (int); unused for POINTER */
 	/* 3.14+: the tasks are in linked lists, found through .AsyncioDebug */

@@ -35,6 +35,43 @@ static uint32_t gap_frame(struct sample_stack *b, uint64_t n)
 	return profile_frame(b->profile, name, "", 0);
 }
 
+/* A frame of pybpf's own (a task's, a mark) at b->python[*k]. */
+static void push_mark(struct sample_stack *b, size_t *k, uint32_t frame)
+{
+	b->kind[*k] = PY_FRAME_MARK;
+	b->python[(*k)++] = frame;
+}
+
+/*
+ * The frames of --async after the running task's coroutine frame,
+ * innermost first: each task's "[task NAME]", and between two of them the
+ * awaiting task's own frames (RECORDS[t], outermost first in the record;
+ * NULL: none), a mark where they stop short; then the mark of awaiters
+ * not read.  Not on the thread's stack: marks to the native merge.
+ */
+static void task_frames(struct sample_stack *b, size_t *k, struct symbolizer *sym,
+			const struct pyperf_sample *s, const struct sample_tasks *tasks,
+			const struct pyperf_task *records)
+{
+	for (size_t t = 0; t < tasks->n && t < PYPERF_MAX_TASKS; t++) {
+		const struct pyperf_task *own = records && t ? &records[t] : NULL;
+		size_t nframes = own && own->nframes < PYPERF_TASK_FRAMES ? own->nframes :
+				 own ? PYPERF_TASK_FRAMES : 0;
+
+		if (own && own->frames_cut)
+			push_mark(b, k, profile_frame(b->profile, STACK_AWAIT_FRAMES_CUT, "", 0));
+		for (size_t i = nframes; i-- > 0;) {
+			struct pyperf_frame f = own->frames[i];
+
+			push_mark(b, k, symbolizer_frame(sym, &f));
+			b->unresolved += b->python[*k - 1] == sym->unknown_frame;
+		}
+		push_mark(b, k, stack_task_frame(b->profile, tasks->names[t]));
+	}
+	if (s->hdr.flags & PYPERF_SAMPLE_AWAITERS_CUT)
+		push_mark(b, k, profile_frame(b->profile, STACK_AWAITERS_CUT, "", 0));
+}
+
 /*
  * Symbolize the Python frames into b->python (innermost first), with the
  * gap frame where frames were left out, the task frames of --async after
@@ -44,7 +81,7 @@ static uint32_t gap_frame(struct sample_stack *b, uint64_t n)
  */
 static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 			    const struct pyperf_sample *s, size_t n, size_t task_at,
-			    const struct sample_tasks *tasks)
+			    const struct sample_tasks *tasks, const struct pyperf_task *records)
 {
 	bool every_frame_entry = sym->layout->eval_call_per_frame;
 	uint32_t mark;
@@ -54,32 +91,20 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 		struct pyperf_frame f = s->frames[i];
 
 		/* Between the innermost frames kept and the outermost ones. */
-		if (i == PYPERF_KEEP_INNER && s->hdr.depth > n) {
-			b->kind[k] = PY_FRAME_MARK;
-			b->python[k++] = gap_frame(b, s->hdr.depth - n);
-		}
+		if (i == PYPERF_KEEP_INNER && s->hdr.depth > n)
+			push_mark(b, &k, gap_frame(b, s->hdr.depth - n));
 		b->kind[k] = every_frame_entry || (f.code & PYPERF_FRAME_ENTRY) ?
 			     PY_FRAME_CALL_START : PY_FRAME_IN_CALL;
 		f.code &= ~PYPERF_FRAME_ENTRY;
 		b->python[k] = symbolizer_frame(sym, &f);
 		b->unresolved += b->python[k++] == sym->unknown_frame;
-		if (i != task_at)
-			continue;
-		for (size_t t = 0; t < tasks->n && t < PYPERF_MAX_TASKS; t++) {
-			b->kind[k] = PY_FRAME_MARK;
-			b->python[k++] = stack_task_frame(b->profile, tasks->names[t]);
-		}
-		if (s->hdr.flags & PYPERF_SAMPLE_AWAITERS_CUT) {
-			b->kind[k] = PY_FRAME_MARK;
-			b->python[k++] = profile_frame(b->profile, STACK_AWAITERS_CUT, "", 0);
-		}
+		if (i == task_at)
+			task_frames(b, &k, sym, s, tasks, records);
 	}
 	/* At the root, what the stack is missing: never shown as whole. */
 	mark = stack_mark_frame(b->profile, s->hdr.flags);
-	if (mark != UINT32_MAX) {
-		b->kind[k] = PY_FRAME_MARK;
-		b->python[k++] = mark;
-	}
+	if (mark != UINT32_MAX)
+		push_mark(b, &k, mark);
 	return k;
 }
 
@@ -95,7 +120,8 @@ int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,
 		return -EINVAL;
 	if (task && s->hdr.ntasks && task->frame_index < n && task->frame_index < PYPERF_KEEP_INNER)
 		task_at = task->frame_index;
-	k = python_frames(b, sym, s, n, task_at, tasks);
+	/* A record holds a task for each name (the names were decoded from it). */
+	k = python_frames(b, sym, s, n, task_at, tasks, task && s->hdr.ntasks >= tasks->n ? task : NULL);
 	if (b->native) {
 		struct python_frames python = { b->python, b->kind, k };
 

@@ -24,7 +24,8 @@ struct sample_tasks {
 
 /* Room for every Python frame, the markers and the native and kernel frames. */
 #define SAMPLE_STACK_MAX	(PYPERF_MAX_FRAMES + 512)
-#define SAMPLE_STACK_PYTHON	(PYPERF_MAX_FRAMES + 3 + PYPERF_MAX_TASKS)
+/* The frames, a gap, a root mark, awaiters not read; each task's name, frames and their mark. */
+#define SAMPLE_STACK_PYTHON	(PYPERF_MAX_FRAMES + 3 + PYPERF_MAX_TASKS * (2 + PYPERF_TASK_FRAMES))
 
 struct sample_stack {
 	struct profile *profile;
@@ -54,7 +55,8 @@ bool sample_stack_wanted(const struct pyperf_sample *s);
  * Build B->frames from S (SIZE bytes) of the process SYM symbolizes.
  * TASKS: the names of the asyncio tasks S's record holds (--async), or
  * NULL; their "[task NAME]" frames go right outside the running task's
- * coroutine, each awaiting task outside the one it awaits.
+ * coroutine, each awaiting task outside the one it awaits, with its own
+ * frames (those the record holds) between its name and the one it awaits.
  * 0, or -EINVAL for a record too short for what its header claims.
  */
 int sample_stack_build(struct sample_stack *b, struct symbolizer *sym,

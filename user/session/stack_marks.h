@@ -40,4 +40,10 @@ uint32_t stack_task_frame(struct profile *p, const char *name);
  */
 #define STACK_AWAITERS_CUT	"[awaiters not read]"
 
+/*
+ * Inside an awaiting task's frames that stop short of its await (a read
+ * failed, or more than PYPERF_TASK_FRAMES): its frames there not read.
+ */
+#define STACK_AWAIT_FRAMES_CUT	"[awaiting frames not read]"
+
 #endif

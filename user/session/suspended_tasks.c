@@ -5,8 +5,11 @@
 #include "session/stack_marks.h"
 #include "session/suspended_tasks.h"
 
-/* A task's frames: its awaiters' and its own [task NAME], its chain, one mark. */
-#define SUSPENDED_STACK_MAX	(SUSPENDED_MAX_AWAITERS + 1 + ASYNCIO_MAX_CHAIN + 1)
+/*
+ * A task's frames: each awaiter's [task NAME], its frames and their mark;
+ * its own [task NAME], its chain, one mark.
+ */
+#define SUSPENDED_STACK_MAX	(SUSPENDED_MAX_AWAITERS * (2 + PYPERF_TASK_FRAMES) + 1 + ASYNCIO_MAX_CHAIN + 1)
 
 int suspended_tasks_init(struct suspended_tasks *st, const struct suspended_tasks_source *src,
 			 struct profile *profile, size_t process, uint64_t start_ns,
@@ -26,7 +29,8 @@ int suspended_tasks_init(struct suspended_tasks *st, const struct suspended_task
 
 void suspended_tasks_restart(struct suspended_tasks *st, uint64_t now_ns)
 {
-	st->accounted_ns = now_ns;
+	st->started_ns = st->accounted_ns = now_ns;
+	st->unread_ns = 0;
 	st->next_read_ns = now_ns + st->min_interval_ns;
 }
 
@@ -48,9 +52,26 @@ static const char *name_of(const struct asyncio_task *task)
 }
 
 /*
+ * An awaiting task's frames after its name at st->stack[DEPTH]: as a CPU
+ * sample's (sample_stack.c), its chain's outermost PYPERF_TASK_FRAMES to
+ * its await, and a mark where they stop short.  The new depth.
+ */
+static uint32_t awaiter_frames(struct suspended_tasks *st, uint32_t depth, const struct asyncio_task *task)
+{
+	size_t n = task->nchain < PYPERF_TASK_FRAMES ? task->nchain : PYPERF_TASK_FRAMES;
+
+	for (size_t i = 0; i < n; i++)
+		st->stack[depth++] = st->src.frame(st->src.ctx, &task->chain[i]);
+	if (task->chain_cut || task->nchain > n)
+		st->stack[depth++] = profile_frame(st->profile, STACK_AWAIT_FRAMES_CUT, "", 0);
+	return depth;
+}
+
+/*
  * TASK's stack, outermost first, into st->stack: the tasks awaiting it
  * (each through the first that awaits the one below: a chain, not the
- * whole graph), its own name, its coroutine chain.  The depth.
+ * whole graph) with their frames, its own name, its coroutine chain.
+ * The depth.
  */
 static uint32_t task_stack(struct suspended_tasks *st, const struct asyncio_snapshot *snap,
 			   const struct asyncio_task *task)
@@ -66,8 +87,11 @@ static uint32_t task_stack(struct suspended_tasks *st, const struct asyncio_snap
 			break;
 		awaiters[nawaiters++] = up;
 	}
-	while (nawaiters)
-		st->stack[depth++] = stack_task_frame(st->profile, name_of(awaiters[--nawaiters]));
+	while (nawaiters) {
+		up = awaiters[--nawaiters];
+		st->stack[depth++] = stack_task_frame(st->profile, name_of(up));
+		depth = awaiter_frames(st, depth, up);
+	}
 	st->stack[depth++] = stack_task_frame(st->profile, name_of(task));
 	for (size_t i = 0; i < task->nchain && i < ASYNCIO_MAX_CHAIN; i++)
 		st->stack[depth++] = st->src.frame(st->src.ctx, &task->chain[i]);
@@ -99,7 +123,9 @@ void suspended_tasks_tick(struct suspended_tasks *st, uint64_t now_ns, bool fina
 	st->accounted_ns += interval_us * 1000;
 	st->reads++;
 	if (rc) {
+		/* Counted (--stats), never guessed: nobody is given this interval. */
 		st->failed_reads++;
+		st->unread_ns += interval_us * 1000;
 		asyncio_snapshot_free(&snap);
 		return;
 	}

@@ -40,10 +40,12 @@ struct suspended_tasks {
 	struct profile *profile;
 	size_t process;
 	struct prof_thread *thread;	/* made on the first task shown */
-	uint64_t accounted_ns;		/* time given out up to here */
+	uint64_t started_ns;		/* accounting began here */
+	uint64_t accounted_ns;		/* time given out (or not read) up to here */
 	uint64_t next_read_ns;
 	uint64_t min_interval_ns;	/* the sampling period: no sooner than that */
 	uint64_t reads, failed_reads;	/* failed: no snapshot (asyncio not imported yet...) */
+	uint64_t unread_ns;		/* the intervals of failed reads: given to no task */
 	uint64_t tasks_shown;		/* task-intervals added to the profile */
 	uint32_t *stack;		/* room for one task's frames */
 };

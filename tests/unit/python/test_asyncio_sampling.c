@@ -2,7 +2,7 @@
 /*
  * user/python/asyncio_sampling.c over a target memory made here with each
  * version's layout: --async's configuration found in asyncio.tasks' globals
- * (and not found without asyncio, or with a Task that is not the C one),
+ * and types' (and not found without asyncio, or with a Task that is not the C one),
  * and a sample's task named from the bytes the kernel copied: a str, 3.13's
  * default name kept as an int, anything else "?".
  */
@@ -19,15 +19,17 @@
 static const int versions[] = { 8, 9, 10, 11, 12 };
 #define NVERSIONS (sizeof(versions) / sizeof(versions[0]))
 
-static uint64_t function_type, gathering_type;
+static uint64_t function_type, gathering_type, coroutine_type;
 
 /*
  * 3.MINOR's asyncio.tasks with an empty dict as _current_tasks (*CURRENT),
- * a type named TASK_TYPE (*TYPE) as _CTask, gather() and _GatheringFuture.
+ * a type named TASK_TYPE (*TYPE) as _CTask, gather() and _GatheringFuture;
+ * and types, with CoroutineType.
  */
 static struct python_target runtime(int minor, const char *task_type, uint64_t *current, uint64_t *type)
 {
 	const char *names[4];
+	uint64_t tasks;
 
 	fo_use_version(minor);
 	names[0] = A->current_tasks;	/* the version's own name for it */
@@ -38,8 +40,11 @@ static struct python_target runtime(int minor, const char *task_type, uint64_t *
 	*type = fo_type_named(task_type);
 	function_type = fo_type_named("function");
 	gathering_type = fo_type_named("_GatheringFuture");
-	return fo_runtime("asyncio.tasks", 4, names,
-			  (uint64_t[]){ *current, *type, fo_object(function_type, 64), gathering_type });
+	coroutine_type = fo_type_named("coroutine");
+	tasks = fo_str_dict(4, names, (uint64_t[]){ *current, *type, fo_object(function_type, 64), gathering_type });
+	return fo_runtime_of(2, (const char *[]){ "asyncio.tasks", "types" },
+			     (uint64_t[]){ tasks, fo_str_dict(1, (const char *[]){ "CoroutineType" },
+							       &coroutine_type) });
 }
 
 Test(asyncio_sampling, config_only_with_asyncio_and_its_c_task, .fini = fo_done)
@@ -72,9 +77,18 @@ Test(asyncio_sampling, config_only_with_asyncio_and_its_c_task, .fini = fo_done)
 			{ a.wakeup_task, A->wakeup_task, "wakeup_task" },
 			{ a.function_closure, A->function_closure, "function_closure" },
 			{ a.cell_ref, A->cell_ref, "cell_ref" },
+			/* The awaiting tasks' frames, as dump --async follows a chain. */
+			{ a.coroutine_type, coroutine_type, "coroutine_type" },
+			{ (uint64_t)(int64_t)a.frame_state, (uint64_t)(int64_t)A->frame_state, "frame_state" },
+			{ (uint64_t)(int64_t)a.await_state, (uint64_t)(int64_t)A->await.state, "await_state" },
+			{ a.items_above, A->await.items_above, "items_above" },
+			{ a.stack_top, A->stack_top, "stack_top" },
+			{ a.frame_stack, A->frame_stack, "frame_stack" },
+			{ a.frame_stack_depth, A->frame_stack_depth, "frame_stack_depth" },
 		};
 		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
 			cr_assert_eq(fields[f].got, fields[f].want, "3.%d: %s", versions[v], fields[f].field);
+		cr_assert_neq(a.stack_top, PYPERF_STACK_TOP_NONE, "3.%d: a supported layout says where", versions[v]);
 		/* Up to 3.13 the layout is the table's, with no section's fields in it. */
 		cr_assert(layout.supported && !layout.needs_debug_section && layout.task_coro == A->task_coro &&
 			  layout.future_state == A->future_state && layout.debug.task_size == 0, "3.%d", versions[v]);

@@ -131,7 +131,7 @@ static uint64_t coro_obj(const struct world *w, uint64_t awaited, uint64_t *code
 	}
 	if (B->frame_owner != PYPERF_OFF_NONE)
 		fo_put8(frame + B->frame_owner, 1);	/* owned by a generator */
-	if (A->frame_state != PY_NO_FRAME_STATE)
+	if (A->frame_state != PYPERF_ASYNC_NO_STATE)
 		fo_put8(frame + A->frame_state, awaited ? (uint8_t)A->await.state : 0 /* executing */);
 	if (A->await.opcodes[0]) {
 		fo_put8(base + AT + 2, A->await.opcodes[0]);
@@ -140,12 +140,12 @@ static uint64_t coro_obj(const struct world *w, uint64_t awaited, uint64_t *code
 	if (!awaited)
 		return coro;	/* up to 3.9 f_stacktop stays NULL while it runs */
 	switch (A->stack_top) {
-	case PY_STACK_TOP_POINTER:
+	case PYPERF_STACK_TOP_POINTER:
 		stack = fo_alloc(16);
 		fo_put64(stack, awaited);
 		fo_put64(frame + A->frame_stack, stack + 8);
 		break;
-	case PY_STACK_TOP_DEPTH:
+	case PYPERF_STACK_TOP_DEPTH:
 		stack = fo_alloc(16);
 		fo_put64(stack, awaited);
 		fo_put64(frame + A->frame_stack, stack);
@@ -172,9 +172,9 @@ static uint64_t stack_top_slot(uint64_t coro)
 	uint64_t frame = A->coro_frame_embedded ? coro + A->coro_frame : get64(coro + A->coro_frame);
 
 	switch (A->stack_top) {
-	case PY_STACK_TOP_POINTER:
+	case PYPERF_STACK_TOP_POINTER:
 		return get64(frame + A->frame_stack) - 8;
-	case PY_STACK_TOP_DEPTH:
+	case PYPERF_STACK_TOP_DEPTH:
 		return get64(frame + A->frame_stack);
 	default:
 		return frame + A->frame_stack;

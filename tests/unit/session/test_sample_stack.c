@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include "fake_target.h"
 #include "process/target_mem.h"
@@ -163,6 +164,52 @@ Test(sample_stack, an_asyncio_task_frame_sits_outside_its_coroutine)
 	sample.hdr.ntasks = 0;
 	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2), &alpha), 0);
 	cr_assert_eq(B.depth, 2);
+}
+
+/* Awaiting task T's own frames in the record (outermost first), and whether they stop short. */
+static void put_task_frames(size_t nframes, size_t t, const uint64_t *at, size_t n, bool cut)
+{
+	struct pyperf_task task;
+	uint8_t *where = (uint8_t *)&sample + record_size(nframes) + t * sizeof(task);
+
+	memcpy(&task, where, sizeof(task));
+	task.nframes = n;
+	task.frames_cut = cut;
+	for (size_t i = 0; i < n; i++) {
+		task.frames[i].code = fake_addr(at[i]);
+		task.frames[i].fingerprint = symbolizer_fingerprint(&S, fake_addr(at[i]));
+	}
+	memcpy(where, &task, sizeof(task));
+}
+
+Test(sample_stack, an_awaiting_tasks_frames_sit_between_its_name_and_the_task_it_awaits)
+{
+	static const struct sample_tasks chain = { 3, { "leaf", "middle", "main" } };
+	static const uint64_t middle[] = { OUTER, INNER }, main_task[] = { OUTER };
+
+	put_frame(0, INNER);
+	put_frame(1, OUTER);
+	sample.hdr.nframes = sample.hdr.depth = 2;
+	put_tasks(2, 3, 0);
+	put_task_frames(2, 1, middle, 2, false);
+	/* main's stop short of its await: marked inside what was read. */
+	put_task_frames(2, 2, main_task, 1, true);
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2) + 3 * sizeof(struct pyperf_task), &chain), 0);
+	cr_assert_eq(B.depth, 9);
+	cr_assert_str_eq(name_at(0), "outer");
+	cr_assert_str_eq(name_at(1), "[task main]");
+	cr_assert_str_eq(name_at(2), "outer");
+	cr_assert_str_eq(name_at(3), STACK_AWAIT_FRAMES_CUT);
+	cr_assert_str_eq(name_at(4), "[task middle]");
+	cr_assert_str_eq(name_at(5), "outer");
+	cr_assert_str_eq(name_at(6), "inner");
+	cr_assert_str_eq(name_at(7), "[task leaf]");
+	cr_assert_str_eq(name_at(8), "inner");
+	cr_assert_eq(B.unresolved, 0);
+	/* A count past the record's room is capped at it. */
+	((uint8_t *)&sample)[record_size(2) + sizeof(struct pyperf_task) + offsetof(struct pyperf_task, nframes)] = 200;
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2) + 3 * sizeof(struct pyperf_task), &chain), 0);
+	cr_assert_eq(B.depth, 9 + PYPERF_TASK_FRAMES - 2);
 }
 
 Test(sample_stack, awaiters_not_read_are_marked_outside_the_last_task_read)

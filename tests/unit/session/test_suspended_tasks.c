@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "session/stack_marks.h"
 #include "session/suspended_tasks.h"
 
 #define MS 1000000ULL
@@ -19,6 +20,7 @@ static struct profile P;
 static struct suspended_tasks st;
 static size_t process;
 static int reads, read_rc;
+static bool waiter_cut;		/* the waiter's chain not read whole */
 static uint64_t clock_now, read_cost;
 
 /*
@@ -60,6 +62,7 @@ static int fake_read(void *ctx, struct asyncio_snapshot *out)
 	cr_assert(out->tasks);
 	add_task(out, 0x1000, "main", ASYNCIO_PENDING, 0, main_code, 1);
 	add_task(out, 0x2000, "waiter", ASYNCIO_PENDING, 0x1000, waiter_code, 1);
+	out->tasks[1].chain_cut = waiter_cut;
 	add_task(out, 0x3000, "sleepy", ASYNCIO_PENDING, 0x2000, sleepy_code, 2);
 	add_task(out, 0x4000, "runner", ASYNCIO_PENDING, 0, main_code, 1);
 	out->tasks[3].running = true;
@@ -89,6 +92,7 @@ static void setup(void)
 	process = profile_process(&P, 42, "python3 app.py", "3.11.2");
 	reads = 0;
 	read_rc = 0;
+	waiter_cut = false;
 	read_cost = 0;
 	clock_now = 100 * MS;
 	cr_assert_eq(suspended_tasks_init(&st, &src, &P, process, clock_now, 10 * MS), 0);
@@ -135,9 +139,13 @@ Test(suspended_tasks, each_suspended_task_gets_the_time_since_the_read_before)
 	cr_assert_eq(reads, 1);
 	cr_assert_eq(st.thread->tid, PROFILE_TASKS_TID);
 	cr_assert_str_eq(st.thread->name, "asyncio tasks, suspended");
-	/* Outermost awaiter first, the task's own name, its chain outermost first. */
-	cr_assert_eq(count_of("[task main];[task waiter];[task sleepy];nap;sleep"), 12000, "12 ms in us");
-	cr_assert_eq(count_of("[task main];[task waiter];waiter"), 12000);
+	/*
+	 * Outermost awaiter first, each with its own frames (to its await),
+	 * the task's own name, its chain outermost first.
+	 */
+	cr_assert_eq(count_of("[task main];main;[task waiter];waiter;[task sleepy];nap;sleep"), 12000,
+		     "12 ms in us");
+	cr_assert_eq(count_of("[task main];main;[task waiter];waiter"), 12000);
 	cr_assert_eq(count_of("[task main];main"), 12000);
 	cr_assert_eq(st.thread->nstacks, 3, "running, done and vanished tasks get nothing");
 	suspended_tasks_tick(&st, 130 * MS, true);
@@ -153,6 +161,24 @@ Test(suspended_tasks, a_failed_read_gives_nobody_its_interval)
 	read_rc = 0;
 	suspended_tasks_tick(&st, 135 * MS, false);
 	cr_assert_eq(count_of("[task main];main"), 15000, "only the time since the failed read");
+	/* Counted: the reads span 35 ms, 20 of them not read. */
+	cr_assert_eq(st.failed_reads, 1);
+	cr_assert_eq(st.unread_ns, 20 * MS);
+	cr_assert_eq(st.accounted_ns - st.started_ns, 35 * MS);
+	suspended_tasks_restart(&st, 200 * MS);
+	cr_assert_eq(st.unread_ns, 0, "a recording's count starts with it");
+}
+
+Test(suspended_tasks, an_awaiters_frames_not_read_whole_are_marked_where_they_stop)
+{
+	waiter_cut = true;
+	suspended_tasks_tick(&st, 112 * MS, false);
+	/* As in a CPU sample (sample_stack.c): the frames read, then the mark. */
+	cr_assert_eq(count_of("[task main];main;[task waiter];waiter;" STACK_AWAIT_FRAMES_CUT
+			      ";[task sleepy];nap;sleep"), 12000);
+	/* The waiter's own stack keeps its own mark. */
+	cr_assert_eq(count_of("[task main];main;[task waiter];waiter;[await chain cut: not all of it could be read]"),
+		     12000);
 }
 
 Test(suspended_tasks, a_version_without_task_layouts_is_not_read_again)
