@@ -444,8 +444,8 @@ int record_main(int argc, char **argv)
 	launch_release(&cmd);
 	why = session_run(&s);
 	session_finish(&s);
-	/* The recording's length: writing the profile out is not part of it. */
-	recorded_s = (monotonic_ns() - s.started_ns) / 1e9;
+	/* The recording's length: draining it and writing it out are not part of it. */
+	recorded_s = (s.stopped_ns - s.started_ns) / 1e9;
 	sampler_stats(s.sampler, stats);
 	tracker_take_lost(t);
 	profile.duration_ns = monotonic_ns() - profile.origin_ns;

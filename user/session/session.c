@@ -261,10 +261,16 @@ enum session_stop session_run(struct session *s)
 
 void session_finish(struct session *s)
 {
+	/*
+	 * The recording ends here: what was sampled before is drained, and
+	 * the time of waits and suspended tasks is counted up to here too,
+	 * however long the drain and the last reads take.
+	 */
+	s->stopped_ns = monotonic_ns();
 	tracker_stop_cpu_clocks(&s->tracker);
 	sampler_stop(s->sampler);
 	sampler_drain(s->sampler);
-	tracker_finish(&s->tracker, monotonic_ns());
+	tracker_finish(&s->tracker, s->stopped_ns);
 }
 
 void session_close(struct session *s)

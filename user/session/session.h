@@ -58,6 +58,7 @@ struct session {
 	struct session_handler handlers[SESSION_MAX_HANDLERS];
 	size_t nhandlers;
 	uint64_t started_ns;		/* CLOCK_MONOTONIC once the targets were added */
+	uint64_t stopped_ns;		/* ... when sampling stopped (session_finish()) */
 	int stop_signal, stop_errno;
 };
 
