@@ -60,21 +60,29 @@ static __always_inline __u64 dict_entries(struct scratch *s, struct pyperf_async
 	return keys + a->keys_indices + index_bytes;
 }
 
+/* Coroutine CORO's frame: embedded in it (3.11+) or its gi_frame; 0 if none or unread. */
+static __always_inline __u64 coroutine_frame(struct scratch *s, struct pyperf_async *a, __u64 coro)
+{
+	__u64 frame;
+
+	if (!coro)
+		return 0;
+	if (a->coro_frame_embedded)
+		return coro + a->coro_frame;
+	return read_ptr(s, &frame, coro + a->coro_frame) ? 0 : frame;
+}
+
 /* TASK, if it is a C task, with its coroutine's frame: the next candidate. */
 static __always_inline void add_candidate(struct scratch *s, struct pyperf_async *a, __u64 task)
 {
 	struct async_match *m = &s->async;
-	__u64 coro, frame;
+	__u64 frame;
 
 	if (!task || read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
 	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
 		return;
-	coro = load_u64(m->task_buf, a->task_coro, PYPERF_ASYNC_TASK_READ);
-	if (!coro)
-		return;
-	if (a->coro_frame_embedded)
-		frame = coro + a->coro_frame;
-	else if (read_ptr(s, &frame, coro + a->coro_frame) || !frame)
+	frame = coroutine_frame(s, a, load_u64(m->task_buf, a->task_coro, PYPERF_ASYNC_TASK_READ));
+	if (!frame)
 		return;
 	m->frame[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] = frame;
 	m->task[m->count & (PYPERF_ASYNC_CANDIDATES - 1)] = task;

@@ -13,18 +13,6 @@
 #ifndef PYBPF_AWAIT_FRAMES_BPF_H
 #define PYBPF_AWAIT_FRAMES_BPF_H
 
-/* Coroutine CORO's frame: embedded in it (3.11+) or its gi_frame; 0 if unread. */
-static __always_inline __u64 coroutine_frame(struct scratch *s, struct pyperf_async *a, __u64 coro)
-{
-	__u64 frame;
-
-	if (!coro)
-		return 0;
-	if (a->coro_frame_embedded)
-		return coro + a->coro_frame;
-	return read_ptr(s, &frame, coro + a->coro_frame) ? 0 : frame;
-}
-
 /*
  * The object the coroutine frame FRAME awaits (as _PyGen_yf finds it): the
  * item on top of its value stack, below items_above others.  0 if the

@@ -209,13 +209,18 @@ def python_version(pid):
     return tuple(int(x) for x in version.split(".")[:2]), version
 
 
+def task_frame_indices(frames):
+    """Where the [task NAME] frames are in a stack."""
+    return [i for i, f in enumerate(frames) if f["name"].startswith("[task ")]
+
+
 def task_of(frames):
     """(the names of the [task NAME] frames, outermost first: the running
     task last, the tasks awaiting it before; the frames outside them; the
     frames inside) of a stack root first; (None, None, None) without any.
     Between two task frames only the outer task's own frames (at a line)
     and the mark of those not read (awaiting_frames())."""
-    at_task = [i for i, f in enumerate(frames) if f["name"].startswith("[task ")]
+    at_task = task_frame_indices(frames)
     if not at_task:
         return None, None, None
     first, last = at_task[0], at_task[-1]
@@ -230,7 +235,7 @@ def awaiting_frames(frames):
     """Each awaiting task's own frames, outermost first, as (name, line): the
     frames between its [task NAME] frame and the next one (task_of()), the
     mark of frames not read last if there."""
-    at_task = [i for i, f in enumerate(frames) if f["name"].startswith("[task ")]
+    at_task = task_frame_indices(frames)
     return [[(f["name"], f.get("line")) for f in frames[a + 1:b]] for a, b in zip(at_task, at_task[1:])]
 
 

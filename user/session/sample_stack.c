@@ -55,8 +55,8 @@ static void task_frames(struct sample_stack *b, size_t *k, struct symbolizer *sy
 {
 	for (size_t t = 0; t < tasks->n && t < PYPERF_MAX_TASKS; t++) {
 		const struct pyperf_task *own = records && t ? &records[t] : NULL;
-		size_t nframes = own && own->nframes < PYPERF_TASK_FRAMES ? own->nframes :
-				 own ? PYPERF_TASK_FRAMES : 0;
+		/* No more than the record has room for, whatever its count says. */
+		size_t nframes = !own ? 0 : own->nframes < PYPERF_TASK_FRAMES ? own->nframes : PYPERF_TASK_FRAMES;
 
 		if (own && own->frames_cut)
 			push_mark(b, k, profile_frame(b->profile, STACK_AWAIT_FRAMES_CUT, "", 0));

@@ -51,6 +51,15 @@ static const char *name_of(const struct asyncio_task *task)
 	return task->name[0] ? task->name : "?";
 }
 
+/* TASK's chain, outermost first, at most MAX frames, at st->stack[DEPTH]: the new depth. */
+static uint32_t chain_frames(struct suspended_tasks *st, uint32_t depth, const struct asyncio_task *task,
+			     size_t max)
+{
+	for (size_t i = 0; i < task->nchain && i < max; i++)
+		st->stack[depth++] = st->src.frame(st->src.ctx, &task->chain[i]);
+	return depth;
+}
+
 /*
  * An awaiting task's frames after its name at st->stack[DEPTH]: as a CPU
  * sample's (sample_stack.c), its chain's outermost PYPERF_TASK_FRAMES to
@@ -58,11 +67,8 @@ static const char *name_of(const struct asyncio_task *task)
  */
 static uint32_t awaiter_frames(struct suspended_tasks *st, uint32_t depth, const struct asyncio_task *task)
 {
-	size_t n = task->nchain < PYPERF_TASK_FRAMES ? task->nchain : PYPERF_TASK_FRAMES;
-
-	for (size_t i = 0; i < n; i++)
-		st->stack[depth++] = st->src.frame(st->src.ctx, &task->chain[i]);
-	if (task->chain_cut || task->nchain > n)
+	depth = chain_frames(st, depth, task, PYPERF_TASK_FRAMES);
+	if (task->chain_cut || task->nchain > PYPERF_TASK_FRAMES)
 		st->stack[depth++] = profile_frame(st->profile, STACK_AWAIT_FRAMES_CUT, "", 0);
 	return depth;
 }
@@ -93,8 +99,7 @@ static uint32_t task_stack(struct suspended_tasks *st, const struct asyncio_snap
 		depth = awaiter_frames(st, depth, up);
 	}
 	st->stack[depth++] = stack_task_frame(st->profile, name_of(task));
-	for (size_t i = 0; i < task->nchain && i < ASYNCIO_MAX_CHAIN; i++)
-		st->stack[depth++] = st->src.frame(st->src.ctx, &task->chain[i]);
+	depth = chain_frames(st, depth, task, ASYNCIO_MAX_CHAIN);
 	/* Where the chain stops short of the await, or the task waits for its turn: said. */
 	if (task->chain_cut)
 		st->stack[depth++] = profile_frame(st->profile, "[await chain cut: not all of it could be read]", "", 0);
