@@ -24,7 +24,7 @@ UNIT_SRCS := $(wildcard tests/unit/*/*.c) tests/common/fake_target.c tests/commo
 # A recipe that fails leaves no half-written target for the next make to trust.
 .DELETE_ON_ERROR:
 
-.PHONY: FORCE all static install uninstall deb packaging deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale kernels formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench
+.PHONY: FORCE all static install uninstall deb packaging deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale kernels formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench memory-bench
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c vmlinux/vmlinux.h
@@ -299,6 +299,7 @@ bench: bench-deps
 	$(PYTHON311) tools/bench/bench.py --build $(BUILD)
 	$(MAKE) truth-bench
 	$(MAKE) startup-bench
+	$(MAKE) memory-bench
 
 # Issue 12's costs against pybpf before it (BASE_REV), alternating in one
 # run; replaces its section of BENCHMARKS.md.
@@ -319,6 +320,12 @@ STARTUP_BASE_REV ?= 533b98c
 startup-bench: all $(BUILD)/base-$(STARTUP_BASE_REV)/build/pybpf
 	$(PYTHON311) tools/bench/startup_cost.py --pybpf $(BUILD)/pybpf \
 		--base $(BUILD)/base-$(STARTUP_BASE_REV)/build/pybpf --base-rev $(STARTUP_BASE_REV) --out BENCHMARKS.md
+
+# Issue 21: --mode memory's cost on an allocation-heavy run, beside the run
+# alone and memory_profiler (bench-deps installs it), alternating.
+memory-bench: all
+	cd tools/bench && $(PYTHON311) memory_cost.py --pybpf $(abspath $(BUILD))/pybpf \
+		--out $(abspath BENCHMARKS.md)
 
 # A smoke run; it leaves the committed full results alone.
 bench-quick: bench-deps

@@ -59,6 +59,9 @@ const volatile bool want_user_stack = false;
  */
 const volatile __u32 brake_min_level = 0;
 
+/* --mode memory: one sample per this many bytes of growth; 0: CPU or wall mode. */
+const volatile __u64 memory_period_bytes = 0;
+
 /* --stats-stages: time each stage of a sample (three more clock reads each). */
 const volatile bool stage_times = false;
 
@@ -101,34 +104,45 @@ static __always_inline __u32 tick_periods(void)
 	return periods;
 }
 
-/* A CPU sample: BOUNDED (a constant) picks the walk without bpf_loop. */
-static __always_inline int on_cpu_sample(struct bpf_perf_event_data *ctx, bool bounded)
+/*
+ * Sample the current thread of PROC for PERIODS (of time, or of memory's
+ * growth) as its brake allows: the periods of a sample not taken go to
+ * the next one taken.  The periods the sample stands for, 0 if none.
+ */
+static __always_inline __u32 sample_braked(void *ctx, struct pyperf_proc *proc, __u64 pid_tgid,
+					   __u8 kind, __u32 periods, bool bounded)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32, periods = tick_periods(), weight;
-	struct pyperf_proc *proc;
-
 	struct pyperf_brake *brake = NULL;
+	__u32 weight;
 	__u64 start;
 
-	/* The one cost every other process on the machine pays (with tick_periods()). */
-	proc = bpf_map_lookup_elem(&procs, &pid);
-	if (!proc)
-		return 0;
 	count(PYPERF_STAT_SAMPLES);
-	weight = brake_take(pid, periods, &brake);
+	weight = brake_take(pid_tgid >> 32, periods, &brake);
 	if (!weight)
 		return 0;
 	start = bpf_ktime_get_ns();
 	if (weight > 0xffff)
 		weight = 0xffff;
-	sample_current(ctx, proc, pid_tgid, PYPERF_KIND_CPU, 0, weight, start, brake, bounded);
+	sample_current(ctx, proc, pid_tgid, kind, 0, weight, start, brake, bounded);
 	if (brake) {
 		__u64 now = bpf_ktime_get_ns();
 
 		brake_account(brake, now - start, now);
 		note_cost(now - start);
 	}
+	return weight;
+}
+
+/* A CPU sample: BOUNDED (a constant) picks the walk without bpf_loop. */
+static __always_inline int on_cpu_sample(struct bpf_perf_event_data *ctx, bool bounded)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32, periods = tick_periods();
+	/* The one cost every other process on the machine pays (with tick_periods()). */
+	struct pyperf_proc *proc = bpf_map_lookup_elem(&procs, &pid);
+
+	if (proc)
+		sample_braked(ctx, proc, pid_tgid, PYPERF_KIND_CPU, periods, bounded);
 	return 0;
 }
 
@@ -221,6 +235,70 @@ int BPF_PROG(pyperf_switch_task_state, bool preempt, struct task_struct *prev,
 	return on_switch(ctx, preempt, prev, next, state, true);
 }
 
+/* include/linux/mm_types_task.h: the mm counters rss_stat names. */
+#define MM_ANONPAGES	1
+#define MM_SHMEMPAGES	3
+_Static_assert(PYPERF_RESIDENT_ANON == 0 && PYPERF_RESIDENT_SHMEM == 1,
+	       "resident[] is indexed by whether the counter is MM_SHMEMPAGES");
+
+/*
+ * --mode memory: the kernel changed a resident-memory counter of the
+ * current task's own mm (curr; a change made from elsewhere, such as
+ * reclaim or a fork copying pages into a child, is no thread's doing).
+ * Growth past the process's peak is owed to this thread, and once a
+ * period's worth is owed, its stack is sampled for it.  Threads racing
+ * may both count the same rise past the peak: at most a page or a
+ * counter batch each, while the rest of the accounting stays exact.
+ */
+static __always_inline int on_rss_stat(struct trace_event_raw_rss_stat *ctx, bool bounded)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), total, periods;
+	__u32 pid = pid_tgid >> 32;
+	struct pyperf_memory *mem;
+	struct pyperf_proc *proc;
+	int member = ctx->member;
+	__s64 grown, owed;
+
+	if (!ctx->curr || (member != MM_ANONPAGES && member != MM_SHMEMPAGES))
+		return 0;
+	mem = bpf_map_lookup_elem(&memory, &pid);
+	if (!mem)
+		return 0;
+	mem->resident[member == MM_SHMEMPAGES] = ctx->size;
+	total = mem->resident[PYPERF_RESIDENT_ANON] + mem->resident[PYPERF_RESIDENT_SHMEM];
+	if ((__s64)total <= (__s64)mem->peak)
+		return 0;
+	grown = total - mem->peak;
+	mem->peak = total;
+	/* Added to, then read, rather than one fetching add (Linux 5.12). */
+	__sync_fetch_and_add(&mem->owed, grown);
+	owed = mem->owed;
+	if (owed < (__s64)memory_period_bytes)
+		return 0;
+	periods = owed / memory_period_bytes;
+	if (periods > 0xffff)
+		periods = 0xffff;	/* the rest stays owed, for the next sample */
+	__sync_fetch_and_add(&mem->owed, -(__s64)(periods * memory_period_bytes));
+	proc = bpf_map_lookup_elem(&procs, &pid);
+	/* What the brake holds back is not sampled yet: the next sample taken carries it. */
+	if (proc)
+		__sync_fetch_and_add(&mem->sampled, sample_braked(ctx, proc, pid_tgid, PYPERF_KIND_MEMORY,
+								  periods, bounded));
+	return 0;
+}
+
+SEC("tracepoint/kmem/rss_stat")
+int pyperf_rss_stat(struct trace_event_raw_rss_stat *ctx)
+{
+	return on_rss_stat(ctx, false);
+}
+
+SEC("tracepoint/kmem/rss_stat")
+int pyperf_rss_stat_bounded(struct trace_event_raw_rss_stat *ctx)
+{
+	return on_rss_stat(ctx, true);
+}
+
 static __always_inline void emit(__u32 type, __u32 pid, __u32 ppid)
 {
 	struct pyperf_proc_event *e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
@@ -233,6 +311,24 @@ static __always_inline void emit(__u32 type, __u32 pid, __u32 ppid)
 	e->pad = 0;
 	e->timestamp_ns = bpf_ktime_get_ns();
 	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * --mode memory: a forked child starts with its parent's pages (copied
+ * into it by the parent, which rss_stat does not count as the child's),
+ * so its growth counts from there.
+ */
+static __always_inline void fork_memory(__u32 ppid, __u32 pid)
+{
+	struct pyperf_memory *parent = bpf_map_lookup_elem(&memory, &ppid), child = {};
+
+	if (!parent)
+		return;
+	child.resident[PYPERF_RESIDENT_ANON] = parent->resident[PYPERF_RESIDENT_ANON];
+	child.resident[PYPERF_RESIDENT_SHMEM] = parent->resident[PYPERF_RESIDENT_SHMEM];
+	child.start = child.resident[PYPERF_RESIDENT_ANON] + child.resident[PYPERF_RESIDENT_SHMEM];
+	child.peak = child.start;
+	bpf_map_update_elem(&memory, &pid, &child, BPF_NOEXIST);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -257,10 +353,12 @@ int BPF_PROG(pyperf_fork, struct task_struct *parent, struct task_struct *child)
 	 * fork): same layout and addresses, so sample it from its first
 	 * instruction, before userspace hears of it.
 	 */
-	if (bpf_map_update_elem(&procs, &pid, proc, BPF_NOEXIST))
+	if (bpf_map_update_elem(&procs, &pid, proc, BPF_NOEXIST)) {
 		emit(PYPERF_PROC_FORK_DROPPED, pid, ppid);
-	else
-		emit(PYPERF_PROC_FORK, pid, ppid);
+		return 0;
+	}
+	fork_memory(ppid, pid);
+	emit(PYPERF_PROC_FORK, pid, ppid);
 	return 0;
 }
 

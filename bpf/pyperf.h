@@ -119,6 +119,13 @@
  */
 #define PYPERF_BRAKE_WINDOW_NS	(100ULL * 1000 * 1000)
 #define PYPERF_BRAKE_SHARE	4
+/*
+ * --mode memory has no period of time: a process's memory samples may
+ * cost at most 1/PYPERF_BRAKE_MEMORY_SHARE of each window's time however
+ * fast it grows (a thread touching new pages as fast as it can, with a
+ * small --memory-period), braked the same way past that.
+ */
+#define PYPERF_BRAKE_MEMORY_SHARE	20
 #define PYPERF_BRAKE_MAX_LEVEL	6
 /* Slots of the cache of code objects already reported; a power of two. */
 #define PYPERF_CODE_SEEN_SLOTS	65536
@@ -171,6 +178,29 @@ enum pyperf_sample_kind {
 	PYPERF_KIND_OFF_CPU = 1,	/* the thread left the CPU with this stack */
 	PYPERF_KIND_ON_CPU = 2,		/* the thread is back on a CPU: no frames */
 	PYPERF_KIND_CODE = 3,		/* struct pyperf_code_info: a code object's identity */
+	PYPERF_KIND_MEMORY = 4,		/* --mode memory: the thread took the process to a new peak */
+};
+
+/*
+ * --mode memory: a profiled process's resident memory as the kernel's
+ * rss_stat tracepoint tells it (anonymous and shared-memory pages, the
+ * memory a program makes; file pages are its code and files), in the
+ * "memory" map keyed by host tgid.  Growth is counted above the highest
+ * level reached so far (PEAK): memory freed and made again is counted
+ * once, and the bytes counted over a recording are its peak's rise.
+ */
+enum pyperf_resident {
+	PYPERF_RESIDENT_ANON,
+	PYPERF_RESIDENT_SHMEM,
+	PYPERF_RESIDENT_KINDS,
+};
+
+struct pyperf_memory {
+	__s64 resident[PYPERF_RESIDENT_KINDS];	/* bytes, as last told (anon, shmem) */
+	__u64 start;			/* their sum when profiling began */
+	__u64 peak;			/* the highest sum so far */
+	__s64 owed;			/* growth not yet sampled (less than a period) */
+	__u64 sampled;			/* periods of growth in the samples taken (not what the brake holds) */
 };
 
 /*

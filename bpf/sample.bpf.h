@@ -429,8 +429,9 @@ static __always_inline void brake_account(struct pyperf_brake *b, __u64 cost_ns,
 	__sync_fetch_and_add(&b->window_cost_ns, cost_ns);
 	if (now - b->window_start_ns < PYPERF_BRAKE_WINDOW_NS)
 		return;
-	/* Its samples, taken or not, may cost 1/SHARE of their periods. */
-	allowed = b->window_samples * (period_ns / PYPERF_BRAKE_SHARE);
+	/* Its samples, taken or not, may cost 1/SHARE of their periods (memory's: of the time). */
+	allowed = memory_period_bytes ? (now - b->window_start_ns) / PYPERF_BRAKE_MEMORY_SHARE :
+		  b->window_samples * (period_ns / PYPERF_BRAKE_SHARE);
 	if (b->window_cost_ns > allowed && b->level < PYPERF_BRAKE_MAX_LEVEL)
 		b->level++;
 	else if (b->window_cost_ns * 4 < allowed && b->level)

@@ -35,6 +35,14 @@ struct {
 	__type(value, struct pyperf_brake);
 } brakes SEC(".maps");
 
+/* --mode memory: each process's resident memory and growth (struct pyperf_memory). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);		/* resized with "procs" */
+	__type(key, __u32);
+	__type(value, struct pyperf_memory);
+} memory SEC(".maps");
+
 /* Samples lost to a full ring buffer, per process. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

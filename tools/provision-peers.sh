@@ -5,8 +5,8 @@
 #     than bookworm's, so it runs from this tree with the tree's own loader
 #     or chrooted), python3.15 (its `-m profiling.sampling` and a 3.15
 #     target) and python3.13 (a `-X perf` target for perf).
-#   linux-perf and GNU time from bookworm, installed with apt-get only if
-#   missing.
+#   linux-perf, GNU time, pytest and memory_profiler from bookworm,
+#   installed with apt-get only if missing.
 # Same approach as tools/provision-pythons.sh: mmdebstrap --variant=extract,
 # the mirror this machine's apt already uses, merged-/usr links, cached with
 # a .complete marker (delete BUILD/peers to refetch).  Sid moves, so no
@@ -46,6 +46,8 @@ ensure_host_tools() {
 	[ -x /usr/bin/time ] || missing="$missing time"
 	# The suite workload: pytest in Debian's python3.11.
 	/usr/bin/python3.11 -c 'import pytest' 2>/dev/null || missing="$missing python3-pytest"
+	# --mode memory's peer (issue 21): memory_profiler's line-by-line increments.
+	/usr/bin/python3.11 -c 'import memory_profiler' 2>/dev/null || missing="$missing python3-memory-profiler"
 	[ -n "$missing" ] || return 0
 	echo "provision-peers: installing $missing"
 	export DEBIAN_FRONTEND=noninteractive

@@ -298,14 +298,20 @@ def record_while(pid, during, rate=1000, name="out", extra=()):
         return json.load(f), result.stderr
 
 
-def read_line(proc, expected, seconds):
-    """Wait up to SECONDS for PROC (a Workload's process) to print EXPECTED."""
+def next_line(proc, seconds):
+    """The line PROC (a Workload's process) prints next, waiting up to
+    SECONDS (then it is killed, and the line is empty)."""
     watchdog = threading.Timer(seconds, proc.kill)
     watchdog.start()
     try:
-        line = proc.stdout.readline()
+        return proc.stdout.readline()
     finally:
         watchdog.cancel()
+
+
+def read_line(proc, expected, seconds):
+    """Wait up to SECONDS for PROC (a Workload's process) to print EXPECTED."""
+    line = next_line(proc, seconds)
     assert line.strip() == expected, "the workload printed %r, not %r" % (line, expected)
 
 

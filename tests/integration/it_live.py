@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -96,6 +97,25 @@ def top_async_shows_the_tasks():
             tmux.keys("q")
             tmux.wait_for(lambda s: "EXITED rc=0" in s)
     return "[task alpha] and [task beta] among the rows"
+
+
+@test
+def top_memory_mode():
+    """top --mode memory: the functions that grew the process, in MiB,
+    the one that grew it most (200 MiB) first."""
+    with Workload("/usr/bin/python3.11", "memory_lines.py") as w:
+        with Tmux(["--mode", "memory", "-p", str(w.pid)]) as tmux:
+            tmux.wait_for(lambda s: "pybpf top --mode memory: 1 processes" in s)
+            os.kill(w.pid, signal.SIGUSR1)
+            tmux.keys("3")
+            rows = r"^\s+[\d.]+%\s+[\d.]+%\s+([\d.]+)M\s+[\d.]+M\s+(\S+) \("
+            screen = tmux.wait_for(lambda s: "(OwnMiB)" in s and "grow" in [n for _, n in re.findall(rows, s, re.M)])
+            own = {name: float(mib) for mib, name in re.findall(rows, screen, re.M)}
+            assert re.findall(rows, screen, re.M)[0][1] == "big", screen
+            assert 180 <= own["big"] <= 220, screen
+            tmux.keys("q")
+            tmux.wait_for(lambda s: "EXITED rc=0" in s)
+    return "big %.1f MiB, small %.1f MiB" % (own["big"], own.get("small", 0))
 
 
 @test

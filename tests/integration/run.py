@@ -14,6 +14,7 @@ import it_system  # noqa: F401
 import it_live  # noqa: F401
 import it_async  # noqa: F401
 import it_stops  # noqa: F401
+import it_memory  # noqa: F401
 
 if __name__ == "__main__":
     harness.main()

@@ -76,7 +76,8 @@ def bash_completion_follows_the_commands():
         got = set(complete(command, "--"))
         assert got == set(long_options(command)) | {"--help"}, (command, sorted(got ^ (set(long_options(command)) | {"--help"})))
     assert complete("record", "-f", "h") == ["heatmap"]
-    assert complete("record", "--mode", "") == ["cpu", "wall"]
+    assert complete("record", "--mode", "") == ["cpu", "wall", "memory"]
+    assert complete("top", "--mode", "") == ["cpu", "memory"]
     with harness.Workload("/usr/bin/python3.11", "split.py") as w:
         pids = complete("record", "-p", str(w.pid)[:-1])
         assert str(w.pid) in pids, (w.pid, pids)

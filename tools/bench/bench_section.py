@@ -9,6 +9,13 @@ def spread(xs, fmt="%.1f"):
     return (fmt + " [" + fmt + ".." + fmt + "]") % (statistics.median(xs), min(xs), max(xs))
 
 
+def publish(text, out, begin, end):
+    """Print a script's section; with OUT, put it in that file too."""
+    print(text)
+    if out:
+        replace_section(out, begin, end, text)
+
+
 def replace_section(path, begin, end, text):
     """Put TEXT (which starts with BEGIN and ends with END) in place of the
     file's section between those markers, or at its end."""

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from bench_section import replace_section, spread
+from bench_section import publish, spread
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -98,9 +98,7 @@ def main():
         "| run | CPU ms before | now | now / before | page faults before | now | peak RSS MB before | now | first sample ms before | now |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ] + rows + [END])
-    print(text)
-    if a.out:
-        replace_section(a.out, BEGIN, END, text)
+    publish(text, a.out, BEGIN, END)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from bench_section import replace_section, spread
+from bench_section import publish, spread
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -159,9 +159,7 @@ def main():
         "| target | BPF µs/sample before | now | p99 µs | p99.9 µs | max µs | most reads | budget |",
         "|---|---|---|---|---|---|---|---|",
     ] + hostile_rows if hostile_rows else []) + [END])
-    print(text)
-    if a.out:
-        replace_section(a.out, BEGIN, END, text)
+    publish(text, a.out, BEGIN, END)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,11 @@ _pybpf()
 		COMPREPLY=($(compgen -W "speedscope flamegraph collapsed pprof heatmap raw" -- "$cur"))
 		return ;;
 	--mode)
-		COMPREPLY=($(compgen -W "cpu wall" -- "$cur"))
+		if [ "$command" = top ]; then
+			COMPREPLY=($(compgen -W "cpu memory" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "cpu wall memory" -- "$cur"))
+		fi
 		return ;;
 	--shape)
 		COMPREPLY=($(compgen -W "both new" -- "$cur"))
@@ -41,12 +45,12 @@ _pybpf()
 	-o|--output|-i|--input|--stats|--btf)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
-	-d|--duration|-r|--rate|--max-processes|--refresh|-n|--rows|--tid|--comm|--cgroup|--lines)
+	-d|--duration|-r|--rate|--max-processes|--refresh|-n|--rows|--tid|--comm|--cgroup|--lines|--memory-period)
 		return ;;
 	esac
 	case $command in
 	record)
-		options="--pid --all --comm --cgroup --subprocesses --duration --rate --mode --gil
+		options="--pid --all --comm --cgroup --subprocesses --duration --rate --mode --memory-period --gil
 			 --native --kernel --async --output --format --by-line --quiet --stats --stats-stages
 			 --max-processes --btf --verbose --help" ;;
 	report)
@@ -54,7 +58,7 @@ _pybpf()
 	diff)
 		options="--output --shape --rows --help" ;;
 	top)
-		options="--pid --all --rate --refresh --async --max-processes --btf --verbose --help" ;;
+		options="--pid --all --rate --refresh --mode --memory-period --async --max-processes --btf --verbose --help" ;;
 	dump)
 		options="--pid --all --json --async --verbose --help" ;;
 	*)

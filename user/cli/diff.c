@@ -115,6 +115,7 @@ int diff_main(int argc, char **argv)
 		NULL, NULL, NULL,
 	};
 	struct diff_opts o = { .rows = 20 };
+	int units[DIFF_SIDES];
 	struct diff_tree tree;
 	char err[1024] = "";
 	int rc = 1;
@@ -128,13 +129,20 @@ int diff_main(int argc, char **argv)
 	for (int side = 0; side < DIFF_SIDES; side++) {
 		struct add_ctx ctx = { &tree, side };
 
-		if (stacks_input_read(o.inputs[side], add_stack, &ctx, err, sizeof(err)))
+		if (stacks_input_read(o.inputs[side], add_stack, &ctx, &units[side], err, sizeof(err)))
 			goto out;
 		if (!tree.total[side]) {
 			snprintf(err, sizeof(err), "%s has no samples: nothing to compare it with",
 				 o.inputs[side]);
 			goto out;
 		}
+	}
+	/* Shares of time against shares of memory's growth say nothing. */
+	if (units[DIFF_BASE] != STACKS_UNIT_UNKNOWN && units[DIFF_NEW] != STACKS_UNIT_UNKNOWN &&
+	    units[DIFF_BASE] != units[DIFF_NEW]) {
+		snprintf(err, sizeof(err), "%s and %s measure different things (one --mode memory's bytes, one time): compare two runs of the same mode",
+			 o.inputs[DIFF_BASE], o.inputs[DIFF_NEW]);
+		goto out;
 	}
 	diff_tree_sort(&tree);
 	if (diff_table_print(stdout, &tree, o.rows, o.inputs[DIFF_BASE], o.inputs[DIFF_NEW])) {

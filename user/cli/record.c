@@ -71,6 +71,7 @@ enum {
 	OPT_KERNEL,
 };
 
+
 static const struct argp_option record_options[] = {
 	{ NULL, 0, NULL, 0, "What to profile (and -p, -a below):", 1 },
 	{ "comm", OPT_COMM, "NAME", 0, "With -a: only processes whose command name is NAME", 1 },
@@ -78,7 +79,7 @@ static const struct argp_option record_options[] = {
 	{ "subprocesses", OPT_SUBPROCESSES, NULL, 0, "With -- CMD: also every descendant Python process", 1 },
 	{ NULL, 0, NULL, 0, "How:", 2 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C or the targets exit)", 2 },
-	{ "mode", OPT_MODE, "cpu|wall", 0, "cpu (default): time on a CPU; wall: all of every thread's time, off-CPU waits included under a frame naming the wait", 2 },
+	{ "mode", OPT_MODE, "cpu|wall|memory", 0, "cpu (default): time on a CPU; wall: all of every thread's time, off-CPU waits included under a frame naming the wait; memory: the growth of each process's resident memory, in bytes, under the stack that made it", 2 },
 	{ "gil", OPT_GIL, NULL, 0, "Keep only samples of threads holding the GIL", 2 },
 	{ "native", OPT_NATIVE, NULL, 0, "Interleave native (C) frames with the Python frames", 2 },
 	{ "kernel", OPT_KERNEL, NULL, 0, "Add kernel frames below them", 2 },
@@ -117,10 +118,10 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 		o->stats_stages = true;
 		break;
 	case OPT_MODE:
-		if (!strcmp(arg, "wall"))
-			o->wall = true;
-		else if (strcmp(arg, "cpu"))
-			argp_error(state, "invalid mode '%s': use --mode cpu or --mode wall", arg);
+		o->wall = !strcmp(arg, "wall");
+		o->target.memory = !strcmp(arg, "memory");
+		if (!o->wall && !o->target.memory && strcmp(arg, "cpu"))
+			argp_error(state, "invalid mode '%s': use --mode cpu, --mode wall or --mode memory", arg);
 		break;
 	case OPT_GIL:
 		o->gil_only = true;
@@ -153,8 +154,9 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--subprocesses goes with a command after --");
 		if (o->stats_stages && !o->stats_path)
 			argp_error(state, "--stats-stages adds to the --stats file: give --stats FILE too");
-		if (o->gil_only && o->wall)
+		if (o->gil_only && (o->wall || o->target.memory))
 			argp_error(state, "--gil keeps on-CPU samples of the GIL holder: use it with --mode cpu");
+		session_opts_check_mode(state, &o->target);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -177,6 +179,31 @@ static const char *stop_reason(const struct session *s, enum session_stop why)
 		break;
 	}
 	return "the event loop failed";
+}
+
+static double mib(uint64_t bytes)
+{
+	return bytes / 1048576.0;
+}
+
+/*
+ * --mode memory: each process's resident memory (anonymous and shmem) at
+ * start, peak and end, and the growth its samples stand for: the peak's
+ * rise, less what was still owed short of a period.
+ */
+static void print_memory(const struct tracker *t, uint64_t period)
+{
+	fprintf(stderr, "pybpf: --mode memory: a sample per %llu KiB of growth past each process's peak\n",
+		(unsigned long long)(period >> 10));
+	for (size_t i = 0; i < t->nall; i++) {
+		const struct tracked *tr = t->all[i];
+
+		if (!tr->was_profiled || !tr->memory.known)
+			continue;
+		fprintf(stderr, "pybpf:   PID %d: resident %.1f MiB at start, %.1f MiB peak, %.1f MiB at end; %.1f MiB of growth sampled\n",
+			tr->pid, mib(tr->memory.start), mib(tr->memory.peak), mib(tr->memory.end),
+			mib(tr->memory.sampled * period));
+	}
 }
 
 static void print_summary(struct tracker *t, const struct record_opts *o, const uint64_t *stats,
@@ -204,6 +231,8 @@ static void print_summary(struct tracker *t, const struct record_opts *o, const 
 		fprintf(stderr, "pybpf: --mode wall: %llu off-CPU waits, %llu lost; weights in microseconds\n",
 			(unsigned long long)t->wall.waits_added,
 			(unsigned long long)t->wall.waits_lost);
+	if (o->target.memory)
+		print_memory(t, o->target.memory_period);
 }
 
 /*
@@ -235,6 +264,19 @@ static void suspended_tasks_json(const struct suspended_tasks *st, FILE *f)
 	fprintf(f, "\"suspended_tasks\":{\"span_s\":%.3f,\"reads\":%llu,\"failed_reads\":%llu,"
 		"\"unread_s\":%.3f},", (st->accounted_ns - st->started_ns) / 1e9,
 		(unsigned long long)st->reads, (unsigned long long)st->failed_reads, st->unread_ns / 1e9);
+}
+
+/* --mode memory: TR's resident bytes and the growth sampled; null without them. */
+static void memory_json(const struct tracked *tr, const struct record_opts *o, FILE *f)
+{
+	if (!o->target.memory || !tr->memory.known) {
+		fputs("\"memory\":null,", f);
+		return;
+	}
+	fprintf(f, "\"memory\":{\"start_bytes\":%llu,\"peak_bytes\":%llu,\"end_bytes\":%llu,"
+		"\"sampled_bytes\":%llu},", (unsigned long long)tr->memory.start,
+		(unsigned long long)tr->memory.peak, (unsigned long long)tr->memory.end,
+		(unsigned long long)(tr->memory.sampled * o->target.memory_period));
 }
 
 /*
@@ -302,6 +344,7 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 			(unsigned long long)tr->codes_reported, (unsigned long long)tr->braked,
 			tr->brake_level);
 		suspended_tasks_json(&tr->suspended, f);
+		memory_json(tr, o, f);
 		/* Its CPU time while profiled, the samples it should have had: null once reaped. */
 		if (tr->cpu_known)
 			fprintf(f, "\"cpu_s\":%.3f,\"incomplete\":", tr->cpu_ns / 1e9);
@@ -382,7 +425,7 @@ int record_main(int argc, char **argv)
 		return 2;
 	if (limits_parse(&profile.limits, getenv("PYBPF_LIMITS"), err, sizeof(err)))
 		return fail(err);
-	profile.interval_ns = 1000000000ULL / o.target.rate_hz;
+	profile.sample_value = 1000000000ULL / o.target.rate_hz;
 	modes.cpu_weight = 1;
 	modes.wall = o.wall;
 	modes.gil_only = o.gil_only;
@@ -390,10 +433,16 @@ int record_main(int argc, char **argv)
 	modes.kernel = o.kernel;
 	modes.async_tasks = o.target.async_tasks;
 	modes.sources = outputs_want_sources(&o.outputs);
+	if (o.target.memory) {
+		/* A sample stands for the bytes of its period (the kernel's weight: periods). */
+		modes.memory_period = o.target.memory_period;
+		profile.unit = PROF_UNIT_BYTES;
+		profile.sample_value = o.target.memory_period;
+	}
 	if (o.wall) {
 		/* Waits are timed to the microsecond; a sample stands for its period. */
-		modes.cpu_weight = profile.interval_ns / 1000;
-		profile.interval_ns = 1000;
+		modes.cpu_weight = profile.sample_value / 1000;
+		profile.sample_value = 1000;
 	}
 	if (o.target.pids.n == 1 && !o.target.all)
 		snprintf(stem, sizeof(stem), "pybpf-%d", o.target.pids.pids[0]);

@@ -10,6 +10,7 @@
 
 #include <argp.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include "cli/cli.h"
 
 #define SESSION_DEFAULT_RATE_HZ 100
@@ -23,16 +24,27 @@ struct session_opts {
 	const char *btf_path;		/* --btf */
 	unsigned int max_processes;	/* --max-processes */
 	bool async_tasks;		/* --async */
+	bool memory;			/* --mode memory (the command's own --mode sets it) */
+	uint64_t memory_period;		/* --memory-period, bytes */
 };
+
+/* --mode memory's default: one sample per 512 KiB of growth. */
+#define SESSION_DEFAULT_MEMORY_PERIOD	(512u << 10)
 
 /* The defaults above. */
 void session_opts_init(struct session_opts *o);
+
+/*
+ * At ARGP_KEY_END: a usage error for --memory-period without --mode
+ * memory, or --async with it; the default period.
+ */
+void session_opts_check_mode(struct argp_state *state, struct session_opts *o);
 
 /* At ARGP_KEY_END: a usage error unless -p or -a says what to VERB. */
 void session_opts_require_target(struct argp_state *state, const struct session_opts *o,
 				 const char *verb);
 
 extern const struct argp session_targets_argp;	/* -p, -a, -v */
-extern const struct argp session_sampling_argp;	/* -r, --btf, --max-processes */
+extern const struct argp session_sampling_argp;	/* -r, --btf, --max-processes, --async, --memory-period */
 
 #endif

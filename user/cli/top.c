@@ -33,6 +33,8 @@ struct top_opts {
 	double refresh_s;
 };
 
+enum { OPT_MODE = 0x100 };
+
 struct top_state {
 	struct profile profile;
 	struct session session;
@@ -42,11 +44,13 @@ struct top_state {
 	enum top_sort sort;
 	bool paused;
 	unsigned int rate_hz;
+	uint64_t memory_period;		/* --mode memory: bytes a sample stands for; 0: time */
 	uint64_t start_ns;
 };
 
 static const struct argp_option top_options[] = {
 	{ "refresh", 'i', "SECONDS", 0, "Refresh interval (default 1)", 0 },
+	{ "mode", OPT_MODE, "cpu|memory", 0, "cpu (default): time on a CPU; memory: the growth of each process's resident memory, in MiB, by the functions that made it", 0 },
 	{ 0 },
 };
 
@@ -62,6 +66,11 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 		if (*end || !(o->refresh_s >= 0.1 && o->refresh_s <= 86400))
 			argp_error(state, "invalid refresh interval '%s': give 0.1 to 86400 seconds", arg);
 		break;
+	case OPT_MODE:
+		o->target.memory = !strcmp(arg, "memory");
+		if (!o->target.memory && strcmp(arg, "cpu"))
+			argp_error(state, "invalid mode '%s': use --mode cpu or --mode memory", arg);
+		break;
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &o->target;
 		state->child_inputs[1] = &o->target;
@@ -71,6 +80,7 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		session_opts_require_target(state, &o->target, "watch");
+		session_opts_check_mode(state, &o->target);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -79,16 +89,17 @@ static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
 }
 
 static void on_stack(void *ctx, const struct tracked *tr, uint32_t tid, const uint32_t *frames,
-		     size_t depth)
+		     size_t depth, uint64_t count)
 {
 	struct top_state *s = ctx;
 
 	for (int g = 0; g < TOP_GROUPS; g++)
-		top_table_add(&s->tables[g], &s->profile, tr->pid, tid, frames, depth);
+		top_table_add(&s->tables[g], &s->profile, tr->pid, tid, frames, depth, count);
 }
 
 static const char *const group_names[TOP_GROUPS] = { "function", "process", "thread" };
 static const char *const sort_names[] = { "%Own", "%Total", "OwnTime", "TotalTime" };
+static const char *const memory_sort_names[] = { "%Own", "%Total", "OwnMiB", "TotalMiB" };
 
 static double pct(uint64_t part, uint64_t whole)
 {
@@ -99,7 +110,10 @@ static void draw(struct top_state *s)
 {
 	const struct top_table *t = &s->tables[s->group];
 	struct top_row **rows = top_table_sorted(t, s->sort);
-	double interval_s = 1.0 / s->rate_hz;
+	/* What a sample stands for: seconds, or --mode memory's MiB. */
+	double unit = s->memory_period ? s->memory_period / 1048576.0 : 1.0 / s->rate_hz;
+	const char *const *sorts = s->memory_period ? memory_sort_names : sort_names;
+	const char *suffix = s->memory_period ? "M" : "s";
 	int height, width, y = 0;
 	unsigned int processes = 0, threads = s->profile.nthreads;
 	char line[512];
@@ -108,16 +122,21 @@ static void draw(struct top_state *s)
 		processes += s->session.tracker.all[i]->state == TRACKED_PROFILED;
 	getmaxyx(stdscr, height, width);
 	erase();
-	snprintf(line, sizeof(line), "pybpf top: %u processes, %u threads, %u Hz, %llu samples, %llu last%s",
-		 processes, threads, s->rate_hz, (unsigned long long)t->samples_all,
-		 (unsigned long long)t->samples_now, s->paused ? "  [paused]" : "");
+	if (s->memory_period)
+		snprintf(line, sizeof(line), "pybpf top --mode memory: %u processes, %u threads, %.1f MiB grown, %.1f MiB last%s",
+			 processes, threads, t->samples_all * unit, t->samples_now * unit,
+			 s->paused ? "  [paused]" : "");
+	else
+		snprintf(line, sizeof(line), "pybpf top: %u processes, %u threads, %u Hz, %llu samples, %llu last%s",
+			 processes, threads, s->rate_hz, (unsigned long long)t->samples_all,
+			 (unsigned long long)t->samples_now, s->paused ? "  [paused]" : "");
 	mvaddnstr(y++, 0, line, width);
 	snprintf(line, sizeof(line), "1-4 sort (%s)  g group (%s)  space pause  q quit",
-		 sort_names[s->sort], group_names[s->group]);
+		 sorts[s->sort], group_names[s->group]);
 	mvaddnstr(y++, 0, line, width);
 	attron(A_REVERSE);
 	/* A terminal is narrow: files show as base names, as in py-spy top. */
-	snprintf(line, sizeof(line), "%7s %7s %9s %9s  %s%s", "%Own", "%Total", "OwnTime", "TotalTime",
+	snprintf(line, sizeof(line), "%7s %7s %9s %9s  %s%s", sorts[0], sorts[1], sorts[2], sorts[3],
 		 s->group == TOP_BY_THREAD ? "PID:TID   " : s->group == TOP_BY_PROCESS ? "PID     " : "",
 		 "Function (file:line)");
 	mvaddnstr(y++, 0, line, width);
@@ -131,9 +150,9 @@ static void draw(struct top_state *s)
 			snprintf(who, sizeof(who), "%u:%u ", r->pid, r->tid);
 		else if (s->group == TOP_BY_PROCESS)
 			snprintf(who, sizeof(who), "%-7u ", r->pid);
-		snprintf(line, sizeof(line), "%6.1f%% %6.1f%% %8.2fs %8.2fs  %s%s (%s:%d)",
+		snprintf(line, sizeof(line), "%6.1f%% %6.1f%% %8.2f%s %8.2f%s  %s%s (%s:%d)",
 			 pct(r->own_now, t->samples_now), pct(r->total_now, t->samples_now),
-			 r->own_all * interval_s, r->total_all * interval_s, who,
+			 r->own_all * unit, suffix, r->total_all * unit, suffix, who,
 			 s->profile.strings[r->name], file ? file + 1 : s->profile.strings[r->file], r->line);
 		mvaddnstr(y++, 0, line, width);
 	}
@@ -215,7 +234,7 @@ int top_main(int argc, char **argv)
 	};
 	static const struct argp argp = {
 		top_options, parse_top_opt, NULL,
-		"A live view of the functions Python processes spend their time in.\v"
+		"A live view of the functions Python processes spend their time in (or, with --mode memory, grow their memory in).\v"
 		"Keys: 1-4 sort by %Own, %Total, OwnTime, TotalTime; g groups by function, "
 		"process or thread; space pauses; q quits.\n"
 		"Examples:\n  sudo pybpf top -p 1234\n  sudo pybpf top -a -r 1000",
@@ -242,6 +261,11 @@ int top_main(int argc, char **argv)
 		top_table_init(&s.tables[g], (enum top_group)g);
 	s.rate_hz = o.target.rate_hz;
 	modes = (struct tracker_modes){ .cpu_weight = 1, .async_tasks = o.target.async_tasks };
+	if (o.target.memory) {
+		modes.memory_period = s.memory_period = o.target.memory_period;
+		s.profile.unit = PROF_UNIT_BYTES;
+		s.profile.sample_value = o.target.memory_period;
+	}
 	cfg = (struct session_config){
 		.pids = o.target.pids.pids,
 		.npids = o.target.pids.n,

@@ -39,7 +39,9 @@ static void write_thread(FILE *out, const struct profile *p, const struct prof_t
 			fputc(';', out);
 			collapsed_write_frame(out, label);
 		}
-		fprintf(out, " %llu\n", (unsigned long long)s->count);
+		/* Samples of time, as flamegraph.pl counts them; memory in bytes. */
+		fprintf(out, " %llu\n", (unsigned long long)(p->unit == PROF_UNIT_BYTES ?
+								s->count * p->sample_value : s->count));
 	}
 }
 

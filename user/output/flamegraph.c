@@ -30,6 +30,7 @@ int flamegraph_write(FILE *out, const struct profile *p, const char *title)
 	struct flame_svg_frame *frames = NULL;
 	int rc = flame_tree_build(&tree, p);
 	uint64_t total;
+	char what[64];
 
 	if (!rc && !(frames = calloc(tree.n + 1, sizeof(*frames))))
 		rc = -ENOMEM;
@@ -44,8 +45,9 @@ int flamegraph_write(FILE *out, const struct profile *p, const char *title)
 		frames[i].width = (double)node->samples / total;
 		frames[i].depth = node->depth;
 		fill(&frames[i], node);
-		snprintf(frames[i].info, sizeof(frames[i].info), "%llu samples, %.2f%%",
-			 (unsigned long long)node->samples, 100.0 * node->samples / total);
+		profile_describe(p, node->samples, what, sizeof(what));
+		snprintf(frames[i].info, sizeof(frames[i].info), "%s, %.2f%%", what,
+			 100.0 * node->samples / total);
 	}
 	flame_svg_write(out, title, NULL, frames, tree.n, tree.max_depth);
 	rc = ferror(out) ? -EIO : 0;

@@ -165,6 +165,7 @@ int heatmap_write(FILE *out, const struct profile *p, const char *title)
 {
 	struct line_heat h;
 	int rc = line_heat_build(&h, p);
+	char what[64];
 
 	if (rc)
 		return rc;
@@ -174,7 +175,8 @@ int heatmap_write(FILE *out, const struct profile *p, const char *title)
 	fprintf(out, " (pybpf heat map)</title>\n<style>\n%s</style>\n</head><body>\n", heatmap_css);
 	fputs("<header><h1>", out);
 	utf8_write_escaped(out, title, SIZE_MAX, html_text);
-	fprintf(out, "</h1><span>%llu samples; each line: running it (own) and on the stack (total), "
+	profile_describe(p, h.samples, what, sizeof(what));
+	fprintf(out, "</h1><span>%s; each line: %s (own) and on the stack (total), "
 		     "as shares of all samples</span>\n"
 		     "<input id=\"search\" type=\"search\" placeholder=\"Search lines and functions\">"
 		     "<span id=\"matches\"></span></header>\n<main>\n"
@@ -182,7 +184,7 @@ int heatmap_write(FILE *out, const struct profile *p, const char *title)
 		     "<th>function</th><th>file:first line</th></tr></thead><tbody id=\"function-rows\">"
 		     "</tbody></table>\n<h2>Files</h2>\n<div id=\"files\"></div>\n</main>\n"
 		     "<script type=\"application/json\" id=\"heat-data\">",
-		(unsigned long long)h.samples);
+		what, p->unit == PROF_UNIT_BYTES ? "growing memory in it" : "running it");
 	rc = write_data(out, p, &h, title);
 	fprintf(out, "</script>\n<script>\n%s</script>\n</body></html>\n", heatmap_js);
 	line_heat_free(&h);

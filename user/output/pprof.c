@@ -146,7 +146,7 @@ static void write_thread(struct pprof *w, const struct prof_thread *t)
 
 	for (size_t i = 0; i < t->nstacks; i++) {
 		const struct prof_stack *s = &t->stacks[i];
-		uint64_t values[2] = { s->count, s->count * w->p->interval_ns };
+		uint64_t values[2] = { s->count, s->count * w->p->sample_value };
 
 		if (!s->count)
 			continue;
@@ -186,18 +186,21 @@ static void write_profile(struct pprof *w, struct prof_thread **threads, size_t 
 {
 	const struct profile *p = w->p;
 
+	/* Growth of memory is "space" in bytes, as pprof's heap profiles name it. */
+	const char *type = p->unit == PROF_UNIT_BYTES ? "space" : "cpu";
+
 	string_id(w, "");	/* the string table starts with "" */
 	value_type(w, PROFILE_SAMPLE_TYPE, "samples", "count");
-	value_type(w, PROFILE_SAMPLE_TYPE, "cpu", "nanoseconds");
+	value_type(w, PROFILE_SAMPLE_TYPE, type, profile_unit_name(p->unit));
 	write_mapping(w);
 	for (size_t i = 0; i < n; i++)
 		write_thread(w, threads[i]);
 	pb_uint(&w->out, PROFILE_TIME_NANOS, p->start_ns);
 	pb_uint(&w->out, PROFILE_DURATION_NANOS, p->duration_ns);
-	value_type(w, PROFILE_PERIOD_TYPE, "cpu", "nanoseconds");
-	pb_uint(&w->out, PROFILE_PERIOD, p->interval_ns);
+	value_type(w, PROFILE_PERIOD_TYPE, type, profile_unit_name(p->unit));
+	pb_uint(&w->out, PROFILE_PERIOD, p->sample_value);
 	pb_uint(&w->out, PROFILE_COMMENT, string_id(w, title));
-	pb_uint(&w->out, PROFILE_DEFAULT_SAMPLE_TYPE, string_id(w, "cpu"));
+	pb_uint(&w->out, PROFILE_DEFAULT_SAMPLE_TYPE, string_id(w, type));
 	byte_buf_append(&w->out, w->strings.data, w->strings.len);
 }
 

@@ -12,7 +12,8 @@
  * protobuf's sint64; text is a length (varint) and that many bytes (UTF-8
  * as the target had it, no NUL).  Tables are numbered by order of
  * appearance, from 0: the Nth STRING record is string N.
- *   1 META     interval_ns, start_ns (CLOCK_REALTIME, ns since the epoch)
+ *   1 META     sample_value, start_ns (CLOCK_REALTIME, ns since the epoch),
+ *              unit (enum prof_unit; absent: nanoseconds)
  *   2 STRING   text
  *   3 FRAME    name (string), file (string), line (zigzag; 0 unknown), the function's
  *              first line (zigzag; 0 not Python or unknown; absent in early recordings),

@@ -169,16 +169,21 @@ static int problem(struct reader *r, const char *what)
 
 static int read_meta(struct reader *r, struct byte_reader *b)
 {
-	uint64_t interval_ns = byte_reader_varint(b), start_ns = byte_reader_varint(b);
+	uint64_t sample_value = byte_reader_varint(b), start_ns = byte_reader_varint(b);
+	/* Added within version 1: a recording without it is of time. */
+	uint64_t unit = byte_reader_left(b) ? byte_reader_varint(b) : PROF_UNIT_NANOSECONDS;
 
 	if (b->bad)
 		return problem(r, SHORT);
 	if (r->have_meta)
 		return problem(r, "a second META record");
-	if (!interval_ns)
+	if (!sample_value)
 		return problem(r, "a sampling interval of 0");
+	if (unit > PROF_UNIT_BYTES)
+		return problem(r, "an unknown unit of samples");
 	r->have_meta = true;
-	r->p->interval_ns = interval_ns;
+	r->p->sample_value = sample_value;
+	r->p->unit = unit;
 	r->p->start_ns = start_ns;
 	return 0;
 }

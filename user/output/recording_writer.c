@@ -57,8 +57,9 @@ static void start(struct recording_writer *w, const struct profile *p)
 	byte_buf_u32le(&w->framing, RECORDING_VERSION);
 	write_bytes(w, w->framing.data, w->framing.len);
 	b = begin(w);
-	byte_buf_varint(b, p->interval_ns);
+	byte_buf_varint(b, p->sample_value);
 	byte_buf_varint(b, p->start_ns);
+	byte_buf_varint(b, p->unit);
 	emit(w, REC_META);
 }
 

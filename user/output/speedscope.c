@@ -47,8 +47,8 @@ static void write_thread(FILE *out, const struct profile *p, const struct prof_t
 	thread_label(p, t, name, sizeof(name));
 	fputs("{\"type\":\"sampled\",\"name\":", out);
 	json_write_string(out, name);
-	fprintf(out, ",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":%llu,\"samples\":[",
-		(unsigned long long)(t->samples * p->interval_ns));
+	fprintf(out, ",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%llu,\"samples\":[",
+		profile_unit_name(p->unit), (unsigned long long)(t->samples * p->sample_value));
 	for (size_t i = 0; i < n; i++) {
 		const struct prof_stack *s = sample(t, i, &count);
 
@@ -60,7 +60,7 @@ static void write_thread(FILE *out, const struct profile *p, const struct prof_t
 	fputs("],\"weights\":[", out);
 	for (size_t i = 0; i < n; i++) {
 		sample(t, i, &count);
-		fprintf(out, i ? ",%llu" : "%llu", (unsigned long long)(count * p->interval_ns));
+		fprintf(out, i ? ",%llu" : "%llu", (unsigned long long)(count * p->sample_value));
 	}
 	fputs("]}", out);
 }

@@ -39,7 +39,7 @@ static bool is_thread_label(const char *label)
 	return strstr(label, " [pid ") && strstr(label, "] thread ");
 }
 
-static int read_recording(const char *path, stacks_input_fn fn, void *ctx, char *err,
+static int read_recording(const char *path, stacks_input_fn fn, void *ctx, int *unit, char *err,
 			  size_t errlen)
 {
 	struct profile recorded, view;
@@ -52,6 +52,7 @@ static int read_recording(const char *path, stacks_input_fn fn, void *ctx, char 
 	free(title);
 	if (!rc && (rc = profile_function_view(&view, &recorded)))
 		snprintf(err, errlen, "out of memory reading %s", path);
+	*unit = recorded.unit;
 	profile_free(&recorded);
 	if (rc)
 		return rc;
@@ -156,7 +157,8 @@ static int read_collapsed(FILE *in, const char *path, stacks_input_fn fn, void *
 	return rc;
 }
 
-int stacks_input_read(const char *path, stacks_input_fn fn, void *ctx, char *err, size_t errlen)
+int stacks_input_read(const char *path, stacks_input_fn fn, void *ctx, int *unit, char *err,
+		      size_t errlen)
 {
 	char magic[RECORDING_MAGIC_LEN];
 	FILE *in = fopen(path, "re");
@@ -171,8 +173,9 @@ int stacks_input_read(const char *path, stacks_input_fn fn, void *ctx, char *err
 	got = fread(magic, 1, sizeof(magic), in);
 	if (got == sizeof(magic) && !memcmp(magic, RECORDING_MAGIC, sizeof(magic))) {
 		fclose(in);
-		return read_recording(path, fn, ctx, err, errlen);
+		return read_recording(path, fn, ctx, unit, err, errlen);
 	}
+	*unit = STACKS_UNIT_UNKNOWN;
 	rewind(in);
 	rc = read_collapsed(in, path, fn, ctx, err, errlen);
 	fclose(in);

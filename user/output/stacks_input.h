@@ -17,11 +17,16 @@
 /* One stack, LABELS[0..DEPTH) outermost first, seen COUNT times.  Non-zero stops the read. */
 typedef int (*stacks_input_fn)(void *ctx, const char *const *labels, size_t depth, uint64_t count);
 
+/* What a run's counts measure: a recording's enum prof_unit, or unknown (collapsed stacks). */
+#define STACKS_UNIT_UNKNOWN (-1)
+
 /*
- * Every stack of PATH to FN.  0; on a file that cannot be read or parsed,
- * -errno with one line in ERR naming the file, the place and the fix.
+ * Every stack of PATH to FN, and into *UNIT what their counts measure.
+ * 0; on a file that cannot be read or parsed, -errno with one line in ERR
+ * naming the file, the place and the fix.
  */
-int stacks_input_read(const char *path, stacks_input_fn fn, void *ctx, char *err, size_t errlen);
+int stacks_input_read(const char *path, stacks_input_fn fn, void *ctx, int *unit, char *err,
+		      size_t errlen);
 
 /*
  * LABEL without a line number, or line and column, at its end:

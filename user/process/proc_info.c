@@ -143,6 +143,28 @@ bool proc_cpu_ns(pid_t pid, uint64_t *ns)
 	return true;
 }
 
+/* The kB count after "\nKEY:" in a /proc status file, in bytes. */
+static bool status_kb(const char *status, const char *key, uint64_t *bytes)
+{
+	const char *p = strstr(status, key);
+	unsigned long long kb;
+
+	if (!p || sscanf(p + strlen(key), " %llu kB", &kb) != 1)
+		return false;
+	*bytes = kb << 10;
+	return true;
+}
+
+bool proc_resident(pid_t pid, uint64_t *anon, uint64_t *shmem)
+{
+	char path[64], status[4096];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_small_file(path, status, sizeof(status)) <= 0)
+		return false;
+	return status_kb(status, "\nRssAnon:", anon) && status_kb(status, "\nRssShmem:", shmem);
+}
+
 char proc_task_state(pid_t pid, pid_t tid)
 {
 	char path[64], stat[512], *p;

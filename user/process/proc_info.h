@@ -38,6 +38,13 @@ bool proc_alive(pid_t pid);
 /* The CPU time (user + system) all of PID's threads have used, in ns. */
 bool proc_cpu_ns(pid_t pid, uint64_t *ns);
 
+/*
+ * PID's resident anonymous and shared-memory bytes (/proc/PID/status's
+ * RssAnon and RssShmem: the kernel's counters that rss_stat reports);
+ * false if it cannot be read.
+ */
+bool proc_resident(pid_t pid, uint64_t *anon, uint64_t *shmem);
+
 /* When PID started, in clock ticks since boot: with the PID, names one process for good. 0 if gone. */
 uint64_t proc_start_ticks(pid_t pid);
 

@@ -46,7 +46,8 @@ int profile_function_view(struct profile *view, const struct profile *src)
 	uint32_t deepest = 1;
 	int rc = -ENOMEM;
 
-	profile_init(view, src->interval_ns);
+	profile_init(view, src->sample_value);
+	view->unit = src->unit;
 	view->keep_order = src->keep_order;
 	view->start_ns = src->start_ns;
 	view->origin_ns = src->origin_ns;

@@ -5,10 +5,10 @@
 #include "profile/profile.h"
 #include "base/array.h"
 
-void profile_init(struct profile *p, uint64_t interval_ns)
+void profile_init(struct profile *p, uint64_t sample_ns)
 {
 	memset(p, 0, sizeof(*p));
-	p->interval_ns = interval_ns;
+	p->sample_value = sample_ns;
 	p->keep_order = true;
 	p->limits = (struct limits)LIMITS_DEFAULT;
 }
@@ -41,6 +41,29 @@ static void thread_free(struct prof_thread *t)
 	free(t->name);
 	free(t->os_name);
 	free(t);
+}
+
+const char *profile_unit_name(enum prof_unit unit)
+{
+	return unit == PROF_UNIT_BYTES ? "bytes" : "nanoseconds";
+}
+
+void profile_describe(const struct profile *p, uint64_t count, char *buf, size_t size)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double value = (double)count * p->sample_value;
+	size_t u = 0;
+
+	if (p->unit != PROF_UNIT_BYTES) {
+		snprintf(buf, size, "%llu sample%s", (unsigned long long)count, count == 1 ? "" : "s");
+		return;
+	}
+	while (value >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		value /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s in %llu sample%s" : "%.0f %s in %llu sample%s", value,
+		 units[u], (unsigned long long)count, count == 1 ? "" : "s");
 }
 
 void profile_free(struct profile *p)

@@ -94,8 +94,18 @@ struct profile_listener {
 	void *ctx;
 };
 
+/* What a profile's samples measure. */
+enum prof_unit {
+	PROF_UNIT_NANOSECONDS,	/* time: on a CPU, or all of it (wall) */
+	PROF_UNIT_BYTES,	/* growth of resident memory (--mode memory) */
+};
+
+/* The unit's name as speedscope and pprof spell it ("nanoseconds", "bytes"). */
+const char *profile_unit_name(enum prof_unit unit);
+
 struct profile {
-	uint64_t interval_ns;	/* time one sample stands for */
+	enum prof_unit unit;
+	uint64_t sample_value;	/* what one sample stands for, in UNIT */
 	/* Keep each thread's samples in order (prof_run): on by default, for
 	 * the outputs; a live view that writes none can save the memory. */
 	bool keep_order;
@@ -128,7 +138,7 @@ struct profile {
 };
 
 /* An empty profile that keeps the order of samples. */
-void profile_init(struct profile *p, uint64_t interval_ns);
+void profile_init(struct profile *p, uint64_t sample_ns);
 void profile_free(struct profile *p);
 
 /* Ids are stable for the profile's lifetime; UINT32_MAX on out-of-memory. */
@@ -186,6 +196,12 @@ int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames
 
 /* A CLOCK_MONOTONIC time as profile_add_at takes it: ns since origin_ns. */
 int64_t profile_time(const struct profile *p, uint64_t monotonic_ns);
+
+/*
+ * COUNT samples in words: "120 samples", or with PROF_UNIT_BYTES what they
+ * stand for, "1.5 MiB in 3 samples".
+ */
+void profile_describe(const struct profile *p, uint64_t count, char *buf, size_t size);
 
 /* Samples in the whole profile. */
 uint64_t profile_samples(const struct profile *p);

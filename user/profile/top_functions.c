@@ -100,8 +100,11 @@ void top_functions_print(const struct profile *p, size_t max, FILE *out)
 	uint64_t samples;
 	int n = top ? top_functions(p, top, max, &samples) : -ENOMEM;
 
+	char what[64];
+
 	if (n > 0 && samples) {
-		fprintf(out, "pybpf: top functions of %llu samples:\n", (unsigned long long)samples);
+		profile_describe(p, samples, what, sizeof(what));
+		fprintf(out, "pybpf: top functions of %s:\n", what);
 		fprintf(out, "pybpf:   %6s %6s  %s\n", "SELF", "TOTAL", "FUNCTION");
 		for (int i = 0; i < n; i++) {
 			const char *file = p->strings[top[i].file];

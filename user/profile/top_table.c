@@ -48,13 +48,13 @@ static struct top_row *row_for(struct top_table *t, const struct prof_frame *f,
 }
 
 int top_table_add(struct top_table *t, const struct profile *p, uint32_t pid, uint32_t tid,
-		  const uint32_t *frames, size_t depth)
+		  const uint32_t *frames, size_t depth, uint64_t count)
 {
 	struct top_row *row;
 
 	t->sample_seq++;
-	t->samples_now++;
-	t->samples_all++;
+	t->samples_now += count;
+	t->samples_all += count;
 	for (size_t i = 0; i < depth; i++) {
 		const struct prof_frame *f = &p->frames[frames[i]];
 
@@ -64,12 +64,12 @@ int top_table_add(struct top_table *t, const struct profile *p, uint32_t pid, ui
 		/* Recursion puts a function on the stack many times: count it once. */
 		if (row->last_sample != t->sample_seq) {
 			row->last_sample = t->sample_seq;
-			row->total_now++;
-			row->total_all++;
+			row->total_now += count;
+			row->total_all += count;
 		}
 		if (i + 1 == depth) {
-			row->own_now++;
-			row->own_all++;
+			row->own_now += count;
+			row->own_all += count;
 			row->line = f->line;
 		}
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * `pybpf top`'s numbers: per function, the samples in which it is the
+ * `pybpf top`'s numbers: per function, the samples (weighed by the periods
+ * each stands for) in which it is the
  * innermost frame (own) and in which it appears at all (total), over the
  * last interval and since start.  Functions can be kept apart per process
  * or per thread.
@@ -35,9 +36,12 @@ struct top_table {
 void top_table_init(struct top_table *t, enum top_group group);
 void top_table_free(struct top_table *t);
 
-/* One sample: FRAMES (profile frame ids, outermost first) of PID/TID. */
+/*
+ * A sample standing for COUNT (its periods: of time, or --mode memory's
+ * bytes): FRAMES (profile frame ids, outermost first) of PID/TID.
+ */
 int top_table_add(struct top_table *t, const struct profile *p, uint32_t pid, uint32_t tid,
-		  const uint32_t *frames, size_t depth);
+		  const uint32_t *frames, size_t depth, uint64_t count);
 
 /* Start a new interval: the *_now counters restart from zero. */
 void top_table_next_interval(struct top_table *t);

@@ -76,7 +76,7 @@ static void task_frames(struct sample_stack *b, size_t *k, struct symbolizer *sy
  * Symbolize the Python frames into b->python (innermost first), with the
  * gap frame where frames were left out, the task frames of --async after
  * the frame TASK_AT (none: SIZE_MAX), and the root marker of a walk that
- * ended early, and each one's kind (b->kind: which begin a call of the
+ * ended early (or, for a sample with no frame at all, STACK_NO_PYTHON), and each one's kind (b->kind: which begin a call of the
  * eval loop; up to 3.10 every frame has its own).  Returns the count.
  */
 static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
@@ -103,6 +103,8 @@ static size_t python_frames(struct sample_stack *b, struct symbolizer *sym,
 	}
 	/* At the root, what the stack is missing: never shown as whole. */
 	mark = stack_mark_frame(b->profile, s->hdr.flags);
+	if (mark == UINT32_MAX && !k)
+		mark = profile_frame(b->profile, STACK_NO_PYTHON, "", 0);
 	if (mark != UINT32_MAX)
 		push_mark(b, &k, mark);
 	return k;

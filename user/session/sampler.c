@@ -29,7 +29,7 @@
 
 struct sampler {
 	struct pyperf_bpf *skel;
-	struct bpf_program *cpu_prog;	/* the perf event's: with bpf_loop or bounded */
+	struct bpf_program *sample_prog;	/* the perf event's or rss_stat's: with bpf_loop or bounded */
 	struct ring_buffer *rb;		/* samples */
 	struct ring_buffer *events_rb;	/* process lifecycle */
 	int epoll_fd;			/* readable when either has data */
@@ -170,6 +170,7 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 		bpf_map__set_max_entries(s->skel->maps.procs, opts->max_processes);
 		bpf_map__set_max_entries(s->skel->maps.lost_by_pid, opts->max_processes);
 		bpf_map__set_max_entries(s->skel->maps.brakes, opts->max_processes);
+		bpf_map__set_max_entries(s->skel->maps.memory, opts->max_processes);
 	}
 	bpf_map__set_max_entries(s->skel->maps.scratch_map, libbpf_num_possible_cpus());
 	if (opts->max_threads)
@@ -182,10 +183,25 @@ int sampler_open(struct sampler **out, const struct sampler_opts *opts,
 	s->skel->rodata->want_user_stack = opts->user_stacks;
 	s->skel->rodata->stage_times = opts->stage_times;
 	s->skel->rodata->brake_min_level = brake_min_level();
-	/* Loaded with everything else, so only the one this kernel can verify. */
-	s->cpu_prog = opts->bpf_loop ? s->skel->progs.pyperf_sample : s->skel->progs.pyperf_sample_bounded;
-	bpf_program__set_autoload(s->skel->progs.pyperf_sample, opts->bpf_loop);
-	bpf_program__set_autoload(s->skel->progs.pyperf_sample_bounded, !opts->bpf_loop);
+	if (opts->memory_period_bytes)
+		s->skel->rodata->memory_period_bytes = opts->memory_period_bytes;
+	/*
+	 * Loaded with everything else, so only the one this kernel can verify,
+	 * and only the mode's: CPU ticks, or (--mode memory) every change of a
+	 * resident-memory counter on the machine.
+	 */
+	bpf_program__set_autoload(s->skel->progs.pyperf_sample, opts->bpf_loop && !opts->memory_period_bytes);
+	bpf_program__set_autoload(s->skel->progs.pyperf_sample_bounded,
+				  !opts->bpf_loop && !opts->memory_period_bytes);
+	bpf_program__set_autoload(s->skel->progs.pyperf_rss_stat, opts->bpf_loop && opts->memory_period_bytes);
+	bpf_program__set_autoload(s->skel->progs.pyperf_rss_stat_bounded,
+				  !opts->bpf_loop && opts->memory_period_bytes);
+	if (opts->memory_period_bytes)
+		s->sample_prog = opts->bpf_loop ? s->skel->progs.pyperf_rss_stat :
+			      s->skel->progs.pyperf_rss_stat_bounded;
+	else
+		s->sample_prog = opts->bpf_loop ? s->skel->progs.pyperf_sample :
+			      s->skel->progs.pyperf_sample_bounded;
 	/* Every context switch on the machine runs it: only when asked for. */
 	bpf_program__set_autoload(s->skel->progs.pyperf_switch, opts->off_cpu && opts->switch_prev_state);
 	bpf_program__set_autoload(s->skel->progs.pyperf_switch_task_state,
@@ -249,6 +265,23 @@ void sampler_remove_process(struct sampler *s, pid_t pid)
 	if (!bpf_map__delete_elem(s->skel->maps.procs, &key, sizeof(key), 0) &&
 	    s->skel->data->profiled_processes > 1)
 		s->skel->data->profiled_processes--;
+	/* Its memory was taken before (sampler_take_memory()), or is not wanted. */
+	bpf_map__delete_elem(s->skel->maps.memory, &key, sizeof(key), 0);
+}
+
+int sampler_track_memory(struct sampler *s, pid_t pid, uint64_t anon, uint64_t shmem)
+{
+	struct pyperf_memory mem = {
+		.resident = { [PYPERF_RESIDENT_ANON] = anon, [PYPERF_RESIDENT_SHMEM] = shmem },
+		.start = anon + shmem,
+		.peak = anon + shmem,
+	};
+	__u32 key = pid;
+
+	if (!bpf_map__update_elem(s->skel->maps.memory, &key, sizeof(key), &mem, sizeof(mem),
+				  BPF_NOEXIST) || errno == EEXIST)
+		return 0;
+	return -errno;
 }
 
 int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how)
@@ -288,6 +321,11 @@ uint64_t sampler_take_lost(struct sampler *s, pid_t pid)
 int sampler_take_brake(struct sampler *s, pid_t pid, struct pyperf_brake *out)
 {
 	return take_value(s->skel->maps.brakes, pid, out, sizeof(*out));
+}
+
+int sampler_take_memory(struct sampler *s, pid_t pid, struct pyperf_memory *out)
+{
+	return take_value(s->skel->maps.memory, pid, out, sizeof(*out));
 }
 
 /* Parse a CPU list such as "0-3,6" into ONLINE[0..max). */
@@ -368,7 +406,8 @@ int sampler_start(struct sampler *s, char *err, size_t errlen)
 	s->ncpus = ncpus;
 	for (int cpu = 0; cpu < ncpus; cpu++)
 		s->perf_fds[cpu] = -1;
-	for (int cpu = 0; cpu < ncpus; cpu++) {
+	/* --mode memory: its tracepoint is attached already; no CPU clock. */
+	for (int cpu = 0; cpu < ncpus && !s->opts.memory_period_bytes; cpu++) {
 		if (!online[cpu])
 			continue;
 		s->perf_fds[cpu] = open_cpu_clock(cpu, nominal_period_ns(s->opts.rate_hz));
@@ -378,7 +417,7 @@ int sampler_start(struct sampler *s, char *err, size_t errlen)
 				 cpu, strerror(-rc));
 			goto fail;
 		}
-		s->links[cpu] = bpf_program__attach_perf_event(s->cpu_prog,
+		s->links[cpu] = bpf_program__attach_perf_event(s->sample_prog,
 							       s->perf_fds[cpu]);
 		if (!s->links[cpu]) {
 			rc = -errno;
@@ -479,7 +518,7 @@ int sampler_prog_info(struct sampler *s, struct sampler_prog_info *out)
 
 	memset(out, 0, sizeof(*out));
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->cpu_prog), &info, &len))
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->sample_prog), &info, &len))
 		return -errno;
 	out->run_cnt = info.run_cnt;
 	out->run_time_ns = info.run_time_ns;

@@ -28,6 +28,7 @@ struct sampler_opts {
 	unsigned int max_threads;	/* of the thread map; 0: the program's own */
 	bool follow_all;		/* report every exec (-a) */
 	bool off_cpu;			/* --mode wall: sample threads leaving the CPU */
+	uint64_t memory_period_bytes;	/* --mode memory: a sample per this much growth, no CPU samples; 0: off */
 	bool bpf_loop;			/* the kernel has bpf_loop (Linux 5.17+); else bounded loops walk */
 	bool switch_prev_state;		/* sched_switch passes prev_state (Linux 5.18+) */
 	bool gil;			/* tell whether each sampled thread holds the GIL */
@@ -54,6 +55,14 @@ int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how);
 uint64_t sampler_take_lost(struct sampler *s, pid_t pid);
 /* The brake's state for PID (how much it was held back); it is reset.  0 or -ENOENT. */
 int sampler_take_brake(struct sampler *s, pid_t pid, struct pyperf_brake *out);
+/*
+ * --mode memory: count PID's growth from its resident memory now (bytes of
+ * anonymous and shared-memory pages), unless the kernel already does (a
+ * fork).  0 or -errno.
+ */
+int sampler_track_memory(struct sampler *s, pid_t pid, uint64_t anon, uint64_t shmem);
+/* PID's memory as counted so far (struct pyperf_memory); it is reset.  0 or -ENOENT. */
+int sampler_take_memory(struct sampler *s, pid_t pid, struct pyperf_memory *out);
 /* Begin sampling (perf events enabled once every process is registered). */
 int sampler_start(struct sampler *s, char *err, size_t errlen);
 /* File descriptor that becomes readable when samples are waiting. */

@@ -81,6 +81,7 @@ int session_open(struct session *s, struct profile *profile, const struct sessio
 		.max_threads = session_thread_slots(host_thread_count()),
 		.follow_all = cfg->all,
 		.off_cpu = wall,
+		.memory_period_bytes = cfg->modes ? cfg->modes->memory_period : 0,
 		/* Unknown counts as there: the load then says what is wrong. */
 		.bpf_loop = preflight_probe(PREFLIGHT_BPF_LOOP, cfg->btf_path) != 0,
 		.switch_prev_state = wall && preflight_probe(PREFLIGHT_SWITCH_PREV_STATE, cfg->btf_path) != 0,

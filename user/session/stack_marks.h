@@ -46,4 +46,11 @@ uint32_t stack_task_frame(struct profile *p, const char *name);
  */
 #define STACK_AWAIT_FRAMES_CUT	"[awaiting frames not read]"
 
+/*
+ * The root of a --mode memory sample of a thread running no Python code
+ * (the interpreter starting or ending, a thread of C code): the growth is
+ * the process's, and counted, with no frame made up for it.
+ */
+#define STACK_NO_PYTHON	"[no Python frames]"
+
 #endif

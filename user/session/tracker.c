@@ -151,10 +151,32 @@ static void sweep(struct tracker *t, bool full)
 	t->nall = kept;
 }
 
-/* Move the kernel's per-process counts (lost samples, the brake) into TR's. */
+/*
+ * --mode memory: TR's memory as the kernel counted it, and (while it
+ * runs) its resident memory now for the end.  Once: the count is taken.
+ */
+static void take_memory(struct tracker *t, struct tracked *tr)
+{
+	struct pyperf_memory mem;
+	uint64_t anon, shmem;
+
+	if (!t->modes.memory_period || t->kernel->take_memory(t->kernel_ctx, tr->pid, &mem))
+		return;
+	tr->memory.known = true;
+	tr->memory.start = mem.start;
+	tr->memory.peak = mem.peak;
+	tr->memory.sampled = mem.sampled;
+	tr->memory.end = mem.resident[PYPERF_RESIDENT_ANON] + mem.resident[PYPERF_RESIDENT_SHMEM];
+	if (proc_resident(tr->pid, &anon, &shmem))
+		tr->memory.end = anon + shmem;
+}
+
+/* Move the kernel's per-process counts (lost samples, the brake, memory) into TR's. */
 static void take_kernel_counts(struct tracker *t, struct tracked *tr)
 {
 	struct pyperf_brake brake;
+
+	take_memory(t, tr);
 
 	tr->lost += t->kernel->take_lost(t->kernel_ctx, tr->pid);
 	if (!t->kernel->take_brake(t->kernel_ctx, tr->pid, &brake)) {
@@ -274,6 +296,20 @@ static int watch_suspended_tasks(struct tracker *t, struct tracked *tr)
 				    t->modes.cpu_weight * 1000);
 }
 
+/*
+ * --mode memory: count TR's growth from its resident memory now (a fork's
+ * the kernel counts from its parent's).  A process gone meanwhile is
+ * left to its exit.
+ */
+static int track_memory(struct tracker *t, struct tracked *tr)
+{
+	uint64_t anon, shmem;
+
+	if (!t->modes.memory_period || !proc_resident(tr->pid, &anon, &shmem))
+		return 0;
+	return t->kernel->track_memory(t->kernel_ctx, tr->pid, anon, shmem);
+}
+
 /* TR's target is known: make it a process of the profile and sample it. */
 static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 			   char *err, size_t errlen)
@@ -300,6 +336,8 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 	/* The kernel's entry last: nothing after it can fail and leave it there. */
 	if (!rc && !in_bpf && t->kernel) {
 		rc = register_bpf(t, tr);
+		if (!rc && (rc = track_memory(t, tr)))
+			t->kernel->remove_process(t->kernel_ctx, tr->pid);
 		if (rc)
 			symbolizer_free(&tr->sym);
 	}
@@ -500,7 +538,8 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 		t->dropped++;	/* a process already gone, or not ours */
 		return;
 	}
-	if (!sample_stack_wanted(s)) {
+	/* Growth is the process's whatever the thread ran: never idle. */
+	if (!sample_stack_wanted(s) && s->hdr.kind != PYPERF_KIND_MEMORY) {
 		tr->idle++;	/* no Python frames: idle, or not a Python thread */
 		return;
 	}
@@ -543,7 +582,7 @@ void tracker_on_sample(struct tracker *t, const struct pyperf_sample *s, size_t 
 	else
 		tr->samples++;
 	if (t->on_stack)
-		t->on_stack(t->on_stack_ctx, tr, s->hdr.tid, b->frames, b->depth);
+		t->on_stack(t->on_stack_ctx, tr, s->hdr.tid, b->frames, b->depth, weight);
 }
 
 /* A forked child of a profiled process: the kernel already samples it. */

@@ -32,6 +32,7 @@ struct tracker_modes {
 	uint64_t cpu_weight;		/* what one on-CPU sample adds (1, or its period in us) */
 	bool sources;			/* keep the functions' source files (heat map, raw) */
 	bool async_tasks;		/* --async: name the asyncio task each sample runs */
+	uint64_t memory_period;		/* --mode memory: the bytes of growth a sample stands for; 0: off */
 };
 
 struct tracker_filters {
@@ -81,6 +82,12 @@ struct tracked {
 	struct incomplete_counts incomplete;
 	uint64_t braked;		/* samples the brake did not take */
 	uint32_t brake_level;		/* the most it was held back: 1 in 2^level samples */
+	/* --mode memory: its resident memory (anonymous and shmem), in bytes. */
+	struct {
+		bool known;		/* the kernel counted it (start, peak, sampled) */
+		uint64_t start, peak, end;
+		uint64_t sampled;	/* periods of growth in its samples */
+	} memory;
 	/* The CPU time it used while profiled: what its samples should cover. */
 	bool cpu_known;
 	uint64_t cpu_at_start_ns, cpu_ns;
@@ -95,6 +102,9 @@ struct tracker_kernel_ops {
 	void (*remove_process)(void *ctx, pid_t pid);
 	uint64_t (*take_lost)(void *ctx, pid_t pid);
 	int (*take_brake)(void *ctx, pid_t pid, struct pyperf_brake *out);
+	/* --mode memory: count PID's growth from ANON + SHMEM bytes; its count, taken. */
+	int (*track_memory)(void *ctx, pid_t pid, uint64_t anon, uint64_t shmem);
+	int (*take_memory)(void *ctx, pid_t pid, struct pyperf_memory *out);
 };
 
 struct tracker {
@@ -116,9 +126,9 @@ struct tracker {
 	uint64_t samples, dropped, unresolved, gil_dropped;
 	struct incomplete_counts incomplete;	/* every process's */
 	uint64_t first_sample_ns;	/* CLOCK_MONOTONIC of the first sample seen */
-	/* Optional: sees every symbolized stack (frame ids, outermost first). */
+	/* Optional: sees every symbolized stack (frame ids, outermost first) and the periods it stands for. */
 	void (*on_stack)(void *ctx, const struct tracked *tr, uint32_t tid,
-			 const uint32_t *frames, size_t depth);
+			 const uint32_t *frames, size_t depth, uint64_t count);
 	void *on_stack_ctx;
 };
 

@@ -23,11 +23,23 @@ static int sampler_brake(void *ctx, pid_t pid, struct pyperf_brake *out)
 	return sampler_take_brake(ctx, pid, out);
 }
 
+static int sampler_memory(void *ctx, pid_t pid, uint64_t anon, uint64_t shmem)
+{
+	return sampler_track_memory(ctx, pid, anon, shmem);
+}
+
+static int sampler_memory_count(void *ctx, pid_t pid, struct pyperf_memory *out)
+{
+	return sampler_take_memory(ctx, pid, out);
+}
+
 static const struct tracker_kernel_ops sampler_ops = {
 	.add_process = sampler_add,
 	.remove_process = sampler_remove,
 	.take_lost = sampler_lost,
 	.take_brake = sampler_brake,
+	.track_memory = sampler_memory,
+	.take_memory = sampler_memory_count,
 };
 
 int tracker_set_sampler(struct tracker *t, struct sampler *sampler, char *err, size_t errlen)

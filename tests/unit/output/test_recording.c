@@ -111,7 +111,8 @@ Test(recording, reads_back_the_profile_that_was_written)
 	cr_assert_eq(memcmp(data, "PYBPFREC\x01\0\0\0", 12), 0);
 	cr_assert_eq(read_bytes(data, len, &read, NULL, &title, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(title, "pybpf record -p 100");
-	cr_assert_eq(read.interval_ns, written.interval_ns);
+	cr_assert_eq(read.sample_value, written.sample_value);
+	cr_assert_eq(read.unit, written.unit);
 	cr_assert_eq(read.start_ns, written.start_ns);
 	cr_assert_eq(read.duration_ns, written.duration_ns);
 	cr_assert_eq(read.nstrings, written.nstrings);
@@ -396,6 +397,7 @@ Test(recording, a_minimal_file_reads)
 	cr_assert_eq(p.nstrings, 1);
 	cr_assert_str_eq(title, "t");
 	cr_assert_eq(p.duration_ns, 1);
+	cr_assert_eq(p.unit, PROF_UNIT_NANOSECONDS, "a META record of before units: time");
 	free(title);
 	profile_free(&p);
 	byte_buf_free(&b->file);
@@ -595,4 +597,26 @@ Test(recording, a_missing_file_says_so)
 	cr_assert_neq(recording_read("/", &p, NULL, &title, err, sizeof(err)), 0);
 	cr_assert_str_eq(err, "cannot read /: Is a directory");
 	profile_free(&p);
+}
+
+/* --mode memory's recordings: their samples stand for bytes. */
+Test(recording, the_unit_comes_back)
+{
+	struct builder *b = start_file(RECORDING_VERSION);
+	struct profile p;
+	char *title, err[256];
+
+	byte_buf_varint(&b->record, 512 << 10);
+	byte_buf_varint(&b->record, 0);
+	byte_buf_varint(&b->record, PROF_UNIT_BYTES);
+	add_record(b, REC_META);
+	finish_file(b);
+	cr_assert_eq(read_bytes(b->file.data, b->file.len, &p, NULL, &title, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(p.unit, PROF_UNIT_BYTES);
+	cr_assert_eq(p.sample_value, 512 << 10);
+	free(title);
+	profile_free(&p);
+	byte_buf_free(&b->file);
+	free(b);
 }

@@ -99,14 +99,16 @@ static int add_new(void *ctx, const char *const *labels, size_t depth, uint64_t 
 Test(diff_tree, collapsed_stacks_from_any_tool)
 {
 	char path[] = "/tmp/pybpf-collapsed-XXXXXX", err[256] = "";
+	int unit = 1;	/* anything but unknown */
 
 	temp_file_write(path, "# a comment\n"
 			      "py [pid 7, Python 3.12] thread 7 (main);main (app.py:3);work (app.py:11) 5\n"
 			      "main (app.py:4);work (app.py:12) 2\n"
 			      "\n"
 			      "other;thing 1\r\n");
-	cr_assert_eq(stacks_input_read(path, add_new, &T, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(stacks_input_read(path, add_new, &T, &unit, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(T.total[DIFF_NEW], 8);
+	cr_assert_eq(unit, STACKS_UNIT_UNKNOWN, "collapsed stacks do not say what they count");
 	/* pybpf's thread root goes; lines go: both stacks are main;work. */
 	cr_assert_eq(function_named("work (app.py)")->self[DIFF_NEW], 7);
 	cr_assert_null(function_named("py [pid 7, Python 3.12] thread 7 (main)"));
@@ -116,9 +118,9 @@ Test(diff_tree, collapsed_stacks_from_any_tool)
 	char bad[] = "/tmp/pybpf-collapsed-XXXXXX";
 
 	temp_file_write(bad, "main;work 5\nmain;work five\n");
-	cr_assert_eq(stacks_input_read(bad, add_new, &T, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(stacks_input_read(bad, add_new, &T, &unit, err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, ":2: not a collapsed stack"), "%s", err);
 	unlink(bad);
-	cr_assert_eq(stacks_input_read("/nonexistent/x", add_new, &T, err, sizeof(err)), -ENOENT);
+	cr_assert_eq(stacks_input_read("/nonexistent/x", add_new, &T, &unit, err, sizeof(err)), -ENOENT);
 	cr_assert_not_null(strstr(err, "cannot open /nonexistent/x"), "%s", err);
 }

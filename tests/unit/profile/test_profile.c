@@ -32,7 +32,7 @@ static const struct prof_stack *find_stack(const struct prof_thread *t, const ui
 
 Test(profile, init_is_empty)
 {
-	cr_assert_eq(P.interval_ns, 10000000);
+	cr_assert_eq(P.sample_value, 10000000);
 	cr_assert_eq(P.nstrings, 0);
 	cr_assert_eq(P.nframes, 0);
 	cr_assert_eq(P.nprocesses, 0);
@@ -327,4 +327,25 @@ Test(profile, ten_thousand_distinct_stacks)
 	cr_assert_eq(u->nstacks, 0);
 	cr_assert_eq(P.processes[p].samples, total);
 	cr_assert_eq(P.nframes, 8);
+}
+
+Test(profile, describes_samples_in_their_unit)
+{
+	struct profile bytes;
+	char text[64];
+
+	profile_init(&bytes, 512 << 10);
+	profile_describe(&bytes, 3, text, sizeof(text));
+	cr_assert_str_eq(text, "3 samples");
+	bytes.unit = PROF_UNIT_BYTES;
+	profile_describe(&bytes, 3, text, sizeof(text));
+	cr_assert_str_eq(text, "1.5 MiB in 3 samples");
+	profile_describe(&bytes, 1, text, sizeof(text));
+	cr_assert_str_eq(text, "512.0 KiB in 1 sample");
+	bytes.sample_value = 100;
+	profile_describe(&bytes, 2, text, sizeof(text));
+	cr_assert_str_eq(text, "200 bytes in 2 samples");
+	cr_assert_str_eq(profile_unit_name(PROF_UNIT_BYTES), "bytes");
+	cr_assert_str_eq(profile_unit_name(PROF_UNIT_NANOSECONDS), "nanoseconds");
+	profile_free(&bytes);
 }

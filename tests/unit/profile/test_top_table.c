@@ -37,9 +37,9 @@ Test(top_table, own_and_total, .init = setup, .fini = teardown)
 	struct top_row **rows;
 
 	top_table_init(&t, TOP_BY_FUNCTION);
-	cr_assert_eq(top_table_add(&t, &p, 1, 1, a, 3), 0);
-	cr_assert_eq(top_table_add(&t, &p, 1, 1, b, 2), 0);
-	cr_assert_eq(top_table_add(&t, &p, 1, 1, c, 3), 0);
+	cr_assert_eq(top_table_add(&t, &p, 1, 1, a, 3, 1), 0);
+	cr_assert_eq(top_table_add(&t, &p, 1, 1, b, 2, 1), 0);
+	cr_assert_eq(top_table_add(&t, &p, 1, 1, c, 3, 1), 0);
 	rows = top_table_sorted(&t, TOP_SORT_OWN_PCT);
 	cr_assert_eq(t.nrows, 3, "lines of one function share a row");
 	cr_assert_str_eq(p.strings[rows[0]->name], "leaf");
@@ -59,8 +59,8 @@ Test(top_table, recursion_counts_once_per_sample, .init = setup, .fini = teardow
 	struct top_row **rows;
 
 	top_table_init(&t, TOP_BY_FUNCTION);
-	top_table_add(&t, &p, 1, 1, deep, 5);
-	top_table_add(&t, &p, 1, 1, deep, 5);
+	top_table_add(&t, &p, 1, 1, deep, 5, 1);
+	top_table_add(&t, &p, 1, 1, deep, 5, 1);
 	rows = top_table_sorted(&t, TOP_SORT_TOTAL_PCT);
 	cr_assert_eq(row(rows, t.nrows, "work", 0)->total_all, 2, "not 6");
 	free(rows);
@@ -75,10 +75,10 @@ Test(top_table, intervals_and_sorting, .init = setup, .fini = teardown)
 
 	top_table_init(&t, TOP_BY_FUNCTION);
 	for (int i = 0; i < 5; i++)
-		top_table_add(&t, &p, 1, 1, a, 2);
+		top_table_add(&t, &p, 1, 1, a, 2, 1);
 	top_table_next_interval(&t);
 	for (int i = 0; i < 2; i++)
-		top_table_add(&t, &p, 1, 1, b, 2);
+		top_table_add(&t, &p, 1, 1, b, 2, 1);
 	cr_assert_eq(t.samples_now, 2);
 	cr_assert_eq(t.samples_all, 7);
 	/* Now: work is the only one with own samples; since start: leaf leads. */
@@ -105,9 +105,9 @@ Test(top_table, grouping_keeps_processes_and_threads_apart, .init = setup, .fini
 	top_table_init(&by_thread, TOP_BY_THREAD);
 	for (uint32_t pid = 1; pid <= 2; pid++)
 		for (uint32_t tid = 10; tid <= 12; tid++) {
-			top_table_add(&by_fn, &p, pid, tid, a, 2);
-			top_table_add(&by_proc, &p, pid, tid, a, 2);
-			top_table_add(&by_thread, &p, pid, tid, a, 2);
+			top_table_add(&by_fn, &p, pid, tid, a, 2, 1);
+			top_table_add(&by_proc, &p, pid, tid, a, 2, 1);
+			top_table_add(&by_thread, &p, pid, tid, a, 2, 1);
 		}
 	cr_assert_eq(by_fn.nrows, 2);
 	cr_assert_eq(by_proc.nrows, 4);

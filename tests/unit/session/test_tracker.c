@@ -19,6 +19,11 @@ struct fake_kernel {
 	struct pyperf_proc procs[MAX_CALLS];
 	size_t nadded, nremoved;
 	int add_error;			/* what add_process answers, 0: success */
+	/* --mode memory: whose growth it was asked to count, from what. */
+	pid_t memory_pid;
+	uint64_t memory_from;
+	struct pyperf_memory memory;	/* what take_memory answers (once) */
+	bool memory_taken;
 };
 
 static int fake_add(void *ctx, pid_t pid, const struct pyperf_proc *proc)
@@ -51,11 +56,33 @@ static int fake_brake(void *ctx, pid_t pid, struct pyperf_brake *out)
 	return -ENOENT;
 }
 
+static int fake_track_memory(void *ctx, pid_t pid, uint64_t anon, uint64_t shmem)
+{
+	struct fake_kernel *k = ctx;
+
+	k->memory_pid = pid;
+	k->memory_from = anon + shmem;
+	return 0;
+}
+
+static int fake_take_memory(void *ctx, pid_t pid, struct pyperf_memory *out)
+{
+	struct fake_kernel *k = ctx;
+
+	if (pid != k->memory_pid || k->memory_taken)
+		return -ENOENT;
+	k->memory_taken = true;
+	*out = k->memory;
+	return 0;
+}
+
 static const struct tracker_kernel_ops fake_ops = {
 	.add_process = fake_add,
 	.remove_process = fake_remove,
 	.take_lost = fake_lost,
 	.take_brake = fake_brake,
+	.track_memory = fake_track_memory,
+	.take_memory = fake_take_memory,
 };
 
 static struct profile profile;
@@ -64,14 +91,19 @@ static struct fake_kernel kernel;
 static pid_t python = -1;
 static char err[1024];
 
-static void start(unsigned int max_processes)
+static void start_in(const struct tracker_modes *modes, unsigned int max_processes)
 {
 	struct tracker_filters none = { 0 };
 
 	memset(&kernel, 0, sizeof(kernel));
 	profile_init(&profile, 1000000);
-	cr_assert_eq(tracker_init(&tracker, &profile, &none, NULL, max_processes), 0);
+	cr_assert_eq(tracker_init(&tracker, &profile, &none, modes, max_processes), 0);
 	python = child_python_spinning(PYTHON311);
+}
+
+static void start(unsigned int max_processes)
+{
+	start_in(NULL, max_processes);
 }
 
 static void stop(void)
@@ -199,4 +231,66 @@ Test(tracker, a_target_that_execs_something_else_ends, .fini = stop)
 	send_event(PYPERF_PROC_EXEC, tracker.all[0]->pid, 0);
 	cr_assert(tracker.all[0]->replaced_by_exec);
 	cr_assert_eq(tracker_explicit_alive(&tracker), 0);
+}
+
+static const struct tracker_modes memory_mode = { .cpu_weight = 1, .memory_period = 512 << 10 };
+
+Test(tracker, memory_mode_counts_from_the_memory_at_start_and_takes_the_count_at_exit, .fini = stop)
+{
+	start_in(&memory_mode, 8);
+	attach();
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(kernel.memory_pid, python);
+	cr_assert_gt(kernel.memory_from, 1 << 20, "a Python's own resident memory: %llu bytes",
+		     (unsigned long long)kernel.memory_from);
+	kernel.memory = (struct pyperf_memory){
+		.resident = { 30 << 20, 2 << 20 }, .start = 8 << 20, .peak = 40 << 20, .sampled = 63,
+	};
+	child_python_stop(&python);
+	send_event(PYPERF_PROC_EXIT, kernel.memory_pid, 0);
+	cr_assert(last()->memory.known);
+	cr_assert_eq(last()->memory.start, 8 << 20);
+	cr_assert_eq(last()->memory.peak, 40 << 20);
+	cr_assert_eq(last()->memory.end, 32 << 20, "gone: its resident memory as the kernel last told it");
+	cr_assert_eq(last()->memory.sampled, 63);
+}
+
+Test(tracker, cpu_mode_counts_no_memory, .fini = stop)
+{
+	start(8);
+	attach();
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(kernel.memory_pid, 0);
+	send_event(PYPERF_PROC_EXIT, python, 0);
+	cr_assert_not(last()->memory.known);
+}
+
+static struct pyperf_sample sample;
+
+Test(tracker, growth_in_a_thread_with_no_python_frame_is_counted_and_marked, .fini = stop)
+{
+	const struct prof_thread *thread;
+	const struct prof_frame *frame;
+
+	start_in(&memory_mode, 8);
+	attach();
+	cr_assert_eq(tracker_add(&tracker, python, true, err, sizeof(err)), 0, "%s", err);
+	sample.hdr = (struct pyperf_sample_header){
+		.pid = python, .tid = python, .kind = PYPERF_KIND_MEMORY,
+		.flags = PYPERF_SAMPLE_NO_TSTATE, .weight = 3, .syscall = -1,
+	};
+	tracker_on_sample(&tracker, &sample, sizeof(sample.hdr));
+	cr_assert_eq(profile.nthreads, 1);
+	thread = profile.threads[0];
+	cr_assert_eq(thread->nstacks, 1);
+	cr_assert_eq(thread->stacks[0].count, 3, "its three periods");
+	cr_assert_eq(thread->stacks[0].depth, 1);
+	frame = &profile.frames[thread->stacks[0].frames[0]];
+	cr_assert_str_eq(profile.strings[frame->name], "[no Python frames]");
+
+	/* A CPU sample of the same is the thread idle: no stack. */
+	sample.hdr.kind = PYPERF_KIND_CPU;
+	tracker_on_sample(&tracker, &sample, sizeof(sample.hdr));
+	cr_assert_eq(thread->stacks[0].count, 3);
+	cr_assert_eq(last()->idle, 1);
 }
