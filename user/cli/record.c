@@ -203,6 +203,9 @@ static void print_memory(const struct tracker *t, uint64_t period)
 		fprintf(stderr, "pybpf:   PID %d: resident %.1f MiB at start, %.1f MiB peak, %.1f MiB at end; %.1f MiB of growth sampled\n",
 			tr->pid, mib(tr->memory.start), mib(tr->memory.peak), mib(tr->memory.end),
 			mib(tr->memory.sampled * period));
+		if (tr->memory.held)
+			fprintf(stderr, "pybpf:   PID %d: %.1f MiB of growth held back by the brake when it ended, in no sample\n",
+				tr->pid, mib(tr->memory.held * period));
 	}
 }
 
@@ -274,9 +277,10 @@ static void memory_json(const struct tracked *tr, const struct record_opts *o, F
 		return;
 	}
 	fprintf(f, "\"memory\":{\"start_bytes\":%llu,\"peak_bytes\":%llu,\"end_bytes\":%llu,"
-		"\"sampled_bytes\":%llu},", (unsigned long long)tr->memory.start,
+		"\"sampled_bytes\":%llu,\"held_bytes\":%llu},", (unsigned long long)tr->memory.start,
 		(unsigned long long)tr->memory.peak, (unsigned long long)tr->memory.end,
-		(unsigned long long)(tr->memory.sampled * o->target.memory_period));
+		(unsigned long long)(tr->memory.sampled * o->target.memory_period),
+		(unsigned long long)(tr->memory.held * o->target.memory_period));
 }
 
 /*

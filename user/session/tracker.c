@@ -177,10 +177,12 @@ static void take_kernel_counts(struct tracker *t, struct tracked *tr)
 	struct pyperf_brake brake;
 
 	take_memory(t, tr);
-
 	tr->lost += t->kernel->take_lost(t->kernel_ctx, tr->pid);
 	if (!t->kernel->take_brake(t->kernel_ctx, tr->pid, &brake)) {
 		tr->braked += brake.skipped;
+		/* --mode memory: periods of samples it skipped that no sample took after. */
+		if (t->modes.memory_period && brake.owed_periods > 0)
+			tr->memory.held += brake.owed_periods;
 		if (brake.max_level > tr->brake_level)
 			tr->brake_level = brake.max_level;
 	}

@@ -87,6 +87,7 @@ struct tracked {
 		bool known;		/* the kernel counted it (start, peak, sampled) */
 		uint64_t start, peak, end;
 		uint64_t sampled;	/* periods of growth in its samples */
+		uint64_t held;		/* ... and held back by the brake at the end: in none */
 	} memory;
 	/* The CPU time it used while profiled: what its samples should cover. */
 	bool cpu_known;
