@@ -11,7 +11,7 @@ from harness import Workload, line_of, per_interpreter, run_pybpf, run_pybpf_att
 
 MIB = 1 << 20
 PERIOD = 512 << 10
-MARKERS = ("BIG", "SMALL", "REUSE", "GROW")
+MARKERS = ("TOGETHER-A", "TOGETHER-B", "BIG", "SMALL", "REUSE", "GROW")
 
 
 def read_json_line(proc, seconds):
@@ -53,17 +53,21 @@ def bytes_by_line(doc):
 
 @per_interpreter
 def memory_growth_by_line(interp):
-    """Each line's bytes within 10% of how far it took the process's peak
-    resident memory (the workload reads its own after every step): 200 MiB
-    of large objects, about 50 MiB of small ones, a 20 MiB buffer made and
-    freed five times counted once, and after the process shrank by 200 MiB
-    only what its regrowth added past the peak.  Each in its own thread;
-    every period sampled is in the profile, and the peak's rise is them."""
+    """Each line's bytes within 10% of the truth: two threads at once making
+    240 MiB and 80 MiB of new 40 MiB objects (what they made); then, in turn,
+    how far each line took the process's peak resident memory (the workload
+    reads its own after every step): 200 MiB of large objects, about 50 MiB
+    of small ones, a 20 MiB buffer made and freed five times counted once,
+    and after the process shrank by 200 MiB only what its regrowth added past
+    the peak.  Each in its own thread; every period sampled is in the
+    profile, and the peak's rise is them."""
     doc, st, truth, _ = record_memory(interp, "memory")
     found = bytes_by_line(doc)
     for marker in MARKERS:
         got, threads = found[marker]
-        assert abs(got - truth[marker]) <= 0.1 * truth[marker], "%s (%s): %.1f MiB, truth %.1f MiB" % (
+        # A line's bytes are whole periods: never closer than one period (a line
+        # that grew little, as GROW does where mimalloc keeps what was freed).
+        assert abs(got - truth[marker]) <= max(0.1 * truth[marker], PERIOD), "%s (%s): %.1f MiB, truth %.1f MiB" % (
             marker, interp.label(), got / MIB, truth[marker] / MIB)
         # An allocator that keeps what was freed (mimalloc) regrows none past the peak.
         if truth[marker] >= 4 * PERIOD:
@@ -138,7 +142,7 @@ def memory_system_wide_finds_a_process_started_later():
     assert mine["profiles"], [p["name"] for p in doc["profiles"]]
     got = bytes_by_line(mine)
     for marker in MARKERS:
-        assert abs(got[marker][0] - found[marker]) <= 0.1 * found[marker], "%s: %.1f MiB, truth %.1f MiB" % (
+        assert abs(got[marker][0] - found[marker]) <= max(0.1 * found[marker], PERIOD), "%s: %.1f MiB, truth %.1f MiB" % (
             marker, got[marker][0] / MIB, found[marker] / MIB)
     return "BIG %.1f MiB of %.1f" % (got["BIG"][0] / MIB, found["BIG"] / MIB)
 

@@ -1,5 +1,11 @@
-"""Grows its resident memory by known amounts at known lines, in turn in
-four threads, once it is sent SIGUSR1:
+"""Grows its resident memory by known amounts at known lines, once it is
+sent SIGUSR1: first in two threads at once,
+
+  TOGETHER-A  six 40 MiB bytes objects   } at the same time, each past
+  TOGETHER-B  two 40 MiB bytes objects   } glibc's largest mmap threshold
+                                           (32 MiB), so each is new memory
+
+then in turn in four threads:
 
   BIG     200 MiB of 4 MiB bytes objects, kept
   SMALL   about 50 MiB of small str objects, kept
@@ -7,7 +13,7 @@ four threads, once it is sent SIGUSR1:
   GROW    the BIG objects freed (the process shrinks), then 240 MiB made
           again: only what goes past the peak before it is growth
 
-Each phase's truth is how far it took the process's peak resident memory
+Each phase in turn's truth is how far it took the process's peak resident memory
 (RssAnon + RssShmem, read after every step; "anon" false: all of its
 resident memory's high-water mark), printed as one JSON line
 before "done"; then it sleeps until killed.
@@ -68,6 +74,32 @@ def grow(kept):
         note()
 
 
+def together_a(kept, start):
+    start.wait()
+    for _ in range(6):
+        kept.append(b"a" * (40 * MIB))  # TOGETHER-A
+
+
+def together_b(kept, start):
+    start.wait()
+    for _ in range(2):
+        kept.append(b"b" * (40 * MIB))  # TOGETHER-B
+
+
+def at_once(kept, truth):
+    """The two TOGETHER threads, started at once: their truth is what they
+    made (new memory), as the process's peak rose first from here."""
+    start = threading.Barrier(2)
+    pair = [threading.Thread(target=fn, args=(kept, start), name=name)
+            for fn, name in ((together_a, "together-a"), (together_b, "together-b"))]
+    for thread in pair:
+        thread.start()
+    for thread in pair:
+        thread.join()
+    note()
+    truth.update({"TOGETHER-A": 6 * 40 * MIB, "TOGETHER-B": 2 * 40 * MIB})
+
+
 def phase(name, fn, kept, truth):
     def run():
         note()
@@ -86,7 +118,8 @@ def main():
     truth = {"start": peak[0], "anon": os.path.exists("/proc/self/status")}
     print("ready", flush=True)
     signal.sigwait({signal.SIGUSR1})
-    big_objects, small_objects, grown = [], [], []
+    big_objects, small_objects, pair_objects = [], [], []
+    at_once(pair_objects, truth)
     phase("BIG", big, big_objects, truth)
     phase("SMALL", small, small_objects, truth)
     phase("REUSE", reuse, [], truth)
