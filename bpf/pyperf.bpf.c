@@ -247,8 +247,10 @@ _Static_assert(PYPERF_RESIDENT_ANON == 0 && PYPERF_RESIDENT_SHMEM == 1,
  * reclaim or a fork copying pages into a child, is no thread's doing).
  * Growth past the process's peak is owed to this thread, and once a
  * period's worth is owed, its stack is sampled for it.  Threads racing
- * may both count the same rise past the peak: at most a page or a
- * counter batch each, while the rest of the accounting stays exact.
+ * may both count the same rise past the peak (at most one counter change
+ * each: a page, a huge page, or before 6.2 a batch of 64 pages), or both
+ * take the periods owed (owed then goes below zero, and later growth pays
+ * it back): the accounting stays within a period or two of exact.
  */
 static __always_inline int on_rss_stat(struct trace_event_raw_rss_stat *ctx, bool bounded)
 {
@@ -260,6 +262,14 @@ static __always_inline int on_rss_stat(struct trace_event_raw_rss_stat *ctx, boo
 	__s64 grown, owed;
 
 	if (!ctx->curr || (member != MM_ANONPAGES && member != MM_SHMEMPAGES))
+		return 0;
+	/*
+	 * The one cost every other process pays.  First: a process that ran
+	 * execve is no longer profiled (its entry went with the old image),
+	 * and its new image's memory is not the old one's growth.
+	 */
+	proc = bpf_map_lookup_elem(&procs, &pid);
+	if (!proc)
 		return 0;
 	mem = bpf_map_lookup_elem(&memory, &pid);
 	if (!mem)
@@ -279,11 +289,9 @@ static __always_inline int on_rss_stat(struct trace_event_raw_rss_stat *ctx, boo
 	if (periods > 0xffff)
 		periods = 0xffff;	/* the rest stays owed, for the next sample */
 	__sync_fetch_and_add(&mem->owed, -(__s64)(periods * memory_period_bytes));
-	proc = bpf_map_lookup_elem(&procs, &pid);
 	/* What the brake holds back is not sampled yet: the next sample taken carries it. */
-	if (proc)
-		__sync_fetch_and_add(&mem->sampled, sample_braked(ctx, proc, pid_tgid, PYPERF_KIND_MEMORY,
-								  periods, bounded));
+	__sync_fetch_and_add(&mem->sampled, sample_braked(ctx, proc, pid_tgid, PYPERF_KIND_MEMORY,
+							  periods, bounded));
 	return 0;
 }
 

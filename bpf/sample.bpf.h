@@ -364,19 +364,27 @@ static __always_inline void sample_current(void *ctx, struct pyperf_proc *proc, 
  * the late ticks of perf's throttle come in a pattern (one long, one
  * short, per jiffy) that the brake's 1 in 2^level would alias with.
  */
+/*
+ * A process's first brake, all zero: a global, not on the sample's stack
+ * (Linux 5.10 allows 512 bytes for a program's deepest chain of calls,
+ * which --mode memory's program went 32 over with it there).  Static: no
+ * field of the skeleton.
+ */
+static const volatile struct pyperf_brake brake_zero = {};
+
 static __always_inline __u32 brake_take(__u32 tgid, __u32 periods, struct pyperf_brake **out)
 {
-	struct pyperf_brake fresh = {}, *b = bpf_map_lookup_elem(&brakes, &tgid);
+	struct pyperf_brake *b = bpf_map_lookup_elem(&brakes, &tgid);
 	__u64 mask, counter;
 	__u32 level;
 	__s64 owed;
 
 	if (!b) {
-		fresh.window_start_ns = bpf_ktime_get_ns();
-		bpf_map_update_elem(&brakes, &tgid, &fresh, BPF_NOEXIST);
+		bpf_map_update_elem(&brakes, &tgid, (const void *)&brake_zero, BPF_NOEXIST);
 		b = bpf_map_lookup_elem(&brakes, &tgid);
 		if (!b)
-			return 1;
+			return periods;	/* no brake to hold them: all of them, now */
+		b->window_start_ns = bpf_ktime_get_ns();
 	}
 	*out = b;
 	__sync_fetch_and_add(&b->window_samples, 1);

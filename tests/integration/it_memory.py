@@ -63,7 +63,16 @@ def memory_growth_by_line(interp):
     profile, and the peak's rise is them."""
     doc, st, truth, _ = record_memory(interp, "memory")
     found = bytes_by_line(doc)
+    # A machine slow enough for the brake (1/20 of the time) gives a skipped
+    # sample's periods to the next one taken, maybe the other TOGETHER
+    # thread's: then only their sum is theirs to the byte.
+    braked = st["processes"][0]["brake_level"] > 0
+    if braked:
+        pair = found["TOGETHER-A"][0] + found["TOGETHER-B"][0]
+        assert abs(pair - 320 * MIB) <= 0.1 * 320 * MIB, "TOGETHER: %.1f MiB, made 320" % (pair / MIB)
     for marker in MARKERS:
+        if braked and marker.startswith("TOGETHER"):
+            continue
         got, threads = found[marker]
         # A line's bytes are whole periods: never closer than one period (a line
         # that grew little, as GROW does where mimalloc keeps what was freed).
@@ -80,7 +89,9 @@ def memory_growth_by_line(interp):
     # Sampled: the peak's rise but what was left owed, short of a period, and
     # what the brake held back at the end (a machine slow enough to need it).
     rise = mem["peak_bytes"] - mem["start_bytes"]
-    assert 0 <= rise - mem["sampled_bytes"] - mem["held_bytes"] < PERIOD, "rise %d, sampled %d, held %d" % (
+    # Two threads crossing the peak at once may both count a change, or both
+    # take the periods owed (on_rss_stat()): a period or two either way.
+    assert -2 * PERIOD < rise - mem["sampled_bytes"] - mem["held_bytes"] < PERIOD, "rise %d, sampled %d, held %d" % (
         rise, mem["sampled_bytes"], mem["held_bytes"])
     if truth["anon"]:   # the same counters, read by the workload itself
         assert abs(mem["peak_bytes"] - truth["peak"]) <= 0.05 * truth["peak"], "peak %.1f MiB, truth %.1f MiB" % (
@@ -161,7 +172,7 @@ def memory_outputs_carry_bytes():
             started=lambda: os.kill(w.pid, signal.SIGUSR1),
             until=lambda: read_json_line(w.proc, 300))
     assert result.returncode == 0, result.stderr
-    assert "--mode memory: a sample per 1024 KiB" in result.stderr, result.stderr
+    assert "--mode memory: a sample per 1.0 MiB of growth" in result.stderr, result.stderr
     assert "MiB peak" in result.stderr and " MiB in " in result.stderr, result.stderr
     with open(base + ".txt", encoding="utf-8") as f:
         counts = [int(line.rsplit(" ", 1)[1]) for line in f]

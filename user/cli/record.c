@@ -71,7 +71,6 @@ enum {
 	OPT_KERNEL,
 };
 
-
 static const struct argp_option record_options[] = {
 	{ NULL, 0, NULL, 0, "What to profile (and -p, -a below):", 1 },
 	{ "comm", OPT_COMM, "NAME", 0, "With -a: only processes whose command name is NAME", 1 },
@@ -181,11 +180,6 @@ static const char *stop_reason(const struct session *s, enum session_stop why)
 	return "the event loop failed";
 }
 
-static double mib(uint64_t bytes)
-{
-	return bytes / 1048576.0;
-}
-
 /*
  * --mode memory: each process's resident memory (anonymous and shmem) at
  * start, peak and end, and the growth its samples stand for: the peak's
@@ -193,19 +187,25 @@ static double mib(uint64_t bytes)
  */
 static void print_memory(const struct tracker *t, uint64_t period)
 {
-	fprintf(stderr, "pybpf: --mode memory: a sample per %llu KiB of growth past each process's peak\n",
-		(unsigned long long)(period >> 10));
+	char text[5][32];
+
+	profile_format_bytes(period, text[0], sizeof(text[0]));
+	fprintf(stderr, "pybpf: --mode memory: a sample per %s of growth past each process's peak\n", text[0]);
 	for (size_t i = 0; i < t->nall; i++) {
 		const struct tracked *tr = t->all[i];
 
 		if (!tr->was_profiled || !tr->memory.known)
 			continue;
-		fprintf(stderr, "pybpf:   PID %d: resident %.1f MiB at start, %.1f MiB peak, %.1f MiB at end; %.1f MiB of growth sampled\n",
-			tr->pid, mib(tr->memory.start), mib(tr->memory.peak), mib(tr->memory.end),
-			mib(tr->memory.sampled * period));
+		profile_format_bytes(tr->memory.start, text[0], sizeof(text[0]));
+		profile_format_bytes(tr->memory.peak, text[1], sizeof(text[1]));
+		profile_format_bytes(tr->memory.end, text[2], sizeof(text[2]));
+		profile_format_bytes((double)tr->memory.sampled * period, text[3], sizeof(text[3]));
+		fprintf(stderr, "pybpf:   PID %d: resident %s at start, %s peak, %s at end; %s of growth in the kernel's samples\n",
+			tr->pid, text[0], text[1], text[2], text[3]);
+		profile_format_bytes((double)tr->memory.held * period, text[4], sizeof(text[4]));
 		if (tr->memory.held)
-			fprintf(stderr, "pybpf:   PID %d: %.1f MiB of growth held back by the brake when it ended, in no sample\n",
-				tr->pid, mib(tr->memory.held * period));
+			fprintf(stderr, "pybpf:   PID %d: %s of growth held back by the brake when it ended, in no sample\n",
+				tr->pid, text[4]);
 	}
 }
 
@@ -216,8 +216,12 @@ static void print_summary(struct tracker *t, const struct record_opts *o, const 
 
 	for (size_t i = 0; i < t->nall; i++)
 		processes += t->all[i]->was_profiled;
-	fprintf(stderr, "pybpf: recorded %u Python process%s for %.1f s at %u Hz (%s)\n",
-		processes, processes == 1 ? "" : "es", secs, o->target.rate_hz, reason);
+	if (o->target.memory)	/* a sample per period of growth: no rate */
+		fprintf(stderr, "pybpf: recorded %u Python process%s for %.1f s (%s)\n",
+			processes, processes == 1 ? "" : "es", secs, reason);
+	else
+		fprintf(stderr, "pybpf: recorded %u Python process%s for %.1f s at %u Hz (%s)\n",
+			processes, processes == 1 ? "" : "es", secs, o->target.rate_hz, reason);
 	tracker_print_summary(t, stderr);
 	fprintf(stderr, "pybpf: samples %llu, lost %llu (ring buffer full), failed reads %llu, unresolved frames %llu\n",
 		(unsigned long long)t->samples,
@@ -247,8 +251,9 @@ static void warn_losses(struct tracker *t, const struct profile *p, const uint64
 	unsigned long long lost = stats[PYPERF_STAT_LOST];
 
 	if (lost)
-		fprintf(stderr, "pybpf: warning: %llu samples (%.1f%%) were lost because the ring buffer was full: lower the rate (-r)\n",
-			lost, 100.0 * lost / (lost + t->samples));
+		fprintf(stderr, "pybpf: warning: %llu samples (%.1f%%) were lost because the ring buffer was full: %s\n",
+			lost, 100.0 * lost / (lost + t->samples),
+			p->unit == PROF_UNIT_BYTES ? "raise --memory-period" : "lower the rate (-r)");
 	tracker_warn_unreadable(t, stderr);
 	limits_warn(&p->over, stderr);
 }

@@ -48,6 +48,7 @@ static int print_function(FILE *out, const struct profile *p, const struct line_
 	uint64_t *own = malloc(n * sizeof(*own)), *total = malloc(n * sizeof(*total));
 	const struct prof_source *src = profile_source(p, fn->file);
 	struct source_lines lines = { 0 };
+	char what[64];
 	int rc = -ENOMEM;
 
 	if (!own || !total || line_heat_function_lines(p, fn, own, total) ||
@@ -56,8 +57,10 @@ static int print_function(FILE *out, const struct profile *p, const struct line_
 	utf8_write_escaped(out, p->strings[fn->name], SIZE_MAX, utf8_terminal_escape);
 	fputs(" (", out);
 	utf8_write_escaped(out, p->strings[fn->file], SIZE_MAX, utf8_terminal_escape);
-	fprintf(out, ":%d): %llu samples, %.1f%% of all; running itself %.1f%%\n", fn->first_line,
-		(unsigned long long)fn->total, percent(fn->total, h->samples), percent(fn->own, h->samples));
+	profile_describe(p, fn->total, what, sizeof(what));
+	fprintf(out, ":%d): %s, %.1f%% of all; %s itself %.1f%%\n", fn->first_line, what,
+		percent(fn->total, h->samples), p->unit == PROF_UNIT_BYTES ? "growing memory" : "running",
+		percent(fn->own, h->samples));
 	if (!src || src->error)
 		fprintf(out, "  (no source: %s)\n", src ? source_error_text(src->error) :
 			"not recorded; record with -o FILE.pybpf or a heat map to keep it");

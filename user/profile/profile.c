@@ -5,10 +5,10 @@
 #include "profile/profile.h"
 #include "base/array.h"
 
-void profile_init(struct profile *p, uint64_t sample_ns)
+void profile_init(struct profile *p, uint64_t sample_value)
 {
 	memset(p, 0, sizeof(*p));
-	p->sample_value = sample_ns;
+	p->sample_value = sample_value;
 	p->keep_order = true;
 	p->limits = (struct limits)LIMITS_DEFAULT;
 }
@@ -48,22 +48,28 @@ const char *profile_unit_name(enum prof_unit unit)
 	return unit == PROF_UNIT_BYTES ? "bytes" : "nanoseconds";
 }
 
-void profile_describe(const struct profile *p, uint64_t count, char *buf, size_t size)
+void profile_format_bytes(double bytes, char *buf, size_t size)
 {
 	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-	double value = (double)count * p->sample_value;
 	size_t u = 0;
+
+	while (bytes >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+void profile_describe(const struct profile *p, uint64_t count, char *buf, size_t size)
+{
+	char bytes[32];
 
 	if (p->unit != PROF_UNIT_BYTES) {
 		snprintf(buf, size, "%llu sample%s", (unsigned long long)count, count == 1 ? "" : "s");
 		return;
 	}
-	while (value >= 1024 && u + 1 < ARRAY_SIZE(units)) {
-		value /= 1024;
-		u++;
-	}
-	snprintf(buf, size, u ? "%.1f %s in %llu sample%s" : "%.0f %s in %llu sample%s", value,
-		 units[u], (unsigned long long)count, count == 1 ? "" : "s");
+	profile_format_bytes((double)count * p->sample_value, bytes, sizeof(bytes));
+	snprintf(buf, size, "%s in %llu sample%s", bytes, (unsigned long long)count, count == 1 ? "" : "s");
 }
 
 void profile_free(struct profile *p)

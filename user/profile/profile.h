@@ -137,8 +137,8 @@ struct profile {
 	struct prof_sources sources;	/* the functions' source files (sources.h) */
 };
 
-/* An empty profile that keeps the order of samples. */
-void profile_init(struct profile *p, uint64_t sample_ns);
+/* An empty profile of time that keeps the order of samples, each standing for SAMPLE_VALUE ns. */
+void profile_init(struct profile *p, uint64_t sample_value);
 void profile_free(struct profile *p);
 
 /* Ids are stable for the profile's lifetime; UINT32_MAX on out-of-memory. */
@@ -196,6 +196,9 @@ int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames
 
 /* A CLOCK_MONOTONIC time as profile_add_at takes it: ns since origin_ns. */
 int64_t profile_time(const struct profile *p, uint64_t monotonic_ns);
+
+/* BYTES for a reader: "200 bytes", "512.0 KiB", "1.5 MiB". */
+void profile_format_bytes(double bytes, char *buf, size_t size);
 
 /*
  * COUNT samples in words: "120 samples", or with PROF_UNIT_BYTES what they

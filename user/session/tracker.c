@@ -167,7 +167,8 @@ static void take_memory(struct tracker *t, struct tracked *tr)
 	tr->memory.peak = mem.peak;
 	tr->memory.sampled = mem.sampled;
 	tr->memory.end = mem.resident[PYPERF_RESIDENT_ANON] + mem.resident[PYPERF_RESIDENT_SHMEM];
-	if (proc_resident(tr->pid, &anon, &shmem))
+	/* Still running, its memory now; after an exec, /proc is the new program's. */
+	if (!tr->replaced_by_exec && proc_resident(tr->pid, &anon, &shmem))
 		tr->memory.end = anon + shmem;
 }
 

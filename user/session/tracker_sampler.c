@@ -23,7 +23,7 @@ static int sampler_brake(void *ctx, pid_t pid, struct pyperf_brake *out)
 	return sampler_take_brake(ctx, pid, out);
 }
 
-static int sampler_memory(void *ctx, pid_t pid, uint64_t anon, uint64_t shmem)
+static int sampler_start_memory(void *ctx, pid_t pid, uint64_t anon, uint64_t shmem)
 {
 	return sampler_track_memory(ctx, pid, anon, shmem);
 }
@@ -38,7 +38,7 @@ static const struct tracker_kernel_ops sampler_ops = {
 	.remove_process = sampler_remove,
 	.take_lost = sampler_lost,
 	.take_brake = sampler_brake,
-	.track_memory = sampler_memory,
+	.track_memory = sampler_start_memory,
 	.take_memory = sampler_memory_count,
 };
 
