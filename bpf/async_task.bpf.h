@@ -27,7 +27,8 @@ static __always_inline __u64 index_bytes_of_size(__u64 size)
 
 /*
  * The address of the dict's entries and how many there are (0 on a
- * failed read or a keys object that is no sane one).
+ * failed read or a keys object that is no sane one: then, but for a
+ * failed read, which counts itself, s->async.unread says so).
  */
 static __always_inline __u64 dict_entries(struct scratch *s, struct pyperf_async *a, __u64 *nentries)
 {
@@ -43,19 +44,25 @@ static __always_inline __u64 dict_entries(struct scratch *s, struct pyperf_async
 		log2 = keys_buf[a->keys_size & (PYPERF_ASYNC_KEYS_READ - 1)];
 		log2_index = keys_buf[a->keys_log2_index_bytes & (PYPERF_ASYNC_KEYS_READ - 1)];
 		/* Indices are 1 to 8 bytes: log2 of their table is log2 + 0..3. */
-		if (log2 > 30 || log2_index < log2 || log2_index > log2 + 3)
+		if (log2 > 30 || log2_index < log2 || log2_index > log2 + 3) {
+			s->async.unread = 1;
 			return 0;
+		}
 		size = 1ULL << log2;
 		index_bytes = 1ULL << log2_index;
 	} else {
 		size = load_u64(keys_buf, a->keys_size, PYPERF_ASYNC_KEYS_READ);
-		if (!size || (size & (size - 1)) || size > (1ULL << 30))
+		if (!size || (size & (size - 1)) || size > (1ULL << 30)) {
+			s->async.unread = 1;
 			return 0;
+		}
 		index_bytes = index_bytes_of_size(size);
 	}
 	n = load_u64(keys_buf, a->keys_nentries, PYPERF_ASYNC_KEYS_READ);
+	if ((__s64)n < 0 || n > size)
+		s->async.unread = 1;
 	if ((__s64)n <= 0 || n > size)
-		return 0;
+		return 0;	/* 0: no loop runs a task */
 	*nentries = n;
 	return keys + a->keys_indices + index_bytes;
 }
@@ -96,17 +103,12 @@ static __always_inline void add_candidate(struct scratch *s, struct pyperf_async
  * deleted when its task steps out and added again when the next steps in,
  * so the live ones are the newest).
  */
-static __always_inline void async_candidates(struct scratch *s, struct pyperf_async *a, __u64 tstate)
+static __always_inline void read_candidates(struct scratch *s, struct pyperf_async *a, __u64 tstate)
 {
 	struct async_match *m = &s->async;
 	__u64 entries, nentries, first, task;
 	__u32 count;
 
-	m->count = 0;
-	m->found = 0;
-	if (!a->current_tasks && !a->tstate_running_task)
-		return;
-	m->config = *a;
 	if (a->tstate_running_task) {
 		if (!read_ptr(s, &task, tstate + a->tstate_running_task))
 			add_candidate(s, a, task);
@@ -126,6 +128,27 @@ static __always_inline void async_candidates(struct scratch *s, struct pyperf_as
 		/* The value is an entry's last word. */
 		add_candidate(s, a, load_u64(m->entries_buf, (i + 1) * a->entry_size - 8, sizeof(m->entries_buf)));
 	}
+}
+
+/*
+ * The candidates, and whether a read that failed (or a dict no sane one)
+ * may have left out the task the thread runs: if none is found on its
+ * stack then, the sample says its task is not known (async_task()).
+ */
+static __always_inline void async_candidates(struct scratch *s, struct pyperf_async *a, __u64 tstate)
+{
+	struct async_match *m = &s->async;
+	__u32 failed = s->failed_reads;
+
+	m->count = 0;
+	m->found = 0;
+	m->unread = 0;
+	if (!a->current_tasks && !a->tstate_running_task)
+		return;
+	m->config = *a;
+	read_candidates(s, a, tstate);
+	if (s->failed_reads != failed)
+		m->unread = 1;
 }
 
 /* The walk met FRAME at depth N: is it a candidate's coroutine frame? */
@@ -363,6 +386,10 @@ static __always_inline void async_task(struct scratch *s)
 	struct async_match *m = &s->async;
 	__u32 i = m->which & (PYPERF_ASYNC_CANDIDATES - 1);
 
+	if (!m->found && m->unread) {
+		s->sample.hdr.flags |= PYPERF_SAMPLE_TASK_UNREAD | PYPERF_SAMPLE_READ_ERROR;
+		return;
+	}
 	if (!m->found || m->depth >= s->sample.hdr.nframes || m->depth >= PYPERF_KEEP_INNER)
 		return;
 	take_task(s, &m->out[0], m->task[i], m->name[i], m->depth);

@@ -159,6 +159,12 @@ enum pyperf_sample_flags {
 	 * any past the last one named are not known.
 	 */
 	PYPERF_SAMPLE_AWAITERS_CUT = 1 << 11,
+	/*
+	 * --async: the tasks the thread may run could not be read (a failed
+	 * read, or a _current_tasks dict no sane one) and none was found on
+	 * its stack: the task it runs, if any, is not known.
+	 */
+	PYPERF_SAMPLE_TASK_UNREAD = 1 << 12,
 };
 
 /* Which rule a PYPERF_SAMPLE_TORN chain broke (hdr.torn). */

@@ -230,6 +230,7 @@ struct async_match {
 	__u32 found;				/* a candidate's frame is on the stack */
 	__u32 which;				/* ... that one */
 	__u32 depth;				/* ... at this depth */
+	__u32 unread;				/* the candidates may be missing one (PYPERF_SAMPLE_TASK_UNREAD) */
 	__u8 keys_buf[PYPERF_ASYNC_KEYS_READ];
 	__u8 entries_buf[PYPERF_ASYNC_ENTRIES_READ];
 	__u8 task_buf[PYPERF_ASYNC_TASK_READ];

@@ -17,6 +17,7 @@ struct incomplete_counts {
 	uint64_t too_deep;		/* deeper than the walk goes */
 	uint64_t budget;		/* cut where the sample's read budget ran out */
 	uint64_t pending;		/* the thread's state not found yet */
+	uint64_t task_unread;		/* --async: the task it runs could not be read */
 	uint64_t torn_by_rule[PYPERF_TORN_MAX];
 };
 

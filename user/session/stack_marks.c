@@ -15,6 +15,8 @@ uint32_t stack_mark_frame(struct profile *p, uint16_t flags)
 		return profile_frame(p, "[incomplete stack: unreadable frame]", "", 0);
 	if (flags & PYPERF_SAMPLE_BUDGET)
 		return profile_frame(p, "[incomplete stack: read budget spent]", "", 0);
+	if (flags & PYPERF_SAMPLE_TASK_UNREAD)
+		return profile_frame(p, "[incomplete stack: asyncio task not read]", "", 0);
 	if (flags & PYPERF_SAMPLE_TRUNCATED) {
 		snprintf(name, sizeof(name), "[outer frames not read: stack deeper than %d frames]",
 			 PYPERF_MAX_WALK);

@@ -15,7 +15,7 @@
 /* Flags that mean the stack is not whole (or not there yet). */
 #define STACK_INCOMPLETE_FLAGS (PYPERF_SAMPLE_TRUNCATED | PYPERF_SAMPLE_TORN | \
 				PYPERF_SAMPLE_UNREADABLE | PYPERF_SAMPLE_TSTATE_PENDING | \
-				PYPERF_SAMPLE_BUDGET)
+				PYPERF_SAMPLE_BUDGET | PYPERF_SAMPLE_TASK_UNREAD)
 
 static inline bool stack_incomplete(uint16_t flags)
 {

@@ -13,6 +13,7 @@
 #include "fake_target.h"
 #include "process/target_mem.h"
 #include "session/sample_stack.h"
+#include "session/incomplete_counts.h"
 #include "session/stack_marks.h"
 
 #define OUTER FAKE_CODES
@@ -83,6 +84,23 @@ Test(sample_stack, a_torn_stack_is_marked_at_its_root)
 	cr_assert_eq(B.depth, 2);
 	cr_assert_str_eq(name_at(0), "[incomplete stack: torn read]");
 	cr_assert_str_eq(name_at(1), "inner", "below the mark, only the frames known to be there");
+}
+
+Test(sample_stack, a_stack_whose_asyncio_task_was_not_read_is_marked)
+{
+	struct incomplete_counts counts = { 0 };
+
+	put_frame(0, INNER);
+	put_frame(1, OUTER);
+	sample.hdr.nframes = sample.hdr.depth = 2;
+	sample.hdr.flags = PYPERF_SAMPLE_TASK_UNREAD | PYPERF_SAMPLE_READ_ERROR;
+	cr_assert_eq(sample_stack_build(&B, &S, &sample, record_size(2), NULL), 0);
+	cr_assert_eq(B.depth, 3);
+	cr_assert_str_eq(name_at(0), "[incomplete stack: asyncio task not read]",
+			 "its frames whole, but not the task it runs: never shown as task-less");
+	cr_assert_str_eq(name_at(1), "outer");
+	incomplete_count(&counts, sample.hdr.flags, 0);
+	cr_assert_eq(counts.task_unread, 1);
 }
 
 Test(sample_stack, a_stack_with_no_frame_read_still_counts_marked)
