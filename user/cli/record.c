@@ -202,10 +202,11 @@ static void print_memory(const struct tracker *t, uint64_t period)
 		profile_format_bytes((double)tr->memory.sampled * period, text[3], sizeof(text[3]));
 		fprintf(stderr, "pybpf:   PID %d: resident %s at start, %s peak, %s at end; %s of growth in the kernel's samples\n",
 			tr->pid, text[0], text[1], text[2], text[3]);
+		if (!tr->memory.held)
+			continue;
 		profile_format_bytes((double)tr->memory.held * period, text[4], sizeof(text[4]));
-		if (tr->memory.held)
-			fprintf(stderr, "pybpf:   PID %d: %s of growth held back by the brake when it ended, in no sample\n",
-				tr->pid, text[4]);
+		fprintf(stderr, "pybpf:   PID %d: %s of growth held back by the brake when it ended, in no sample\n",
+			tr->pid, text[4]);
 	}
 }
 
@@ -445,8 +446,7 @@ int record_main(int argc, char **argv)
 	if (o.target.memory) {
 		/* A sample stands for the bytes of its period (the kernel's weight: periods). */
 		modes.memory_period = o.target.memory_period;
-		profile.unit = PROF_UNIT_BYTES;
-		profile.sample_value = o.target.memory_period;
+		profile_count_bytes(&profile, o.target.memory_period);
 	}
 	if (o.wall) {
 		/* Waits are timed to the microsecond; a sample stands for its period. */

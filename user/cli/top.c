@@ -44,7 +44,6 @@ struct top_state {
 	enum top_sort sort;
 	bool paused;
 	unsigned int rate_hz;
-	uint64_t memory_period;		/* --mode memory: bytes a sample stands for; 0: time */
 	uint64_t start_ns;
 };
 
@@ -111,9 +110,10 @@ static void draw(struct top_state *s)
 	const struct top_table *t = &s->tables[s->group];
 	struct top_row **rows = top_table_sorted(t, s->sort);
 	/* What a sample stands for: seconds, or --mode memory's MiB. */
-	double unit = s->memory_period ? s->memory_period / 1048576.0 : 1.0 / s->rate_hz;
-	const char *const *sorts = s->memory_period ? memory_sort_names : sort_names;
-	const char *suffix = s->memory_period ? "M" : "s";
+	bool memory = s->profile.unit == PROF_UNIT_BYTES;
+	double unit = memory ? s->profile.sample_value / 1048576.0 : 1.0 / s->rate_hz;
+	const char *const *sorts = memory ? memory_sort_names : sort_names;
+	const char *suffix = memory ? "M" : "s";
 	int height, width, y = 0;
 	unsigned int processes = 0, threads = s->profile.nthreads;
 	char line[512];
@@ -122,7 +122,7 @@ static void draw(struct top_state *s)
 		processes += s->session.tracker.all[i]->state == TRACKED_PROFILED;
 	getmaxyx(stdscr, height, width);
 	erase();
-	if (s->memory_period)
+	if (memory)
 		snprintf(line, sizeof(line), "pybpf top --mode memory: %u processes, %u threads, %.1f MiB grown, %.1f MiB last%s",
 			 processes, threads, t->samples_all * unit, t->samples_now * unit,
 			 s->paused ? "  [paused]" : "");
@@ -262,9 +262,8 @@ int top_main(int argc, char **argv)
 	s.rate_hz = o.target.rate_hz;
 	modes = (struct tracker_modes){ .cpu_weight = 1, .async_tasks = o.target.async_tasks };
 	if (o.target.memory) {
-		modes.memory_period = s.memory_period = o.target.memory_period;
-		s.profile.unit = PROF_UNIT_BYTES;
-		s.profile.sample_value = o.target.memory_period;
+		modes.memory_period = o.target.memory_period;
+		profile_count_bytes(&s.profile, o.target.memory_period);
 	}
 	cfg = (struct session_config){
 		.pids = o.target.pids.pids,

@@ -197,6 +197,13 @@ int profile_add(struct profile *p, struct prof_thread *t, const uint32_t *frames
 /* A CLOCK_MONOTONIC time as profile_add_at takes it: ns since origin_ns. */
 int64_t profile_time(const struct profile *p, uint64_t monotonic_ns);
 
+/* P's samples measure memory's growth, each standing for BYTES (--mode memory). */
+static inline void profile_count_bytes(struct profile *p, uint64_t bytes)
+{
+	p->unit = PROF_UNIT_BYTES;
+	p->sample_value = bytes;
+}
+
 /* BYTES for a reader: "200 bytes", "512.0 KiB", "1.5 MiB". */
 void profile_format_bytes(double bytes, char *buf, size_t size);
 
