@@ -79,14 +79,35 @@ static __always_inline __u64 coroutine_frame(struct scratch *s, struct pyperf_as
 	return read_ptr(s, &frame, coro + a->coro_frame) ? 0 : frame;
 }
 
+/*
+ * The fields of the task TASK into task_buf: 0 if read and a C task.  Only
+ * up to the last field used (a->task_read, within the type's size): a
+ * task may end within PYPERF_ASYNC_TASK_READ bytes of a page never touched,
+ * which a probe read cannot fault in.
+ */
+static __always_inline int read_task(struct scratch *s, struct pyperf_async *a, __u64 task)
+{
+	struct async_match *m = &s->async;
+
+	if (read_prefix(s, m->task_buf, a->task_read, PYPERF_ASYNC_TASK_READ, task) ||
+	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
+		return -1;
+	return 0;
+}
+
+/* A future's fields into task_buf, as read_task() (a->future_read: a Future is smaller). */
+static __always_inline int read_future(struct scratch *s, struct pyperf_async *a, __u64 fut)
+{
+	return read_prefix(s, s->async.task_buf, a->future_read, PYPERF_ASYNC_TASK_READ, fut);
+}
+
 /* TASK, if it is a C task, with its coroutine's frame: the next candidate. */
 static __always_inline void add_candidate(struct scratch *s, struct pyperf_async *a, __u64 task)
 {
 	struct async_match *m = &s->async;
 	__u64 frame;
 
-	if (!task || read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
-	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
+	if (!task || read_task(s, a, task))
 		return;
 	frame = coroutine_frame(s, a, load_u64(m->task_buf, a->task_coro, PYPERF_ASYNC_TASK_READ));
 	if (!frame)
@@ -199,18 +220,19 @@ static __always_inline void take_task(struct scratch *s, struct pyperf_task *out
 }
 
 /*
- * The first done callback of the future FUT, read into callback_buf (FUT
- * into task_buf); 0 if it has none or a read fails.
+ * The first done callback of the future FUT and its type (FUT into
+ * task_buf); 0 if it has none or a read fails.  The callback's fields are
+ * read one at a time, by its type: a bound method is 48 bytes.
  */
-static __always_inline __u64 first_callback(struct scratch *s, struct pyperf_async *a, __u64 fut)
+static __always_inline __u64 first_callback(struct scratch *s, struct pyperf_async *a, __u64 fut, __u64 *type)
 {
 	struct async_match *m = &s->async;
 	__u64 callback;
 
-	if (read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, fut))
+	if (read_future(s, a, fut))
 		return 0;
 	callback = load_u64(m->task_buf, a->future_callback0, PYPERF_ASYNC_TASK_READ);
-	if (!callback || read_user(s, m->callback_buf, PYPERF_ASYNC_OBJECT_READ, callback))
+	if (!callback || read_ptr(s, type, callback + a->object_type))
 		return 0;
 	return callback;
 }
@@ -225,29 +247,26 @@ static __always_inline __u64 recorded_awaiter(struct scratch *s, struct pyperf_a
 	struct async_match *m = &s->async;
 	__u64 task;
 
-	if (read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, fut) ||
-	    m->task_buf[a->future_awaited_by_is_set & (PYPERF_ASYNC_TASK_READ - 1)])
+	if (read_future(s, a, fut) || m->task_buf[a->future_awaited_by_is_set & (PYPERF_ASYNC_TASK_READ - 1)])
 		return 0;
 	task = load_u64(m->task_buf, a->future_awaited_by, PYPERF_ASYNC_TASK_READ);
-	if (!task || read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
-	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
+	if (!task || read_task(s, a, task))
 		return 0;
 	return task;
 }
 
 /*
- * 3.11-3.13: the parent task of the TaskGroup whose bound method is the
- * callback in callback_buf, read into task_buf; 0 if it is no TaskGroup's,
- * or the group keeps its attributes in a dict (not walked here).
+ * 3.11-3.13: the parent task of the TaskGroup whose bound method is
+ * CALLBACK, read into task_buf; 0 if it is no TaskGroup's, or the group
+ * keeps its attributes in a dict (not walked here).
  */
-static __always_inline __u64 taskgroup_parent(struct scratch *s, struct pyperf_async *a)
+static __always_inline __u64 taskgroup_parent(struct scratch *s, struct pyperf_async *a, __u64 callback)
 {
-	struct async_match *m = &s->async;
 	__u64 group, type, slot, values, task;
 	__u8 valid;
 
-	group = load_u64(m->callback_buf, a->method_self, PYPERF_ASYNC_OBJECT_READ);
-	if (!group || read_ptr(s, &type, group + a->object_type) || type != a->taskgroup_type ||
+	if (read_ptr(s, &group, callback + a->method_self) || !group ||
+	    read_ptr(s, &type, group + a->object_type) || type != a->taskgroup_type ||
 	    read_ptr(s, &slot, group + a->group_dict))
 		return 0;
 	if (a->group_values_tag) {
@@ -264,9 +283,7 @@ static __always_inline __u64 taskgroup_parent(struct scratch *s, struct pyperf_a
 		if (read_user(s, &valid, sizeof(valid), values + a->group_valid) || !valid)
 			return 0;
 	}
-	if (read_ptr(s, &task, values + a->group_parent) || !task ||
-	    read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
-	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type)
+	if (read_ptr(s, &task, values + a->group_parent) || !task || read_task(s, a, task))
 		return 0;
 	return task;
 }
@@ -283,24 +300,28 @@ static __always_inline __u64 taskgroup_parent(struct scratch *s, struct pyperf_a
 static __always_inline __u64 awaiter_of(struct scratch *s, struct pyperf_async *a, __u64 fut)
 {
 	struct async_match *m = &s->async;
-	__u64 type, closure, cells, cell, obj, outer = 0, task;
+	__u64 callback, type, closure, cells, cell, obj, outer = 0, task;
 
 	if (a->future_awaited_by)
 		return recorded_awaiter(s, a, fut);
-	if (!first_callback(s, a, fut))
+	callback = first_callback(s, a, fut, &type);
+	if (!callback)
 		return 0;
-	type = load_u64(m->callback_buf, a->object_type, PYPERF_ASYNC_OBJECT_READ);
 	if (a->group_dict && type == a->method_type)
-		return taskgroup_parent(s, a);
+		return taskgroup_parent(s, a, callback);
 	if (a->function_type && type == a->function_type) {
-		closure = load_u64(m->callback_buf, a->function_closure, PYPERF_ASYNC_OBJECT_READ);
-		if (!closure || read_user(s, m->tuple_buf, PYPERF_ASYNC_OBJECT_READ, closure))
+		/* The closure's cells: as many as the tuple has (up to PYPERF_CLOSURE_CELLS), no more. */
+		if (read_ptr(s, &closure, callback + a->function_closure) || !closure ||
+		    read_ptr(s, &cells, closure + a->tuple_size) || !cells)
 			return 0;
-		cells = load_u64(m->tuple_buf, a->tuple_size, PYPERF_ASYNC_OBJECT_READ);
+		if (cells > PYPERF_CLOSURE_CELLS)
+			cells = PYPERF_CLOSURE_CELLS;
+		if (read_prefix(s, m->tuple_buf, cells * 8, sizeof(m->tuple_buf), closure + a->tuple_items))
+			return 0;
 		for (__u32 i = 0; i < PYPERF_CLOSURE_CELLS; i++) {
 			if (i >= cells)
 				break;
-			cell = load_u64(m->tuple_buf, a->tuple_items + 8 * i, PYPERF_ASYNC_OBJECT_READ);
+			cell = load_u64(m->tuple_buf, 8 * i, sizeof(m->tuple_buf));
 			if (!cell || read_ptr(s, &obj, cell + a->cell_ref) || !obj ||
 			    read_ptr(s, &type, obj + a->object_type))
 				continue;
@@ -309,13 +330,14 @@ static __always_inline __u64 awaiter_of(struct scratch *s, struct pyperf_async *
 				break;
 			}
 		}
-		if (!outer || !first_callback(s, a, outer))
+		if (!outer)
+			return 0;
+		callback = first_callback(s, a, outer, &type);
+		if (!callback)
 			return 0;
 		fut = outer;
 	}
-	task = load_u64(m->callback_buf, a->wakeup_task, PYPERF_ASYNC_OBJECT_READ);
-	if (!task || read_user(s, m->task_buf, PYPERF_ASYNC_TASK_READ, task) ||
-	    load_u64(m->task_buf, a->object_type, PYPERF_ASYNC_TASK_READ) != a->task_type ||
+	if (read_ptr(s, &task, callback + a->wakeup_task) || !task || read_task(s, a, task) ||
 	    load_u64(m->task_buf, a->task_fut_waiter, PYPERF_ASYNC_TASK_READ) != fut)
 		return 0;
 	return task;

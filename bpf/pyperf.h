@@ -356,7 +356,7 @@ _Static_assert((PYPERF_TASK_FRAMES & (PYPERF_TASK_FRAMES - 1)) == 0, "a task fra
 /* A frame's value stack deeper than this is no sane frame (its top not read). */
 #define PYPERF_FRAME_STACK_MAX	(1 << 16)
 #define PYPERF_CLOSURE_CELLS	8	/* cells of gather's callback looked into */
-#define PYPERF_ASYNC_OBJECT_READ 128	/* a callback's or a closure tuple's fields read at once */
+
 
 struct pyperf_async {
 	__u64 current_tasks;		/* the dict loop -> task (up to 3.13); 0: none, or not found yet */
@@ -431,7 +431,13 @@ struct pyperf_async {
 	__u8 pad3;
 	__u16 frame_stack;		/* f_stacktop, f_valuestack, localsplus or stackpointer */
 	__u16 frame_stack_depth;	/* f_stackdepth or stacktop (an int); DEPTH and INDEX only */
-	__u8 pad4[6];
+	/*
+	 * How much of a Task and of a Future is read: to the end of the last
+	 * field used, never past the object (PYPERF_ASYNC_TASK_READ at most).
+	 */
+	__u16 task_read;
+	__u16 future_read;
+	__u8 pad4[2];
 };
 
 #define PYPERF_ASYNC_NO_STATE	(-32768)

@@ -234,8 +234,7 @@ struct async_match {
 	__u8 keys_buf[PYPERF_ASYNC_KEYS_READ];
 	__u8 entries_buf[PYPERF_ASYNC_ENTRIES_READ];
 	__u8 task_buf[PYPERF_ASYNC_TASK_READ];
-	__u8 callback_buf[PYPERF_ASYNC_OBJECT_READ];
-	__u8 tuple_buf[PYPERF_ASYNC_OBJECT_READ];
+	__u8 tuple_buf[8 * PYPERF_CLOSURE_CELLS];	/* a closure's cells */
 	struct pyperf_async config;		/* the process's, for async_awaiters() */
 	struct pyperf_task out[PYPERF_TASK_SLOTS];
 	__u64 coro[PYPERF_TASK_SLOTS];		/* each awaiting task's coroutine */

@@ -496,3 +496,40 @@ def record_async_tasks_coming_and_going(interp):
     assert named["blip"] and named["churner"], named
     return "Python %s: %d ms in blip-N tasks, %d ms in churner, each under its own name" % (
         interp.version, named["blip"] // 1000000, named["churner"] // 1000000)
+
+
+@per_interpreter
+def record_async_task_at_page_end(interp):
+    """record --async names a task that ends where a page never touched
+    begins (async_page_end.py places one so where the interpreter's
+    allocator lets it): the kernel reads no more of a task than the task,
+    since a probe read cannot fault that page in and would fail on every
+    sample of it.  Each sample in the task's code is under its name."""
+    script = "async_page_end.py"
+    with Workload(interp, script) as w:
+        placed = harness.next_line(w.proc, 120).strip()
+        assert placed in ("placed", "not placed"), "the workload printed %r" % placed
+        version, interp.version = python_version(w.pid)
+        if not READS(interp, version):
+            raise Skip("Python %s: no task frames (record_async_task_shares checks the warning)" % interp.version)
+        doc, _ = record_while(w.pid, lambda: wait_cpu(w.pid, 1), name="async-page-end", extra=["--async"])
+        os.kill(w.pid, signal.SIGUSR1)
+        told = json.loads(harness.next_line(w.proc, 60))
+    if not (told["placed"] and told["untouched"]):
+        return "Python %s: the allocator placed no task so (%s)" % (
+            interp.version, "placed, then the page was touched" if told["placed"] else "none in 5000 tasks")
+    named = unnamed = 0
+    for frames, weight in stacks(doc, main_profile(doc, w.pid)):
+        names = [f["name"] for f in frames]
+        if "work" not in names:
+            continue
+        chain, _, _ = task_of(frames)
+        if chain == [told["name"]]:
+            named += weight
+        else:
+            assert chain is None and marked(frames), names
+            unnamed += weight
+    # A rare read may fail for reasons of its own (a page being moved): each one marked.
+    assert named and unnamed <= (named + unnamed) * 0.05, (named, unnamed)
+    return "Python %s: %s at %#x (%d bytes, the page after untouched): %d of %d ms under its name" % (
+        interp.version, told["name"], told["address"], told["size"], named // 1000000, (named + unnamed) // 1000000)

@@ -44,6 +44,8 @@ FEATURES = [
     ("record -- CMD: a command and its children", "launch_with_subprocesses"),
     ("dump: every thread of 3.11, 3.12, 3.14", "dump_every_thread"),
     ("record --async: tasks and their awaiters, 60/30/10", "record_async_task_shares [python3.11 debian bookworm"),
+    ("record --async: a task that ends where a page never touched begins",
+     "record_async_task_at_page_end [python3.11 debian bookworm"),
     # Before 6.2 a thread's RSS counts reach the mm (and rss_stat) in batches of 64 faults.
     ("record --mode memory: each line's growth", "memory_growth_by_line [python3.11 debian bookworm"),
     # Hash maps' lookup-and-delete came in 5.14: the per-process counts before it.

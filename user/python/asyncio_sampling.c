@@ -20,6 +20,11 @@
 
 _Static_assert(PYPERF_ASYNC_KEYS_READ >= 64, "dk_indices lies within the keys header read");
 
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
 /* The globals of MODULE in T's main interpreter. */
 static int main_module_globals(const struct python_target *t, struct py_objects *o, const char *module,
 			       uint64_t *globals)
@@ -36,7 +41,8 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 	const struct py_dict_layout *D = &t->layout.objects.dict;
 	struct py_asyncio_layout *A = layout;
 	struct py_objects o;
-	uint64_t globals, types, current = 0, task_type, gather, gathering_type, coroutine_type;
+	uint64_t globals, futures, types, current = 0, task_type, future_type, gather, gathering_type, coroutine_type;
+	uint64_t task_size, future_size, task_read, future_read;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -46,12 +52,18 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 	rc = asyncio_layout_of(t, A);
 	if (rc)
 		return rc;
-	if (A->debug.tstate_running_task > UINT16_MAX || A->debug.task_awaited_by + 8 > PYPERF_ASYNC_TASK_READ ||
-	    A->debug.task_awaited_by_is_set >= PYPERF_ASYNC_TASK_READ ||
-	    D->keys_indices > PYPERF_ASYNC_KEYS_READ || D->general_entry_size > PYPERF_ASYNC_ENTRY_MAX ||
-	    A->task_name + 8 > PYPERF_ASYNC_TASK_READ || A->task_coro + 8 > PYPERF_ASYNC_TASK_READ ||
-	    A->wakeup_task + 8 > PYPERF_ASYNC_OBJECT_READ || A->function_closure + 8 > PYPERF_ASYNC_OBJECT_READ ||
-	    o.O->tuple_items + 8 * PYPERF_CLOSURE_CELLS > PYPERF_ASYNC_OBJECT_READ)
+	/* The sampler reads a Task and a Future to the end of the last field it uses. */
+	task_read = t->layout.object_type + 8;
+	task_read = max_u64(task_read, A->task_coro + 8);
+	task_read = max_u64(task_read, A->task_name + 8);
+	task_read = max_u64(task_read, A->task_fut_waiter + 8);
+	future_read = A->future_callback0 + 8;
+	if (A->debug.task_awaited_by)
+		future_read = max_u64(future_read, max_u64(A->debug.task_awaited_by + 8,
+							   A->debug.task_awaited_by_is_set + 1));
+	if (A->debug.tstate_running_task > UINT16_MAX || task_read > PYPERF_ASYNC_TASK_READ ||
+	    future_read > PYPERF_ASYNC_TASK_READ || D->keys_indices > PYPERF_ASYNC_KEYS_READ ||
+	    D->general_entry_size > PYPERF_ASYNC_ENTRY_MAX)
 		return -ENOTSUP;
 	rc = main_module_globals(t, &o, "asyncio.tasks", &globals);
 	/* 3.14+ keep the running task in the thread state: the dict is only Python tasks'. */
@@ -59,6 +71,10 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 		rc = py_dict_get(&o, globals, A->current_tasks, &current);
 	if (!rc)
 		rc = py_dict_get(&o, globals, "_CTask", &task_type);
+	if (!rc)
+		rc = main_module_globals(t, &o, "asyncio.futures", &futures);
+	if (!rc)
+		rc = py_dict_get(&o, futures, "_CFuture", &future_type);
 	if (!rc)
 		rc = py_dict_get(&o, globals, "gather", &gather);
 	if (!rc)
@@ -70,9 +86,22 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 		rc = py_dict_get(&o, types, "CoroutineType", &coroutine_type);
 	if (rc)
 		return rc;
-	if (!py_type_named(&o, task_type, "_asyncio.Task") || !py_type_named(&o, coroutine_type, "coroutine") ||
+	if (!py_type_named(&o, task_type, "_asyncio.Task") || !py_type_named(&o, future_type, "_asyncio.Future") ||
+	    !py_type_named(&o, coroutine_type, "coroutine") ||
 	    (current && !py_has_type(&o, current, "dict", &(uint64_t){ 0 })))
 		return -ENOENT;
+	/*
+	 * Never past the object: a task or future may end within a read's
+	 * length of a page never touched, and a probe read cannot fault it in
+	 * (each read of that task would fail).  A Task is a Future.
+	 */
+	rc = py_type_basicsize(&o, task_type, &task_size);
+	if (!rc)
+		rc = py_type_basicsize(&o, future_type, &future_size);
+	if (rc)
+		return rc;
+	if (task_read > task_size || future_read > future_size)
+		return -ENOTSUP;
 	*out = (struct pyperf_async) {
 		.current_tasks = current,
 		.tstate_running_task = A->debug.tstate_running_task,
@@ -108,6 +137,8 @@ int asyncio_sampling_config(const struct python_target *t, struct py_asyncio_lay
 		.stack_top = A->stack_top,
 		.frame_stack = A->frame_stack,
 		.frame_stack_depth = A->frame_stack_depth,
+		.task_read = task_read,
+		.future_read = future_read,
 	};
 	return 0;
 }
@@ -149,15 +180,14 @@ int asyncio_sampling_taskgroups(const struct python_target *t, const struct py_a
 	if (!(flags & I->managed_dict_flag) || (!I->values_tag && !I->managed_values && !inline_values))
 		return -ENOTSUP;
 	/* A size no instance has stays so: no group is read. */
-	if (inline_values && (rc = py_type_inline_values_at(&o, group_type, &inline_at)))
+	if (inline_values && (rc = py_type_basicsize(&o, group_type, &inline_at)))
 		return rc == -EINVAL ? -ENOTSUP : rc;
 	/* Known once a group has set it (3.11, 3.12: the keys grow as instances set attributes). */
 	rc = py_shared_key_index(&o, group_type, "_parent_task", &parent_index);
 	if (rc)
 		return rc;
 	_Static_assert(sizeof(out->group_inline) == 2, "an inline values offset up to UINT16_MAX");
-	if (inline_at > UINT16_MAX || o.O->dict.values_array + 8 * parent_index > UINT16_MAX ||
-	    o.O->method_self + 8 > PYPERF_ASYNC_OBJECT_READ)
+	if (inline_at > UINT16_MAX || o.O->dict.values_array + 8 * parent_index > UINT16_MAX)
 		return -ENOTSUP;
 	out->method_self = o.O->method_self;
 	out->group_dict = I->managed_dict;

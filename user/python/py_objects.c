@@ -101,11 +101,8 @@ int py_small_int_parse(const struct py_long_layout *I, const uint8_t *obj, size_
 	return 0;
 }
 
-/*
- * 3.13: where TYPE's instances keep their values inline, at tp_basicsize:
- * past the object's header, within an instance's plausible size.
- */
-int py_type_inline_values_at(const struct py_objects *o, uint64_t type, uint64_t *offset)
+/* TYPE's tp_basicsize: past the object's header, within an instance's plausible size. */
+int py_type_basicsize(const struct py_objects *o, uint64_t type, uint64_t *size)
 {
 	int64_t basicsize;
 	int err = target_read(o->pid, type + o->O->instance.type_basicsize, &basicsize, sizeof(basicsize));
@@ -113,7 +110,7 @@ int py_type_inline_values_at(const struct py_objects *o, uint64_t type, uint64_t
 	if (!err && (basicsize < (int64_t)o->L->object_type + 8 || basicsize > MAX_INSTANCE_SIZE))
 		err = -EINVAL;
 	if (!err)
-		*offset = (uint64_t)basicsize;
+		*size = (uint64_t)basicsize;
 	return err;
 }
 
@@ -122,7 +119,7 @@ static int inline_values(const struct py_objects *o, uint64_t obj, uint64_t type
 {
 	uint64_t offset;
 	uint8_t valid;
-	int err = py_type_inline_values_at(o, type, &offset);
+	int err = py_type_basicsize(o, type, &offset);
 
 	if (!err)
 		err = target_read(o->pid, obj + offset + o->O->instance.inline_values_valid, &valid, 1);

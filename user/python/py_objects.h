@@ -62,10 +62,10 @@ int py_for_each_attribute(struct py_objects *o, uint64_t obj, py_dict_item_fn fn
 int py_attribute_get(struct py_objects *o, uint64_t obj, const char *name, uint64_t *value);
 
 /*
- * 3.13: the offset of TYPE's instances' inline attribute values (its
- * tp_basicsize, checked); -EINVAL for a size no instance has.
+ * TYPE's instances' size (tp_basicsize, checked; 3.13 keeps an instance's
+ * inline attribute values there); -EINVAL for a size no instance has.
  */
-int py_type_inline_values_at(const struct py_objects *o, uint64_t type, uint64_t *offset);
+int py_type_basicsize(const struct py_objects *o, uint64_t type, uint64_t *size);
 
 /*
  * Where attribute NAME of TYPE's instances sits in their split values

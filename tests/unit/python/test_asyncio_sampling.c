@@ -21,15 +21,26 @@ static const int versions[] = { 8, 9, 10, 11, 12 };
 
 static uint64_t function_type, gathering_type, coroutine_type;
 
+/* The instances' size of the fake types made here (tp_basicsize). */
+static uint64_t task_size = 176, future_size = 128;
+
+static uint64_t type_sized(const char *name, uint64_t size)
+{
+	uint64_t type = fo_type_named(name);
+
+	fo_put64(type + fo_layout.objects.instance.type_basicsize, size);
+	return type;
+}
+
 /*
  * 3.MINOR's asyncio.tasks with an empty dict as _current_tasks (*CURRENT),
  * a type named TASK_TYPE (*TYPE) as _CTask, gather() and _GatheringFuture;
- * and types, with CoroutineType.
+ * asyncio.futures with _CFuture; and types, with CoroutineType.
  */
 static struct python_target runtime(int minor, const char *task_type, uint64_t *current, uint64_t *type)
 {
 	const char *names[4];
-	uint64_t tasks;
+	uint64_t tasks, future_type;
 
 	fo_use_version(minor);
 	names[0] = A->current_tasks;	/* the version's own name for it */
@@ -37,14 +48,15 @@ static struct python_target runtime(int minor, const char *task_type, uint64_t *
 	names[2] = "gather";
 	names[3] = "_GatheringFuture";
 	*current = fo_dict(fo_keys(3, FO_GENERAL, 0, NULL, NULL), 0);
-	*type = fo_type_named(task_type);
+	*type = type_sized(task_type, task_size);
+	future_type = type_sized("_asyncio.Future", future_size);
 	function_type = fo_type_named("function");
 	gathering_type = fo_type_named("_GatheringFuture");
 	coroutine_type = fo_type_named("coroutine");
 	tasks = fo_str_dict(4, names, (uint64_t[]){ *current, *type, fo_object(function_type, 64), gathering_type });
-	return fo_runtime_of(2, (const char *[]){ "asyncio.tasks", "types" },
-			     (uint64_t[]){ tasks, fo_str_dict(1, (const char *[]){ "CoroutineType" },
-							       &coroutine_type) });
+	return fo_runtime_of(3, (const char *[]){ "asyncio.tasks", "asyncio.futures", "types" },
+			     (uint64_t[]){ tasks, fo_str_dict(1, (const char *[]){ "_CFuture" }, &future_type),
+					   fo_str_dict(1, (const char *[]){ "CoroutineType" }, &coroutine_type) });
 }
 
 Test(asyncio_sampling, config_only_with_asyncio_and_its_c_task, .fini = fo_done)
@@ -94,6 +106,27 @@ Test(asyncio_sampling, config_only_with_asyncio_and_its_c_task, .fini = fo_done)
 			  layout.future_state == A->future_state && layout.debug.task_size == 0, "3.%d", versions[v]);
 		cr_assert_eq(a.tstate_running_task, 0);
 		cr_assert_eq(a.future_awaited_by, 0);
+		/*
+		 * A Task and a Future are read to the end of the last field the
+		 * sampler uses, no further: a probe read past the object may meet
+		 * a page never touched, and fail on every sample of that task.
+		 */
+		uint64_t task_end = fo_layout.object_type + 8;
+		const uint64_t task_fields[] = { A->task_coro, A->task_name, A->task_fut_waiter };
+		for (size_t f = 0; f < 3; f++)
+			task_end = task_fields[f] + 8 > task_end ? task_fields[f] + 8 : task_end;
+		cr_assert_eq(a.task_read, task_end, "3.%d", versions[v]);
+		cr_assert_eq(a.future_read, A->future_callback0 + 8, "3.%d", versions[v]);
+		cr_assert_leq(a.task_read, task_size);
+		/* A Task (or Future) type smaller than the fields read: refused. */
+		task_size = task_end - 8;
+		t = runtime(versions[v], "_asyncio.Task", &current, &type);
+		cr_assert_eq(asyncio_sampling_config(&t, &layout, &a), -ENOTSUP, "3.%d", versions[v]);
+		task_size = 176;
+		future_size = A->future_callback0;
+		t = runtime(versions[v], "_asyncio.Task", &current, &type);
+		cr_assert_eq(asyncio_sampling_config(&t, &layout, &a), -ENOTSUP, "3.%d", versions[v]);
+		future_size = 128;
 		/* asyncio's pure-Python Task (no _asyncio): not read. */
 		t = runtime(versions[v], "Task", &current, &type);
 		cr_assert_eq(asyncio_sampling_config(&t, &layout, &a), -ENOENT, "3.%d", versions[v]);
