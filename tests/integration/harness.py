@@ -524,6 +524,9 @@ def main(tests=TESTS, matrix=MATRIX, suite="integration"):
     parser.add_argument("--build", default="build")
     parser.add_argument("-k", "--filter", action="append", default=[],
                         help="run only the tests whose name holds this (repeatable: any of them)")
+    parser.add_argument("--interpreters", metavar="REGEX", type=re.compile,
+                        help="the per-interpreter tests only on the interpreters whose label"
+                             " (\"python3.12 pyenv, shared libpython\") this finds")
     args = parser.parse_args()
     wanted = lambda name: not args.filter or any(f in name for f in args.filter)
     PYBPF = os.path.abspath(args.pybpf)
@@ -537,6 +540,8 @@ def main(tests=TESTS, matrix=MATRIX, suite="integration"):
     with tempfile.TemporaryDirectory(prefix="pybpf-it-") as TMP:
         os.chmod(TMP, 0o755)
         for interp in interpreters():
+            if args.interpreters and not args.interpreters.search(interp.label()):
+                continue
             ran = []
             for fn in matrix:
                 name = "%s [%s]" % (fn.__name__, interp.label())

@@ -4,6 +4,8 @@
 #   under QEMU/TCG with the host root filesystem shared read-only (virtiofs, or 9p) via sid's virtme-ng,
 #   runs COMMAND as root in the guest, prints its stdout/stderr, exits with its exit status.
 # env: CPUS (2) MEM (2G) TIMEOUT (300 s) KVM (0; 1 = try KVM) FLAVOUR (amd64|cloud-amd64)
+#      BOOT_TIMEOUT (240 s: a guest that has not started COMMAND by then is stopped and
+#      booted again, BOOT_TRIES (3) times in all)
 #      NICE (-19: the VM's threads go ahead of the host's other work; 0: they share evenly)
 #      VIRTIOFS (1 default: root over virtiofs using trixie virtiofsd; 0: root over 9p, slower)
 #      OUT (a host directory shared read-write at the same path via 9p; none by default;
@@ -14,7 +16,7 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=${PYBPF_VM_CACHE:-/var/cache/pybpf/vm}
-[ $# -ge 2 ] || { sed -n 2,11p "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n 2,13p "$0" >&2; exit 2; }
 SUITE=$1; shift
 [ "${1:-}" = "--" ] && shift
 mkdir -p "$TOP"
@@ -46,7 +48,13 @@ else
   vngargs+=(--disable-kvm)
 fi
 [ -n "${APPEND:-}" ] && vngargs+=(--append "$APPEND")
-start=$(date +%s.%N)
+# Under TCG a guest now and then stops for good early in its boot (its
+# console's last line "Probing EDD ... ok", QEMU idle): seen once in about
+# twenty boots beside two CPU hogs, and each such hang took TIMEOUT (1800 s
+# for `make kernels`).  The guest prints a line of its own before COMMAND,
+# taken out of its output here; a guest that has not printed it within
+# BOOT_TIMEOUT is stopped and booted again.
+#
 # QEMU reopens /proc/self/fd/1 and /proc/self/fd/2 for the guest's stdout/stderr; if those are
 # regular files this gives it its own file offset (our later writes would overwrite its output).
 # Route both through pipes so any kind of stdout/stderr works.
@@ -55,12 +63,40 @@ start=$(date +%s.%N)
 # seems to have taken it, which timing tests in the guest would see (a
 # loaded host).  The VM's threads (QEMU's vCPUs, virtiofsd) go ahead of
 # the host's other work: NICE (-19; 0 to share the host evenly).
-rcfile=$(mktemp "$TOP/logs/rc.XXXXXX")
-{ { PYBPF_VM_QEMU_ARGS_LOG=$TOP/logs/$SUITE-qemu-args.txt PYBPF_VM_CONSOLE_LOG=$CONSOLE_LOG \
-      nice -n "${NICE:--19}" timeout --kill-after=10 "${TIMEOUT:-300}" \
-      "$TOP/bin/vng" "${vngargs[@]}" --exec "$cmd" 2>&1 1>&3 3>&- ; echo $? > "$rcfile"; } \
-    | grep --line-buffered -vx 'virtme: waiting for virtiofsd to start' >&2; } 3>&1 | cat
-rc=$(cat "$rcfile"); rm -f "$rcfile"
+boot_once() {   # sets boot_rc: COMMAND's status, or "hung"
+  local state marker waited=0 pipeline
+  state=$(mktemp -d "$TOP/logs/boot.XXXXXX")
+  marker="vm-run: command started ${state##*.}"
+  { { PYBPF_VM_QEMU_ARGS_LOG=$TOP/logs/$SUITE-qemu-args.txt PYBPF_VM_CONSOLE_LOG=$CONSOLE_LOG \
+        nice -n "${NICE:--19}" timeout --kill-after=10 "${TIMEOUT:-300}" \
+        "$TOP/bin/vng" "${vngargs[@]}" --exec "echo '$marker'; $cmd" 2>&1 1>&3 3>&- &
+      echo $! > "$state/pid"; wait $!; echo $? > "$state/rc"; } \
+      | grep --line-buffered -vx 'virtme: waiting for virtiofsd to start' >&2; } 3>&1 |
+    while IFS= read -r line || [ -n "$line" ]; do
+      if [ "$line" = "$marker" ]; then touch "$state/started"; else printf '%s\n' "$line"; fi
+    done &
+  pipeline=$!
+  while [ ! -e "$state/rc" ] && [ ! -e "$state/started" ] && [ $waited -lt "${BOOT_TIMEOUT:-240}" ]; do
+    sleep 1; waited=$((waited + 1))
+  done
+  if [ ! -e "$state/rc" ] && [ ! -e "$state/started" ]; then
+    touch "$state/hung"
+    kill -TERM "$(cat "$state/pid")" 2>/dev/null
+  fi
+  wait $pipeline
+  boot_rc=$(cat "$state/rc" 2>/dev/null || echo 255)
+  [ -e "$state/hung" ] && boot_rc=hung
+  rm -rf "$state"
+}
+start=$(date +%s.%N)
+tries=${BOOT_TRIES:-3}
+for try in $(seq 1 "$tries"); do
+  boot_once
+  rc=$boot_rc
+  [ "$rc" != hung ] && break
+  echo "vm-run: the $SUITE guest had not started its command ${BOOT_TIMEOUT:-240} s after boot $try of $tries began" >&2
+  rc=124
+done
 end=$(date +%s.%N)
 printf 'vm-run: suite=%s kernel=%s rc=%s wall=%.1fs console=%s\n' \
   "$SUITE" "${KIMG##*/vmlinuz-}" "$rc" "$(echo "$end - $start" | bc)" "$CONSOLE_LOG" >&2
