@@ -51,18 +51,13 @@ static uint64_t string_id(struct pprof *w, const char *text)
 	size_t len = strlen(text);
 	bool created;
 	uintptr_t *slot = hmap_upsert(&w->string_index, text, len, &created);
-	char enc[4];
 
 	if (!slot) {
 		w->failed = true;
 		return 0;
 	}
 	if (created) {
-		/* profile.proto strings must be valid UTF-8: Go's decoder checks. */
-		w->text.len = 0;
-		for (const char *s = text; *s;)
-			byte_buf_append(&w->text, enc, utf8_encode(utf8_next(&s), enc));
-		pb_bytes(&w->strings, PROFILE_STRING_TABLE, w->text.data, w->text.len);
+		pb_text(&w->strings, PROFILE_STRING_TABLE, text, &w->text);
 		*slot = ++w->nstrings;
 	}
 	return *slot - 1;
