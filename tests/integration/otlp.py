@@ -219,17 +219,20 @@ def otlp_collector_restarted_mid_run_loses_nothing():
         stopped_ns = time.time_ns()
         # The collector away for three seconds of the workload's CPU: three periods or more wait.
         wait_cpu(w.pid, 3)
+        restarted_ns = time.time_ns()
         with Collector("second", port) as second:
-            backlog = lambda: [b for b in second.batches() if any(s[4] < stopped_ns for s in samples_of(b))]
-            wait_for(lambda: backlog() and len(second.batches()) >= 4, 180, "the backlog at the restarted collector")
+            # The outage's periods: the one the stop cut into, and those begun while it lasted.
+            before = lambda at: [b for b in second.batches() if any(s[4] < at for s in samples_of(b))]
+            wait_for(lambda: before(stopped_ns) and len(before(restarted_ns)) >= 2 and len(second.batches()) >= 4,
+                     180, "the periods of the outage at the restarted collector")
             err, st = stop(proc, "restart")
     everything_arrived(st, collapsed_total(tmp("restart.txt")), [first, second])
     assert st["otlp"]["attempts_failed"] >= 1, st["otlp"]
     lines = warnings(err)
     assert len([l for l in lines if "trying again" in l]) == 1, lines
     assert "takes profiles again" in err, err
-    return "%d periods before the stop, %d after (%d of them from before the restart), %d sends tried again" % (
-        len(first.batches()), len(second.batches()), len(backlog()), st["otlp"]["attempts_failed"])
+    return "%d periods before the stop, %d after (%d of them the outage's), %d sends tried again" % (
+        len(first.batches()), len(second.batches()), len(before(restarted_ns)), st["otlp"]["attempts_failed"])
 
 
 @test
