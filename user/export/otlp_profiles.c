@@ -6,6 +6,7 @@
 #include "base/array.h"
 #include "base/hashmap.h"
 #include "export/otlp_profiles.h"
+#include "output/pprof.h"
 #include "output/protobuf.h"
 
 /* Field numbers: opentelemetry/proto/collector/profiles/v1development/profiles_service.proto */
@@ -24,7 +25,6 @@ enum {
 enum { SAMPLE_STACK_INDEX = 1, SAMPLE_ATTRIBUTE_INDICES = 2, SAMPLE_VALUES = 4 };
 enum { STACK_LOCATION_INDICES = 1 };
 enum { LOCATION_LINES = 3 };
-enum { LINE_FUNCTION_INDEX = 1, LINE_LINE = 2, LINE_COLUMN = 3 };
 enum { FUNCTION_NAME = 1, FUNCTION_SYSTEM_NAME = 2, FUNCTION_FILENAME = 3, FUNCTION_START_LINE = 4 };
 enum { VALUE_TYPE_TYPE = 1, VALUE_TYPE_UNIT = 2 };
 enum { ATTRIBUTE_KEY = 1, ATTRIBUTE_VALUE = 2 };	/* KeyValueAndUnit */
@@ -106,11 +106,7 @@ static uint32_t location_index(struct encoder *e, uint32_t frame)
 		return e->location_of[frame];
 	function = function_index(e, f);
 	e->sub.len = 0;
-	pb_uint(&e->sub, LINE_FUNCTION_INDEX, function);
-	if (f->line > 0)
-		pb_uint(&e->sub, LINE_LINE, (uint64_t)f->line);
-	if (prof_frame_column1(f))
-		pb_uint(&e->sub, LINE_COLUMN, (uint64_t)prof_frame_column1(f));
+	pprof_line(&e->sub, function, f);
 	e->msg.len = 0;
 	pb_message(&e->msg, LOCATION_LINES, &e->sub);
 	pb_message(&e->locations, DICT_LOCATION, &e->msg);
