@@ -206,7 +206,7 @@ faults: $(BUILD)/pybpf $(BUILD)/hostile npm pythons
 otelcol:
 	tools/provision-otelcol.sh $(BUILD)
 
-otlp: $(BUILD)/pybpf otelcol
+otlp: $(BUILD)/pybpf otelcol pythons
 	$(PYTHON311) tests/integration/otlp.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 
 # Installed as users install it (issue 17): man page, completion, make

@@ -27,7 +27,7 @@ import subprocess
 import time
 
 import harness
-from harness import Workload, leaf_lines, wait_cpu, wait_for
+from harness import Workload, leaf_lines, sid, wait_cpu, wait_for
 from faults_common import TESTS, finish, pybpf_popen, test, tmp, warnings
 
 PYTHON = "/usr/bin/python3.11"
@@ -165,28 +165,43 @@ def everything_arrived(st, local_total, collectors):
     assert o["sent_periods"] == sum(len(c.batches()) for c in collectors), o
 
 
+# A container's id as runtimes name its cgroup (docker-ID.scope).
+CONTAINER_ID = "5eed" * 16
+
+
 @test
 def otlp_streams_processes_threads_frames_and_lines():
-    with Collector("stream") as c, Workload(PYTHON, "split.py") as a, Workload(PYTHON, "split.py") as b:
-        proc = agent(c.url, [a.pid, b.pid], "stream")
-        wait_batches(c, 1, a.pid, 120)
-        # Four seconds of each one's CPU, however loaded the machine: four periods or more.
-        wait_cpu(a.pid, 4)
-        wait_cpu(b.pid, 1)
-        err, st = stop(proc, "stream")
+    """The host's python3.11, and sid's 3.14 in a chroot in a cgroup named as Docker names a container's."""
+    container = sid("3.14")
+    container.available()
+    cgdir = os.path.join("/sys/fs/cgroup/pids" if os.path.isdir("/sys/fs/cgroup/pids") else "/sys/fs/cgroup",
+                         "pybpf-otlp-%d" % os.getpid(), "docker-%s.scope" % CONTAINER_ID)
+    os.makedirs(cgdir, exist_ok=True)
+    try:
+        with Collector("stream") as c, Workload(PYTHON, "split.py") as a, Workload(container, "split.py") as b:
+            with open(os.path.join(cgdir, "cgroup.procs"), "w") as f:
+                f.write(str(b.pid))
+            proc = agent(c.url, [a.pid, b.pid], "stream")
+            wait_batches(c, 1, a.pid, 120)
+            # Four seconds of each one's CPU, however loaded the machine: four periods or more.
+            wait_cpu(a.pid, 4)
+            wait_cpu(b.pid, 1)
+            err, st = stop(proc, "stream")
+    finally:
+        os.rmdir(cgdir)
+        os.rmdir(os.path.dirname(cgdir))
     everything_arrived(st, collapsed_total(tmp("stream.txt")), [c])
     assert len(c.batches()) >= 3, len(c.batches())
     by_pid = received([c])
     assert set(by_pid) == {a.pid, b.pid}, sorted(by_pid)
-    exe = os.path.basename(os.path.realpath(PYTHON))
-    for pid in (a.pid, b.pid):
+    for pid, exe, version, container_id in ((a.pid, os.path.basename(os.path.realpath(PYTHON)), "3.11.", None),
+                                            (b.pid, "python3.14", "3.14.", CONTAINER_ID)):
         resource = by_pid[pid][0][0]
         want = {"host.name": socket.gethostname(), "process.pid": pid, "process.executable.name": exe,
-                "process.runtime.name": "CPython"}
+                "process.runtime.name": "CPython", "container.id": container_id}
         assert {k: resource.get(k) for k in want} == want, resource
-        assert resource["process.runtime.version"].startswith("3.11."), resource
+        assert resource["process.runtime.version"].startswith(version), resource
         assert "split.py" in resource["process.command_line"], resource
-        assert "container.id" not in resource, resource
         leaves = collections.Counter()
         for _, attrs, frames, count, _ in by_pid[pid]:
             assert attrs.get("thread.id") == pid and attrs.get("thread.name"), attrs
@@ -205,7 +220,7 @@ def otlp_streams_processes_threads_frames_and_lines():
         assert "process.pid: Int(%d)" % pid in text, text[-2000:]
     assert "Profile #0" in text and "Sample #0" in text
     assert not warnings(err), warnings(err)
-    return "%d periods, %d samples, shares a/b/c %.0f/%.0f/%.0f (last process)" % (
+    return "%d periods, %d samples; 3.11 and 3.14 in a container; shares a/b/c %.0f/%.0f/%.0f (the container's)" % (
         st["otlp"]["sent_periods"], st["otlp"]["sent_samples"], shares["leaf_a"], shares["leaf_b"], shares["leaf_c"])
 
 
