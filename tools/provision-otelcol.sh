@@ -53,5 +53,5 @@ if [ ! -x "$BIN" ]; then
 	mv "$BIN.tmp" "$BIN"
 fi
 ln -sf "$BIN" "$BUILD/otelcol/pybpf-otelcol"
-cp "$HERE/otelcol/config.yaml" "$BUILD/otelcol/config.yaml"
+cp "$HERE"/otelcol/*.yaml "$BUILD/otelcol/"
 echo "provision-otelcol: $("$BIN" --version 2>/dev/null || echo "$BIN")"

@@ -43,15 +43,16 @@ class Collector:
     """The test collector on PORT of 127.0.0.1, its JSON lines in NAME.jsonl
     and its own output (the debug exporter's) in NAME.log."""
 
-    def __init__(self, name, port=None):
+    def __init__(self, name, port=None, config="config.yaml"):
         self.port = port or free_port()
+        self.config = config
         self.json = tmp(name + ".jsonl")
         self.log = tmp(name + ".log")
         self.url = "http://127.0.0.1:%d" % self.port
 
     def __enter__(self):
         binary = os.path.join(harness.BUILD, "otelcol", "pybpf-otelcol")
-        config = os.path.join(harness.BUILD, "otelcol", "config.yaml")
+        config = os.path.join(harness.BUILD, "otelcol", self.config)
         env = dict(os.environ, OTEL_PORT=str(self.port), OTEL_JSON_OUT=self.json)
         self.log_file = open(self.log, "ab")
         self.proc = subprocess.Popen([binary, "--config=file:" + config, "--feature-gates=service.profilesSupport"],
@@ -82,7 +83,7 @@ class Collector:
 def samples_of(batch):
     """Each sample of a batch: (resource attributes, sample attributes,
     frames leaf first as (function, file, line), samples it stands for,
-    the profile's time)."""
+    the profile's time, the profile's id)."""
     d = batch["dictionary"]
     strings = d["stringTable"]
 
@@ -115,16 +116,29 @@ def samples_of(batch):
                                        int(line.get("line", 0))))
                     total = sum(int(v) for v in sample["values"])
                     assert total % period == 0, (total, period)
-                    yield resource, attrs, frames, total // period, int(prof["timeUnixNano"])
+                    yield resource, attrs, frames, total // period, int(prof["timeUnixNano"]), prof["profileId"]
+
+
+def unique_batches(collectors):
+    """The batches that arrived, each once: a send that timed out may have
+    arrived all the same, and its retry is the same request (the same
+    profile ids), which a backend can tell."""
+    seen, unique = set(), []
+    for c in collectors:
+        for batch in c.batches():
+            ids = tuple(sorted({s[5] for s in samples_of(batch)}))
+            if ids not in seen:
+                seen.add(ids)
+                unique.append(batch)
+    return unique
 
 
 def received(collectors):
-    """Samples that arrived, by pid: [(resource, attributes, frames, count, time)]."""
+    """Samples that arrived, by pid: [(resource, attributes, frames, count, time, profile id)]."""
     by_pid = collections.defaultdict(list)
-    for c in collectors:
-        for batch in c.batches():
-            for s in samples_of(batch):
-                by_pid[s[0]["process.pid"]].append(s)
+    for batch in unique_batches(collectors):
+        for s in samples_of(batch):
+            by_pid[s[0]["process.pid"]].append(s)
     return by_pid
 
 
@@ -160,9 +174,13 @@ def everything_arrived(st, local_total, collectors):
     o = st["otlp"]
     assert o["dropped_periods"] == o["unsent_periods"] == o["refused_periods"] == o["encode_failures"] == 0, o
     assert o["sent_samples"] == local_total, (o, local_total)
-    got = sum(s[3] for c in collectors for b in c.batches() for s in samples_of(b))
+    unique = unique_batches(collectors)
+    got = sum(s[3] for b in unique for s in samples_of(b))
     assert got == local_total, "arrived %d samples of %d" % (got, local_total)
-    assert o["sent_periods"] == sum(len(c.batches()) for c in collectors), o
+    assert o["sent_periods"] == len(unique), o
+    # A request arrives twice only where a send failed (timed out) and was tried again.
+    twice = sum(len(c.batches()) for c in collectors) - len(unique)
+    assert twice <= o["attempts_failed"], (twice, o)
 
 
 # A container's id as runtimes name its cgroup (docker-ID.scope).
@@ -203,7 +221,7 @@ def otlp_streams_processes_threads_frames_and_lines():
         assert resource["process.runtime.version"].startswith(version), resource
         assert "split.py" in resource["process.command_line"], resource
         leaves = collections.Counter()
-        for _, attrs, frames, count, _ in by_pid[pid]:
+        for _, attrs, frames, count, _, _ in by_pid[pid]:
             assert attrs.get("thread.id") == pid and attrs.get("thread.name"), attrs
             name, path, line = frames[0]
             if name.startswith("leaf_"):
@@ -251,6 +269,48 @@ def otlp_collector_restarted_mid_run_loses_nothing():
 
 
 @test
+def otlp_collector_frozen_mid_run_times_out_and_catches_up():
+    """A collector that takes connections but answers nothing (SIGSTOP): sends time out
+    (5 s each) and are tried again; sampling goes on; once it thaws, everything arrives."""
+    with Workload(PYTHON, "split.py") as w, Collector("frozen") as c:
+        proc = agent(c.url, [w.pid], "frozen")
+        wait_batches(c, 2, w.pid, 120)
+        before = len(c.batches())
+        os.kill(c.proc.pid, signal.SIGSTOP)
+        try:
+            # Longer than a send's timeout, in the workload's own CPU time.
+            wait_cpu(w.pid, 7)
+        finally:
+            os.kill(c.proc.pid, signal.SIGCONT)
+        wait_for(lambda: len(c.batches()) >= before + 3, 180, "the periods of the freeze at the collector")
+        err, st = stop(proc, "frozen")
+    twice = len(c.batches()) - len(unique_batches([c]))
+    everything_arrived(st, collapsed_total(tmp("frozen.txt")), [c])
+    assert st["otlp"]["attempts_failed"] >= 1, st["otlp"]
+    lines = [l for l in warnings(err) if "trying again" in l]
+    assert len(lines) == 1 and "timed out" in lines[0], warnings(err)
+    return "%d periods, %d sends timed out or failed and were tried again, %d arrived twice (same profile ids)" % (
+        st["otlp"]["sent_periods"], st["otlp"]["attempts_failed"], twice)
+
+
+@test
+def otlp_collector_without_profiles_refuses_and_is_counted():
+    """A collector with no profiles pipeline answers 404: each period is dropped, counted,
+    told once; sampling and the local file are untouched."""
+    with Workload(PYTHON, "split.py") as w, Collector("refusing", config="config-traces-only.yaml") as c:
+        proc = agent(c.url, [w.pid], "refusing")
+        wait_cpu(w.pid, 3)
+        err, st = stop(proc, "refusing")
+    o, local = st["otlp"], collapsed_total(tmp("refusing.txt"))
+    assert o["sent_periods"] == 0 and o["refused_periods"] >= 2 and o["attempts_failed"] == 0, o
+    assert o["refused_samples"] + o["unsent_samples"] == local, (o, local)
+    lines = warnings(err)
+    assert len([l for l in lines if "answered HTTP 404" in l]) == 1, lines
+    assert any("not delivered: %d periods" % o["refused_periods"] in l for l in lines), lines
+    return "%d periods refused (404), %d samples counted, the local file whole" % (o["refused_periods"], local)
+
+
+@test
 def otlp_without_a_collector_keeps_sampling_and_ends_in_bounds():
     url = "http://127.0.0.1:%d" % free_port()   # nobody listens there
     with Workload(PYTHON, "split.py") as w:
@@ -276,7 +336,7 @@ def otlp_wall_mode_sends_the_waits():
         err, st = stop(proc, "wall")
     everything_arrived(st, collapsed_total(tmp("wall.txt")), [c])
     names = collections.Counter()
-    for _, attrs, frames, count, _ in received([c])[w.pid]:
+    for _, attrs, frames, count, _, _ in received([c])[w.pid]:
         names[(attrs.get("thread.name"), frames[0][0])] += count
     for thread, state in (("sleeper", "[sleeping]"), ("reader", "[I/O: read]")):
         assert names[(thread, state)], names
