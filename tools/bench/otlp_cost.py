@@ -82,7 +82,7 @@ def main():
     ap.add_argument("--pybpf", required=True)
     ap.add_argument("--build", default="build")
     ap.add_argument("--processes", type=int, default=40)
-    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out")
     a = ap.parse_args()
