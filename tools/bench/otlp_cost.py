@@ -6,9 +6,9 @@ file instead, in rounds that alternate them, side by side.
 
   python3 tools/bench/otlp_cost.py --pybpf build/pybpf --build build [--out BENCHMARKS.md]
 
-The figures are pybpf's own: its CPU time (user + system, from its
-/proc/PID/stat once it has ended: the sending thread's included), its peak
-RSS (VmHWM), the kernel's count of its BPF programs' time (--stats), and
+The figures are pybpf's own: its CPU time (user + system of all its
+threads, the sending one's included, to its end: wait4's rusage), its peak
+RSS (the same), the kernel's count of its BPF programs' time (--stats), and
 the bytes the collector was sent.  Prints a Markdown section; with --out it
 replaces its section of that file."""
 import argparse
@@ -49,32 +49,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-def ticks_to_s(ticks):
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def run_pybpf(argv, seconds, tmp):
     """pybpf for SECONDS, stopped by SIGTERM: (CPU seconds, peak RSS MiB, BPF ms, --stats)."""
     stats = os.path.join(tmp, "stats.json")
     proc = subprocess.Popen(argv + ["--stats", stats], stderr=subprocess.PIPE, text=True)
     time.sleep(seconds)
-    with open("/proc/%d/status" % proc.pid) as f:
-        hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
     proc.send_signal(signal.SIGTERM)
-    # Its CPU time: read while it is a zombie (after exit, before the wait reaps it).
-    while True:
-        with open("/proc/%d/stat" % proc.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        if fields[0] == "Z":
-            break
-        time.sleep(0.05)
-    cpu = ticks_to_s(int(fields[11]) + int(fields[12]))
     err = proc.stderr.read()
-    if proc.wait():
+    # All its threads' CPU time and its peak RSS, to its very end (the last period and the flush too).
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
         raise SystemExit("pybpf failed: %s" % err)
     with open(stats) as f:
         st = json.load(f)
-    return cpu, hwm, st["bpf_run_time_ns"] / 1e6, st
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, st["bpf_run_time_ns"] / 1e6, st
 
 
 def main():
@@ -140,7 +129,7 @@ def main():
         "then sleeping 10 ms (services, mostly idle); `pybpf record -a -r 100` for %.0f s, stopped by "
         "SIGTERM, either writing pprof locally at the end or streaming a period every 10 s to the test "
         "collector (tools/otelcol) on the host. pybpf's CPU time is user + system of all its threads "
-        "(the sender's included), read once it has ended; the ratio is to the local run of the same "
+        "(the sender's included) to its end, start-up and the last period included; the ratio is to the local run of the same "
         "round. Median [min..max]." % (a.processes, a.seconds),
         "",
         "| run | pybpf CPU s | / local | CPU % of one core | peak RSS MiB | BPF ms | samples sent |",
