@@ -12,6 +12,7 @@
 
 struct field {
 	uint32_t number;
+	uint32_t wire;			/* 0 varint, 1 fixed64, 2 length-delimited */
 	uint64_t value;			/* varint and fixed64 fields */
 	const uint8_t *data;		/* length-delimited ones */
 	size_t len;

@@ -191,50 +191,88 @@ static const char *header(const char *headers, const char *name)
 	return NULL;
 }
 
-/* The answer: status, Retry-After and the body's first bytes. */
+/*
+ * The final answer's head in BUF[0..GOT) parsed, once it is whole: 1 with
+ * the status, Retry-After and where its body starts (*BODY_AT) and ends
+ * (*WANT: SIZE_MAX if only the end of the connection says; the body is
+ * not kept if chunked); 0 if more is needed.  An interim (1xx) answer is
+ * dropped from BUF first.  -EPROTO for a head that is no HTTP.
+ */
+static int parse_head(char *buf, size_t *got, struct http_response *res, size_t *body_at, size_t *want,
+		      bool *keep_body)
+{
+	char *end;
+	const char *v;
+
+	for (;;) {
+		end = strstr(buf, "\r\n\r\n");
+		if (!end)
+			return *got > HEADERS_MAX ? -EPROTO : 0;
+		*end = '\0';
+		if (sscanf(buf, "HTTP/1.%*1[01] %3d", &res->status) != 1)
+			return -EPROTO;
+		*body_at = (size_t)(end - buf) + 4;
+		if (res->status >= 200)
+			break;
+		/* 100 Continue, 103 Early Hints: the answer is still to come. */
+		memmove(buf, buf + *body_at, *got - *body_at + 1);
+		*got -= *body_at;
+	}
+	if ((v = header(buf, "Retry-After")) && *v >= '0' && *v <= '9')
+		res->retry_after_s = strtol(v, NULL, 10);
+	*keep_body = true;
+	*want = SIZE_MAX;
+	if (res->status == 204 || res->status == 304)
+		*want = *body_at;
+	else if ((v = header(buf, "Content-Length")))
+		*want = *body_at + strtoull(v, NULL, 10);
+	else if ((v = header(buf, "Transfer-Encoding")) && !strncasecmp(v, "chunked", 7))
+		*keep_body = false;	/* framed in chunks: the status is what counts */
+	return 1;
+}
+
+/*
+ * The answer: status, Retry-After and the body's first bytes.  Once the
+ * head is in, the status stands even if the body is cut short (a timeout,
+ * the connection closed): the collector has answered.
+ */
 static int read_response(int fd, const struct io_limit *limit, struct http_response *res)
 {
-	char *buf = malloc(HEADERS_MAX + HTTP_BODY_MAX + 1), *end_of_headers = NULL;
+	char *buf = malloc(HEADERS_MAX + HTTP_BODY_MAX + 1);
 	size_t got = 0, body_at = 0, want = SIZE_MAX;
-	const char *v;
+	bool head = false, keep_body = false;
 	ssize_t n;
 	int rc = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	for (;;) {
+	buf[0] = '\0';
+	while (!head || got < want) {
 		if (got == HEADERS_MAX + HTTP_BODY_MAX)
 			break;		/* enough of it: the rest is not kept */
 		n = recv(fd, buf + got, HEADERS_MAX + HTTP_BODY_MAX - got, 0);
 		if (n > 0) {
 			got += (size_t)n;
 			buf[got] = '\0';
-			if (!end_of_headers && (end_of_headers = strstr(buf, "\r\n\r\n"))) {
-				body_at = (size_t)(end_of_headers - buf) + 4;
-				*end_of_headers = '\0';
-				if ((v = header(buf, "Content-Length")))
-					want = body_at + strtoull(v, NULL, 10);
+			if (!head) {
+				rc = parse_head(buf, &got, res, &body_at, &want, &keep_body);
+				if (rc < 0)
+					break;
+				head = rc == 1;
+				rc = 0;
 			}
-			if (!end_of_headers && got > HEADERS_MAX) {
-				rc = -EPROTO;
-				break;
-			}
-			if (got >= want)
-				break;
 		} else if (n == 0) {
+			rc = head ? 0 : got ? -EPROTO : -ENOMSG;
 			break;
 		} else if (errno != EAGAIN && errno != EINTR) {
-			rc = -errno;
+			rc = head ? 0 : -errno;
 			break;
 		} else if ((rc = wait_fd(fd, POLLIN, limit))) {
+			rc = head ? 0 : rc;
 			break;
 		}
 	}
-	if (!rc && (!end_of_headers || sscanf(buf, "HTTP/1.%*1[01] %3d", &res->status) != 1))
-		rc = -EPROTO;
-	if (!rc) {
-		if ((v = header(buf, "Retry-After")) && *v >= '0' && *v <= '9')
-			res->retry_after_s = strtol(v, NULL, 10);
+	if (!rc && keep_body) {
 		res->body_len = got - body_at > HTTP_BODY_MAX ? HTTP_BODY_MAX : got - body_at;
 		if (want != SIZE_MAX && res->body_len > want - body_at)
 			res->body_len = want - body_at;
@@ -271,9 +309,14 @@ int http_post(const struct http_url *url, const char *path, const char *content_
 	}
 	if (!rc)
 		rc = send_all(fd, body, len, &limit);
-	if (!rc) {
+	/* A collector may answer (and close) before it has read all of a body it refuses. */
+	if (!rc || rc == -EPIPE || rc == -ECONNRESET) {
+		int sent = rc;
+
 		step = "read the answer of";
 		rc = read_response(fd, &limit, res);
+		if (rc && sent)
+			rc = sent;
 	}
 	if (fd >= 0)
 		close(fd);
@@ -281,6 +324,6 @@ int http_post(const struct http_url *url, const char *path, const char *content_
 		snprintf(err, errlen, "cannot %s http://%s%s%s:%s%s%s: %s", step, strchr(url->host, ':') ? "[" : "",
 			 url->host, strchr(url->host, ':') ? "]" : "", url->port, url->path, path,
 			 rc == -EPROTO ? "the answer is no HTTP" : rc == -EHOSTUNREACH ? "no address for the host" :
-			 strerror(-rc));
+			 rc == -ENOMSG ? "the connection closed with no answer" : strerror(-rc));
 	return rc;
 }

@@ -86,7 +86,8 @@ void otlp_export_period(struct otlp_export *x, const struct profile *p)
 		byte_buf_free(&buf);
 		return;
 	}
-	payload.data = buf.data;	/* the sender's from here on */
+	/* Only its bytes kept (the buffer grew by doubling): the bound counts what is held. */
+	payload.data = realloc(buf.data, buf.len) ?: buf.data;	/* the sender's from here on */
 	payload.len = buf.len;
 	otlp_sender_submit(&x->sender, &payload);
 }
@@ -96,6 +97,8 @@ void otlp_export_finish(struct otlp_export *x, const struct profile *p, int flus
 	if (!x->started)
 		return;
 	otlp_export_period(x, p);
+	/* Not encoded (out of memory), with no period after it: unsent. */
+	x->unencoded_at_end = otlp_baseline_unsent(p, &x->baseline);
 	otlp_sender_stop(&x->sender, flush_ms);
 	x->started = false;
 }
@@ -110,7 +113,8 @@ void otlp_export_print(struct otlp_export *x, bool quiet, FILE *out)
 			"samples), %llu sends tried again\n", x->where, (unsigned long long)c.sent_periods,
 			(unsigned long long)c.sent_samples, (unsigned long long)x->empty_periods,
 			(unsigned long long)c.attempts_failed);
-	if (c.refused.periods || c.dropped.periods || c.unsent.periods || c.partially_rejected || x->encode_failures)
+	c.unsent.samples += x->unencoded_at_end;
+	if (c.refused.periods || c.dropped.periods || c.unsent.samples || c.partially_rejected || x->encode_failures)
 		fprintf(out, "pybpf: warning: --otlp: not delivered: %llu periods (%llu samples) refused by the "
 			"collector, %llu (%llu samples) dropped from the full buffer, %llu (%llu samples) unsent at "
 			"the end; %llu profiles rejected in part; %llu periods not encoded (out of memory, sent with "
@@ -126,6 +130,7 @@ void otlp_export_json(struct otlp_export *x, FILE *out)
 	struct otlp_sender_counts c;
 
 	otlp_sender_counts(&x->sender, &c);
+	c.unsent.samples += x->unencoded_at_end;
 	fprintf(out, "{\"periods\":%llu,\"empty_periods\":%llu,\"sent_periods\":%llu,\"sent_samples\":%llu,"
 		"\"attempts_failed\":%llu,\"refused_periods\":%llu,\"refused_samples\":%llu,"
 		"\"dropped_periods\":%llu,\"dropped_samples\":%llu,\"unsent_periods\":%llu,\"unsent_samples\":%llu,"

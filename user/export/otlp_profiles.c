@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 #include "base/array.h"
 #include "base/hashmap.h"
 #include "export/otlp_profiles.h"
@@ -210,10 +212,9 @@ static uint64_t thread_samples(struct encoder *e, struct byte_buf *profile, cons
 	uint64_t attrs[2];
 	size_t nattrs = 0;
 
-	if (t->tid != PROFILE_TASKS_TID && t->tid)
-		attrs[nattrs++] = attribute_index(e, "thread.id", NULL, t->tid);
-	if (t->name && *t->name)
-		attrs[nattrs++] = attribute_index(e, "thread.name", t->name, 0);
+	/* A thread with nothing new since the last request is not in this one. */
+	if (t->index < base->nthreads && t->samples == base->thread_sent[t->index])
+		return 0;
 	for (size_t i = 0; i < t->nstacks; i++) {
 		const struct prof_stack *s = &t->stacks[i];
 		uint64_t count = s->count - sent_of(base, t, i);
@@ -221,6 +222,13 @@ static uint64_t thread_samples(struct encoder *e, struct byte_buf *profile, cons
 
 		if (!count)
 			continue;
+		/* Its attributes once it has a sample here: the dictionary holds only what is used. */
+		if (!samples) {
+			if (t->tid != PROFILE_TASKS_TID && t->tid)
+				attrs[nattrs++] = attribute_index(e, "thread.id", NULL, t->tid);
+			if (t->name && *t->name)
+				attrs[nattrs++] = attribute_index(e, "thread.name", t->name, 0);
+		}
 		value = count * e->p->sample_value;
 		pb_uint(&sample, SAMPLE_STACK_INDEX, stack_index(e, s));
 		pb_packed(&sample, SAMPLE_ATTRIBUTE_INDICES, attrs, nattrs);
@@ -231,6 +239,25 @@ static uint64_t thread_samples(struct encoder *e, struct byte_buf *profile, cons
 		counts->stacks++;
 	}
 	return samples;
+}
+
+/*
+ * A profile id: 16 bytes, random as a trace id is.  Without the kernel's
+ * randomness (early boot, a seccomp filter), still one of a kind: this
+ * process, the time and a count, which no other profile shares.
+ */
+static void profile_id(uint8_t id[PROFILE_ID_BYTES])
+{
+	static uint64_t made;
+	uint64_t words[2];
+	struct timespec now;
+
+	if (getrandom(id, PROFILE_ID_BYTES, GRND_NONBLOCK) == PROFILE_ID_BYTES && (u64_at(id, 0) | u64_at(id, 8)))
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	words[0] = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	words[1] = (uint64_t)getpid() << 32 | (++made & 0xffffffff);
+	memcpy(id, words, sizeof(words));
 }
 
 /* The threads THREADS[0..N) of one process, with samples in the period, as a ResourceProfiles. */
@@ -253,9 +280,7 @@ static void process_profiles(struct encoder *e, struct byte_buf *request, struct
 	pb_uint(&profile, PROFILE_DURATION_NANO, period->duration_ns);
 	value_type(e, &profile, PROFILE_PERIOD_TYPE, period->sample_type, unit);
 	pb_uint(&profile, PROFILE_PERIOD, e->p->sample_value);
-	/* A profile id is 16 bytes, not all zero: random, as a trace id is. */
-	if (getrandom(id, sizeof(id), GRND_NONBLOCK) != (ssize_t)sizeof(id) || !id[0])
-		id[0] = 1;
+	profile_id(id);
 	pb_bytes(&profile, PROFILE_ID, id, sizeof(id));
 
 	pb_string(&scope, SCOPE_NAME, "pybpf");
@@ -334,7 +359,7 @@ static void encoder_free(struct encoder *e)
 static int baseline_reserve(struct otlp_baseline *base, const struct profile *p)
 {
 	if (p->nthreads > base->nthreads) {
-		uint64_t **sent = realloc(base->sent, p->nthreads * sizeof(*sent));
+		uint64_t **sent = realloc(base->sent, p->nthreads * sizeof(*sent)), *thread_sent;
 		size_t *nsent;
 
 		if (!sent)
@@ -344,9 +369,14 @@ static int baseline_reserve(struct otlp_baseline *base, const struct profile *p)
 		if (!nsent)
 			return -ENOMEM;
 		base->nsent = nsent;
+		thread_sent = realloc(base->thread_sent, p->nthreads * sizeof(*thread_sent));
+		if (!thread_sent)
+			return -ENOMEM;
+		base->thread_sent = thread_sent;
 		for (size_t i = base->nthreads; i < p->nthreads; i++) {
 			base->sent[i] = NULL;
 			base->nsent[i] = 0;
+			base->thread_sent[i] = 0;
 		}
 		base->nthreads = p->nthreads;
 	}
@@ -411,15 +441,28 @@ int otlp_profiles_encode(const struct profile *p, struct otlp_baseline *base, co
 		memset(counts, 0, sizeof(*counts));
 		goto out;
 	}
-	/* Sent (or at least taken): the baseline moves up. */
-	for (size_t i = 0; i < p->nthreads; i++)
+	/* Sent (or at least taken): the baseline moves up, for the threads that moved. */
+	for (size_t i = 0; i < p->nthreads; i++) {
+		if (p->threads[i]->samples == base->thread_sent[i])
+			continue;
 		for (size_t j = 0; j < p->threads[i]->nstacks; j++)
 			base->sent[i][j] = p->threads[i]->stacks[j].count;
+		base->thread_sent[i] = p->threads[i]->samples;
+	}
 	rc = 0;
 out:
 	encoder_free(&e);
 	free(threads);
 	return rc;
+}
+
+uint64_t otlp_baseline_unsent(const struct profile *p, const struct otlp_baseline *b)
+{
+	uint64_t unsent = 0;
+
+	for (size_t i = 0; i < p->nthreads; i++)
+		unsent += p->threads[i]->samples - (i < b->nthreads ? b->thread_sent[i] : 0);
+	return unsent;
 }
 
 void otlp_baseline_free(struct otlp_baseline *b)
@@ -428,5 +471,6 @@ void otlp_baseline_free(struct otlp_baseline *b)
 		free(b->sent[i]);
 	free(b->sent);
 	free(b->nsent);
+	free(b->thread_sent);
 	memset(b, 0, sizeof(*b));
 }

@@ -25,10 +25,14 @@
 struct otlp_baseline {
 	uint64_t **sent;	/* per thread: per stack */
 	size_t *nsent;		/* per thread: stacks known */
+	uint64_t *thread_sent;	/* per thread: its samples sent (a thread with no more is skipped) */
 	size_t nthreads;
 };
 
 void otlp_baseline_free(struct otlp_baseline *b);
+
+/* The samples of P no request has taken yet. */
+uint64_t otlp_baseline_unsent(const struct profile *p, const struct otlp_baseline *b);
 
 struct otlp_period {
 	uint64_t start_unix_ns;		/* CLOCK_REALTIME when the period began */

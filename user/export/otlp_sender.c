@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,11 @@ uint64_t otlp_backoff_ms(const struct otlp_sender_config *c, unsigned int attemp
 {
 	uint64_t wait = (uint64_t)c->backoff_first_ms;
 
-	/* The collector's own word first, within reason. */
+	/* The collector's own word first, within reason: never sooner than a first backoff. */
 	if (retry_after_s >= 0) {
 		wait = (uint64_t)retry_after_s * 1000;
+		if (wait < (uint64_t)c->backoff_first_ms)
+			wait = (uint64_t)c->backoff_first_ms;
 		return wait > (uint64_t)c->backoff_max_ms ? (uint64_t)c->backoff_max_ms : wait;
 	}
 	for (unsigned int i = 1; i < attempt && wait < (uint64_t)c->backoff_max_ms; i++)
@@ -93,26 +96,49 @@ static void body_text(const struct http_response *res, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* Sleep until the backoff has passed or a stop comes; with the lock held. */
+/*
+ * Sleep until the backoff has passed, with the lock held.  A stop ends
+ * the wait: one more try then, and later ones within the flush's time.
+ */
 static void wait_backoff(struct otlp_sender *s, uint64_t ms)
 {
 	uint64_t until = monotonic_ns() + ms * 1000000;
+	bool stopping = s->stopping;
 	struct timespec ts;
 
-	if (s->stopping && until > s->flush_deadline_ns)
+	if (stopping && until > s->flush_deadline_ns)
 		until = s->flush_deadline_ns;
 	ts.tv_sec = (time_t)(until / 1000000000);
 	ts.tv_nsec = (long)(until % 1000000000);
-	while (monotonic_ns() < until) {
+	while (monotonic_ns() < until && s->stopping == stopping)
 		if (pthread_cond_timedwait(&s->wake, &s->lock, &ts) == ETIMEDOUT)
 			break;
-		/* Stopping cuts the wait to the flush's deadline. */
-		if (s->stopping && until > s->flush_deadline_ns) {
-			until = s->flush_deadline_ns;
-			ts.tv_sec = (time_t)(until / 1000000000);
-			ts.tv_nsec = (long)(until % 1000000000);
-		}
-	}
+}
+
+/* Something to tell, once the lock is let go (stderr may block: submit must not). */
+static void tell(struct otlp_sender *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->note[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->note, sizeof(s->note), fmt, ap);
+	va_end(ap);
+}
+
+/* Print what was told, with the lock held: let go of it meanwhile. */
+static void print_note(struct otlp_sender *s)
+{
+	char line[sizeof(s->note)];
+
+	if (!s->note[0])
+		return;
+	memcpy(line, s->note, sizeof(line));
+	s->note[0] = '\0';
+	pthread_mutex_unlock(&s->lock);
+	fputs(line, stderr);
+	pthread_mutex_lock(&s->lock);
 }
 
 /* The result of one send, with the lock held: P done with (sent or dropped), or back in the queue. */
@@ -127,14 +153,14 @@ static bool settle(struct otlp_sender *s, struct otlp_payload *p, int rc, const 
 		c->sent_periods++;
 		c->sent_samples += p->counts.samples;
 		if (s->failing)
-			fprintf(stderr, "pybpf: --otlp: %s takes profiles again\n", s->transport.where);
+			tell(s, "pybpf: --otlp: %s takes profiles again\n", s->transport.where);
 		s->failing = false;
 		rejected = rejected_profiles(res->body, res->body_len);
 		c->partially_rejected += rejected;
 		if (rejected && !s->told_partial) {
 			s->told_partial = true;
-			fprintf(stderr, "pybpf: warning: --otlp: %s rejected %llu of a request's profiles "
-				"(told once; counted in the summary)\n", s->transport.where, (unsigned long long)rejected);
+			tell(s, "pybpf: warning: --otlp: %s rejected %llu of a request's profiles (told once; counted "
+			     "in the summary)\n", s->transport.where, (unsigned long long)rejected);
 		}
 		free(p->data);
 		return true;
@@ -145,12 +171,18 @@ static bool settle(struct otlp_sender *s, struct otlp_payload *p, int rc, const 
 		if (!s->told_refused) {
 			s->told_refused = true;
 			body_text(res, reason, sizeof(reason));
-			fprintf(stderr, "pybpf: warning: --otlp: %s answered HTTP %d (%s): that period is dropped, "
-				"as later ones it refuses (told once; counted in the summary)\n",
-				s->transport.where, res->status, reason);
+			tell(s, "pybpf: warning: --otlp: %s answered HTTP %d (%s): that period is dropped, as later "
+			     "ones it refuses (told once; counted in the summary)%s\n", s->transport.where, res->status,
+			     reason, res->status == 404 ? "; does the collector have a profiles pipeline from its "
+			     "OTLP receiver, and --feature-gates=service.profilesSupport?" : "");
 		}
 		free(p->data);
 		return true;
+	}
+	/* The flush's time ran out in the middle of this send: it stays unsent, no failure of the collector's. */
+	if (rc == -ECANCELED) {
+		otlp_queue_push_front(&s->queue, p);
+		return false;
 	}
 	c->attempts_failed++;
 	if (!s->failing) {
@@ -158,9 +190,9 @@ static bool settle(struct otlp_sender *s, struct otlp_payload *p, int rc, const 
 		if (rc)
 			snprintf(reason, sizeof(reason), "%s", err);
 		else
-			snprintf(reason, sizeof(reason), "HTTP %d", res->status);
-		fprintf(stderr, "pybpf: warning: --otlp: %s: %s; keeping up to %zu MiB of profiles and trying again\n",
-			s->transport.where, reason, s->config.max_bytes >> 20);
+			snprintf(reason, sizeof(reason), "answered HTTP %d", res->status);
+		tell(s, "pybpf: warning: --otlp: %s (is an OpenTelemetry Collector's OTLP/HTTP receiver there?); "
+		     "keeping up to %zu MiB of profiles and trying again\n", reason, s->config.max_bytes >> 20);
 	}
 	otlp_queue_push_front(&s->queue, p);
 	return false;
@@ -174,6 +206,7 @@ static void *send_loop(void *arg)
 	unsigned int attempt = 0;
 	char err[512];
 	int rc, timeout;
+	bool sent;
 
 	pthread_mutex_lock(&s->lock);
 	while (res) {
@@ -182,7 +215,8 @@ static void *send_loop(void *arg)
 		if (!s->queue.n || (s->stopping && monotonic_ns() >= s->flush_deadline_ns))
 			break;
 		otlp_queue_pop(&s->queue, &p);
-		timeout = s->config.timeout_ms;
+		/* A big period takes longer to send: a second more for each MB. */
+		timeout = s->config.timeout_ms + (int)(p.len / 1000);
 		if (s->stopping) {
 			uint64_t left = (s->flush_deadline_ns - monotonic_ns()) / 1000000;
 
@@ -192,7 +226,9 @@ static void *send_loop(void *arg)
 		err[0] = '\0';
 		rc = s->transport.post(s->transport.ctx, p.data, p.len, timeout, s->cancel_fd, res, err, sizeof(err));
 		pthread_mutex_lock(&s->lock);
-		if (settle(s, &p, rc, res, err)) {
+		sent = settle(s, &p, rc, res, err);
+		print_note(s);
+		if (sent) {
 			attempt = 0;
 			continue;
 		}
@@ -264,16 +300,21 @@ int otlp_sender_start(struct otlp_sender *s, const struct otlp_transport *transp
 
 void otlp_sender_submit(struct otlp_sender *s, struct otlp_payload *p)
 {
-	size_t dropped;
+	size_t len = p->len, dropped;
 
 	pthread_mutex_lock(&s->lock);
 	dropped = otlp_queue_push(&s->queue, p);
-	if (dropped && !s->told_drop) {
+	if (dropped && len > s->config.max_bytes && !s->told_too_big) {
+		s->told_too_big = true;
+		tell(s, "pybpf: warning: --otlp: a period of %zu KiB is more than the whole buffer: dropped "
+		     "(told once; counted in the summary): raise --otlp-buffer or shorten --interval\n", len >> 10);
+	} else if (dropped && !s->told_drop) {
 		s->told_drop = true;
-		fprintf(stderr, "pybpf: warning: --otlp: %zu MiB of unsent profiles reached: the oldest periods are "
-			"dropped from now on (told once; counted in the summary)\n", s->config.max_bytes >> 20);
+		tell(s, "pybpf: warning: --otlp: %zu MiB of unsent profiles reached: the oldest periods are dropped "
+		     "from now on (told once; counted in the summary)\n", s->config.max_bytes >> 20);
 	}
 	pthread_cond_broadcast(&s->wake);
+	print_note(s);
 	pthread_mutex_unlock(&s->lock);
 }
 

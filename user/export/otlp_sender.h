@@ -56,7 +56,8 @@ struct otlp_sender {
 	uint64_t flush_deadline_ns;	/* CLOCK_MONOTONIC; set by otlp_sender_stop() */
 	struct otlp_sender_counts counts;
 	bool failing;			/* the last send failed: told once until one succeeds */
-	bool told_drop, told_refused, told_partial;
+	bool told_drop, told_too_big, told_refused, told_partial;
+	char note[512];			/* a warning to print once the lock is let go */
 	uint32_t jitter;		/* xorshift state */
 };
 

@@ -117,7 +117,8 @@ static size_t decode(const struct byte_buf *req, char lines[][1024], size_t max,
 		nsp = fields(nth(rp, nrp, 2, 0)->data, nth(rp, nrp, 2, 0)->len, sp, 8);
 		cr_assert_eq(count(sp, nsp, 2), 1, "one profile a process");
 		np = fields(nth(sp, nsp, 2, 0)->data, nth(sp, nsp, 2, 0)->len, prof, 512);
-		cr_assert_eq(value(prof, np, 3), 1700000000000000000ULL, "time_unix_nano, fixed64");
+		cr_assert_eq(value(prof, np, 3), 1700000000000000000ULL);
+		cr_assert_eq(nth(prof, np, 3, 0)->wire, 1, "time_unix_nano is a fixed64");
 		cr_assert_eq(value(prof, np, 4), 2000000000ULL);
 		cr_assert_eq(value(prof, np, 6), 1000000, "the period: a sample's nanoseconds");
 		cr_assert_eq(nth(prof, np, 7, 0)->len, 16, "a 16-byte profile id");
@@ -222,6 +223,14 @@ Test(otlp_profiles, processes_threads_frames_and_markers)
 	cr_assert_eq(n, 1);
 	cr_assert(strstr(lines[0], "thread.id=100 thread.name=MainThread | hot app.py:12 <- <module> app.py:30 | 2000000"),
 		  "%s", lines[0]);
+	/* Its dictionary holds only what it uses: no other thread's name, no other function. */
+	cr_assert_eq(count(dict.all, dict.n, 6), 3, "the zero attribute, thread.id and thread.name");
+	cr_assert_eq(count(dict.all, dict.n, 3), 3, "the zero function, hot and <module>");
+	for (size_t i = 0; i < count(dict.all, dict.n, 5); i++) {
+		const struct field *text = nth(dict.all, dict.n, 5, i);
+
+		cr_assert(text->len != 6 || memcmp(text->data, "worker", 6), "another thread's name in the strings");
+	}
 
 	/* A period without samples: no request at all. */
 	cr_assert_eq(otlp_profiles_encode(&p, &base, &PERIOD, &req, &counts), 0);

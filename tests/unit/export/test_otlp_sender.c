@@ -166,4 +166,6 @@ Test(otlp_sender, backoff_doubles_to_its_cap_with_jitter)
 	/* The collector's Retry-After, up to the cap. */
 	cr_assert_eq(otlp_backoff_ms(&c, 1, 7, 12345), 7000);
 	cr_assert_eq(otlp_backoff_ms(&c, 1, 3600, 0), 30000);
+	/* "Retry-After: 0" is no license to hammer it. */
+	cr_assert_eq(otlp_backoff_ms(&c, 1, 0, 0), 1000);
 }

@@ -10,7 +10,7 @@ size_t fields(const uint8_t *msg, size_t len, struct field *out, size_t max)
 
 	while (byte_reader_left(&r)) {
 		uint64_t key = byte_reader_varint(&r);
-		struct field f = { .number = (uint32_t)(key >> 3) };
+		struct field f = { .number = (uint32_t)(key >> 3), .wire = (uint32_t)(key & 7) };
 		const uint8_t *le;
 
 		cr_assert_lt(n, max);
