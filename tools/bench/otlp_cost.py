@@ -110,11 +110,12 @@ def main():
     for name, runs in results.items():
         ratio = [r[0] / l[0] for r, l in zip(runs, local)]
         otlp = [r[3].get("otlp") for r in runs]
-        rows.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+        rows.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             name, spread([r[0] for r in runs], "%.2f"), spread(ratio, "%.2f"),
             spread([100 * r[0] / a.seconds for r in runs], "%.2f"), spread([r[1] for r in runs], "%.1f"),
             spread([r[2] for r in runs], "%.0f"),
-            spread([o["sent_samples"] for o in otlp], "%.0f") if otlp[0] else "-"))
+            spread([o["sent_samples"] for o in otlp], "%.0f") if otlp[0] else "-",
+            spread([o["sent_bytes"] / 1024 for o in otlp], "%.0f") if otlp[0] else "-"))
     text = "\n".join([
         BEGIN,
         "## The --otlp agent's cost (issue 22)",
@@ -132,8 +133,8 @@ def main():
         "(the sender's included) to its end, start-up and the last period included; the ratio is to the local run of the same "
         "round. Median [min..max]." % (a.processes, a.seconds),
         "",
-        "| run | pybpf CPU s | / local | CPU % of one core | peak RSS MiB | BPF ms | samples sent |",
-        "|---|---|---|---|---|---|---|",
+        "| run | pybpf CPU s | / local | CPU % of one core | peak RSS MiB | BPF ms | samples sent | KiB sent (gzip) |",
+        "|---|---|---|---|---|---|---|---|",
     ] + rows + [END])
     publish(text, a.out, BEGIN, END)
 

@@ -282,8 +282,9 @@ static int read_response(int fd, const struct io_limit *limit, struct http_respo
 	return rc;
 }
 
-int http_post(const struct http_url *url, const char *path, const char *content_type, const void *body,
-	      size_t len, int timeout_ms, int cancel_fd, struct http_response *res, char *err, size_t errlen)
+int http_post(const struct http_url *url, const char *path, const char *content_type, const char *content_encoding,
+	      const void *body, size_t len, int timeout_ms, int cancel_fd, struct http_response *res, char *err,
+	      size_t errlen)
 {
 	struct io_limit limit = { monotonic_ns() + (uint64_t)timeout_ms * 1000000, cancel_fd };
 	char head[1024];
@@ -294,10 +295,11 @@ int http_post(const struct http_url *url, const char *path, const char *content_
 	res->retry_after_s = -1;
 	res->body_len = 0;
 	n = snprintf(head, sizeof(head),
-		     "POST %s%s HTTP/1.1\r\nHost: %s%s%s:%s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		     "POST %s%s HTTP/1.1\r\nHost: %s%s%s:%s\r\nContent-Type: %s\r\n%s%s%sContent-Length: %zu\r\n"
 		     "User-Agent: pybpf\r\nConnection: close\r\n\r\n",
 		     url->path, path, strchr(url->host, ':') ? "[" : "", url->host, strchr(url->host, ':') ? "]" : "",
-		     url->port, content_type, len);
+		     url->port, content_type, content_encoding ? "Content-Encoding: " : "",
+		     content_encoding ? content_encoding : "", content_encoding ? "\r\n" : "", len);
 	if (n < 0 || (size_t)n >= sizeof(head)) {
 		snprintf(err, errlen, "the request's head is too long");
 		return -EINVAL;

@@ -35,13 +35,15 @@ struct http_response {
 };
 
 /*
- * POST BODY (LEN bytes of CONTENT_TYPE) to URL's path followed by PATH,
+ * POST BODY (LEN bytes of CONTENT_TYPE, in CONTENT_ENCODING if not NULL:
+ * "gzip") to URL's path followed by PATH,
  * giving up after TIMEOUT_MS, or as soon as CANCEL_FD (-1: none) is
  * readable.  0 with the response (any status), or -errno (-ETIMEDOUT,
  * -ECANCELED, -ECONNREFUSED, -EPROTO for an answer that is no HTTP...)
  * with one line in ERR.
  */
-int http_post(const struct http_url *url, const char *path, const char *content_type, const void *body,
-	      size_t len, int timeout_ms, int cancel_fd, struct http_response *res, char *err, size_t errlen);
+int http_post(const struct http_url *url, const char *path, const char *content_type, const char *content_encoding,
+	      const void *body, size_t len, int timeout_ms, int cancel_fd, struct http_response *res, char *err,
+	      size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "cli/version.h"
 #include "export/otlp_export.h"
+#include "output/gzip.h"
 
 static uint64_t realtime_now_ns(void)
 {
@@ -22,8 +23,8 @@ static int post_profiles(void *ctx, const void *body, size_t len, int timeout_ms
 {
 	const struct otlp_export *x = ctx;
 
-	return http_post(&x->url, OTLP_PROFILES_PATH, "application/x-protobuf", body, len, timeout_ms, cancel_fd,
-			 res, err, errlen);
+	return http_post(&x->url, OTLP_PROFILES_PATH, "application/x-protobuf", "gzip", body, len, timeout_ms,
+			 cancel_fd, res, err, errlen);
 }
 
 int otlp_export_start(struct otlp_export *x, const struct otlp_export_config *config, char *err, size_t errlen)
@@ -57,6 +58,26 @@ int otlp_export_start(struct otlp_export *x, const struct otlp_export_config *co
 	return 0;
 }
 
+/* BUF gzipped into a payload of its own bytes: 0 or -ENOMEM. */
+static int compress(const struct byte_buf *buf, struct otlp_payload *payload)
+{
+	char *data = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&data, &size);
+	int rc;
+
+	if (!out)
+		return -ENOMEM;
+	rc = gzip_write(out, buf->data, buf->len);
+	if (fclose(out) || rc) {
+		free(data);
+		return -ENOMEM;
+	}
+	payload->data = (uint8_t *)data;
+	payload->len = size;
+	return 0;
+}
+
 void otlp_export_period(struct otlp_export *x, const struct profile *p)
 {
 	uint64_t now_ns = monotonic_ns(), now_unix_ns = realtime_now_ns();
@@ -86,9 +107,19 @@ void otlp_export_period(struct otlp_export *x, const struct profile *p)
 		byte_buf_free(&buf);
 		return;
 	}
-	/* Only its bytes kept (the buffer grew by doubling): the bound counts what is held. */
-	payload.data = realloc(buf.data, buf.len) ?: buf.data;	/* the sender's from here on */
-	payload.len = buf.len;
+	/*
+	 * Sent gzipped (the OTLP/HTTP receiver takes Content-Encoding: gzip):
+	 * names and paths repeat, a request shrinks several times, and the
+	 * buffer holds that many more periods.
+	 */
+	if (compress(&buf, &payload)) {
+		/* Out of memory, and the baseline has moved: these samples are never sent. */
+		x->encode_failures++;
+		x->unencoded += payload.counts.samples;
+		byte_buf_free(&buf);
+		return;
+	}
+	byte_buf_free(&buf);
 	otlp_sender_submit(&x->sender, &payload);
 }
 
@@ -98,7 +129,7 @@ void otlp_export_finish(struct otlp_export *x, const struct profile *p, int flus
 		return;
 	otlp_export_period(x, p);
 	/* Not encoded (out of memory), with no period after it: unsent. */
-	x->unencoded_at_end = otlp_baseline_unsent(p, &x->baseline);
+	x->unencoded += otlp_baseline_unsent(p, &x->baseline);
 	otlp_sender_stop(&x->sender, flush_ms);
 	x->started = false;
 }
@@ -109,11 +140,11 @@ void otlp_export_print(struct otlp_export *x, bool quiet, FILE *out)
 
 	otlp_sender_counts(&x->sender, &c);
 	if (!quiet)
-		fprintf(out, "pybpf: --otlp %s: %llu periods with %llu samples sent (%llu periods without "
-			"samples), %llu sends tried again\n", x->where, (unsigned long long)c.sent_periods,
-			(unsigned long long)c.sent_samples, (unsigned long long)x->empty_periods,
-			(unsigned long long)c.attempts_failed);
-	c.unsent.samples += x->unencoded_at_end;
+		fprintf(out, "pybpf: --otlp %s: %llu periods with %llu samples sent in %llu KiB (%llu periods "
+			"without samples), %llu sends tried again\n", x->where, (unsigned long long)c.sent_periods,
+			(unsigned long long)c.sent_samples, (unsigned long long)(c.sent_bytes >> 10),
+			(unsigned long long)x->empty_periods, (unsigned long long)c.attempts_failed);
+	c.unsent.samples += x->unencoded;
 	if (c.refused.periods || c.dropped.periods || c.unsent.samples || c.partially_rejected || x->encode_failures)
 		fprintf(out, "pybpf: warning: --otlp: not delivered: %llu periods (%llu samples) refused by the "
 			"collector, %llu (%llu samples) dropped from the full buffer, %llu (%llu samples) unsent at "
@@ -130,13 +161,14 @@ void otlp_export_json(struct otlp_export *x, FILE *out)
 	struct otlp_sender_counts c;
 
 	otlp_sender_counts(&x->sender, &c);
-	c.unsent.samples += x->unencoded_at_end;
+	c.unsent.samples += x->unencoded;
 	fprintf(out, "{\"periods\":%llu,\"empty_periods\":%llu,\"sent_periods\":%llu,\"sent_samples\":%llu,"
+		"\"sent_bytes\":%llu,"
 		"\"attempts_failed\":%llu,\"refused_periods\":%llu,\"refused_samples\":%llu,"
 		"\"dropped_periods\":%llu,\"dropped_samples\":%llu,\"unsent_periods\":%llu,\"unsent_samples\":%llu,"
 		"\"partially_rejected\":%llu,\"encode_failures\":%llu}",
 		(unsigned long long)x->periods, (unsigned long long)x->empty_periods,
-		(unsigned long long)c.sent_periods, (unsigned long long)c.sent_samples,
+		(unsigned long long)c.sent_periods, (unsigned long long)c.sent_samples, (unsigned long long)c.sent_bytes,
 		(unsigned long long)c.attempts_failed, (unsigned long long)c.refused.periods,
 		(unsigned long long)c.refused.samples, (unsigned long long)c.dropped.periods,
 		(unsigned long long)c.dropped.samples, (unsigned long long)c.unsent.periods,

@@ -39,7 +39,7 @@ struct otlp_export {
 	uint64_t period_start_ns;	/* CLOCK_MONOTONIC */
 	uint64_t periods, empty_periods;
 	uint64_t encode_failures;	/* periods not encoded (out of memory): their samples go in the next */
-	uint64_t unencoded_at_end;	/* ... but the last one's have no next: unsent */
+	uint64_t unencoded;		/* samples in no request: the last period's not encoded, or not compressed */
 	bool started;
 };
 

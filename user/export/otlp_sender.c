@@ -152,6 +152,7 @@ static bool settle(struct otlp_sender *s, struct otlp_payload *p, int rc, const 
 	if (!rc && res->status >= 200 && res->status < 300) {
 		c->sent_periods++;
 		c->sent_samples += p->counts.samples;
+		c->sent_bytes += p->len;
 		if (s->failing)
 			tell(s, "pybpf: --otlp: %s takes profiles again\n", s->transport.where);
 		s->failing = false;

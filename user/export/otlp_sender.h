@@ -36,7 +36,7 @@ struct otlp_sender_config {
 };
 
 struct otlp_sender_counts {
-	uint64_t sent_periods, sent_samples;
+	uint64_t sent_periods, sent_samples, sent_bytes;	/* bytes: gzipped requests' bodies */
 	uint64_t attempts_failed;	/* sends to be tried again */
 	struct otlp_drops refused;	/* answered with a status not to retry */
 	uint64_t partially_rejected;	/* profiles the collector said it rejected (partial_success) */

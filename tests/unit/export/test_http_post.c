@@ -75,8 +75,8 @@ static int post(const char *answer, struct http_response *res, char *err, size_t
 {
 	struct http_url url = start(s, answer);
 	/* A minute bounds only a failure: every answer here comes at once. */
-	int rc = http_post(&url, "/v1development/profiles", "application/x-protobuf", "hello", 5, 60000, -1, res,
-			   err, errlen);
+	int rc = http_post(&url, "/v1development/profiles", "application/x-protobuf", "gzip", "hello", 5, 60000, -1,
+			   res, err, errlen);
 
 	pthread_join(s->thread, NULL);
 	close(s->listener);
@@ -97,6 +97,7 @@ Test(http_post, the_request_and_a_plain_answer)
 	cr_assert(strstr(server.request, "POST /base/v1development/profiles HTTP/1.1\r\n") == server.request,
 		  "%s", server.request);
 	cr_assert(strstr(server.request, "\r\nContent-Type: application/x-protobuf\r\n"));
+	cr_assert(strstr(server.request, "\r\nContent-Encoding: gzip\r\n"));
 	cr_assert(strstr(server.request, "\r\nContent-Length: 5\r\n"));
 	cr_assert(strstr(server.request, "\r\n\r\nhello"));
 }
