@@ -24,7 +24,7 @@ UNIT_SRCS := $(wildcard tests/unit/*/*.c) tests/common/fake_target.c tests/commo
 # A recipe that fails leaves no half-written target for the next make to trust.
 .DELETE_ON_ERROR:
 
-.PHONY: FORCE all static install uninstall deb packaging deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale kernels formats faults vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench memory-bench
+.PHONY: FORCE all static install uninstall deb packaging deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale kernels formats faults otlp otelcol vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench memory-bench otlp-bench
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c vmlinux/vmlinux.h
@@ -204,13 +204,22 @@ truth-scale: $(BUILD)/pybpf
 faults: $(BUILD)/pybpf $(BUILD)/hostile npm pythons
 	$(PYTHON311) tests/integration/faults.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 
+# The OpenTelemetry Collector `record --otlp` is tested against (issue 22):
+# Debian's collector core built offline in a sid tree, cached outside the
+# clone (tools/provision-otelcol.sh).
+otelcol:
+	tools/provision-otelcol.sh $(BUILD)
+
+otlp: $(BUILD)/pybpf otelcol pythons
+	$(PYTHON311) tests/integration/otlp.py --pybpf $(BUILD)/pybpf --build $(BUILD)
+
 # Installed as users install it (issue 17): man page, completion, make
 # install, the portable binary in a sid tree, the Debian package in a fresh
 # bookworm tree.
 packaging: $(BUILD)/pybpf pythons
 	$(PYTHON311) tests/packaging/packaging.py --pybpf $(BUILD)/pybpf --build $(BUILD)
 
-check: all unit layouts integration truth formats faults packaging fuzz-corpora check-asan
+check: all unit layouts integration truth formats faults otlp packaging fuzz-corpora check-asan
 
 # pybpf and the unit tests rebuilt with ASan, LSan and UBSan in $(ASAN_BUILD),
 # then the unit, integration, format and fault tests run against them.  Any
@@ -242,13 +251,13 @@ ASAN_MAKE    := CFLAGS="$(ASAN_CFLAGS)" UBSAN_OPTIONS=halt_on_error=1:print_stac
 ASAN_SUBMAKE  = $(MAKE) BUILD=$(ASAN_BUILD) -o $(ASAN_BUILD)/embedded-app -o $(ASAN_BUILD)/hostile \
 		-o $(ASAN_BUILD)/libgilstate.so
 
-check-asan: npm pythons $(BUILD)/fixtures/.stamp $(BUILD)/embedded-app $(BUILD)/hostile $(BUILD)/libgilstate.so
+check-asan: npm pythons otelcol $(BUILD)/fixtures/.stamp $(BUILD)/embedded-app $(BUILD)/hostile $(BUILD)/libgilstate.so
 	mkdir -p $(ASAN_BUILD)
-	for f in npm pythons fixtures embedded-app hostile libgilstate.so; do ln -sfn $(abspath $(BUILD))/$$f $(ASAN_BUILD)/$$f; done
+	for f in npm pythons otelcol fixtures embedded-app hostile libgilstate.so; do ln -sfn $(abspath $(BUILD))/$$f $(ASAN_BUILD)/$$f; done
 	rm -rf $(ASAN_REPORTS) && mkdir $(ASAN_REPORTS)
 	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS):log_path=$(ASAN_REPORTS)/report $(ASAN_SUBMAKE) unit
 	@! ls $(ASAN_REPORTS)/* > /dev/null 2>&1 || { cat $(ASAN_REPORTS)/*; echo "check-asan: sanitizer reports in the unit tests" >&2; exit 1; }
-	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS) $(ASAN_SUBMAKE) INTERPRETERS='$(ASAN_INTERPRETERS)' integration truth formats
+	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS) $(ASAN_SUBMAKE) -o otelcol INTERPRETERS='$(ASAN_INTERPRETERS)' integration truth formats otlp
 	$(ASAN_MAKE) ASAN_OPTIONS=$(ASAN_OPTS):quarantine_size_mb=16 $(ASAN_SUBMAKE) faults
 
 # ---- fuzzing (issue 8) --------------------------------------------------
@@ -311,6 +320,7 @@ bench: bench-deps
 	$(MAKE) truth-bench
 	$(MAKE) startup-bench
 	$(MAKE) memory-bench
+	$(MAKE) otlp-bench
 
 # Issue 12's costs against pybpf before it (BASE_REV), alternating in one
 # run; replaces its section of BENCHMARKS.md.
@@ -336,6 +346,11 @@ startup-bench: all $(BUILD)/base-$(STARTUP_BASE_REV)/build/pybpf
 # alone and memory_profiler (bench-deps installs it), alternating.
 memory-bench: all
 	cd tools/bench && $(PYTHON311) memory_cost.py --pybpf $(abspath $(BUILD))/pybpf \
+		--out $(abspath BENCHMARKS.md)
+
+# The --otlp agent against a local file (issue 22).
+otlp-bench: all otelcol
+	cd tools/bench && $(PYTHON311) otlp_cost.py --pybpf $(abspath $(BUILD))/pybpf --build $(abspath $(BUILD)) \
 		--out $(abspath BENCHMARKS.md)
 
 # A smoke run; it leaves the committed full results alone.

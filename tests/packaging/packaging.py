@@ -160,6 +160,19 @@ def debian_package_installs_and_runs_in_a_fresh_bookworm_tree():
         assert result.returncode == 0, result.stderr
         names = {frame["name"] for frame in json.loads(result.stdout)["shared"]["frames"]}
         assert "busy_in_tree" in names, sorted(names)[:20]
+        # The agent's unit, installed but not enabled, and its settings file.
+        units = [os.path.join(tree, d, "systemd/system/pybpf.service") for d in ("lib", "usr/lib")]
+        unit = next((u for u in units if os.path.exists(u)), None)
+        assert unit, "no pybpf.service in the package"
+        assert not os.path.exists(os.path.join(tree, "etc/systemd/system/multi-user.target.wants/pybpf.service"))
+        assert os.path.exists(os.path.join(tree, "etc/default/pybpf"))
+        with open(unit) as f:
+            (exec_start,) = [l.split("=", 1)[1] for l in f.read().splitlines() if l.startswith("ExecStart=")]
+        # Its command as systemd runs it (the URL set, no more options), for a second: no collector
+        # there, so what it may have gathered is counted unsent, and it ends as the unit's stop would.
+        command = exec_start.replace("${PYBPF_OTLP_URL}", "http://127.0.0.1:9").replace("$PYBPF_OPTIONS", "")
+        agent = in_tree(tree, [], "sh", "-c", command + " -d 1 --otlp-flush 0")
+        assert agent.returncode == 0, (command, agent.returncode, agent.stderr)
     finally:
         shutil.rmtree(tree, ignore_errors=True)
     return "%s: lintian clean of errors; apt installed it with %s; recorded python3 there" % (

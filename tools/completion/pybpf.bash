@@ -45,13 +45,14 @@ _pybpf()
 	-o|--output|-i|--input|--stats|--btf)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
-	-d|--duration|-r|--rate|--max-processes|--refresh|-n|--rows|--tid|--comm|--cgroup|--lines|--memory-period)
+	-d|--duration|-r|--rate|--max-processes|--refresh|-n|--rows|--tid|--comm|--cgroup|--lines|--memory-period|--otlp|--interval|--otlp-buffer|--otlp-flush)
 		return ;;
 	esac
 	case $command in
 	record)
 		options="--pid --all --comm --cgroup --subprocesses --duration --rate --mode --memory-period --gil
 			 --native --kernel --async --output --format --by-line --quiet --stats --stats-stages
+			 --otlp --interval --otlp-buffer --otlp-flush
 			 --max-processes --btf --verbose --help" ;;
 	report)
 		options="--input --pid --tid --lines --output --format --by-line --quiet --help" ;;

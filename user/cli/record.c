@@ -38,9 +38,18 @@
 #include "base/clock.h"
 #include "base/signals.h"
 #include "process/proc_info.h"
+#include "export/otlp_export.h"
 
 #define MAX_DURATION_S 1e9		/* 31 years */
 #define TOP_FUNCTIONS 10
+/* --otlp: a period from 1 s to an hour; at most 4 GiB kept; a flush of at most a minute. */
+#define MIN_INTERVAL_S 1.0
+#define MAX_INTERVAL_S 3600.0
+#define DEFAULT_INTERVAL_S 10.0
+#define MAX_OTLP_BUFFER_MIB 4096
+#define DEFAULT_OTLP_BUFFER_MIB 64
+#define MAX_FLUSH_S 60.0
+#define DEFAULT_FLUSH_S 5.0
 
 struct record_opts {
 	struct session_opts target;	/* -p, -a, -r, --btf, --max-processes, -v */
@@ -57,6 +66,10 @@ struct record_opts {
 	bool gil_only;			/* --gil */
 	bool native;			/* --native */
 	bool kernel;			/* --kernel */
+	const char *otlp_url;		/* --otlp: stream to a collector */
+	double interval_s;		/* --interval: one request per period */
+	size_t otlp_buffer_bytes;	/* --otlp-buffer */
+	double otlp_flush_s;		/* --otlp-flush: at the end, sending what is left */
 };
 
 enum {
@@ -69,6 +82,10 @@ enum {
 	OPT_GIL,
 	OPT_NATIVE,
 	OPT_KERNEL,
+	OPT_OTLP,
+	OPT_INTERVAL,
+	OPT_OTLP_BUFFER,
+	OPT_OTLP_FLUSH,
 };
 
 static const struct argp_option record_options[] = {
@@ -85,6 +102,11 @@ static const struct argp_option record_options[] = {
 	{ "stats", OPT_STATS, "FILE", 0, "Also write run figures as JSON to FILE (times the BPF program; for benchmarks)", 2 },
 	{ "stats-stages", OPT_STATS_STAGES, NULL, 0, "With --stats: also time each stage of a sample in the BPF program (three more clock reads a sample)", 2 },
 	{ "quiet", 'q', NULL, 0, "No summary or top-functions table at the end (errors and warnings only)", 2 },
+	{ NULL, 0, NULL, 0, "Streaming to an OpenTelemetry Collector (an agent):", 3 },
+	{ "otlp", OPT_OTLP, "URL", 0, "Send each period's samples as OTLP profiles (OTLP/HTTP, protobuf) to the collector at URL (http://HOST[:PORT], port 4318 if not given); no local file unless -o is given", 3 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0, "With --otlp: the period (default 10)", 3 },
+	{ "otlp-buffer", OPT_OTLP_BUFFER, "MIB", 0, "With --otlp: keep at most MIB of unsent periods while the collector is away, the oldest dropped past it (default 64)", 3 },
+	{ "otlp-flush", OPT_OTLP_FLUSH, "SECONDS", 0, "With --otlp: at the end (SIGTERM, Ctrl-C, -d), send what is left for at most SECONDS (default 5)", 3 },
 	{ 0 },
 };
 
@@ -134,6 +156,30 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 	case 'q':
 		o->quiet = true;
 		break;
+	case OPT_OTLP:
+		o->otlp_url = arg;
+		break;
+	case OPT_INTERVAL:
+		o->interval_s = strtod(arg, &end);
+		if (*end || !(o->interval_s >= MIN_INTERVAL_S && o->interval_s <= MAX_INTERVAL_S))
+			argp_error(state, "invalid interval '%s': give a number of seconds from %g to %g",
+				   arg, MIN_INTERVAL_S, MAX_INTERVAL_S);
+		break;
+	case OPT_OTLP_BUFFER: {
+		double mib = strtod(arg, &end);
+
+		if (*end || !(mib >= 1 && mib <= MAX_OTLP_BUFFER_MIB))
+			argp_error(state, "invalid --otlp-buffer '%s': give a number of MiB from 1 to %d", arg,
+				   MAX_OTLP_BUFFER_MIB);
+		o->otlp_buffer_bytes = (size_t)(mib * 1048576);
+		break;
+	}
+	case OPT_OTLP_FLUSH:
+		o->otlp_flush_s = strtod(arg, &end);
+		if (*end || !(o->otlp_flush_s >= 0 && o->otlp_flush_s <= MAX_FLUSH_S))
+			argp_error(state, "invalid --otlp-flush '%s': give a number of seconds from 0 to %g", arg,
+				   MAX_FLUSH_S);
+		break;
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &o->target;
 		state->child_inputs[1] = &o->target;
@@ -153,9 +199,18 @@ static error_t parse_record_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--subprocesses goes with a command after --");
 		if (o->stats_stages && !o->stats_path)
 			argp_error(state, "--stats-stages adds to the --stats file: give --stats FILE too");
+		if (!o->otlp_url && (o->interval_s || o->otlp_buffer_bytes || o->otlp_flush_s >= 0))
+			argp_error(state, "--interval, --otlp-buffer and --otlp-flush go with --otlp URL");
 		if (o->gil_only && (o->wall || o->target.memory))
 			argp_error(state, "--gil keeps on-CPU samples of the GIL holder: use it with --mode cpu");
 		session_opts_check_mode(state, &o->target);
+		if (o->otlp_url) {
+			struct http_url url;
+			char why[600];
+
+			if (http_url_parse(o->otlp_url, &url, why, sizeof(why)))
+				argp_error(state, "%s", why);
+		}
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -295,7 +350,8 @@ static void memory_json(const struct tracked *tr, const struct record_opts *o, F
  * after pybpf started the first sample arrived.
  */
 static void write_stats(const struct record_opts *o, struct tracker *t, struct sampler *sampler,
-			const uint64_t *stats, uint64_t start_ns, double secs, struct output_file *file)
+			const uint64_t *stats, uint64_t start_ns, double secs, struct otlp_export *otlp,
+			struct output_file *file)
 {
 	uint64_t buckets[PYPERF_COST_BUCKETS];
 	struct sampler_prog_info prog;
@@ -365,6 +421,11 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 	}
 	fputs("],\"limits\":", f);
 	limits_json(&t->profile->over, f);
+	fputs(",\"otlp\":", f);
+	if (otlp)
+		otlp_export_json(otlp, f);
+	else
+		fputs("null", f);
 	fputs("}\n", f);
 	if (output_file_commit(file, err, sizeof(err)))
 		fprintf(stderr, "pybpf: warning: --stats: %s\n", err);
@@ -382,6 +443,76 @@ static int fail(const char *msg)
 {
 	fprintf(stderr, "pybpf: error: %s\n", msg);
 	return 1;
+}
+
+/* --otlp: a period ended (its timerfd readable): what it gained goes to the collector. */
+struct otlp_tick {
+	int fd;
+	struct otlp_export *export;
+	const struct profile *profile;
+};
+
+static bool otlp_period_ended(void *ctx)
+{
+	struct otlp_tick *tick = ctx;
+	uint64_t expirations;
+
+	if (read(tick->fd, &expirations, sizeof(expirations)) > 0)
+		otlp_export_period(tick->export, tick->profile);
+	return true;
+}
+
+/* A periodic timer of SECONDS on CLOCK_MONOTONIC: its fd, or -errno. */
+static int period_timer(double seconds)
+{
+	uint64_t ns = (uint64_t)(seconds * 1e9);
+	struct itimerspec its = {
+		.it_interval = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) },
+		.it_value = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) },
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/*
+ * --otlp: the sending thread, and the period's timer among the session's
+ * event sources.  0, or -errno with one line in ERR.
+ */
+static int start_otlp(const struct record_opts *o, struct otlp_export *x, struct otlp_tick *tick,
+		      struct session *s, const struct profile *p, char *err, size_t errlen)
+{
+	struct otlp_export_config config = {
+		.url = o->otlp_url,
+		.max_bytes = o->otlp_buffer_bytes ? o->otlp_buffer_bytes : (size_t)DEFAULT_OTLP_BUFFER_MIB << 20,
+		.sample_type = o->target.memory ? "space" : o->wall ? "wall" : "cpu",
+	};
+	struct session_handler handler = { .on_ready = otlp_period_ended, .ctx = tick };
+	int rc = otlp_export_start(x, &config, err, errlen);
+
+	if (rc)
+		return rc;
+	tick->export = x;
+	tick->profile = p;
+	tick->fd = period_timer(o->interval_s ? o->interval_s : DEFAULT_INTERVAL_S);
+	if (tick->fd < 0) {
+		snprintf(err, errlen, "--interval: cannot make its timer: %s", strerror(-tick->fd));
+		return tick->fd;
+	}
+	handler.fd = tick->fd;
+	if (session_add_handler(s, &handler)) {
+		snprintf(err, errlen, "--otlp: no room for the period's timer among the event sources");
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 /* The launched command's pidfd readable: it exited, and the recording ends. */
@@ -414,12 +545,14 @@ int record_main(int argc, char **argv)
 		"  pybpf diff before.pybpf after.pybpf -o diff.svg",
 		children, NULL, NULL,
 	};
-	struct record_opts o = { .duration_s = 0 };
+	struct record_opts o = { .duration_s = 0, .otlp_flush_s = -1 };
 	struct tracker_modes modes = { 0 };
 	struct session_config cfg;
 	struct launch cmd = { -1, -1, -1 };
 	struct output_file stats_file = { .open = false };	/* --stats */
 	struct profile profile;
+	struct otlp_export otlp = { .started = false };
+	struct otlp_tick tick = { .fd = -1 };
 	struct session s;
 	struct tracker *t = &s.tracker;
 	uint64_t stats[PYPERF_STAT_MAX], start_ns = monotonic_ns();
@@ -457,7 +590,11 @@ int record_main(int argc, char **argv)
 		snprintf(stem, sizeof(stem), "pybpf-%d", o.target.pids.pids[0]);
 	else
 		snprintf(stem, sizeof(stem), "pybpf-%s", o.target.all ? "all" : "command");
-	outputs_default(&o.outputs, stem);
+	/* An agent (--otlp) writes no local file unless asked to, nor keeps the samples' order for one. */
+	if (!o.otlp_url || o.outputs.n)
+		outputs_default(&o.outputs, stem);
+	else
+		profile.keep_order = false;
 
 	cfg = (struct session_config){
 		.pids = o.target.pids.pids,
@@ -495,6 +632,10 @@ int record_main(int argc, char **argv)
 	}
 	profile.start_ns = realtime_ns();
 	outputs_attach(&o.outputs, &profile);
+	if (o.otlp_url && start_otlp(&o, &otlp, &tick, &s, &profile, err, sizeof(err))) {
+		fail(err);
+		goto out;
+	}
 	if (session_start(&s, err, sizeof(err))) {
 		fail(err);
 		goto out;
@@ -507,6 +648,9 @@ int record_main(int argc, char **argv)
 	sampler_stats(s.sampler, stats);
 	tracker_take_lost(t);
 	profile.duration_ns = monotonic_ns() - profile.origin_ns;
+	/* The last period, and what is left sent within --otlp-flush. */
+	if (o.otlp_url)
+		otlp_export_finish(&otlp, &profile, (int)((o.otlp_flush_s >= 0 ? o.otlp_flush_s : DEFAULT_FLUSH_S) * 1000));
 	rc = 0;
 	/* Stopped early: the command goes on; its exit code is not ours to give. */
 	if (o.command && why == SESSION_HANDLER)
@@ -530,14 +674,19 @@ int record_main(int argc, char **argv)
 		top_functions_print(&profile, TOP_FUNCTIONS, stderr);
 		outputs_print(&o.outputs, &profile, stderr);
 	}
+	if (o.otlp_url)
+		otlp_export_print(&otlp, o.quiet, stderr);
 	warn_losses(t, &profile, stats);
 	if (o.stats_path)
-		write_stats(&o, t, s.sampler, stats, start_ns, recorded_s, &stats_file);
+		write_stats(&o, t, s.sampler, stats, start_ns, recorded_s, o.otlp_url ? &otlp : NULL, &stats_file);
 	if (why == SESSION_ERROR)
 		fail(err);
 out:
 	if (o.command && cmd.pid > 0 && rc == 1)
 		launch_abort(&cmd);
+	otlp_export_free(&otlp);
+	if (tick.fd >= 0)
+		close(tick.fd);
 	outputs_close(&o.outputs);
 	output_file_abort(&stats_file);
 	session_close(&s);

@@ -51,18 +51,13 @@ static uint64_t string_id(struct pprof *w, const char *text)
 	size_t len = strlen(text);
 	bool created;
 	uintptr_t *slot = hmap_upsert(&w->string_index, text, len, &created);
-	char enc[4];
 
 	if (!slot) {
 		w->failed = true;
 		return 0;
 	}
 	if (created) {
-		/* profile.proto strings must be valid UTF-8: Go's decoder checks. */
-		w->text.len = 0;
-		for (const char *s = text; *s;)
-			byte_buf_append(&w->text, enc, utf8_encode(utf8_next(&s), enc));
-		pb_bytes(&w->strings, PROFILE_STRING_TABLE, w->text.data, w->text.len);
+		pb_text(&w->strings, PROFILE_STRING_TABLE, text, &w->text);
 		*slot = ++w->nstrings;
 	}
 	return *slot - 1;
@@ -102,6 +97,16 @@ static uint64_t function_id(struct pprof *w, const struct prof_frame *f)
 	return *slot;
 }
 
+void pprof_line(struct byte_buf *line, uint64_t function, const struct prof_frame *f)
+{
+	pb_uint(line, LINE_FUNCTION_ID, function);
+	if (f->line > 0)
+		pb_uint(line, LINE_LINE, (uint64_t)f->line);
+	/* Line.column counts from 1 (0: unknown), CPython's columns from 0. */
+	if (prof_frame_column1(f))
+		pb_uint(line, LINE_COLUMN, (uint64_t)prof_frame_column1(f));
+}
+
 /* The location of FRAME, written on first use after its function. */
 static uint64_t location_id(struct pprof *w, uint32_t frame)
 {
@@ -112,12 +117,7 @@ static uint64_t location_id(struct pprof *w, uint32_t frame)
 		return w->location_of[frame];
 	function = function_id(w, f);
 	w->sub.len = 0;
-	pb_uint(&w->sub, LINE_FUNCTION_ID, function);
-	if (f->line > 0)
-		pb_uint(&w->sub, LINE_LINE, (uint64_t)f->line);
-	/* Line.column counts from 1 (0: unknown), CPython's columns from 0. */
-	if (prof_frame_column1(f))
-		pb_uint(&w->sub, LINE_COLUMN, (uint64_t)prof_frame_column1(f));
+	pprof_line(&w->sub, function, f);
 	w->msg.len = 0;
 	pb_uint(&w->msg, LOCATION_ID, ++w->nlocations);
 	pb_uint(&w->msg, LOCATION_MAPPING_ID, MAPPING);

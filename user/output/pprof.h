@@ -14,8 +14,16 @@
 #define PYBPF_PPROF_H
 
 #include <stdio.h>
+#include "base/bytes.h"
 #include "profile/profile.h"
 
 int pprof_write(FILE *out, const struct profile *p, const char *title);
+
+/*
+ * Frame F's Line message (of function FUNCTION) into LINE: its line, and
+ * its column counted from 1, where known.  The same fields in OTLP's
+ * profiles.proto (otlp_profiles.c).
+ */
+void pprof_line(struct byte_buf *line, uint64_t function, const struct prof_frame *f);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <string.h>
 #include "output/protobuf.h"
+#include "base/utf8.h"
 
 static void tag(struct byte_buf *b, uint32_t field, enum pb_wire_type type)
 {
@@ -53,4 +54,26 @@ void pb_packed(struct byte_buf *b, uint32_t field, const uint64_t *v, size_t n)
 	byte_buf_varint(b, len);
 	for (size_t i = 0; i < n; i++)
 		byte_buf_varint(b, v[i]);
+}
+
+void pb_fixed64(struct byte_buf *b, uint32_t field, uint64_t v)
+{
+	uint8_t le[8];
+
+	for (int i = 0; i < 8; i++)
+		le[i] = (uint8_t)(v >> (8 * i));
+	tag(b, field, PB_FIXED64);
+	byte_buf_append(b, le, sizeof(le));
+}
+
+void pb_text(struct byte_buf *b, uint32_t field, const char *text, struct byte_buf *scratch)
+{
+	char enc[4];
+
+	scratch->len = 0;
+	for (const char *s = text; *s;)
+		byte_buf_append(scratch, enc, utf8_encode(utf8_next(&s), enc));
+	if (scratch->failed)
+		b->failed = true;
+	pb_bytes(b, field, scratch->data, scratch->len);
 }

@@ -187,3 +187,64 @@ int proc_task_syscall(pid_t pid, pid_t tid)
 	nr = strtol(text, &end, 10);
 	return end == text ? -1 : (int)nr;
 }
+
+void proc_executable_name(pid_t pid, char *buf, size_t size)
+{
+	char path[64], target[4096], *base;
+	ssize_t n;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	/* A file replaced since it started reads "PATH (deleted)": the name is still PATH's. */
+	if (n > 10 && !strcmp(target + n - 10, " (deleted)"))
+		target[n - 10] = '\0';
+	base = strrchr(target, '/');
+	snprintf(buf, size, "%s", base ? base + 1 : target);
+}
+
+/* The length of the run of lowercase hex digits at S. */
+static size_t hex_run(const char *s)
+{
+	size_t n = 0;
+
+	while ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f'))
+		n++;
+	return n;
+}
+
+bool cgroup_container_id(const char *text, char *buf, size_t size)
+{
+	const char *found = NULL;
+
+	if (size < CONTAINER_ID_LEN + 1)
+		return false;
+	/*
+	 * Runtimes name a container's cgroup by its 64-hex-digit id:
+	 * docker-ID.scope, /docker/ID, cri-containerd-ID.scope, crio-ID.scope,
+	 * libpod-ID.scope, /kubepods/.../ID.  The last such id is the innermost.
+	 */
+	for (const char *s = text; *s;) {
+		size_t run = hex_run(s);
+
+		if (run == CONTAINER_ID_LEN)
+			found = s;
+		s += run ? run : 1;
+	}
+	if (!found)
+		return false;
+	memcpy(buf, found, CONTAINER_ID_LEN);
+	buf[CONTAINER_ID_LEN] = '\0';
+	return true;
+}
+
+bool proc_container_id(pid_t pid, char *buf, size_t size)
+{
+	char path[64], text[8192];
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	return read_small_file(path, text, sizeof(text)) > 0 && cgroup_container_id(text, buf, size);
+}

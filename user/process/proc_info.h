@@ -45,6 +45,21 @@ bool proc_cpu_ns(pid_t pid, uint64_t *ns);
  */
 bool proc_resident(pid_t pid, uint64_t *anon, uint64_t *shmem);
 
+/* The file name of the executable PID runs (/proc/PID/exe), "" if unreadable. */
+void proc_executable_name(pid_t pid, char *buf, size_t size);
+
+/* A container id is 64 hex digits (Docker, containerd, CRI-O, Podman). */
+#define CONTAINER_ID_LEN 64
+
+/*
+ * The id of the container PID runs in, from its cgroup paths (BUF: at
+ * least CONTAINER_ID_LEN + 1 bytes); false if none names one.
+ */
+bool proc_container_id(pid_t pid, char *buf, size_t size);
+
+/* The same, from the text of a /proc/PID/cgroup file. */
+bool cgroup_container_id(const char *cgroup_text, char *buf, size_t size);
+
 /* When PID started, in clock ticks since boot: with the PID, names one process for good. 0 if gone. */
 uint64_t proc_start_ticks(pid_t pid);
 

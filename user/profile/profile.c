@@ -79,6 +79,8 @@ void profile_free(struct profile *p)
 	for (size_t i = 0; i < p->nprocesses; i++) {
 		free(p->processes[i].cmdline);
 		free(p->processes[i].version);
+		free(p->processes[i].executable);
+		free(p->processes[i].container_id);
 	}
 	for (size_t i = 0; i < p->nthreads; i++)
 		thread_free(p->threads[i]);
@@ -180,6 +182,23 @@ size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 		return PROFILE_NO_PROCESS;
 	}
 	return p->nprocesses++;
+}
+
+int profile_process_origin(struct profile *p, size_t proc, const char *executable, const char *container_id)
+{
+	struct prof_process *process = &p->processes[proc];
+	char *exe = executable ? strdup(executable) : NULL, *container = container_id ? strdup(container_id) : NULL;
+
+	if ((executable && !exe) || (container_id && !container)) {
+		free(exe);
+		free(container);
+		return -ENOMEM;
+	}
+	free(process->executable);
+	free(process->container_id);
+	process->executable = exe;
+	process->container_id = container;
+	return 0;
 }
 
 int profile_thread_set_name(struct prof_thread *t, const char *name)

@@ -64,6 +64,8 @@ struct prof_process {
 	uint32_t ns_pid;	/* pid inside its own pid namespace */
 	char *cmdline;
 	char *version;		/* "3.11.7" */
+	char *executable;	/* its executable's file name ("python3.11"); NULL: not known */
+	char *container_id;	/* the container it runs in, from its cgroup; NULL: none known */
 	uint64_t samples;
 };
 
@@ -159,6 +161,13 @@ uint32_t profile_code_frame(struct profile *p, const char *name, const char *fil
 #define PROFILE_NO_PROCESS SIZE_MAX
 size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 		       const char *version);
+
+/*
+ * Where process PROC came from, for a fleet's backend (--otlp): its
+ * executable's file name and its container's id, each NULL if not known.
+ * 0, or -ENOMEM (the process keeps what it had).
+ */
+int profile_process_origin(struct profile *p, size_t proc, const char *executable, const char *container_id);
 
 /*
  * The tid of a process's asyncio tasks suspended in an await (--mode wall

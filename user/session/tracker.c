@@ -313,6 +313,19 @@ static int track_memory(struct tracker *t, struct tracked *tr)
 	return t->kernel->track_memory(t->kernel_ctx, tr->pid, anon, shmem);
 }
 
+/*
+ * Where TR came from, for a fleet (--otlp): its executable and container.
+ * Optional: out of memory, the process is still profiled without them.
+ */
+static void note_origin(struct tracker *t, struct tracked *tr)
+{
+	char exe[256], container[CONTAINER_ID_LEN + 1];
+	bool in_container = proc_container_id(tr->pid, container, sizeof(container));
+
+	proc_executable_name(tr->pid, exe, sizeof(exe));
+	profile_process_origin(t->profile, tr->process, exe[0] ? exe : NULL, in_container ? container : NULL);
+}
+
 /* TR's target is known: make it a process of the profile and sample it. */
 static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 			   char *err, size_t errlen)
@@ -328,6 +341,8 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 		rc = -ENOMEM;
 	else
 		rc = symbolizer_init(&tr->sym, &tr->target, t->profile);
+	if (!rc)
+		note_origin(t, tr);
 	if (!rc && t->modes.sources)
 		tr->sym.read_source = source_file_read;
 	if (!rc) {

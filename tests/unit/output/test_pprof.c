@@ -9,55 +9,7 @@
 #include "base/bytes.h"
 #include "capture.h"
 #include "output/pprof.h"
-
-struct field {
-	uint32_t number;
-	uint64_t value;			/* varint fields */
-	const uint8_t *data;		/* length-delimited ones */
-	size_t len;
-};
-
-/* The fields of one message, in order; at most MAX. */
-static size_t fields(const uint8_t *msg, size_t len, struct field *out, size_t max)
-{
-	struct byte_reader r = byte_reader(msg, len);
-	size_t n = 0;
-
-	while (byte_reader_left(&r)) {
-		uint64_t key = byte_reader_varint(&r);
-		struct field f = { .number = (uint32_t)(key >> 3) };
-
-		cr_assert_lt(n, max);
-		if ((key & 7) == 0) {
-			f.value = byte_reader_varint(&r);
-		} else {
-			cr_assert_eq(key & 7, 2, "field %u: wire type %u", f.number, (unsigned)(key & 7));
-			f.len = byte_reader_varint(&r);
-			f.data = byte_reader_take(&r, f.len);
-		}
-		cr_assert(!r.bad, "field %u runs past its message", f.number);
-		out[n++] = f;
-	}
-	return n;
-}
-
-static size_t count(const struct field *f, size_t n, uint32_t number)
-{
-	size_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += f[i].number == number;
-	return c;
-}
-
-static uint64_t value(const struct field *f, size_t n, uint32_t number)
-{
-	for (size_t i = 0; i < n; i++)
-		if (f[i].number == number)
-			return f[i].value;
-	cr_assert_fail("no field %u", number);
-	return 0;
-}
+#include "pb_fields.h"
 
 /* The Line of location LOCATION (a Profile field 4) into LINE; its field count. */
 static size_t line_of_location(const struct field *location, struct field *line, size_t max)

@@ -79,3 +79,30 @@ Test(proc_info, cpu_time_of_a_process)
 	cr_assert_leq(after, now_ns + 20000000ULL);
 	cr_assert_not(proc_cpu_ns(0x7ffffff0, &after), "a missing process has no CPU time");
 }
+
+/* A container's id from the cgroup paths container runtimes make; none on a host's own. */
+Test(proc_info, container_ids_from_cgroup_paths)
+{
+	const char *id = "4f1c2d7e9a0b3c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5";
+	char text[1024], got[CONTAINER_ID_LEN + 1];
+	const char *forms[] = {
+		"0::/system.slice/docker-%s.scope\n",
+		"12:pids:/docker/%s\n0::/docker/%s\n",
+		"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234.slice/cri-containerd-%s.scope\n",
+		"0::/machine.slice/libpod-%s.scope/container\n",
+		"0::/kubepods/besteffort/pod0e3a-44/%s\n",
+	};
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(text, sizeof(text), forms[i], id, id);
+		cr_assert(cgroup_container_id(text, got, sizeof(got)), "%s", text);
+		cr_assert_str_eq(got, id);
+	}
+	cr_assert_not(cgroup_container_id("0::/user.slice/user-0.slice/session-3.scope\n", got, sizeof(got)));
+	cr_assert_not(cgroup_container_id("0::/\n", got, sizeof(got)));
+	/* 63 or 65 hex digits are no id. */
+	cr_assert_not(cgroup_container_id("0::/docker/4f1c2d7e9a0b3c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d\n",
+					  got, sizeof(got)));
+	cr_assert_not(cgroup_container_id("0::/docker/4f1c2d7e9a0b3c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e\n",
+					  got, sizeof(got)));
+}
