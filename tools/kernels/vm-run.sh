@@ -5,7 +5,7 @@
 #   runs COMMAND as root in the guest, prints its stdout/stderr, exits with its exit status.
 # env: CPUS (2) MEM (2G) TIMEOUT (300 s) KVM (0; 1 = try KVM) FLAVOUR (amd64|cloud-amd64)
 #      BOOT_TIMEOUT (240 s: a guest that has not started COMMAND by then is stopped and
-#      booted again, BOOT_TRIES (3) times in all)
+#      booted again, BOOT_TRIES (3) boots in all)
 #      NICE (-19: the VM's threads go ahead of the host's other work; 0: they share evenly)
 #      VIRTIOFS (1 default: root over virtiofs using trixie virtiofsd; 0: root over 9p, slower)
 #      OUT (a host directory shared read-write at the same path via 9p; none by default;
@@ -48,11 +48,9 @@ else
   vngargs+=(--disable-kvm)
 fi
 [ -n "${APPEND:-}" ] && vngargs+=(--append "$APPEND")
-# Under TCG a guest now and then stops for good early in its boot (its
-# console's last line "Probing EDD ... ok", QEMU idle): seen once in about
-# twenty boots beside two CPU hogs, and each such hang took TIMEOUT (1800 s
-# for `make kernels`).  The guest prints a line of its own before COMMAND,
-# taken out of its output here; a guest that has not printed it within
+# A guest that never starts COMMAND would take all of TIMEOUT (1800 s for
+# `make kernels`): the guest prints a line of its own before COMMAND, taken
+# out of its output here; a guest that has not printed it within
 # BOOT_TIMEOUT is stopped and booted again.
 #
 # QEMU reopens /proc/self/fd/1 and /proc/self/fd/2 for the guest's stdout/stderr; if those are
@@ -67,9 +65,14 @@ boot_once() {   # sets boot_rc: COMMAND's status, or "hung"
   local state marker waited=0 pipeline
   state=$(mktemp -d "$TOP/logs/boot.XXXXXX")
   marker="vm-run: command started ${state##*.}"
+  # virtme-ng passes --exec's command on the kernel's command line, which
+  # x86 holds to 2,048 bytes: past that the guest never runs it (make
+  # kernels' whole command is that long).  The guest reads it from a file
+  # instead, in a directory shared with it read-only.
+  printf "echo '%s'\n%s\n" "$marker" "$cmd" > "$state/command.sh"
   { { PYBPF_VM_QEMU_ARGS_LOG=$TOP/logs/$SUITE-qemu-args.txt PYBPF_VM_CONSOLE_LOG=$CONSOLE_LOG \
         nice -n "${NICE:--19}" timeout --kill-after=10 "${TIMEOUT:-300}" \
-        "$TOP/bin/vng" "${vngargs[@]}" --exec "echo '$marker'; $cmd" 2>&1 1>&3 3>&- &
+        "$TOP/bin/vng" "${vngargs[@]}" --rodir "$state" --exec "bash $state/command.sh" 2>&1 1>&3 3>&- &
       echo $! > "$state/pid"; wait $!; echo $? > "$state/rc"; } \
       | grep --line-buffered -vx 'virtme: waiting for virtiofsd to start' >&2; } 3>&1 |
     while IFS= read -r line || [ -n "$line" ]; do
