@@ -62,7 +62,7 @@ fi
 # loaded host).  The VM's threads (QEMU's vCPUs, virtiofsd) go ahead of
 # the host's other work: NICE (-19; 0 to share the host evenly).
 boot_once() {   # sets boot_rc: COMMAND's status, or "hung"
-  local state marker waited=0 pipeline
+  local state marker waited=0 pipeline hung=0
   state=$(mktemp -d "$TOP/logs/boot.XXXXXX")
   marker="vm-run: command started ${state##*.}"
   # virtme-ng passes --exec's command on the kernel's command line, which
@@ -83,12 +83,12 @@ boot_once() {   # sets boot_rc: COMMAND's status, or "hung"
     sleep 1; waited=$((waited + 1))
   done
   if [ ! -e "$state/rc" ] && [ ! -e "$state/started" ]; then
-    touch "$state/hung"
+    hung=1
     kill -TERM "$(cat "$state/pid")" 2>/dev/null
   fi
   wait $pipeline
   boot_rc=$(cat "$state/rc" 2>/dev/null || echo 255)
-  [ -e "$state/hung" ] && boot_rc=hung
+  [ $hung = 1 ] && boot_rc=hung
   rm -rf "$state"
 }
 start=$(date +%s.%N)
