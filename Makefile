@@ -24,7 +24,7 @@ UNIT_SRCS := $(wildcard tests/unit/*/*.c) tests/common/fake_target.c tests/commo
 # A recipe that fails leaves no half-written target for the next make to trust.
 .DELETE_ON_ERROR:
 
-.PHONY: FORCE all static install uninstall deb packaging deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale kernels formats faults otlp otelcol vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench memory-bench otlp-bench
+.PHONY: FORCE all static install uninstall deb packaging deps demo check check-asan fuzz fuzz-corpora unit layouts integration truth truth-scale kernels formats faults otlp otelcol vmlinux clean npm pythons bench bench-deps bench-quick truth-bench startup-bench memory-bench otlp-bench otlp-soak
 all: $(BUILD)/pybpf
 
 $(BUILD)/pyperf.bpf.o: bpf/pyperf.bpf.c vmlinux/vmlinux.h
@@ -321,6 +321,7 @@ bench: bench-deps
 	$(MAKE) startup-bench
 	$(MAKE) memory-bench
 	$(MAKE) otlp-bench
+	$(MAKE) otlp-soak
 
 # Issue 12's costs against pybpf before it (BASE_REV), alternating in one
 # run; replaces its section of BENCHMARKS.md.
@@ -352,6 +353,14 @@ memory-bench: all
 otlp-bench: all otelcol
 	cd tools/bench && $(PYTHON311) otlp_cost.py --pybpf $(abspath $(BUILD))/pybpf --build $(abspath $(BUILD)) \
 		--out $(abspath BENCHMARKS.md)
+
+# An agent's memory while thousands of processes come and go, beside the
+# agent before it let go of what it had sent (issue 22).
+SOAK_BASE_REV ?= 6ead32a
+otlp-soak: all otelcol $(BUILD)/base-$(SOAK_BASE_REV)/build/pybpf
+	cd tools/bench && $(PYTHON311) otlp_soak.py --pybpf $(abspath $(BUILD))/pybpf \
+		--base $(abspath $(BUILD))/base-$(SOAK_BASE_REV)/build/pybpf --base-rev $(SOAK_BASE_REV) \
+		--build $(abspath $(BUILD)) --out $(abspath BENCHMARKS.md)
 
 # A smoke run; it leaves the committed full results alone.
 bench-quick: bench-deps

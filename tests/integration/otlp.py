@@ -13,6 +13,9 @@ tools/provision-otelcol.sh), on 127.0.0.1.  Run as root:
     outage wait in the buffer and arrive, none lost;
   - no collector at all: sampling goes on, one warning, the end within the
     flush's bound with what was not sent counted, the local file written;
+  - an agent (-a, no local output) where processes come and go lets go
+    of each one that ended once its samples are sent, and every one of
+    them arrives whole;
   - --mode wall: the waits' reasons arrive as frames;
   - bad options: one line and exit 2.
 
@@ -335,6 +338,61 @@ def otlp_without_a_collector_keeps_sampling_and_ends_in_bounds():
     assert len([l for l in lines if "Connection refused" in l]) == 1, lines
     assert any("not delivered" in l and "%d samples) unsent at the end" % local in l for l in lines), lines
     return "%d samples recorded, written locally, counted unsent" % local
+
+# A short-lived process: a known function for a third of a second of CPU, then gone.
+CHURNER = """
+import time
+def churn_work(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+churn_work(0.3)
+"""
+
+
+@test
+def otlp_agent_lets_go_of_ended_processes_and_delivers_them_whole():
+    """record -a --otlp with no local output, while short processes come and go (three at a
+    time) beside a long one: each that ended is let go of once a request has taken its
+    samples (its record, threads and stacks freed: what keeps an agent's memory to the
+    processes running), and every sample of every one of them arrives."""
+    churners, at_once = 12, 3
+    # Named so that --comm picks these alone out of the host's Python processes.
+    exe = tmp("pybpf-churn")
+    if not os.path.islink(exe):
+        os.symlink(os.path.realpath(PYTHON), exe)
+    script = tmp("churn.py")
+    with open(script, "w") as f:
+        f.write(CHURNER)
+    with Collector("letgo") as c:
+        proc = pybpf_popen(["record", "-a", "--comm", "pybpf-churn", "-r", "1000", "--otlp", c.url, "--interval", "1",
+                            "--otlp-flush", "60", "--stats", tmp("letgo.stats")])
+        harness.wait_attached(proc)
+        with Workload(exe, "split.py") as w:
+            pids = []
+            for first in range(0, churners, at_once):
+                batch = [subprocess.Popen([exe, script]) for _ in range(at_once)]
+                for p in batch:
+                    assert p.wait(120) == 0
+                pids += [p.pid for p in batch]
+            # Every churner has exited: two periods more (the long one feeds them) and each is sent and let go of.
+            sent = len(c.batches())
+            wait_batches(c, sent + 3, w.pid, 120)
+            err, st, _ = stop(proc, "letgo")
+    assert proc.returncode == 0, err
+    everything_arrived(st, st["otlp"]["sent_samples"], [c])
+    assert st["let_go"]["processes"] == churners, (st["let_go"], [p["pid"] for p in st["processes"]])
+    assert [p["pid"] for p in st["processes"]] == [w.pid], st["processes"]
+    assert "and %d more processes that ended, already sent (--otlp): %d samples" % (
+        churners, st["let_go"]["samples"]) in err, err
+    by_pid = received([c])
+    for pid in pids:
+        work = sum(s[3] for s in by_pid[pid] if any(f[0] == "churn_work" for f in s[2]))
+        assert work > 0, (pid, sorted(by_pid))
+        assert by_pid[pid][0][0]["process.command_line"].endswith("churn.py"), by_pid[pid][0][0]
+    return "%d of %d ended processes let go of, each at the collector (%d samples in all, %d of theirs)" % (
+        st["let_go"]["processes"], churners, st["otlp"]["sent_samples"],
+        sum(s[3] for pid in pids for s in by_pid[pid]))
 
 
 @test

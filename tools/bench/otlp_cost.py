@@ -49,6 +49,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def start_collector(build, json_out):
+    """The test collector (tools/otelcol) on a free port of 127.0.0.1, its
+    JSON lines to JSON_OUT: (its process, its URL)."""
+    port = free_port()
+    binary = os.path.join(build, "otelcol", "pybpf-otelcol")
+    config = os.path.abspath(os.path.join(build, "otelcol", "config.yaml"))
+    proc = subprocess.Popen([binary, "--config=file:" + config, "--feature-gates=service.profilesSupport"],
+                            env=dict(os.environ, OTEL_PORT=str(port), OTEL_JSON_OUT=json_out),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, "http://127.0.0.1:%d" % port
+
+
 def run_pybpf(argv, seconds, tmp):
     """pybpf for SECONDS, stopped by SIGTERM: (CPU seconds, peak RSS MiB, BPF ms, --stats)."""
     stats = os.path.join(tmp, "stats.json")
@@ -76,18 +88,12 @@ def main():
     ap.add_argument("--out")
     a = ap.parse_args()
     start = time.time()
-    collector_bin = os.path.join(a.build, "otelcol", "pybpf-otelcol")
-    config = os.path.join(a.build, "otelcol", "config.yaml")
     results = {}
     with tempfile.TemporaryDirectory(prefix="pybpf-otlp-") as tmp:
         script = os.path.join(tmp, "service.py")
         with open(script, "w") as f:
             f.write(WORKLOAD)
-        port = free_port()
-        collector = subprocess.Popen(
-            [collector_bin, "--config=file:" + os.path.abspath(config), "--feature-gates=service.profilesSupport"],
-            env=dict(os.environ, OTEL_PORT=str(port), OTEL_JSON_OUT=os.path.join(tmp, "out.jsonl")),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        collector, url = start_collector(a.build, os.path.join(tmp, "out.jsonl"))
         services = [subprocess.Popen([PYTHON, script, str(10 + i % 30)], stdout=subprocess.PIPE, text=True)
                     for i in range(a.processes)]
         try:
@@ -96,7 +102,7 @@ def main():
             time.sleep(2)
             base = [a.pybpf, "record", "-a", "-q", "-r", "100"]
             cases = [("-a -r 100 -o local.pb.gz (local file)", base + ["-o", os.path.join(tmp, "local.pb.gz")]),
-                     ("-a -r 100 --otlp (10 s periods)", base + ["--otlp", "http://127.0.0.1:%d" % port])]
+                     ("-a -r 100 --otlp (10 s periods)", base + ["--otlp", url])]
             for _ in range(a.rounds):
                 for name, argv in cases:
                     results.setdefault(name, []).append(run_pybpf(argv, a.seconds, tmp))

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
@@ -38,7 +37,7 @@
 #include "base/clock.h"
 #include "base/signals.h"
 #include "process/proc_info.h"
-#include "export/otlp_export.h"
+#include "cli/otlp_agent.h"
 
 #define MAX_DURATION_S 1e9		/* 31 years */
 #define TOP_FUNCTIONS 10
@@ -268,15 +267,15 @@ static void print_memory(const struct tracker *t, uint64_t period)
 static void print_summary(struct tracker *t, const struct record_opts *o, const uint64_t *stats,
 			  double secs, const char *reason)
 {
-	unsigned int processes = 0;
+	unsigned long long processes = t->retired.processes;
 
 	for (size_t i = 0; i < t->nall; i++)
 		processes += t->all[i]->was_profiled;
 	if (o->target.memory)	/* a sample per period of growth: no rate */
-		fprintf(stderr, "pybpf: recorded %u Python process%s for %.1f s (%s)\n",
+		fprintf(stderr, "pybpf: recorded %llu Python process%s for %.1f s (%s)\n",
 			processes, processes == 1 ? "" : "es", secs, reason);
 	else
-		fprintf(stderr, "pybpf: recorded %u Python process%s for %.1f s at %u Hz (%s)\n",
+		fprintf(stderr, "pybpf: recorded %llu Python process%s for %.1f s at %u Hz (%s)\n",
 			processes, processes == 1 ? "" : "es", secs, o->target.rate_hz, reason);
 	tracker_print_summary(t, stderr);
 	fprintf(stderr, "pybpf: samples %llu, lost %llu (ring buffer full), failed reads %llu, unresolved frames %llu\n",
@@ -419,7 +418,11 @@ static void write_stats(const struct record_opts *o, struct tracker *t, struct s
 		incomplete_json(&tr->incomplete, f);
 		fputc('}', f);
 	}
-	fputs("],\"limits\":", f);
+	/* An agent's processes that ended and were sent, only counted (otlp_agent.h). */
+	fprintf(f, "],\"let_go\":{\"processes\":%llu,\"samples\":%llu,\"lost\":%llu,\"braked\":%llu}",
+		(unsigned long long)t->retired.processes, (unsigned long long)t->retired.samples,
+		(unsigned long long)t->retired.lost, (unsigned long long)t->retired.braked);
+	fputs(",\"limits\":", f);
 	limits_json(&t->profile->over, f);
 	fputs(",\"otlp\":", f);
 	if (otlp)
@@ -445,74 +448,24 @@ static int fail(const char *msg)
 	return 1;
 }
 
-/* --otlp: a period ended (its timerfd readable): what it gained goes to the collector. */
-struct otlp_tick {
-	int fd;
-	struct otlp_export *export;
-	const struct profile *profile;
-};
-
-static bool otlp_period_ended(void *ctx)
-{
-	struct otlp_tick *tick = ctx;
-	uint64_t expirations;
-
-	if (read(tick->fd, &expirations, sizeof(expirations)) > 0)
-		otlp_export_period(tick->export, tick->profile);
-	return true;
-}
-
-/* A periodic timer of SECONDS on CLOCK_MONOTONIC: its fd, or -errno. */
-static int period_timer(double seconds)
-{
-	uint64_t ns = (uint64_t)(seconds * 1e9);
-	struct itimerspec its = {
-		.it_interval = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) },
-		.it_value = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) },
-	};
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	if (timerfd_settime(fd, 0, &its, NULL)) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
 /*
- * --otlp: the sending thread, and the period's timer among the session's
- * event sources.  0, or -errno with one line in ERR.
+ * --otlp: the sending thread and the period's timer.  An agent (no local
+ * output) lets go of what it has sent: its memory follows the processes
+ * running, not every one that ran.
  */
 static int start_otlp(const struct record_opts *o, struct otlp_export *x, struct otlp_tick *tick,
-		      struct session *s, const struct profile *p, char *err, size_t errlen)
+		      struct session *s, struct profile *p, char *err, size_t errlen)
 {
 	struct otlp_export_config config = {
 		.url = o->otlp_url,
 		.max_bytes = o->otlp_buffer_bytes ? o->otlp_buffer_bytes : (size_t)DEFAULT_OTLP_BUFFER_MIB << 20,
 		.sample_type = o->target.memory ? "space" : o->wall ? "wall" : "cpu",
 	};
-	struct session_handler handler = { .on_ready = otlp_period_ended, .ctx = tick };
-	int rc = otlp_export_start(x, &config, err, errlen);
 
-	if (rc)
-		return rc;
-	tick->export = x;
 	tick->profile = p;
-	tick->fd = period_timer(o->interval_s ? o->interval_s : DEFAULT_INTERVAL_S);
-	if (tick->fd < 0) {
-		snprintf(err, errlen, "--interval: cannot make its timer: %s", strerror(-tick->fd));
-		return tick->fd;
-	}
-	handler.fd = tick->fd;
-	if (session_add_handler(s, &handler)) {
-		snprintf(err, errlen, "--otlp: no room for the period's timer among the event sources");
-		return -ENOSPC;
-	}
-	return 0;
+	tick->tracker = o->outputs.n ? NULL : &s->tracker;
+	return otlp_agent_start(tick, x, &config, o->interval_s ? o->interval_s : DEFAULT_INTERVAL_S, s, err,
+				errlen);
 }
 
 /* The launched command's pidfd readable: it exited, and the recording ends. */
@@ -671,6 +624,8 @@ int record_main(int argc, char **argv)
 	}
 	if (!o.quiet) {
 		print_summary(t, &o, stats, recorded_s, stop_reason(&s, why));
+		if (t->retired.processes)
+			fprintf(stderr, "pybpf: the processes let go of are in the collector's profiles only, not in what follows\n");
 		top_functions_print(&profile, TOP_FUNCTIONS, stderr);
 		outputs_print(&o.outputs, &profile, stderr);
 	}
@@ -685,8 +640,7 @@ out:
 	if (o.command && cmd.pid > 0 && rc == 1)
 		launch_abort(&cmd);
 	otlp_export_free(&otlp);
-	if (tick.fd >= 0)
-		close(tick.fd);
+	otlp_agent_stop(&tick);
 	outputs_close(&o.outputs);
 	output_file_abort(&stats_file);
 	session_close(&s);

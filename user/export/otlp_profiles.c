@@ -456,13 +456,44 @@ out:
 	return rc;
 }
 
+/* The samples of P's thread I no request has taken yet. */
+static uint64_t thread_unsent(const struct profile *p, const struct otlp_baseline *b, size_t i)
+{
+	return p->threads[i]->samples - (i < b->nthreads ? b->thread_sent[i] : 0);
+}
+
 uint64_t otlp_baseline_unsent(const struct profile *p, const struct otlp_baseline *b)
 {
 	uint64_t unsent = 0;
 
 	for (size_t i = 0; i < p->nthreads; i++)
-		unsent += p->threads[i]->samples - (i < b->nthreads ? b->thread_sent[i] : 0);
+		unsent += thread_unsent(p, b, i);
 	return unsent;
+}
+
+void otlp_baseline_hold_unsent(const struct profile *p, const struct otlp_baseline *b, bool *processes)
+{
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (thread_unsent(p, b, i))
+			processes[p->threads[i]->process] = false;
+}
+
+void otlp_baseline_threads_moved(struct otlp_baseline *b, const size_t *moved, size_t n)
+{
+	size_t kept = 0;
+
+	/* Threads keep their order: each moves down, to a place already read. */
+	for (size_t i = 0; i < b->nthreads && i < n; i++) {
+		if (moved[i] == PROFILE_THREAD_GONE) {
+			free(b->sent[i]);
+			continue;
+		}
+		b->sent[kept] = b->sent[i];
+		b->nsent[kept] = b->nsent[i];
+		b->thread_sent[kept] = b->thread_sent[i];
+		kept++;
+	}
+	b->nthreads = kept;
 }
 
 void otlp_baseline_free(struct otlp_baseline *b)

@@ -16,6 +16,7 @@
 #ifndef PYBPF_EXPORT_OTLP_PROFILES_H
 #define PYBPF_EXPORT_OTLP_PROFILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "base/bytes.h"
@@ -33,6 +34,15 @@ void otlp_baseline_free(struct otlp_baseline *b);
 
 /* The samples of P no request has taken yet. */
 uint64_t otlp_baseline_unsent(const struct profile *p, const struct otlp_baseline *b);
+
+/*
+ * Clear PROCESSES[I] (P's nprocesses flags) for each process of P with
+ * samples no request has taken yet: those are not to be let go of.
+ */
+void otlp_baseline_hold_unsent(const struct profile *p, const struct otlp_baseline *b, bool *processes);
+
+/* P's threads moved as profile_retire() told in MOVED[0..N): B's with them. */
+void otlp_baseline_threads_moved(struct otlp_baseline *b, const size_t *moved, size_t n);
 
 struct otlp_period {
 	uint64_t start_unix_ns;		/* CLOCK_REALTIME when the period began */

@@ -31,10 +31,26 @@ static bool is_marker(const char *text)
 	return false;
 }
 
-static void thread_free(struct prof_thread *t)
+/* A thread's key in thread_index: its process's slot and its tid. */
+struct thread_key {
+	uint64_t process;
+	uint32_t tid;
+	uint32_t pad;
+};
+
+static struct thread_key thread_key(size_t process, uint32_t tid)
 {
-	for (size_t i = 0; i < t->nstacks; i++)
+	return (struct thread_key){ process, tid, 0 };
+}
+
+/* T's stacks leave P's use, against its bounds. */
+static void thread_free(struct profile *p, struct prof_thread *t)
+{
+	for (size_t i = 0; i < t->nstacks; i++) {
+		p->stack_frames -= t->stacks[i].depth;
 		free(t->stacks[i].frames);
+	}
+	p->nstacks -= t->nstacks;
 	free(t->stacks);
 	free(t->runs);
 	hmap_free(&t->stack_index);
@@ -72,21 +88,27 @@ void profile_describe(const struct profile *p, uint64_t count, char *buf, size_t
 	snprintf(buf, size, "%s in %llu sample%s", bytes, (unsigned long long)count, count == 1 ? "" : "s");
 }
 
+static void process_free(struct prof_process *proc)
+{
+	free(proc->cmdline);
+	free(proc->version);
+	free(proc->executable);
+	free(proc->container_id);
+	memset(proc, 0, sizeof(*proc));
+}
+
 void profile_free(struct profile *p)
 {
 	for (size_t i = 0; i < p->nstrings; i++)
 		free(p->strings[i]);
-	for (size_t i = 0; i < p->nprocesses; i++) {
-		free(p->processes[i].cmdline);
-		free(p->processes[i].version);
-		free(p->processes[i].executable);
-		free(p->processes[i].container_id);
-	}
+	for (size_t i = 0; i < p->nprocesses; i++)
+		process_free(&p->processes[i]);
 	for (size_t i = 0; i < p->nthreads; i++)
-		thread_free(p->threads[i]);
+		thread_free(p, p->threads[i]);
 	free(p->strings);
 	free(p->frames);
 	free(p->processes);
+	free(p->free_processes);
 	free(p->threads);
 	hmap_free(&p->string_index);
 	hmap_free(&p->frame_index);
@@ -165,23 +187,73 @@ uint32_t profile_code_frame(struct profile *p, const char *name, const char *fil
 size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 		       const char *version)
 {
+	bool reuse = p->nfree_processes > 0;
+	size_t at = reuse ? p->free_processes[p->nfree_processes - 1] : p->nprocesses;
 	struct prof_process *proc;
 
-	if (array_reserve(&p->processes, &p->processes_cap, p->nprocesses + 1,
-			  sizeof(*proc)))
+	/* Room to let go of every process, made now: profile_retire cannot fail. */
+	if (array_reserve(&p->free_processes, &p->free_processes_cap, p->nprocesses + 1,
+			  sizeof(*p->free_processes)) ||
+	    (!reuse && array_reserve(&p->processes, &p->processes_cap, p->nprocesses + 1, sizeof(*proc))))
 		return PROFILE_NO_PROCESS;
-	proc = &p->processes[p->nprocesses];
+	proc = &p->processes[at];
 	memset(proc, 0, sizeof(*proc));
 	proc->pid = pid;
 	proc->ns_pid = pid;
 	proc->cmdline = strdup(cmdline ? cmdline : "");
 	proc->version = strdup(version ? version : "");
 	if (!proc->cmdline || !proc->version) {
-		free(proc->cmdline);
-		free(proc->version);
+		/* Left empty: a free slot has no command line (profile_retire, profile_free). */
+		process_free(proc);
 		return PROFILE_NO_PROCESS;
 	}
-	return p->nprocesses++;
+	if (reuse)
+		p->nfree_processes--;
+	else
+		p->nprocesses++;
+	return at;
+}
+
+void profile_drop_process(struct profile *p, size_t proc)
+{
+	process_free(&p->processes[proc]);
+	/* The last one leaves no hole for the outputs to meet (those that write as they go have not yet). */
+	if (proc + 1 == p->nprocesses)
+		p->nprocesses--;
+	else
+		p->free_processes[p->nfree_processes++] = proc;
+}
+
+void profile_retire(struct profile *p, const bool *retire, size_t *moved)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct prof_thread *t = p->threads[i];
+		struct thread_key key = thread_key(t->process, t->tid);
+
+		if (retire[t->process]) {
+			hmap_remove(&p->thread_index, &key, sizeof(key));
+			thread_free(p, t);
+			moved[i] = PROFILE_THREAD_GONE;
+			continue;
+		}
+		/* Found again after the removals: they move the map's entries. */
+		if (kept != i)
+			*hmap_find(&p->thread_index, &key, sizeof(key)) = kept + 1;
+		t->index = kept;
+		p->threads[kept] = t;
+		moved[i] = kept++;
+	}
+	p->nthreads = kept;
+	for (size_t i = 0; i < p->nprocesses; i++) {
+		/* A slot already free has no command line: never let go of twice. */
+		if (!retire[i] || !p->processes[i].cmdline)
+			continue;
+		p->retired_samples += p->processes[i].samples;
+		process_free(&p->processes[i]);
+		p->free_processes[p->nfree_processes++] = i;
+	}
 }
 
 int profile_process_origin(struct profile *p, size_t proc, const char *executable, const char *container_id)
@@ -218,7 +290,7 @@ int profile_thread_set_name(struct prof_thread *t, const char *name)
 struct prof_thread *profile_thread(struct profile *p, size_t process, uint32_t tid,
 				   const char *name)
 {
-	struct { uint64_t process; uint32_t tid; uint32_t pad; } key = { process, tid, 0 };
+	struct thread_key key = thread_key(process, tid);
 	uintptr_t *slot = hmap_find(&p->thread_index, &key, sizeof(key));
 	struct prof_thread *t;
 

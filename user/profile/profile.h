@@ -123,7 +123,16 @@ struct profile {
 	size_t nframes, frames_cap;
 	struct prof_process *processes;
 	size_t nprocesses, processes_cap;
-	struct hmap thread_index;	/* (pid, tid) -> index + 1 */
+	/*
+	 * Slots of processes let go of (profile_retire), for later ones to
+	 * take: an agent's profile holds the processes still running, not
+	 * every one that ran.  Room for all of them is kept, so that letting
+	 * go never needs memory.
+	 */
+	size_t *free_processes;
+	size_t nfree_processes, free_processes_cap;
+	uint64_t retired_samples;	/* the samples of the processes let go of */
+	struct hmap thread_index;	/* (process, tid) -> index + 1 */
 	struct prof_thread **threads;
 	size_t nthreads, threads_cap;
 	/*
@@ -161,6 +170,29 @@ uint32_t profile_code_frame(struct profile *p, const char *name, const char *fil
 #define PROFILE_NO_PROCESS SIZE_MAX
 size_t profile_process(struct profile *p, uint32_t pid, const char *cmdline,
 		       const char *version);
+
+/* Processes in P that are not let go of: what limits.processes bounds. */
+static inline size_t profile_live_processes(const struct profile *p)
+{
+	return p->nprocesses - p->nfree_processes;
+}
+
+/*
+ * Let go of each process I with RETIRE[I] (P's nprocesses flags): its
+ * threads and stacks are freed and its slot is taken by a later process,
+ * its samples counted in retired_samples.  The threads left keep their
+ * order; MOVED[I] (the caller's, P's nthreads before) is where thread I is
+ * now, or PROFILE_THREAD_GONE.  Needs no memory.  For an agent that has
+ * sent what they had (--otlp): nothing may refer to them any more.
+ */
+#define PROFILE_THREAD_GONE SIZE_MAX
+void profile_retire(struct profile *p, const bool *retire, size_t *moved);
+
+/*
+ * Undo profile_process(): PROC, just made and with no thread yet, could
+ * not be profiled after all.  Its slot is the next process's.
+ */
+void profile_drop_process(struct profile *p, size_t proc);
 
 /*
  * Where process PROC came from, for a fleet's backend (--otlp): its

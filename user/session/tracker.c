@@ -330,17 +330,20 @@ static void note_origin(struct tracker *t, struct tracked *tr)
 static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 			   char *err, size_t errlen)
 {
+	bool in_profile = false;
 	int rc = 0;
 
 	if (t->profiled >= t->max_processes)
 		rc = -E2BIG;
-	else if (t->profile->nprocesses >= t->profile->limits.processes)
+	else if (profile_live_processes(t->profile) >= t->profile->limits.processes)
 		rc = -EDQUOT;
 	else if ((tr->process = profile_process(t->profile, tr->pid, tr->target.cmdline,
 					       tr->target.version)) == PROFILE_NO_PROCESS)
 		rc = -ENOMEM;
-	else
+	else {
+		in_profile = true;
 		rc = symbolizer_init(&tr->sym, &tr->target, t->profile);
+	}
 	if (!rc)
 		note_origin(t, tr);
 	if (!rc && t->modes.sources)
@@ -361,6 +364,9 @@ static int start_profiling(struct tracker *t, struct tracked *tr, bool in_bpf,
 	}
 	if (rc) {
 		suspended_tasks_free(&tr->suspended);
+		/* Its slot too: never profiled, it would never be let go of. */
+		if (in_profile)
+			profile_drop_process(t->profile, tr->process);
 		/* An entry the kernel made itself (a fork) goes with the process. */
 		if (in_bpf && t->kernel)
 			t->kernel->remove_process(t->kernel_ctx, tr->pid);
@@ -663,6 +669,42 @@ void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e)
 			end_tracked(t, tr);
 		break;
 	}
+}
+
+size_t tracker_ended(const struct tracker *t, bool *processes)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nall; i++) {
+		const struct tracked *tr = t->all[i];
+
+		if (tr->was_profiled && tr->state == TRACKED_ENDED) {
+			processes[tr->process] = true;
+			n++;
+		}
+	}
+	return n;
+}
+
+void tracker_retire(struct tracker *t, const bool *processes)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->nall; i++) {
+		struct tracked *tr = t->all[i];
+
+		/* release() freed what it held when it ended. */
+		if (tr->was_profiled && tr->state == TRACKED_ENDED && processes[tr->process]) {
+			t->retired.processes++;
+			t->retired.samples += tr->samples;
+			t->retired.lost += tr->lost;
+			t->retired.braked += tr->braked;
+			free(tr);
+			continue;
+		}
+		t->all[kept++] = tr;
+	}
+	t->nall = kept;
 }
 
 void tracker_stop_cpu_clocks(struct tracker *t)

@@ -3,7 +3,8 @@
  * The set of processes being profiled: found at start (-p, or a /proc scan
  * for -a), or reported by the BPF fork/exec/exit tracepoints while
  * recording.  Each incarnation of a PID is its own process in the profile;
- * processes that exit stay in it.  Samples are symbolized and aggregated
+ * processes that exit stay in it (an --otlp agent lets go of them once
+ * their samples are sent: tracker_retire).  Samples are symbolized and aggregated
  * here as they arrive.
  */
 #ifndef PYBPF_TRACKER_H
@@ -127,6 +128,10 @@ struct tracker {
 	uint64_t samples, dropped, unresolved, gil_dropped;
 	struct incomplete_counts incomplete;	/* every process's */
 	uint64_t first_sample_ns;	/* CLOCK_MONOTONIC of the first sample seen */
+	/* Processes that ended and were let go of (tracker_retire), their counts folded here. */
+	struct {
+		uint64_t processes, samples, lost, braked;
+	} retired;
 	/* Optional: sees every symbolized stack (frame ids, outermost first) and the periods it stands for. */
 	void (*on_stack)(void *ctx, const struct tracked *tr, uint32_t tid,
 			 const uint32_t *frames, size_t depth, uint64_t count);
@@ -195,6 +200,19 @@ void tracker_take_lost(struct tracker *t);
 
 /* TID of TR's profile thread, made on first use; NULL when memory runs out. */
 struct prof_thread *tracker_thread(struct tracker *t, struct tracked *tr, uint32_t tid);
+
+/*
+ * Set PROCESSES[I] (the profile's nprocesses flags) for each process that
+ * was profiled and has ended; how many.
+ */
+size_t tracker_ended(const struct tracker *t, bool *processes);
+
+/*
+ * Let go of the incarnations of the processes flagged in PROCESSES, which
+ * must have ended: their counts go to t->retired, their records are freed.
+ * The profile's side is profile_retire().
+ */
+void tracker_retire(struct tracker *t, const bool *processes);
 
 /* A warning on OUT for each process whose frames could mostly not be read, or were never there. */
 void tracker_warn_unreadable(const struct tracker *t, FILE *out);

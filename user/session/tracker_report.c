@@ -5,6 +5,9 @@
 
 void tracker_warn_unreadable(const struct tracker *t, FILE *out)
 {
+	if (t->retired.braked)
+		fprintf(out, "pybpf: warning: processes that ended and were let go of (--otlp) were sampled less: the brake did not take %llu of their samples; each sample taken stands for those not taken\n",
+			(unsigned long long)t->retired.braked);
 	for (size_t i = 0; i < t->nall; i++) {
 		const struct tracked *tr = t->all[i];
 		uint64_t broken;
@@ -54,4 +57,8 @@ void tracker_print_summary(struct tracker *t, FILE *out)
 			(unsigned long long)tr->lost, tr->target.cmdline,
 			tr->replaced_by_exec ? " (exec'd)" : tr->state == TRACKED_ENDED ? " (exited)" : "");
 	}
+	if (t->retired.processes)
+		fprintf(out, "pybpf:   and %llu more process%s that ended, already sent (--otlp): %llu samples, %llu lost\n",
+			(unsigned long long)t->retired.processes, t->retired.processes == 1 ? "" : "es",
+			(unsigned long long)t->retired.samples, (unsigned long long)t->retired.lost);
 }

@@ -274,3 +274,71 @@ Test(otlp_profiles, strings_are_valid_utf8)
 	otlp_baseline_free(&base);
 	profile_free(&p);
 }
+
+/*
+ * An agent lets go of a process once every sample of it is in a request:
+ * a process with samples not yet taken is held, and after the threads
+ * move the next request still carries only what is new.
+ */
+Test(otlp_profiles, a_process_is_let_go_of_only_once_sent_and_the_rest_stay_deltas)
+{
+	struct profile p;
+	struct otlp_baseline base = { 0 };
+	struct otlp_request_counts counts;
+	struct byte_buf req = { 0 };
+	bool ended[2];
+	size_t moved[3];
+
+	profile_init(&p, 1000000);
+	size_t gone = profile_process(&p, 100, "python3 gone.py", "3.11.2");
+	size_t kept = profile_process(&p, 200, "python3 kept.py", "3.11.2");
+	struct prof_thread *a = profile_thread(&p, gone, 100, "MainThread");
+	struct prof_thread *b = profile_thread(&p, kept, 200, "MainThread");
+	uint32_t hot = profile_code_frame(&p, "hot", "app.py", 10, 12, -1);
+	uint32_t cold = profile_code_frame(&p, "cold", "app.py", 20, 21, -1);
+
+	cr_assert_eq(profile_add(&p, a, &hot, 1, 3), 0);
+	cr_assert_eq(profile_add(&p, b, &hot, 1, 2), 0);
+	cr_assert_eq(otlp_profiles_encode(&p, &base, &PERIOD, &req, &counts), 0);
+	cr_assert_eq(counts.samples, 5);
+
+	/* A sample after the request: not to be let go of yet. */
+	cr_assert_eq(profile_add(&p, a, &cold, 1, 1), 0);
+	ended[gone] = ended[kept] = true;
+	otlp_baseline_hold_unsent(&p, &base, ended);
+	cr_assert_not(ended[gone]);
+	cr_assert(ended[kept], "all of its samples were taken");
+
+	/* A thread born after the request with no sample yet holds nothing. */
+	struct prof_thread *c = profile_thread(&p, kept, 201, "idle");
+	cr_assert_not_null(c);
+	ended[gone] = ended[kept] = true;
+	cr_assert_eq(otlp_profiles_encode(&p, &base, &PERIOD, &req, &counts), 0);
+	cr_assert_eq(counts.samples, 1);
+	otlp_baseline_hold_unsent(&p, &base, ended);
+	cr_assert(ended[gone]);
+
+	ended[kept] = false;
+	profile_retire(&p, ended, moved);
+	otlp_baseline_threads_moved(&base, moved, 3);
+	cr_assert_eq(p.nthreads, 2);
+	cr_assert_eq(base.nthreads, 2, "the baseline had a place for every thread of the last request");
+	cr_assert_eq(base.thread_sent[0], 2, "kept's MainThread: its 2 samples sent");
+	cr_assert_eq(base.thread_sent[1], 0);
+
+	/* Only what is new, under the right thread. */
+	cr_assert_eq(profile_add(&p, b, &hot, 1, 4), 0);
+	cr_assert_eq(profile_add(&p, c, &cold, 1, 1), 0);
+	cr_assert_eq(otlp_profiles_encode(&p, &base, &PERIOD, &req, &counts), 0);
+	cr_assert_eq(counts.samples, 5);
+	cr_assert_eq(counts.processes, 1);
+	size_t n = decode(&req, lines, 64, &dict);
+	cr_assert_eq(n, 2);
+	cr_assert(strstr(lines[0], "process.pid=200;") && strstr(lines[0], "thread.id=200 thread.name=MainThread | hot app.py:12 | 4000000"),
+		  "%s", lines[0]);
+	cr_assert(strstr(lines[1], "thread.id=201 thread.name=idle | cold app.py:21 | 1000000"), "%s", lines[1]);
+	cr_assert_eq(otlp_baseline_unsent(&p, &base), 0);
+	byte_buf_free(&req);
+	otlp_baseline_free(&base);
+	profile_free(&p);
+}

@@ -349,3 +349,94 @@ Test(profile, describes_samples_in_their_unit)
 	cr_assert_str_eq(profile_unit_name(PROF_UNIT_NANOSECONDS), "nanoseconds");
 	profile_free(&bytes);
 }
+
+/*
+ * An agent lets go of the processes it has sent: their threads and stacks
+ * leave the profile (and its bounds' use), the threads left keep their
+ * order and are still found, and a later process takes the slot.
+ */
+Test(profile, a_process_let_go_of_leaves_its_slot_to_a_later_one)
+{
+	size_t gone = profile_process(&P, 100, "python3 gone.py", "3.11.2");
+	size_t kept = profile_process(&P, 200, "python3 kept.py", "3.11.2");
+	uint32_t f = profile_frame(&P, "f", "f.py", 1), g = profile_frame(&P, "g", "g.py", 2);
+	const uint32_t deep[] = { f, g, f }, shallow[] = { g };
+	struct prof_thread *a = profile_thread(&P, gone, 100, "MainThread");
+	struct prof_thread *b = profile_thread(&P, kept, 200, "MainThread");
+	struct prof_thread *c = profile_thread(&P, gone, 101, "worker");
+	struct prof_thread *d = profile_thread(&P, kept, 201, "worker");
+	bool retire[2] = { [0] = true };
+	size_t moved[4];
+
+	cr_assert_eq(profile_add(&P, a, deep, 3, 5), 0);
+	cr_assert_eq(profile_add(&P, c, shallow, 1, 2), 0);
+	cr_assert_eq(profile_add(&P, b, shallow, 1, 7), 0);
+	cr_assert_eq(profile_add(&P, d, deep, 3, 1), 0);
+	cr_assert_eq(P.nstacks, 4);
+	cr_assert_eq(P.stack_frames, 8);
+
+	profile_retire(&P, retire, moved);
+	cr_assert_eq(moved[0], PROFILE_THREAD_GONE);
+	cr_assert_eq(moved[1], 0);
+	cr_assert_eq(moved[2], PROFILE_THREAD_GONE);
+	cr_assert_eq(moved[3], 1);
+	cr_assert_eq(P.nthreads, 2);
+	cr_assert_eq(P.threads[0], b);
+	cr_assert_eq(P.threads[1], d);
+	cr_assert_eq(b->index, 0);
+	cr_assert_eq(d->index, 1);
+	cr_assert_eq(P.nstacks, 2, "its stacks no longer count against the bound");
+	cr_assert_eq(P.stack_frames, 4);
+	cr_assert_eq(P.retired_samples, 7);
+	cr_assert_eq(profile_samples(&P), 8);
+	cr_assert_eq(profile_live_processes(&P), 1);
+	/* The threads left are found where they are now. */
+	cr_assert_eq(profile_thread(&P, kept, 200, NULL), b);
+	cr_assert_eq(profile_thread(&P, kept, 201, NULL), d);
+
+	/* Letting go twice of a free slot does nothing. */
+	profile_retire(&P, retire, moved);
+	cr_assert_eq(P.nfree_processes, 1);
+	cr_assert_eq(P.retired_samples, 7);
+
+	/* The next process takes the slot, with none of the old one's threads. */
+	size_t later = profile_process(&P, 300, "python3 later.py", "3.12.1");
+	cr_assert_eq(later, gone);
+	cr_assert_eq(P.nprocesses, 2);
+	cr_assert_eq(profile_live_processes(&P), 2);
+	cr_assert_str_eq(P.processes[later].cmdline, "python3 later.py");
+	cr_assert_eq(P.processes[later].samples, 0);
+	cr_assert_null(P.processes[later].executable);
+	struct prof_thread *e = profile_thread(&P, later, 100, "new");
+	cr_assert_eq(P.nthreads, 3);
+	cr_assert_str_eq(e->name, "new");
+	cr_assert_eq(e->samples, 0);
+	cr_assert_eq(e->index, 2);
+	/* A third process is a new slot. */
+	cr_assert_eq(profile_process(&P, 400, NULL, NULL), 2);
+}
+
+/* A process that could not be profiled after all gives its slot back, leaving no hole behind. */
+Test(profile, a_process_dropped_at_once_leaves_no_slot_behind)
+{
+	size_t first = profile_process(&P, 100, "python3 a.py", "3.11.2");
+	size_t failed = profile_process(&P, 200, "python3 b.py", "3.11.2");
+
+	profile_drop_process(&P, failed);
+	cr_assert_eq(P.nprocesses, 1, "the last one: no hole for the outputs");
+	cr_assert_eq(P.nfree_processes, 0);
+	cr_assert_eq(profile_process(&P, 300, "python3 c.py", "3.11.2"), failed);
+
+	/* A slot taken again from those let go of goes back to them. */
+	bool retire[2] = { true, false };
+	size_t moved[1];
+
+	profile_retire(&P, retire, moved);
+	size_t reused = profile_process(&P, 400, "python3 d.py", "3.11.2");
+	cr_assert_eq(reused, first);
+	profile_drop_process(&P, reused);
+	cr_assert_eq(P.nprocesses, 2);
+	cr_assert_eq(P.nfree_processes, 1);
+	cr_assert_null(P.processes[first].cmdline);
+	cr_assert_eq(profile_live_processes(&P), 1);
+}

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include "child_python.h"
+#include "cli/otlp_agent.h"
 #include "session/tracker.h"
 
 #define PYTHON311 "/usr/bin/python3.11"
@@ -171,6 +172,7 @@ Test(tracker, a_full_kernel_map_leaves_nothing_behind, .fini = stop)
 	cr_assert_eq(kernel.nremoved, 0, "nothing was added");
 	cr_assert_eq(tracker.profiled, 0);
 	cr_assert_eq(tracker_explicit_alive(&tracker), 0);
+	cr_assert_eq(profile_live_processes(&profile), 0, "nor its place in the profile");
 	/* Under ASan, the symbolizer made before the refusal is not leaked. */
 }
 
@@ -293,4 +295,97 @@ Test(tracker, growth_in_a_thread_with_no_python_frame_is_counted_and_marked, .fi
 	tracker_on_sample(&tracker, &sample, sizeof(sample.hdr));
 	cr_assert_eq(thread->stacks[0].count, 3);
 	cr_assert_eq(last()->idle, 1);
+}
+
+static pid_t second = -1;
+
+static void stop_both(void)
+{
+	child_python_stop(&second);
+	stop();
+}
+
+/* A memory sample of PID's main thread with no Python frame: PERIODS samples in the profile. */
+static void sample_of(pid_t pid, uint32_t periods)
+{
+	sample.hdr = (struct pyperf_sample_header){
+		.pid = pid, .tid = pid, .kind = PYPERF_KIND_MEMORY,
+		.flags = PYPERF_SAMPLE_NO_TSTATE, .weight = periods, .syscall = -1,
+	};
+	tracker_on_sample(&tracker, &sample, sizeof(sample.hdr));
+}
+
+/*
+ * An --otlp agent lets go of a process that ended once a request has
+ * taken all its samples: its record and threads go, its counts stay in
+ * the totals, and the next process takes its place in the profile.
+ */
+Test(tracker, an_agent_lets_go_of_an_ended_process_once_its_samples_are_sent, .fini = stop_both)
+{
+	static const struct otlp_period period = {
+		.start_unix_ns = 1, .duration_ns = 1, .host_name = "h", .sample_type = "space", .pybpf_version = "0",
+	};
+	struct otlp_baseline base = { 0 };
+	struct otlp_request_counts counts;
+	struct byte_buf req = { 0 };
+	size_t slot;
+	char *summary = NULL;
+	size_t summary_len = 0;
+	FILE *out;
+
+	start_in(&memory_mode, 8);
+	attach();
+	second = child_python_spinning(PYTHON311);
+	cr_assert_eq(tracker_add(&tracker, python, false, err, sizeof(err)), 0, "%s", err);
+	slot = last()->process;
+	cr_assert_eq(tracker_add(&tracker, second, false, err, sizeof(err)), 0, "%s", err);
+	sample_of(python, 3);
+	sample_of(second, 2);
+
+	/* Running: kept. */
+	cr_assert_eq(otlp_profiles_encode(&profile, &base, &period, &req, &counts), 0);
+	cr_assert_eq(otlp_agent_let_go(&tracker, &profile, &base), 0);
+
+	/* Ended, with a sample no request has taken: kept. */
+	sample_of(python, 1);
+	send_event(PYPERF_PROC_EXIT, python, 0);
+	cr_assert_eq(otlp_agent_let_go(&tracker, &profile, &base), 0);
+	cr_assert_eq(tracker.nall, 2);
+
+	/* Sent: let go of, its counts in the totals. */
+	cr_assert_eq(otlp_profiles_encode(&profile, &base, &period, &req, &counts), 0);
+	cr_assert_eq(counts.samples, 1);
+	cr_assert_eq(otlp_agent_let_go(&tracker, &profile, &base), 1);
+	cr_assert_eq(tracker.nall, 1);
+	cr_assert_eq(last()->pid, second);
+	cr_assert_eq(tracker.retired.processes, 1);
+	cr_assert_eq(tracker.retired.samples, 2, "its two samples (of 4 periods)");
+	cr_assert_eq(profile.nthreads, 1);
+	cr_assert_eq(profile.threads[0]->pid, (uint32_t)second);
+	cr_assert_eq(profile.retired_samples, 4);
+	cr_assert_eq(base.nthreads, 1);
+
+	/* The second goes on as before, and its samples are still deltas. */
+	sample_of(second, 5);
+	cr_assert_eq(otlp_profiles_encode(&profile, &base, &period, &req, &counts), 0);
+	cr_assert_eq(counts.samples, 5);
+
+	/* A new process takes the slot the first left. */
+	child_python_stop(&python);
+	python = child_python_spinning(PYTHON311);
+	cr_assert_eq(tracker_add(&tracker, python, false, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(last()->process, slot);
+	sample_of(python, 1);
+	cr_assert_eq(profile.processes[slot].samples, 1);
+	cr_assert_eq(profile.processes[slot].pid, (uint32_t)python);
+
+	/* The summary still counts it. */
+	out = open_memstream(&summary, &summary_len);
+	tracker_print_summary(&tracker, out);
+	fclose(out);
+	cr_assert(strstr(summary, "and 1 more process that ended, already sent (--otlp): 2 samples, 0 lost"), "%s",
+		  summary);
+	free(summary);
+	byte_buf_free(&req);
+	otlp_baseline_free(&base);
 }

@@ -98,3 +98,19 @@ Test(wall_clock, an_exec_starts_the_run_afresh, .init = setup, .fini = teardown)
 	wall_clock_end(&wall, 7, 9500000);
 	cr_assert_eq(wall_clock_run(&wall, 42, 43, 10000000, 1000), 1000);
 }
+
+/* A process's end forgets its threads: an agent on a busy host keeps no entry per thread that ever ran. */
+Test(wall_clock, an_ended_process_leaves_no_entries, .init = setup, .fini = teardown)
+{
+	wall_clock_leave(&wall, thread, 43, frames, 2, 3000000);
+	wall_clock_return(&wall, 42, 44, 3000000);
+	wall_clock_return(&wall, 77, 78, 3000000);	/* another process's */
+	cr_assert_eq(wall.waits.len, 3);
+	wall_clock_end(&wall, 42, 5000000);
+	cr_assert_eq(heard, 1, "the wait still counted, to the end");
+	cr_assert_eq(heard_count, 2000);
+	cr_assert_eq(wall.waits.len, 1);
+	/* A later thread with the same tid starts afresh. */
+	cr_assert_eq(wall_clock_run(&wall, 42, 43, 6000000, 250), 250, "nominal: its run's start unknown");
+	cr_assert_eq(wall.waits.len, 2);
+}
