@@ -139,7 +139,7 @@ def main():
             "-" if let_go is None else str(let_go), len(st["processes"])))
     text = "\n".join([
         BEGIN,
-        "## An --otlp agent's memory over a day's churn (issue 22)",
+        "## An --otlp agent's memory while processes come and go (issue 22)",
         "",
         "Measured %s, %.1f min in all. Command:" % (time.strftime("%Y-%m-%d %H:%M"), (time.time() - start) / 60),
         "",
