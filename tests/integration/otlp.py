@@ -13,6 +13,8 @@ tools/provision-otelcol.sh), on 127.0.0.1.  Run as root:
     outage wait in the buffer and arrive, none lost;
   - no collector at all: sampling goes on, one warning, the end within the
     flush's bound with what was not sent counted, the local file written;
+  - a command and the Python it starts (-- CMD --subprocesses), each under
+    its own pid;
   - an agent (-a, no local output) where processes come and go lets go
     of each one that ended once its samples are sent, and every one of
     them arrives whole;
@@ -338,6 +340,57 @@ def otlp_without_a_collector_keeps_sampling_and_ends_in_bounds():
     assert len([l for l in lines if "Connection refused" in l]) == 1, lines
     assert any("not delivered" in l and "%d samples) unsent at the end" % local in l for l in lines), lines
     return "%d samples recorded, written locally, counted unsent" % local
+
+# A command that runs a child Python, then works itself: each spins on its own CPU clock.
+PARENT = """
+import subprocess, sys, time
+def spin(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+def parent_work():
+    spin(1.0)
+subprocess.run([sys.executable, "-c", "import time\\n"
+                "def child_work():\\n"
+                "    end = time.process_time() + 1.0\\n"
+                "    while time.process_time() < end: pass\\n"
+                "child_work()\\n"], check=True)
+parent_work()
+"""
+
+
+@test
+def otlp_streams_a_command_and_its_children():
+    """record --otlp --subprocesses -- CMD: the command and the Python it starts, each under
+    its own pid at the collector; the recording ends with the command and sends what is left."""
+    script = tmp("otlp-parent.py")
+    with open(script, "w") as f:
+        f.write(PARENT)
+    with Collector("command") as c:
+        proc = pybpf_popen(["record", "-r", "1000", "--otlp", c.url, "--interval", "1", "--otlp-flush", "60",
+                            "--stats", tmp("command.stats"), "--subprocesses", "--", PYTHON, script])
+        err, _, _ = finish(proc, timeout=300)
+    assert proc.returncode == 0, err
+    with open(tmp("command.stats")) as f:
+        st = json.load(f)
+    everything_arrived(st, st["otlp"]["sent_samples"], [c])
+    work = collections.defaultdict(collections.Counter)
+    for pid, samples in received([c]).items():
+        for _, _, frames, count, _, _ in samples:
+            for name in ("parent_work", "child_work"):
+                if any(f[0] == name for f in frames):
+                    work[name][pid] += count
+    # Each ran a second of CPU: a sample a millisecond, half of them at the least however loaded.
+    assert set(work) == {"parent_work", "child_work"}, dict(work)
+    (parent,), (child,) = work["parent_work"], work["child_work"]
+    assert parent != child, (parent, child)
+    assert work["parent_work"][parent] >= 500 and work["child_work"][child] >= 500, dict(work)
+    # The child ended first: let go of once sent, or still held at the end, never lost (the
+    # fork that ran the child's exec is an incarnation of its own).
+    assert st["let_go"]["processes"] + len(st["processes"]) >= 2, (st["let_go"], st["processes"])
+    return "parent %d and child %d samples at the collector, under their pids; %d let go of" % (
+        work["parent_work"][parent], work["child_work"][child], st["let_go"]["processes"])
+
 
 # A short-lived process: a known function for a third of a second of CPU, then gone.
 CHURNER = """
