@@ -671,6 +671,12 @@ void tracker_on_event(struct tracker *t, const struct pyperf_proc_event *e)
 	}
 }
 
+/* TR was profiled and has ended: a process an agent may let go of. */
+static bool profiled_and_ended(const struct tracked *tr)
+{
+	return tr->was_profiled && tr->state == TRACKED_ENDED;
+}
+
 size_t tracker_ended(const struct tracker *t, bool *processes)
 {
 	size_t n = 0;
@@ -678,7 +684,7 @@ size_t tracker_ended(const struct tracker *t, bool *processes)
 	for (size_t i = 0; i < t->nall; i++) {
 		const struct tracked *tr = t->all[i];
 
-		if (tr->was_profiled && tr->state == TRACKED_ENDED) {
+		if (profiled_and_ended(tr)) {
 			processes[tr->process] = true;
 			n++;
 		}
@@ -694,7 +700,7 @@ void tracker_retire(struct tracker *t, const bool *processes)
 		struct tracked *tr = t->all[i];
 
 		/* release() freed what it held when it ended. */
-		if (tr->was_profiled && tr->state == TRACKED_ENDED && processes[tr->process]) {
+		if (profiled_and_ended(tr) && processes[tr->process]) {
 			t->retired.processes++;
 			t->retired.samples += tr->samples;
 			t->retired.lost += tr->lost;

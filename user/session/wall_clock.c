@@ -165,40 +165,11 @@ uint64_t wall_clock_run(struct wall_clock *w, uint32_t pid, uint32_t tid, uint64
 	return take_running(wait, now_ns);
 }
 
-/*
- * Forget the threads of PID (its N entries): it ended, and a host with
- * processes coming and going must not keep one entry per thread that ever
- * ran.  Out of memory, they stay, and a later thread with one of their
- * tids starts afresh as it would anyway.
- */
-static void forget_process(struct wall_clock *w, uint32_t pid, size_t n)
-{
-	uint32_t *tids = malloc((n + 1) * sizeof(*tids));
-	struct hmap_slot *slot;
-	size_t found = 0;
-
-	if (!tids)
-		return;
-	/* Collected first: a removal moves the entries an iteration would see. */
-	hmap_for_each(&w->waits, slot) {
-		struct off_cpu_wait *wait = (struct off_cpu_wait *)slot->value;
-
-		if (wait && wait->pid == pid && found < n) {
-			tids[found++] = *(uint32_t *)slot->key;
-			free(wait->frames);
-			free(wait);
-			slot->value = 0;
-		}
-	}
-	for (size_t i = 0; i < found; i++)
-		hmap_remove(&w->waits, &tids[i], sizeof(tids[i]));
-	free(tids);
-}
-
 void wall_clock_end(struct wall_clock *w, uint32_t pid, uint64_t now_ns)
 {
 	struct hmap_slot *slot;
-	size_t ended = 0;
+	uint32_t *gone = NULL;		/* PID's threads, removed after the walk: a removal moves entries */
+	size_t ngone = 0, gone_cap = 0;
 
 	hmap_for_each(&w->waits, slot) {
 		struct off_cpu_wait *wait = (struct off_cpu_wait *)slot->value;
@@ -206,10 +177,20 @@ void wall_clock_end(struct wall_clock *w, uint32_t pid, uint64_t now_ns)
 		if (!wait || (pid && wait->pid != pid))
 			continue;
 		add_wait(w, wait, now_ns);
-		/* Where it cannot be forgotten (below), a later thread with its tid starts afresh. */
-		wait->running_ns = 0;
-		ended++;
+		wait->running_ns = 0;	/* if kept, a later thread with its tid starts afresh */
+		/*
+		 * A process that ended leaves no entries: a host with processes
+		 * coming and going must not keep one per thread that ever ran.
+		 * Out of memory, they stay.
+		 */
+		if (!pid || array_reserve(&gone, &gone_cap, ngone + 1, sizeof(*gone)))
+			continue;
+		gone[ngone++] = *(const uint32_t *)slot->key;
+		free(wait->frames);
+		free(wait);
+		slot->value = 0;
 	}
-	if (pid && ended)
-		forget_process(w, pid, ended);
+	for (size_t i = 0; i < ngone; i++)
+		hmap_remove(&w->waits, &gone[i], sizeof(gone[i]));
+	free(gone);
 }
