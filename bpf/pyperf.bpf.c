@@ -242,15 +242,54 @@ _Static_assert(PYPERF_RESIDENT_ANON == 0 && PYPERF_RESIDENT_SHMEM == 1,
 	       "resident[] is indexed by whether the counter is MM_SHMEMPAGES");
 
 /*
+ * OWED plus GROWN, less the whole periods of growth in it, which are
+ * returned (at most PYPERF_MEMORY_PERIODS_MAX; the rest stays owed).
+ * Threads racing on a shared OWED may both take the same periods: it then
+ * goes below zero, and later growth pays it back.
+ */
+#define PYPERF_MEMORY_PERIODS_MAX 0x7fff
+_Static_assert(2 * PYPERF_MEMORY_PERIODS_MAX <= 0xffff,
+	       "a thread's periods and its process's pool's fit one sample's __u16 weight");
+static __always_inline __u64 take_periods(__s64 *owed, __s64 grown)
+{
+	__s64 now;
+	__u64 periods;
+
+	/* Added to, then read, rather than one fetching add (Linux 5.12). */
+	if (grown)
+		__sync_fetch_and_add(owed, grown);
+	now = *owed;
+	if (now < (__s64)memory_period_bytes)
+		return 0;
+	periods = now / memory_period_bytes;
+	if (periods > PYPERF_MEMORY_PERIODS_MAX)
+		periods = PYPERF_MEMORY_PERIODS_MAX;
+	__sync_fetch_and_add(owed, -(__s64)(periods * memory_period_bytes));
+	return periods;
+}
+
+/* The current thread's own growth not yet sampled; NULL: thread_growth is full. */
+static __always_inline __s64 *thread_growth_of(__u64 pid_tgid)
+{
+	__s64 *own = bpf_map_lookup_elem(&thread_growth, &pid_tgid), zero = 0;
+
+	if (own)
+		return own;
+	bpf_map_update_elem(&thread_growth, &pid_tgid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&thread_growth, &pid_tgid);
+}
+
+/*
  * --mode memory: the kernel changed a resident-memory counter of the
  * current task's own mm (curr; a change made from elsewhere, such as
  * reclaim or a fork copying pages into a child, is no thread's doing).
- * Growth past the process's peak is owed to this thread, and once a
- * period's worth is owed, its stack is sampled for it.  Threads racing
- * may both count the same rise past the peak (at most one counter change
- * each: a page, a huge page, or before 6.2 a batch of 64 pages), or both
- * take the periods owed (owed then goes below zero, and later growth pays
- * it back): the accounting stays within a period or two of exact.
+ * Growth past the process's peak is this thread's, and once a period's
+ * worth of its own is owed, its stack is sampled for it.  Per thread, not
+ * per process: threads growing at once (free-threaded builds) would
+ * otherwise each be sampled for whole periods the other mostly grew, a
+ * noise of megabytes over a few hundred.  Threads racing may both count
+ * the same rise past the peak (at most one counter change each: a page, a
+ * huge page, or before 6.2 a batch of 64 pages).
  */
 static __always_inline int on_rss_stat(struct trace_event_raw_rss_stat *ctx, bool bounded)
 {
@@ -259,7 +298,7 @@ static __always_inline int on_rss_stat(struct trace_event_raw_rss_stat *ctx, boo
 	struct pyperf_memory *mem;
 	struct pyperf_proc *proc;
 	int member = ctx->member;
-	__s64 grown, owed;
+	__s64 grown, *own;
 
 	if (!ctx->curr || (member != MM_ANONPAGES && member != MM_SHMEMPAGES))
 		return 0;
@@ -280,19 +319,34 @@ static __always_inline int on_rss_stat(struct trace_event_raw_rss_stat *ctx, boo
 		return 0;
 	grown = total - mem->peak;
 	mem->peak = total;
-	/* Added to, then read, rather than one fetching add (Linux 5.12). */
-	__sync_fetch_and_add(&mem->owed, grown);
-	owed = mem->owed;
-	if (owed < (__s64)memory_period_bytes)
+	own = thread_growth_of(pid_tgid);
+	periods = own ? take_periods(own, grown) : 0;
+	/* Growth of threads with no room of their own, sampled as they come. */
+	periods += take_periods(&mem->owed, own ? 0 : grown);
+	if (!periods)
 		return 0;
-	periods = owed / memory_period_bytes;
-	if (periods > 0xffff)
-		periods = 0xffff;	/* the rest stays owed, for the next sample */
-	__sync_fetch_and_add(&mem->owed, -(__s64)(periods * memory_period_bytes));
 	/* What the brake holds back is not sampled yet: the next sample taken carries it. */
 	__sync_fetch_and_add(&mem->sampled, sample_braked(ctx, proc, pid_tgid, PYPERF_KIND_MEMORY,
 							  periods, bounded));
 	return 0;
+}
+
+/*
+ * --mode memory: a thread that ends takes with it what it grew short of a
+ * period, counted in no sample (no stack of its is left to take).
+ */
+static __always_inline void thread_growth_end(__u64 pid_tgid)
+{
+	__s64 *own = bpf_map_lookup_elem(&thread_growth, &pid_tgid);
+	__u32 pid = pid_tgid >> 32;
+	struct pyperf_memory *mem;
+
+	if (!own)
+		return;
+	mem = bpf_map_lookup_elem(&memory, &pid);
+	if (mem)
+		__sync_fetch_and_add(&mem->ended_owed, *own);
+	bpf_map_delete_elem(&thread_growth, &pid_tgid);
 }
 
 SEC("tracepoint/kmem/rss_stat")
@@ -388,6 +442,8 @@ int BPF_PROG(pyperf_exit, struct task_struct *p)
 	__u32 pid = p->tgid;
 	bool profiled, watched_pid;
 
+	if (memory_period_bytes)
+		thread_growth_end(((__u64)p->tgid << 32) | (__u32)p->pid);
 	if (p->pid != p->tgid)
 		return 0;	/* a thread; the process lives on */
 	profiled = bpf_map_delete_elem(&procs, &pid) == 0;

@@ -205,7 +205,8 @@ struct pyperf_memory {
 	__s64 resident[PYPERF_RESIDENT_KINDS];	/* bytes, as last told (anon, shmem) */
 	__u64 start;			/* their sum when profiling began */
 	__u64 peak;			/* the highest sum so far */
-	__s64 owed;			/* growth not yet sampled: under a period, but for races (on_rss_stat()) */
+	__s64 owed;			/* growth of threads thread_growth had no room for, not yet sampled */
+	__s64 ended_owed;		/* what threads that ended had grown short of a period: in no sample */
 	__u64 sampled;			/* periods of growth in the samples taken (not what the brake holds) */
 };
 

@@ -43,6 +43,20 @@ struct {
 	__type(value, struct pyperf_memory);
 } memory SEC(".maps");
 
+/*
+ * --mode memory: each thread's own growth not yet sampled (bytes, under a
+ * period), keyed by pid_tgid.  A thread is sampled for what it grew, not
+ * for a share of what its process's threads grew together (on_rss_stat()).
+ * Entries go when their thread ends (pyperf_exit); a thread that finds the
+ * map full is counted in its process's pool (pyperf_memory.owed).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);		/* resized with "threads"; 1 without --mode memory */
+	__type(key, __u64);			/* pid_tgid */
+	__type(value, __s64);
+} thread_growth SEC(".maps");
+
 /* Samples lost to a full ring buffer, per process. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

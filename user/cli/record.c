@@ -337,10 +337,10 @@ static void memory_json(const struct tracked *tr, const struct record_opts *o, F
 		return;
 	}
 	fprintf(f, "\"memory\":{\"start_bytes\":%llu,\"peak_bytes\":%llu,\"end_bytes\":%llu,"
-		"\"sampled_bytes\":%llu,\"held_bytes\":%llu},", (unsigned long long)tr->memory.start,
+		"\"sampled_bytes\":%llu,\"held_bytes\":%llu,\"owed_bytes\":%lld},", (unsigned long long)tr->memory.start,
 		(unsigned long long)tr->memory.peak, (unsigned long long)tr->memory.end,
 		(unsigned long long)(tr->memory.sampled * o->target.memory_period),
-		(unsigned long long)(tr->memory.held * o->target.memory_period));
+		(unsigned long long)(tr->memory.held * o->target.memory_period), (long long)tr->memory.owed);
 }
 
 /*

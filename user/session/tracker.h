@@ -89,6 +89,7 @@ struct tracked {
 		uint64_t start, peak, end;
 		uint64_t sampled;	/* periods of growth in its samples */
 		uint64_t held;		/* ... and held back by the brake at the end: in none */
+		int64_t owed;		/* bytes its threads grew short of a period: in none */
 	} memory;
 	/* The CPU time it used while profiled: what its samples should cover. */
 	bool cpu_known;
