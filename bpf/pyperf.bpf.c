@@ -321,6 +321,9 @@ static __always_inline int on_rss_stat(struct trace_event_raw_rss_stat *ctx, boo
 	mem->peak = total;
 	own = thread_growth_of(pid_tgid);
 	periods = own ? take_periods(own, grown) : 0;
+	/* Kept per process too, so userspace reads it without walking thread_growth. */
+	if (own)
+		__sync_fetch_and_add(&mem->threads_owed, grown - (__s64)(periods * memory_period_bytes));
 	/* Growth of threads with no room of their own, sampled as they come. */
 	periods += take_periods(&mem->owed, own ? 0 : grown);
 	if (!periods)
@@ -329,24 +332,6 @@ static __always_inline int on_rss_stat(struct trace_event_raw_rss_stat *ctx, boo
 	__sync_fetch_and_add(&mem->sampled, sample_braked(ctx, proc, pid_tgid, PYPERF_KIND_MEMORY,
 							  periods, bounded));
 	return 0;
-}
-
-/*
- * --mode memory: a thread that ends takes with it what it grew short of a
- * period, counted in no sample (no stack of its is left to take).
- */
-static __always_inline void thread_growth_end(__u64 pid_tgid)
-{
-	__s64 *own = bpf_map_lookup_elem(&thread_growth, &pid_tgid);
-	__u32 pid = pid_tgid >> 32;
-	struct pyperf_memory *mem;
-
-	if (!own)
-		return;
-	mem = bpf_map_lookup_elem(&memory, &pid);
-	if (mem)
-		__sync_fetch_and_add(&mem->ended_owed, *own);
-	bpf_map_delete_elem(&thread_growth, &pid_tgid);
 }
 
 SEC("tracepoint/kmem/rss_stat")
@@ -442,8 +427,15 @@ int BPF_PROG(pyperf_exit, struct task_struct *p)
 	__u32 pid = p->tgid;
 	bool profiled, watched_pid;
 
-	if (memory_period_bytes)
-		thread_growth_end(((__u64)p->tgid << 32) | (__u32)p->pid);
+	/*
+	 * --mode memory: what the thread grew short of a period stays in its
+	 * process's threads_owed, in no sample (no stack of its is left to take).
+	 */
+	if (memory_period_bytes) {
+		__u64 pid_tgid = ((__u64)p->tgid << 32) | (__u32)p->pid;
+
+		bpf_map_delete_elem(&thread_growth, &pid_tgid);
+	}
 	if (p->pid != p->tgid)
 		return 0;	/* a thread; the process lives on */
 	profiled = bpf_map_delete_elem(&procs, &pid) == 0;

@@ -206,7 +206,7 @@ struct pyperf_memory {
 	__u64 start;			/* their sum when profiling began */
 	__u64 peak;			/* the highest sum so far */
 	__s64 owed;			/* growth of threads thread_growth had no room for, not yet sampled */
-	__s64 ended_owed;		/* what threads that ended had grown short of a period: in no sample */
+	__s64 threads_owed;		/* what thread_growth holds for it, and held for threads that ended */
 	__u64 sampled;			/* periods of growth in the samples taken (not what the brake holds) */
 };
 

@@ -47,8 +47,9 @@ struct {
  * --mode memory: each thread's own growth not yet sampled (bytes, under a
  * period), keyed by pid_tgid.  A thread is sampled for what it grew, not
  * for a share of what its process's threads grew together (on_rss_stat()).
- * Entries go when their thread ends (pyperf_exit); a thread that finds the
- * map full is counted in its process's pool (pyperf_memory.owed).
+ * Entries go when their thread ends (pyperf_exit; what it held stays in
+ * pyperf_memory.threads_owed); a thread that finds the map full is
+ * counted in its process's pool (pyperf_memory.owed).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

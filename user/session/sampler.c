@@ -304,79 +304,33 @@ int sampler_watch(struct sampler *s, pid_t pid, enum pyperf_watch how)
  * the BPF program adds in between: it is only asked once the process has
  * ended or the recording stops.
  */
-static int take_value(const struct bpf_map *map, const void *key, size_t key_size, void *value, size_t size)
+static int take_value(const struct bpf_map *map, __u32 key, void *value, size_t size)
 {
-	if (!bpf_map__lookup_and_delete_elem(map, key, key_size, value, size, 0))
+	if (!bpf_map__lookup_and_delete_elem(map, &key, sizeof(key), value, size, 0))
 		return 0;
 	if (errno == ENOENT)
 		return -ENOENT;
-	if (bpf_map__lookup_elem(map, key, key_size, value, size, 0))
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), value, size, 0))
 		return -errno;
-	bpf_map__delete_elem(map, key, key_size, 0);
+	bpf_map__delete_elem(map, &key, sizeof(key), 0);
 	return 0;
-}
-
-/* take_value() of a per-process map, keyed by host tgid. */
-static int take_process_value(const struct bpf_map *map, pid_t pid, void *value, size_t size)
-{
-	__u32 key = pid;
-
-	return take_value(map, &key, sizeof(key), value, size);
 }
 
 uint64_t sampler_take_lost(struct sampler *s, pid_t pid)
 {
 	__u64 lost = 0;
 
-	return take_process_value(s->skel->maps.lost_by_pid, pid, &lost, sizeof(lost)) ? 0 : lost;
+	return take_value(s->skel->maps.lost_by_pid, pid, &lost, sizeof(lost)) ? 0 : lost;
 }
 
 int sampler_take_brake(struct sampler *s, pid_t pid, struct pyperf_brake *out)
 {
-	return take_process_value(s->skel->maps.brakes, pid, out, sizeof(*out));
-}
-
-/*
- * Add what PID's live threads grew short of a period to OUT's owed, and
- * forget them.  Keys are collected first: deleting while walking a hash
- * map restarts the walk.
- */
-static void take_thread_growth(struct sampler *s, pid_t pid, struct pyperf_memory *out)
-{
-	const struct bpf_map *map = s->skel->maps.thread_growth;
-	__u64 key, next, *mine = NULL;
-	size_t n = 0, cap = 0;
-	__s64 own;
-	void *grown;
-
-	for (int rc = bpf_map__get_next_key(map, NULL, &next, sizeof(next)); !rc;
-	     rc = bpf_map__get_next_key(map, &key, &next, sizeof(next))) {
-		key = next;
-		if ((pid_t)(key >> 32) != pid)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			grown = realloc(mine, cap * sizeof(*mine));
-			if (!grown)
-				break;	/* those not taken stay owed in the kernel, uncounted here */
-			mine = grown;
-		}
-		mine[n++] = key;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!take_value(map, &mine[i], sizeof(mine[i]), &own, sizeof(own)))
-			out->owed += own;
-	}
-	free(mine);
+	return take_value(s->skel->maps.brakes, pid, out, sizeof(*out));
 }
 
 int sampler_take_memory(struct sampler *s, pid_t pid, struct pyperf_memory *out)
 {
-	int rc = take_process_value(s->skel->maps.memory, pid, out, sizeof(*out));
-
-	if (!rc)
-		take_thread_growth(s, pid, out);
-	return rc;
+	return take_value(s->skel->maps.memory, pid, out, sizeof(*out));
 }
 
 /* Parse a CPU list such as "0-3,6" into ONLINE[0..max). */

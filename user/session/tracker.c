@@ -166,7 +166,7 @@ static void take_memory(struct tracker *t, struct tracked *tr)
 	tr->memory.start = mem.start;
 	tr->memory.peak = mem.peak;
 	tr->memory.sampled = mem.sampled;
-	tr->memory.owed = mem.owed + mem.ended_owed;
+	tr->memory.owed = mem.owed + mem.threads_owed;
 	tr->memory.end = mem.resident[PYPERF_RESIDENT_ANON] + mem.resident[PYPERF_RESIDENT_SHMEM];
 	/* Still running, its memory now; after an exec, /proc is the new program's. */
 	if (!tr->replaced_by_exec && proc_resident(tr->pid, &anon, &shmem))
